@@ -1,0 +1,153 @@
+"""The Discord bot: a ``commands.Bot`` subclass with injected settings, database and gateways."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot import permissions
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.errors import UserCheckFailure, UserError
+from bot.texts import general as T
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = ("cogs.general",)
+
+ANYWHERE = "anywhere"  # app command extras flag: usable outside the sales channel
+
+
+def new_reference() -> str:
+    return secrets.token_hex(4).upper()
+
+
+async def send_ephemeral(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
+    """Answer privately whether or not the interaction was already acknowledged."""
+    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=True, **kwargs)
+    else:
+        await interaction.response.send_message(content, ephemeral=True, **kwargs)
+
+
+def _user_message(error: BaseException) -> str | None:
+    """The Spanish text of a refusal, or None for an unexpected error."""
+    from bot.domain import errors as domain_errors  # local: the domain package has no Discord deps
+
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, (UserError, UserCheckFailure)):
+        return error.message
+    if isinstance(error, domain_errors.DomainError):
+        return str(error)
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return T.GUILD_ONLY
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return T.COOLDOWN.format(seconds=round(error.retry_after, 1))
+    return None
+
+
+class VentasTree(app_commands.CommandTree["VentasOpsBot"]):
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        if interaction.type is discord.InteractionType.autocomplete:
+            return True
+        command = interaction.command
+        if command is not None and command.extras.get(ANYWHERE):
+            return True
+        bot = self.client
+        spec = bot.settings.sales_channel
+        if interaction.guild is None:
+            await send_ephemeral(interaction, T.GUILD_ONLY)
+            return False
+        if permissions.is_channel(interaction.channel, spec):
+            return True
+        channel = permissions.find_channel(interaction.guild, spec)
+        text = (
+            T.WRONG_CHANNEL.format(channel=channel.mention)
+            if channel
+            else T.WRONG_CHANNEL_UNKNOWN.format(name=spec)
+        )
+        await send_ephemeral(interaction, text)
+        return False
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
+        await report_error(interaction, error)
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Answer the user in Spanish; log unexpected errors with a reference id."""
+    text = _user_message(error)
+    if text is None:
+        ref = new_reference()
+        original = getattr(error, "original", error)
+        log.error(
+            "Unexpected error ref=%s command=%s user=%s",
+            ref,
+            getattr(interaction.command, "qualified_name", None) or interaction.data,
+            interaction.user.id if interaction.user else None,
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        text = T.UNEXPECTED_ERROR.format(ref=ref)
+    try:
+        await send_ephemeral(interaction, text)
+    except discord.HTTPException:
+        log.warning("Could not deliver the error reply for interaction %s", interaction.id)
+
+
+class VentasOpsBot(commands.Bot):
+    def __init__(
+        self,
+        settings: Settings,
+        engine: AsyncEngine,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        hubspot: Any = None,
+        clock: Clock | None = None,
+        extensions: tuple[str, ...] = EXTENSIONS,
+        sync_commands: bool = True,
+    ) -> None:
+        intents = discord.Intents.default()
+        intents.members = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=VentasTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.settings = settings
+        self.engine = engine
+        self.sessionmaker = sessionmaker
+        self.hubspot = hubspot
+        self.clock: Clock = clock or SystemClock()
+        self._extensions = extensions
+        self._sync_commands = sync_commands
+        self.synced_commands: list[app_commands.AppCommand] = []
+
+    async def setup_hook(self) -> None:
+        for ext in self._extensions:
+            await self.load_extension(ext)
+        if self._sync_commands:
+            guild = discord.Object(id=self.settings.discord_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            self.synced_commands = await self.tree.sync(guild=guild)
+            log.info("Synced %d commands to guild %s", len(self.synced_commands), guild.id)
+
+    async def on_ready(self) -> None:
+        log.info("Connected as %s (%s)", self.user, self.user.id if self.user else "?")
+
+    # Helpers shared by cogs ---------------------------------------------------------
+    @property
+    def guild(self) -> discord.Guild | None:
+        return self.get_guild(self.settings.discord_guild_id)
+
+    def sales_channel(self) -> discord.TextChannel | None:
+        guild = self.guild
+        return permissions.find_channel(guild, self.settings.sales_channel) if guild else None

@@ -1,0 +1,87 @@
+"""The ``ventas-ops`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import typer
+
+from bot.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(help="ventas-ops: el bot de Ventas desde Operaciones.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        typer.echo(f"ventas-ops: configuration error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+@app.command()
+def bot() -> None:
+    """Run the Discord bot (migrates the database first)."""
+    settings = _settings()
+    from bot.runner import run_bot
+
+    try:
+        asyncio.run(run_bot(settings))
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command("check-config")
+def check_config() -> None:
+    """Validate the settings and print them with secrets masked."""
+    settings = _settings()
+    width = max(len(k) for k in settings.masked())
+    for key, value in settings.masked().items():
+        typer.echo(f"{key.ljust(width)}  {value}")
+    typer.echo("OK: configuration is valid.")
+
+
+def _db_url() -> str:
+    """The database commands need only DATABASE_URL, not the Discord token."""
+    from pydantic_settings import BaseSettings, SettingsConfigDict
+
+    class DbSettings(BaseSettings):
+        model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+        database_url: str = Settings.model_fields["database_url"].default
+
+    return DbSettings().database_url
+
+
+async def _migrate(action: str, revision: str) -> None:
+    from db import migrate
+    from db.engine import make_engine
+
+    engine = make_engine(_db_url())
+    try:
+        if action == "upgrade":
+            await migrate.upgrade(engine, revision)
+        else:
+            await migrate.downgrade(engine, revision)
+    finally:
+        await engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations up to REVISION (default head)."""
+    asyncio.run(_migrate("upgrade", revision))
+    typer.echo(f"Database upgraded to {revision}.")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument(...)) -> None:
+    """Revert migrations down to REVISION (e.g. base)."""
+    asyncio.run(_migrate("downgrade", revision))
+    typer.echo(f"Database downgraded to {revision}.")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    sys.exit(app())

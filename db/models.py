@@ -1,0 +1,333 @@
+"""The schema (SPEC §5) as typed SQLAlchemy 2.0 models.
+
+Alembic migrations under ``migrations/`` are the only way the schema reaches a database;
+a test checks that these models and the migrations agree.
+
+Money is integer COP (BigInteger). Status columns hold the values of the enums in
+``bot.domain.enums`` (plain strings here so the schema does not depend on Python enums).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.types import UTCDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), int: Integer()}
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Member(TimestampMixin, Base):
+    """A person of the program (KAM, approver, …), keyed by Discord user id."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discord_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    job_role: Mapped[str] = mapped_column(String(40), default="otro")
+    sense_email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    gmail: Mapped[str | None] = mapped_column(String(254))
+    cedula: Mapped[str | None] = mapped_column(String(12), unique=True)
+    hubspot_owner_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    hubspot_user_id: Mapped[str | None] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Client(TimestampMixin, Base):
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # accent/case-folded name for search and for idempotent imports
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    nit: Mapped[str | None] = mapped_column(String(20), unique=True)
+    hubspot_company_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    assignments: Mapped[list[ClientAssignment]] = relationship(back_populates="client")
+    services: Mapped[list[ClientService]] = relationship(back_populates="client")
+
+
+class ClientAssignment(Base):
+    """A KAM serving a client from ``started_at`` until ``ended_at`` (None = now). Never overwritten."""
+
+    __tablename__ = "client_assignments"
+    __table_args__ = (Index("ix_client_assignments_open", "client_id", "member_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(String(20), default="manual")  # manual, csv, hubspot
+
+    client: Mapped[Client] = relationship(back_populates="assignments")
+    member: Mapped[Member] = relationship()
+
+
+class ClientService(Base):
+    """A service the client has contracted, with its history."""
+
+    __tablename__ = "client_services"
+    __table_args__ = (Index("ix_client_services_open", "client_id", "service", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    service: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    client: Mapped[Client] = relationship(back_populates="services")
+
+
+class Deal(TimestampMixin, Base):
+    __tablename__ = "deals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    deal_type: Mapped[str] = mapped_column(String(20))
+    service: Mapped[str] = mapped_column(String(40))
+    total_value: Mapped[int] = mapped_column(BigInteger)
+    advance_amount: Mapped[int] = mapped_column(BigInteger)
+    advance_date: Mapped[date] = mapped_column(Date, index=True)
+    commission_estimate: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20), default="pendiente", index=True)
+    is_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    hubspot_deal_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    hubspot_check: Mapped[str] = mapped_column(String(20), default="desactivado")
+    hubspot_findings: Mapped[dict[str, Any] | None]
+    proof_path: Mapped[str | None] = mapped_column(String(500))
+    proof_sha256: Mapped[str | None] = mapped_column(String(64))
+    proof_filename: Mapped[str | None] = mapped_column(String(255))
+    proof_content_type: Mapped[str | None] = mapped_column(String(100))
+    proof_status: Mapped[str] = mapped_column(String(20), default="pendiente")
+    card_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # idempotency: the Discord interaction that created it
+    interaction_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+
+    member: Mapped[Member] = relationship()
+    client: Mapped[Client] = relationship()
+
+
+class Approval(TimestampMixin, Base):
+    """One decision someone must take (audit, COO, attribution, HubSpot user, proforma)."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (Index("ix_approvals_kind_status", "kind", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), default="pendiente")
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
+    related_deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
+    access_request_id: Mapped[int | None] = mapped_column(ForeignKey("access_requests.id"))
+    billing_request_id: Mapped[int | None] = mapped_column(ForeignKey("billing_requests.id"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    decided_by_discord_id: Mapped[int | None] = mapped_column(BigInteger)
+    decided_by_name: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    reminded_at: Mapped[datetime | None]
+    card_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class AccessRequest(TimestampMixin, Base):
+    """A request for a HubSpot user and access to the sales channel."""
+
+    __tablename__ = "access_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discord_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sense_email: Mapped[str] = mapped_column(String(254))
+    gmail: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(20), default="pendiente")
+    hubspot_user_id: Mapped[str | None] = mapped_column(String(40))
+    provisioning_error: Mapped[str | None] = mapped_column(Text)
+
+
+class BillingRequest(TimestampMixin, Base):
+    """A proforma invoice or payment link requested for a registered deal."""
+
+    __tablename__ = "billing_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # proforma, link_pago
+    amount: Mapped[int] = mapped_column(BigInteger)
+    notes: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pendiente")
+    result_url: Mapped[str | None] = mapped_column(String(1000))
+    result_path: Mapped[str | None] = mapped_column(String(500))
+
+
+class RenewalIntent(TimestampMixin, Base):
+    __tablename__ = "renewal_intents"
+    __table_args__ = (Index("ix_renewal_intents_status_deadline", "status", "deadline"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    delivery_date: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="abierta")
+    closed_by_deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
+    reminded_one_day_at: Mapped[datetime | None]
+    reminded_last_day_at: Mapped[datetime | None]
+    expired_at: Mapped[datetime | None]
+    # after expiry the KAM may not renew this client until the coordinator accepts a new intent
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    card_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Lead(TimestampMixin, Base):
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referrer_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    referrer_cedula: Mapped[str] = mapped_column(String(12))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    company: Mapped[str] = mapped_column(String(200))
+    company_key: Mapped[str] = mapped_column(String(200), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    service: Mapped[str] = mapped_column(String(40))
+    notes: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="nuevo", index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    qualified_by_discord_id: Mapped[int | None] = mapped_column(BigInteger)
+    qualified_at: Mapped[datetime | None]
+    sla_escalated_at: Mapped[datetime | None]
+    hubspot_contact_id: Mapped[str | None] = mapped_column(String(40))
+    hubspot_company_id: Mapped[str | None] = mapped_column(String(40))
+    card_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    referrer: Mapped[Member] = relationship()
+
+
+class CommissionEntry(Base):
+    """Append-only ledger line. A clawback is a new negative entry, never an edit of an old one."""
+
+    __tablename__ = "commission_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # comision, referido, reverso
+    state: Mapped[str] = mapped_column(String(20))  # pendiente, ganada, rechazada, reversada
+    amount: Mapped[int] = mapped_column(BigInteger)
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
+    description: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    settled_at: Mapped[datetime | None]
+
+
+class ExportRun(Base):
+    """Ledger of 6 AM exports: one non-forced run per date; forced re-exports get attempt > 1."""
+
+    __tablename__ = "export_runs"
+    __table_args__ = (UniqueConstraint("export_date", "attempt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    export_date: Mapped[date] = mapped_column(Date)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    trigger: Mapped[str] = mapped_column(String(20))  # schedule, startup, cli, admin
+    status: Mapped[str] = mapped_column(String(20), default="en_curso")  # en_curso, hecha, fallida
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    deals_count: Mapped[int] = mapped_column(Integer, default=0)
+    findings_count: Mapped[int] = mapped_column(Integer, default=0)
+    hubspot_calls: Mapped[int] = mapped_column(Integer, default=0)
+    files: Mapped[dict[str, Any] | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobRun(Base):
+    """Exactly-once marker for other periodic work (monthly statement, backups, reminders)."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "run_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(60))
+    run_key: Mapped[str] = mapped_column(String(60))
+    ran_at: Mapped[datetime] = mapped_column(default=utcnow)
+    details: Mapped[dict[str, Any] | None]
+
+
+class OutboxMessage(Base):
+    """A channel post or DM to deliver; sent at most once thanks to ``dedupe_key``."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    target: Mapped[str] = mapped_column(String(20))  # channel, dm
+    target_id: Mapped[int] = mapped_column(BigInteger)  # channel id or user id (0 = sales channel)
+    payload: Mapped[dict[str, Any]]  # content, embeds, files (paths), view spec
+    status: Mapped[str] = mapped_column(String(20), default="pendiente")  # pendiente, enviado, fallido
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class AuditLog(Base):
+    """Append-only: who did what, when, before → after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_discord_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(40))
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+    reference: Mapped[str | None] = mapped_column(String(40))
