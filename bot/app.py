@@ -19,7 +19,7 @@ from bot.texts import general as T
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.general",)
+EXTENSIONS: tuple[str, ...] = ("cogs.general", "cogs.admin")
 
 ANYWHERE = "anywhere"  # app command extras flag: usable outside the sales channel
 

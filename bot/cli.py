@@ -70,7 +70,7 @@ async def _migrate(action: str, revision: str) -> None:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head")) -> None:
+def db_upgrade(revision: str = typer.Argument("heads")) -> None:
     """Apply migrations up to REVISION (default head)."""
     asyncio.run(_migrate("upgrade", revision))
     typer.echo(f"Database upgraded to {revision}.")

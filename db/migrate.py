@@ -29,7 +29,7 @@ def _run(conn: Connection, action: str, revision: str) -> None:
         command.downgrade(cfg, revision)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     async with engine.begin() as conn:
         await conn.run_sync(_run, "upgrade", revision)
 

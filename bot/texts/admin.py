@@ -1,0 +1,3 @@
+"""Texts of /admin."""
+
+CONFIG_HEADER = "⚙️ Configuración actual (los secretos van ocultos):"
