@@ -85,3 +85,64 @@ def db_downgrade(revision: str = typer.Argument(...)) -> None:
 
 def main() -> None:  # pragma: no cover - console entry
     sys.exit(app())
+
+
+@app.command("export")
+def export_cmd(
+    fecha: str = typer.Option(None, "--fecha", help="Advance-payment date to export (YYYY-MM-DD); default yesterday in TIMEZONE."),
+    forzar: bool = typer.Option(False, "--forzar", help="Export again even if the date was already exported (labelled as a re-export)."),
+) -> None:
+    """Run the daily export for one date (the same code as the 06:00 job and /admin exportar)."""
+    settings = _settings()
+    asyncio.run(_export(settings, fecha, forzar))
+
+
+async def _export(settings: Settings, fecha: str | None, forzar: bool) -> None:
+    from datetime import date
+
+    from bot.clock import SystemClock
+    from bot.export_runner import perform_export
+    from bot.runner import build_hubspot
+    from bot.services.export import export_date_for
+    from db import migrate
+    from db.engine import make_engine, make_sessionmaker
+
+    now = SystemClock().now()
+    if fecha:
+        try:
+            d = date.fromisoformat(fecha)
+        except ValueError:
+            typer.echo("ventas-ops: --fecha must be YYYY-MM-DD", err=True)
+            raise typer.Exit(code=2) from None
+    else:
+        d = export_date_for(now, settings.tz)
+    if d > export_date_for(now, settings.tz):
+        typer.echo("ventas-ops: only a day that has ended can be exported (up to yesterday)", err=True)
+        raise typer.Exit(code=2)
+    engine = make_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        with typer.progressbar(length=0, label=f"Exporting {d.isoformat()}", show_pos=True) as bar:
+
+            def progress(n: int) -> None:
+                bar.length = (bar.length or 0) + n
+                bar.update(n)
+
+            outcome = await perform_export(
+                make_sessionmaker(engine), settings, d=d, now=now, trigger="cli", forced=forzar,
+                gateway=build_hubspot(settings), progress=progress,
+            )
+    finally:
+        await engine.dispose()
+    if outcome.status == "ya_hecha":
+        typer.echo(f"{d.isoformat()} was already exported; use --forzar to export it again.")
+        return
+    if outcome.status == "fallida":
+        typer.echo(f"Export failed: {outcome.error}", err=True)
+        raise typer.Exit(code=1)
+    r = outcome.result
+    assert r is not None
+    typer.echo(f"{d.isoformat()}: {r.deals_count} deals, {r.findings_count} findings, {r.hubspot_calls} HubSpot calls")
+    for kind, path in r.files.items():
+        typer.echo(f"  {kind}: {path}")
+    typer.echo("The post is queued in the outbox; the bot delivers it.")

@@ -1,0 +1,197 @@
+"""Runs the daily export end to end: claim the date, build the files, enqueue the audit post,
+the summary and the "¿olvidaste registrar?" DMs in the same transaction that marks the run done.
+
+Used by the scheduler (cron at EXPORT_TIME and a catch-up at start), ``/admin exportar`` and
+``ventas-ops export``. Discord is not needed: posts go through the outbox, which the bot delivers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import discord
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.services import export as ex
+from bot.services import outbox
+from bot.services.summary import APPROVAL_LABELS, TYPE_LABELS, TYPE_ORDER, DailySummary, build_summary, render_chart
+from bot.texts import export as T
+from db.models import ExportRun, Member
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ExportOutcome:
+    export_date: date
+    status: str  # hecha, ya_hecha, fallida
+    result: ex.ExportResult | None = None
+    run: ExportRun | None = None
+    error: str | None = None
+
+
+def _cop(n: int) -> str:
+    sign = "-" if n < 0 else ""
+    return f"{sign}$ {abs(n):,}".replace(",", ".")
+
+
+def _age(delta: timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    if hours >= 48:
+        return f"{hours // 24} días"
+    if hours >= 1:
+        return f"{hours} h"
+    return f"{max(int(delta.total_seconds() // 60), 0)} min"
+
+
+def _lines(items: list[str], limit: int = 8) -> str:
+    if not items:
+        return T.NONE
+    shown = items[:limit]
+    if len(items) > limit:
+        shown.append(T.MORE.format(n=len(items) - limit))
+    text = "\n".join(shown)
+    return text[:1020]
+
+
+def build_embed(result: ex.ExportResult, summary: DailySummary) -> discord.Embed:
+    day = result.export_date.strftime("%d/%m/%Y")
+    title = (
+        T.POST_TITLE_FORCED.format(attempt=result.attempt, date=day) if result.forced else T.POST_TITLE.format(date=day)
+    )
+    embed = discord.Embed(
+        title=title,
+        description=T.POST_DESC.format(deals=result.deals_count, findings=result.findings_count),
+        colour=discord.Colour.orange() if result.forced else discord.Colour.green(),
+    )
+    audit = [
+        T.AUDIT_LINE.format(label=T.CATEGORY_LABELS[c], count=result.findings[c])
+        for c in T.CATEGORY_LABELS
+        if result.findings.get(c)
+    ]
+    embed.add_field(name=T.FIELD_AUDIT, value=_lines(audit, 14), inline=False)
+    by_type = [
+        T.BY_TYPE_LINE.format(label=TYPE_LABELS[t], count=summary.by_type[t][0], total=_cop(summary.by_type[t][1]))
+        for t in TYPE_ORDER
+        if t in summary.by_type
+    ]
+    embed.add_field(name=T.FIELD_BY_TYPE, value=_lines(by_type), inline=False)
+    embed.add_field(
+        name=T.FIELD_COMMISSIONS.format(month=summary.month_start.strftime("%m/%Y")),
+        value=T.COMMISSIONS_LINE.format(
+            pending=_cop(summary.commissions_pending),
+            earned=_cop(summary.commissions_earned),
+            reversed=_cop(summary.commissions_reversed),
+        ),
+        inline=False,
+    )
+    approvals = [
+        T.APPROVALS_LINE.format(label=APPROVAL_LABELS.get(k, k), count=c, age=_age(age)) for k, c, age in summary.approvals
+    ]
+    embed.add_field(name=T.FIELD_APPROVALS, value=_lines(approvals), inline=False)
+    return embed
+
+
+def summary_fields(summary: DailySummary, lead_sla_hours: int) -> list[tuple[str, str]]:
+    leads = [T.LEAD_LINE.format(company=discord.utils.escape_markdown(c), age=_age(a)) for c, a in summary.leads_past_sla]
+    renewals = [
+        T.RENEWAL_LINE.format(
+            client=discord.utils.escape_markdown(c), kam=discord.utils.escape_markdown(k), deadline=dl.strftime("%d/%m/%Y")
+        )
+        for c, k, dl in summary.renewals_ending
+    ]
+    return [
+        (T.FIELD_LEADS.format(hours=lead_sla_hours), _lines(leads)),
+        (T.FIELD_RENEWALS, _lines(renewals)),
+    ]
+
+
+async def perform_export(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    d: date,
+    now: datetime,
+    trigger: str,
+    forced: bool = False,
+    gateway: Any = None,
+    progress: Callable[[int], None] | None = None,
+) -> ExportOutcome:
+    tz = settings.tz
+    async with sessionmaker() as session:
+        run = await ex.claim_run(session, d, trigger=trigger, forced=forced, now=now)
+    if run is None:
+        return ExportOutcome(d, "ya_hecha")
+    try:
+        result = await ex.run_export(
+            sessionmaker, export_dir=Path(settings.export_dir), tz=tz, d=d, run=run, now=now,
+            gateway=gateway, progress=progress,
+        )
+        async with sessionmaker() as session:
+            summary = await build_summary(session, d, now, tz, lead_sla_hours=settings.lead_sla_hours)
+        chart = render_chart(summary, Path(settings.export_dir) / d.isoformat() / f"resumen-{d.isoformat()}.png")
+        result.files["chart"] = str(chart)
+        embed = build_embed(result, summary)
+        for name, value in summary_fields(summary, settings.lead_sla_hours):
+            embed.add_field(name=name, value=value, inline=False)
+        files = [outbox.OutFile(p, Path(p).name) for p in (result.files["xlsx"], result.files["csv"], str(chart))]
+        async with sessionmaker() as session:
+            await ex.finish_run(session, run, result, now)
+            await outbox.enqueue(
+                session, f"export:{d.isoformat()}:{run.attempt}", embeds=[embed.to_dict()], files=files, now=now
+            )
+            if result.forgotten_by_member:
+                members = {
+                    m.id: m
+                    for m in (
+                        await session.execute(select(Member).where(Member.id.in_(list(result.forgotten_by_member))))
+                    ).scalars()
+                }
+                for member_id, names in result.forgotten_by_member.items():
+                    m = members.get(member_id)
+                    if m is None:
+                        continue
+                    shown = ", ".join(f"«{discord.utils.escape_markdown(n)}»" for n in names[:10])
+                    if len(names) > 10:
+                        shown += " " + T.MORE.format(n=len(names) - 10)
+                    await outbox.enqueue(
+                        session,
+                        f"olvido:{d.isoformat()}:{member_id}",
+                        content=T.FORGOT_DM.format(
+                            name=m.name, count=len(names), date=d.strftime("%d/%m/%Y"), deals=shown
+                        )[:1990],
+                        user_id=m.discord_id,
+                        now=now,
+                    )
+            await session.commit()
+        log.info("Export %s attempt %s: %d deals, %d findings", d, run.attempt, result.deals_count, result.findings_count)
+        return ExportOutcome(d, "hecha", result, run)
+    except Exception as exc:
+        log.exception("Export of %s failed", d)
+        async with sessionmaker() as session:
+            await ex.fail_run(session, run, f"{type(exc).__name__}: {exc}", now)
+            await session.commit()
+        return ExportOutcome(d, "fallida", None, run, f"{type(exc).__name__}: {exc}")
+
+
+async def export_tick(bot: Any, trigger: str = "schedule") -> list[ExportOutcome]:
+    """Run every export that is due and not done (the cron job and the start-up catch-up)."""
+    now = bot.clock.now()
+    settings = bot.settings
+    async with bot.sessionmaker() as session:
+        done, first = await ex.finished_dates(session)
+    outcomes = []
+    for d in ex.due_dates(now, settings.tz, settings.export_time, done, first):
+        outcomes.append(
+            await perform_export(bot.sessionmaker, settings, d=d, now=now, trigger=trigger, gateway=bot.hubspot)
+        )
+    if outcomes and getattr(bot, "outbox", None) is not None:
+        bot.outbox.kick()
+    return outcomes

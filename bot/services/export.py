@@ -1,0 +1,428 @@
+"""The daily export: the previous day's deals, reconciled with HubSpot, to XLSX/CSV, with an
+audit post and the daily summary. Exactly once per date (the ``export_runs`` ledger); forced
+re-exports get a new attempt number and are labelled as such.
+
+Memory stays flat in the number of HubSpot deals: HubSpot is read page by page (keyset paging in
+the gateway) and every finding is written to the files as it is found; only the day's registered
+deals and a few counters are held.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import joinedload
+
+from bot.texts import export as T
+from db.audit import Actor, record
+from db.models import Approval, Deal, ExportRun, Member
+
+log = logging.getLogger(__name__)
+
+COP_FORMAT = '"$" #,##0'
+STALE_RUN = timedelta(minutes=15)
+CATCH_UP_DAYS = 7
+DEAL_WIDTHS = [8, 14, 18, 24, 30, 14, 20, 16, 16, 18, 12, 8, 16, 20, 12]
+FINDING_WIDTHS = [38, 10, 16, 24, 30, 60, 16, 16]
+
+
+# ---- dates ------------------------------------------------------------------------------------
+def local_today(now: datetime, tz: ZoneInfo) -> date:
+    return now.astimezone(tz).date()
+
+
+def export_date_for(now: datetime, tz: ZoneInfo) -> date:
+    """The date the export running at ``now`` covers: yesterday in Bogotá."""
+    return local_today(now, tz) - timedelta(days=1)
+
+
+def export_instant(d: date, tz: ZoneInfo, at: time) -> datetime:
+    """When the export of date ``d`` is due: the next day at ``at`` local time."""
+    return datetime.combine(d + timedelta(days=1), at, tzinfo=tz)
+
+
+def export_already_due(advance: date, now: datetime, tz: ZoneInfo, at: time) -> bool:
+    """True when the 6 AM export covering ``advance`` has already run (a registration now is late)."""
+    return now >= export_instant(advance, tz, at)
+
+
+def due_dates(now: datetime, tz: ZoneInfo, at: time, done: set[date], first_run: date | None) -> list[date]:
+    """Export dates whose time has come and that have no finished run, oldest first, at most
+    ``CATCH_UP_DAYS`` back and never before the first run ever (a new install does not export
+    the week before it existed)."""
+    latest = export_date_for(now, tz)
+    if now < export_instant(latest, tz, at):
+        latest -= timedelta(days=1)
+    oldest = latest - timedelta(days=CATCH_UP_DAYS - 1)
+    if first_run is not None:
+        oldest = max(oldest, first_run)
+    else:
+        oldest = latest
+    out, d = [], oldest
+    while d <= latest:
+        if d not in done:
+            out.append(d)
+        d += timedelta(days=1)
+    return out
+
+
+# ---- the run ledger -----------------------------------------------------------------------------
+async def claim_run(
+    session: AsyncSession, d: date, *, trigger: str, forced: bool, now: datetime
+) -> ExportRun | None:
+    """Take the right to export ``d``: None when it is done (or running) and not forced."""
+    runs = list(
+        (await session.execute(select(ExportRun).where(ExportRun.export_date == d).order_by(ExportRun.attempt))).scalars()
+    )
+    if not forced:
+        if any(r.status == "hecha" for r in runs):
+            return None
+        first = runs[0] if runs else None
+        if first is not None:
+            # a failed run, or one left "en_curso" by a crash, is taken over
+            stale = first.status == "fallida" or first.started_at < now - STALE_RUN
+            if not stale:
+                return None
+            res = await session.execute(
+                update(ExportRun)
+                .where(ExportRun.id == first.id, ExportRun.status == first.status, ExportRun.started_at == first.started_at)
+                .values(status="en_curso", started_at=now, trigger=trigger, error=None)
+            )
+            await session.commit()
+            if res.rowcount != 1:
+                return None
+            await session.refresh(first)
+            return first
+    attempt = (max((r.attempt for r in runs), default=0) + 1) if forced else 1
+    run = ExportRun(export_date=d, attempt=attempt, forced=forced and attempt > 1, trigger=trigger, started_at=now)
+    session.add(run)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        return None
+    return run
+
+
+async def finished_dates(session: AsyncSession) -> tuple[set[date], date | None]:
+    done = set((await session.execute(select(ExportRun.export_date).where(ExportRun.status == "hecha"))).scalars())
+    first = (await session.execute(select(func.min(ExportRun.export_date)))).scalar_one_or_none()
+    return done, first
+
+
+# ---- reconciliation -------------------------------------------------------------------------------
+@dataclass
+class Finding:
+    category: str
+    deal_id: int | None = None
+    hubspot_deal_id: str | None = None
+    kam: str = ""
+    client: str = ""
+    detail: str = ""
+    local_amount: int | None = None
+    hubspot_amount: int | None = None
+
+
+@dataclass
+class ExportResult:
+    export_date: date
+    attempt: int
+    forced: bool
+    deals_count: int = 0
+    findings: Counter[str] = field(default_factory=Counter)
+    files: dict[str, str] = field(default_factory=dict)
+    hubspot_calls: int = 0
+    forgotten_by_member: dict[int, list[str]] = field(default_factory=dict)
+
+    @property
+    def findings_count(self) -> int:
+        return sum(self.findings.values())
+
+
+class _Writers:
+    """The XLSX (write-only, two sheets) and CSV files, fed row by row."""
+
+    def __init__(self, folder: Path, d: date) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        stamp = d.isoformat()
+        self.xlsx_path = folder / f"negocios-{stamp}.xlsx"
+        self.csv_path = folder / f"negocios-{stamp}.csv"
+        self.findings_csv_path = folder / f"hallazgos-{stamp}.csv"
+        self.wb = Workbook(write_only=True)
+        self.ws_deals = self._sheet(T.SHEET_DEALS, T.DEAL_HEADERS, DEAL_WIDTHS)
+        self.ws_findings = self._sheet(T.SHEET_FINDINGS, T.FINDING_HEADERS, FINDING_WIDTHS)
+        self.deal_rows = 0
+        self.finding_rows = 0
+        self._csv_deals_f = self.csv_path.open("w", encoding="utf-8-sig", newline="")
+        self._csv_findings_f = self.findings_csv_path.open("w", encoding="utf-8-sig", newline="")
+        self.csv_deals = csv.writer(self._csv_deals_f)
+        self.csv_findings = csv.writer(self._csv_findings_f)
+        self.csv_deals.writerow(T.DEAL_HEADERS)
+        self.csv_findings.writerow(T.FINDING_HEADERS)
+
+    def _sheet(self, title: str, headers: list[str], widths: list[int]):
+        ws = self.wb.create_sheet(title)
+        for i, w in enumerate(widths):
+            ws.column_dimensions[chr(ord("A") + i)].width = w
+        ws.freeze_panes = "A2"
+        bold = Font(bold=True)
+        row = []
+        for h in headers:
+            c = WriteOnlyCell(ws, value=h)
+            c.font = bold
+            row.append(c)
+        ws.append(row)
+        return ws
+
+    def _money_row(self, ws, values: list[Any], money_cols: set[int]) -> list[Any]:
+        out: list[Any] = []
+        for i, v in enumerate(values):
+            if i in money_cols and isinstance(v, int):
+                c = WriteOnlyCell(ws, value=v)
+                c.number_format = COP_FORMAT
+                out.append(c)
+            else:
+                out.append(v)
+        return out
+
+    def deal(self, values: list[Any]) -> None:
+        self.ws_deals.append(self._money_row(self.ws_deals, values, {7, 8, 9}))
+        self.csv_deals.writerow(["" if v is None else v for v in values])
+        self.deal_rows += 1
+
+    def finding(self, f: Finding) -> None:
+        values = [
+            T.CATEGORY_LABELS.get(f.category, f.category), f.deal_id, f.hubspot_deal_id, f.kam, f.client, f.detail,
+            f.local_amount, f.hubspot_amount,
+        ]
+        self.ws_findings.append(self._money_row(self.ws_findings, values, {6, 7}))
+        self.csv_findings.writerow(["" if v is None else v for v in values])
+        self.finding_rows += 1
+
+    def close(self) -> None:
+        last_col = chr(ord("A") + len(T.DEAL_HEADERS) - 1)
+        self.ws_deals.auto_filter.ref = f"A1:{last_col}{self.deal_rows + 1}"
+        last_col = chr(ord("A") + len(T.FINDING_HEADERS) - 1)
+        self.ws_findings.auto_filter.ref = f"A1:{last_col}{self.finding_rows + 1}"
+        self.wb.save(self.xlsx_path)
+        self._csv_deals_f.close()
+        self._csv_findings_f.close()
+
+
+def _fmt_date(d: date | None) -> str:
+    return d.strftime("%d/%m/%Y") if d else "—"
+
+
+async def _deals_for(session: AsyncSession, d: date, since: datetime | None) -> list[Deal]:
+    """Deals with advance date ``d`` plus late registrations made since the previous run."""
+    base = select(Deal).options(joinedload(Deal.member), joinedload(Deal.client))
+    on_day = list((await session.execute(base.where(Deal.advance_date == d).order_by(Deal.id))).scalars())
+    late_q = base.where(Deal.is_late.is_(True), Deal.advance_date < d)
+    if since is not None:
+        late_q = late_q.where(Deal.created_at >= since)
+    late = list((await session.execute(late_q.order_by(Deal.id))).scalars())
+    seen = {x.id for x in on_day}
+    return on_day + [x for x in late if x.id not in seen]
+
+
+async def _pending_approvals(session: AsyncSession, deal_ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = defaultdict(list)
+    for i in range(0, len(deal_ids), 500):
+        rows = await session.execute(
+            select(Approval.deal_id, Approval.kind).where(
+                Approval.deal_id.in_(deal_ids[i : i + 500]), Approval.status == "pendiente"
+            )
+        )
+        for deal_id, kind in rows:
+            out[deal_id].append(kind)
+    return out
+
+
+async def run_export(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    export_dir: Path,
+    tz: ZoneInfo,
+    d: date,
+    run: ExportRun,
+    now: datetime,
+    gateway: Any = None,
+    commission_label: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> ExportResult:
+    """Build the files for ``d``. The caller claimed ``run`` and finishes it (see :func:`finish_run`)."""
+    result = ExportResult(export_date=d, attempt=run.attempt, forced=run.forced)
+    folder = export_dir / d.isoformat()
+    writers = _Writers(folder, d)
+    try:
+        async with sessionmaker() as session:
+            prev = (
+                await session.execute(
+                    select(func.max(ExportRun.started_at)).where(ExportRun.status == "hecha", ExportRun.id != run.id)
+                )
+            ).scalar_one_or_none()
+            deals = await _deals_for(session, d, prev)
+            pending = await _pending_approvals(session, [x.id for x in deals])
+            owners = {
+                m.hubspot_owner_id: m
+                for m in (await session.execute(select(Member).where(Member.hubspot_owner_id.is_not(None)))).scalars()
+            }
+
+        by_hubspot: dict[str, Deal] = {x.hubspot_deal_id: x for x in deals if x.hubspot_deal_id}
+        seen_hubspot: set[str] = set()
+        clean: set[int] = {x.id for x in deals}
+
+        def add(f: Finding) -> None:
+            writers.finding(f)
+            result.findings[f.category] += 1
+            if f.deal_id is not None and f.category not in {"coincide", "tardio"}:
+                clean.discard(f.deal_id)
+
+        # local checks
+        for x in deals:
+            who, client = x.member.name, x.client.name
+            if x.proof_path is None:
+                add(Finding("sin_comprobante", x.id, x.hubspot_deal_id, who, client))
+            if x.status == "rechazado":
+                add(Finding("comprobante_rechazado", x.id, x.hubspot_deal_id, who, client, x.cancel_reason or ""))
+            if pending.get(x.id):
+                add(Finding("aprobacion_pendiente", x.id, x.hubspot_deal_id, who, client,
+                            T.DETAIL_APPROVALS.format(kinds=", ".join(sorted(pending[x.id])))))
+            if x.is_late:
+                created = x.created_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+                add(Finding("tardio", x.id, x.hubspot_deal_id, who, client,
+                            T.DETAIL_LATE.format(created=created, advance=_fmt_date(x.advance_date))))
+
+        # HubSpot, page by page
+        hubspot_ok = gateway is not None
+        if gateway is not None:
+            from bot.hubspot.gateway import HubSpotUnavailable
+
+            try:
+                async for page in gateway.search_deals_by_advance_date(d):
+                    result.hubspot_calls += 1
+                    ids = [h.id for h in page]
+                    async with sessionmaker() as session:
+                        local_rows = (
+                            await session.execute(
+                                select(Deal).options(joinedload(Deal.member)).where(Deal.hubspot_deal_id.in_(ids))
+                            )
+                        ).scalars()
+                        local_by_id = {r.hubspot_deal_id: r for r in local_rows}
+                    for h in page:
+                        seen_hubspot.add(h.id)
+                        local = by_hubspot.get(h.id) or local_by_id.get(h.id)
+                        if local is None:
+                            owner = owners.get(h.owner_id or "")
+                            add(Finding("no_registrado", None, h.id, owner.name if owner else "", "",
+                                        T.DETAIL_UNREGISTERED.format(name=h.name or h.id, owner=h.owner_id or "—"),
+                                        None, h.amount))
+                            if owner is not None:
+                                result.forgotten_by_member.setdefault(owner.id, []).append(h.name or h.id)
+                            continue
+                        _compare(local, h, d, add, owners)
+                    if progress:
+                        progress(len(page))
+                # registered deals of the day HubSpot did not list under this date
+                for hid, local in by_hubspot.items():
+                    if hid in seen_hubspot:
+                        continue
+                    h = await gateway.get_deal(hid)
+                    result.hubspot_calls += 1
+                    who, client = local.member.name, local.client.name
+                    if h is None:
+                        add(Finding("no_en_hubspot", local.id, hid, who, client,
+                                    T.DETAIL_NOT_FOUND.format(hubspot_id=hid), local.total_value))
+                    elif h.archived:
+                        add(Finding("archivado_en_hubspot", local.id, hid, who, client,
+                                    T.DETAIL_ARCHIVED.format(hubspot_id=hid), local.total_value, h.amount))
+                    else:
+                        _compare(local, h, d, add, owners)
+            except HubSpotUnavailable:
+                hubspot_ok = False
+                log.warning("HubSpot unavailable during the export of %s", d)
+                for x in deals:
+                    add(Finding("hubspot_no_disponible", x.id, x.hubspot_deal_id, x.member.name, x.client.name,
+                                T.DETAIL_UNAVAILABLE))
+            for x in deals:
+                if not x.hubspot_deal_id:
+                    add(Finding("sin_negocio_hubspot", x.id, None, x.member.name, x.client.name))
+
+        # deal rows and the matched findings
+        for x in deals:
+            if hubspot_ok and x.id in clean and x.hubspot_deal_id:
+                add(Finding("coincide", x.id, x.hubspot_deal_id, x.member.name, x.client.name, "",
+                            x.total_value))
+            writers.deal([
+                x.id, _fmt_date(x.advance_date), x.created_at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
+                x.member.name, x.client.name, x.deal_type, x.service, x.total_value, x.advance_amount,
+                x.commission_estimate, x.status, T.YES if x.is_late else T.NO, x.hubspot_deal_id or "",
+                x.hubspot_check, T.PROOF_OK if x.proof_path else T.PROOF_MISSING,
+            ])
+        result.deals_count = len(deals)
+    finally:
+        writers.close()
+    result.files = {
+        "xlsx": str(writers.xlsx_path),
+        "csv": str(writers.csv_path),
+        "hallazgos_csv": str(writers.findings_csv_path),
+    }
+    return result
+
+
+def _compare(local: Deal, h: Any, d: date, add: Callable[[Finding], None], owners: dict[str, Member]) -> None:
+    who, client = local.member.name, local.client.name if local.client is not None else ""
+    if h.amount is not None and h.amount != local.total_value:
+        add(Finding("diferencia_valor", local.id, h.id, who, client,
+                    T.DETAIL_AMOUNT.format(local=local.total_value, remote=h.amount), local.total_value, h.amount))
+    if h.owner_id and local.member.hubspot_owner_id and h.owner_id != local.member.hubspot_owner_id:
+        remote = owners.get(h.owner_id)
+        add(Finding("diferencia_responsable", local.id, h.id, who, client,
+                    T.DETAIL_OWNER.format(remote=remote.name if remote else h.owner_id, local=who)))
+    if h.advance_date is not None and h.advance_date != local.advance_date:
+        add(Finding("diferencia_fecha", local.id, h.id, who, client,
+                    T.DETAIL_DATE.format(local=_fmt_date(local.advance_date), remote=_fmt_date(h.advance_date))))
+
+
+async def finish_run(session: AsyncSession, run: ExportRun, result: ExportResult, now: datetime) -> None:
+    """Mark the run done (same transaction as the outbox posts the caller enqueues)."""
+    run = await session.merge(run)
+    run.status = "hecha"
+    run.finished_at = now
+    run.deals_count = result.deals_count
+    run.findings_count = result.findings_count
+    run.hubspot_calls = result.hubspot_calls
+    run.files = dict(result.files)
+    record(
+        session,
+        Actor.system("exportación"),
+        "exportacion.hecha",
+        "export_run",
+        run.id,
+        after={"date": result.export_date.isoformat(), "attempt": run.attempt, "deals": result.deals_count,
+               "findings": dict(result.findings)},
+    )
+
+
+async def fail_run(session: AsyncSession, run: ExportRun, error: str, now: datetime) -> None:
+    run = await session.merge(run)
+    run.status = "fallida"
+    run.finished_at = now
+    run.error = error[:2000]
+    record(session, Actor.system("exportación"), "exportacion.fallida", "export_run", run.id,
+           after={"date": run.export_date.isoformat(), "error": error[:500]})

@@ -1,0 +1,148 @@
+"""The daily summary (SPEC §4) and the month-to-date chart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.texts import export as T
+from db.models import Approval, Client, CommissionEntry, Deal, Lead, Member, RenewalIntent
+
+TYPE_ORDER = ("renovacion", "cross_sale", "up_sale")
+TYPE_LABELS = {"renovacion": "Renovación", "cross_sale": "Cross sale", "up_sale": "Up sale"}
+APPROVAL_LABELS = {
+    "auditoria": "Auditoría de pago",
+    "coo": "COO (up sales)",
+    "atribucion": "Disputas de atribución",
+    "usuario_hubspot": "Usuarios de HubSpot",
+    "proforma": "Proformas / links de pago",
+}
+
+
+@dataclass
+class DailySummary:
+    day: date
+    month_start: date
+    by_type: dict[str, tuple[int, int]] = field(default_factory=dict)
+    commissions_pending: int = 0
+    commissions_earned: int = 0
+    commissions_reversed: int = 0
+    approvals: list[tuple[str, int, timedelta]] = field(default_factory=list)
+    leads_past_sla: list[tuple[str, timedelta]] = field(default_factory=list)
+    renewals_ending: list[tuple[str, str, date]] = field(default_factory=list)
+    mtd_by_kam: list[tuple[str, int]] = field(default_factory=list)
+    mtd_by_type: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _start_of(d: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(d, time(0), tzinfo=tz)
+
+
+async def build_summary(
+    session: AsyncSession, d: date, now: datetime, tz: ZoneInfo, *, lead_sla_hours: int
+) -> DailySummary:
+    month_start = d.replace(day=1)
+    s = DailySummary(day=d, month_start=month_start)
+    live = Deal.status != "anulado"
+
+    rows = await session.execute(
+        select(Deal.deal_type, func.count(), func.coalesce(func.sum(Deal.total_value), 0))
+        .where(Deal.advance_date == d, live)
+        .group_by(Deal.deal_type)
+    )
+    s.by_type = {t: (int(c), int(v)) for t, c, v in rows}
+
+    since = _start_of(month_start, tz)
+    until = _start_of(d + timedelta(days=1), tz)
+    rows = await session.execute(
+        select(CommissionEntry.kind, CommissionEntry.state, func.coalesce(func.sum(CommissionEntry.amount), 0))
+        .where(CommissionEntry.created_at >= since, CommissionEntry.created_at < until)
+        .group_by(CommissionEntry.kind, CommissionEntry.state)
+    )
+    for kind, state, amount in rows:
+        if kind == "reverso" or state == "reversada":
+            s.commissions_reversed += int(amount)
+        elif state == "pendiente":
+            s.commissions_pending += int(amount)
+        elif state == "ganada":
+            s.commissions_earned += int(amount)
+
+    rows = await session.execute(
+        select(Approval.kind, func.count(), func.min(Approval.created_at))
+        .where(Approval.status == "pendiente")
+        .group_by(Approval.kind)
+    )
+    s.approvals = sorted(((k, int(c), now - oldest) for k, c, oldest in rows), key=lambda r: -r[2])
+
+    cutoff = now - timedelta(hours=lead_sla_hours)
+    rows = await session.execute(
+        select(Lead.company, Lead.created_at).where(Lead.status == "nuevo", Lead.created_at <= cutoff).order_by(Lead.created_at)
+    )
+    s.leads_past_sla = [(company, now - created) for company, created in rows]
+
+    today = now.astimezone(tz).date()
+    try:
+        from bot.domain.business_days import add_business_days
+
+        horizon = add_business_days(today, 1)
+    except ImportError:  # pragma: no cover - the domain package always ships it
+        horizon = today + timedelta(days=1)
+    rows = await session.execute(
+        select(Client.name, Member.name, RenewalIntent.deadline)
+        .join(Client, Client.id == RenewalIntent.client_id)
+        .join(Member, Member.id == RenewalIntent.member_id)
+        .where(RenewalIntent.status == "abierta", RenewalIntent.deadline <= horizon)
+        .order_by(RenewalIntent.deadline)
+    )
+    s.renewals_ending = [(c, k, dl) for c, k, dl in rows]
+
+    rows = await session.execute(
+        select(Member.name, func.sum(Deal.total_value))
+        .join(Member, Member.id == Deal.member_id)
+        .where(Deal.advance_date >= month_start, Deal.advance_date <= d, live)
+        .group_by(Member.name)
+        .order_by(func.sum(Deal.total_value).desc())
+    )
+    s.mtd_by_kam = [(n, int(v)) for n, v in rows]
+    rows = await session.execute(
+        select(Deal.deal_type, func.sum(Deal.total_value))
+        .where(Deal.advance_date >= month_start, Deal.advance_date <= d, live)
+        .group_by(Deal.deal_type)
+    )
+    s.mtd_by_type = [(TYPE_LABELS.get(t, t), int(v)) for t, v in rows]
+    return s
+
+
+def render_chart(summary: DailySummary, path: Path) -> Path:
+    """A PNG with two bar charts (month to date by KAM and by type)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    money = FuncFormatter(lambda v, _p: f"$ {int(v):,}".replace(",", "."))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5), dpi=100)
+    month = summary.month_start.strftime("%m/%Y")
+    fig.suptitle(T.CHART_TITLE.format(month=month))
+    for ax, data, title in ((ax1, summary.mtd_by_kam[:12], T.CHART_BY_KAM), (ax2, summary.mtd_by_type, T.CHART_BY_TYPE)):
+        ax.set_title(title)
+        if data:
+            labels = [n[:18] for n, _ in data]
+            ax.barh(labels[::-1], [v for _, v in data][::-1], color="#5865F2")
+            ax.xaxis.set_major_formatter(money)
+            ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+        else:
+            ax.text(0.5, 0.5, T.CHART_EMPTY, ha="center", va="center", transform=ax.transAxes)
+            ax.set_xticks([])
+            ax.set_yticks([])
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png")
+    plt.close(fig)
+    return path
