@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+from pathlib import Path
 
 import typer
 
@@ -85,6 +87,35 @@ def db_downgrade(revision: str = typer.Argument(...)) -> None:
 
 def main() -> None:  # pragma: no cover - console entry
     sys.exit(app())
+
+
+@db_app.command("backup")
+def db_backup(keep: int = typer.Option(14, help="How many backups to keep.")) -> None:
+    """Online backup of the SQLite database into DATA_DIR/backups (pruned to --keep)."""
+    from bot.clock import SystemClock
+    from bot.services import backup as bk
+
+    settings_db = _db_url()
+    data_dir = Path(os.environ.get("DATA_DIR", "data"))
+    try:
+        path = bk.backup(settings_db, data_dir / "backups", SystemClock().now(), keep=keep)
+    except bk.BackupError as exc:
+        typer.echo(f"ventas-ops: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"Backup written: {path}")
+
+
+@db_app.command("restore")
+def db_restore(file: Path = typer.Argument(..., help="A backup file made by 'db backup' or the daily job.")) -> None:
+    """Replace the database with a backup (stop the bot first)."""
+    from bot.services import backup as bk
+
+    try:
+        target = bk.restore(file, _db_url())
+    except bk.BackupError as exc:
+        typer.echo(f"ventas-ops: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"Restored {file} into {target} (the previous file is kept as {target.name}.before-restore).")
 
 
 @app.command("export")
