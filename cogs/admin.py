@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.app import VentasOpsBot
 from bot.guards import require_role
 from bot.texts import admin as T
+from bot.texts import deals as DT
 
 
 class Admin(commands.GroupCog, group_name="admin", group_description="Administración de ventas-ops"):
@@ -36,6 +37,22 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         await interaction.response.send_message(
             T.CONFIG_HEADER + f"\n```\n{body[:1800]}\n```", ephemeral=True
         )
+
+    # --- deals (issue 5; logic in bot/services/deals.py, Discord side in cogs/deals.py) -------
+    negocio = app_commands.Group(name="negocio", description=DT.CMD_ADMIN_NEGOCIO)
+
+    @negocio.command(name="anular", description=DT.CMD_ADMIN_CANCEL)
+    @app_commands.rename(deal_id="id")
+    @app_commands.describe(deal_id=DT.OPT_DEAL_ID, motivo=DT.OPT_CANCEL_REASON)
+    async def negocio_anular(
+        self,
+        interaction: discord.Interaction,
+        deal_id: app_commands.Range[int, 1],
+        motivo: app_commands.Range[str, 3, 500],
+    ) -> None:
+        from cogs.deals import admin_cancel
+
+        await admin_cancel(interaction, deal_id, motivo)
 
 
 async def setup(bot: VentasOpsBot) -> None:

@@ -1,0 +1,139 @@
+"""The commission ledger (``commission_entries``) for deals.
+
+Scheme (one line per deal, plus one line per clawback):
+
+* At registration a ``comision`` line is added with ``state='pendiente'`` and the estimated amount.
+* When every required approval is given, that line is *settled*: ``state='ganada'`` and
+  ``settled_at`` set. On rejection (or cancellation before being earned) it is settled as
+  ``state='rechazada'``. The amount of a line is never changed, and a settled line is never
+  touched again.
+* Cancelling an earned deal adds a NEW line ``kind='reverso'``, ``state='reversada'`` with the
+  negative amount; the earned line stays as it was.
+
+So, for a member and a period:  pending = Σ comision/pendiente,  earned = Σ comision/ganada,
+reversed = Σ reverso (negative),  net = earned + reversed. Month statements group by
+``settled_at`` (earned, rejected) or ``created_at`` (pending, reversos).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import CommissionEntry, Deal
+
+KIND_COMMISSION = "comision"
+KIND_CLAWBACK = "reverso"
+STATE_PENDING = "pendiente"
+STATE_EARNED = "ganada"
+STATE_REJECTED = "rechazada"
+STATE_REVERSED = "reversada"
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    pending: int = 0
+    earned: int = 0
+    rejected: int = 0
+    reversed: int = 0  # negative or zero
+
+    @property
+    def net(self) -> int:
+        return self.earned + self.reversed
+
+
+async def open_pending(session: AsyncSession, deal: Deal, description: str, now: datetime) -> CommissionEntry:
+    entry = CommissionEntry(
+        member_id=deal.member_id,
+        kind=KIND_COMMISSION,
+        state=STATE_PENDING,
+        amount=deal.commission_estimate,
+        deal_id=deal.id,
+        description=description[:500],
+        created_at=now,
+    )
+    session.add(entry)
+    return entry
+
+
+async def _settle(session: AsyncSession, deal_id: int, state: str, now: datetime) -> int:
+    """Settle the deal's pending line; returns its amount (0 when there was none pending)."""
+    entry = (
+        await session.execute(
+            select(CommissionEntry).where(
+                CommissionEntry.deal_id == deal_id,
+                CommissionEntry.kind == KIND_COMMISSION,
+                CommissionEntry.state == STATE_PENDING,
+            )
+        )
+    ).scalar_one_or_none()
+    if entry is None:
+        return 0
+    res = await session.execute(
+        update(CommissionEntry)
+        .where(CommissionEntry.id == entry.id, CommissionEntry.state == STATE_PENDING)
+        .values(state=state, settled_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return entry.amount if res.rowcount == 1 else 0
+
+
+async def settle_earned(session: AsyncSession, deal_id: int, now: datetime) -> int:
+    return await _settle(session, deal_id, STATE_EARNED, now)
+
+
+async def settle_rejected(session: AsyncSession, deal_id: int, now: datetime) -> int:
+    return await _settle(session, deal_id, STATE_REJECTED, now)
+
+
+async def earned_for_deal(session: AsyncSession, deal_id: int) -> int:
+    """What the deal's KAM holds for it now: earned minus what was already clawed back."""
+    q = select(func.coalesce(func.sum(CommissionEntry.amount), 0)).where(
+        CommissionEntry.deal_id == deal_id,
+        ((CommissionEntry.kind == KIND_COMMISSION) & (CommissionEntry.state == STATE_EARNED))
+        | (CommissionEntry.kind == KIND_CLAWBACK),
+    )
+    return int((await session.execute(q)).scalar_one())
+
+
+async def claw_back(session: AsyncSession, deal: Deal, description: str, now: datetime) -> int:
+    """Add a negative line for whatever is still held for the deal; returns the (positive) amount."""
+    held = await earned_for_deal(session, deal.id)
+    if held <= 0:
+        return 0
+    session.add(
+        CommissionEntry(
+            member_id=deal.member_id,
+            kind=KIND_CLAWBACK,
+            state=STATE_REVERSED,
+            amount=-held,
+            deal_id=deal.id,
+            description=description[:500],
+            created_at=now,
+            settled_at=now,
+        )
+    )
+    return held
+
+
+async def balance(session: AsyncSession, member_id: int) -> Balance:
+    rows = await session.execute(
+        select(CommissionEntry.kind, CommissionEntry.state, func.coalesce(func.sum(CommissionEntry.amount), 0))
+        .where(CommissionEntry.member_id == member_id, CommissionEntry.deal_id.is_not(None))
+        .group_by(CommissionEntry.kind, CommissionEntry.state)
+    )
+    pending = earned = rejected = reversed_ = 0
+    for kind, state, amount in rows:
+        amount = int(amount)
+        if kind == KIND_CLAWBACK:
+            reversed_ += amount
+        elif state == STATE_PENDING:
+            pending += amount
+        elif state == STATE_EARNED:
+            earned += amount
+        elif state == STATE_REJECTED:
+            rejected += amount
+    return Balance(pending=pending, earned=earned, rejected=rejected, reversed=reversed_)

@@ -1,0 +1,738 @@
+"""Deals: registration rules, approvals (audit, COO, attribution), cancellation, HubSpot checks.
+
+Use cases take an ``AsyncSession`` and never commit: the caller owns the transaction so the deal,
+its approvals, its ledger line and the audit rows land together. Refusals are
+:class:`DealRefused` (a ``DomainError``) whose text quotes the rule.
+
+Decisions are taken once: the approval row moves out of ``pendiente`` with a conditional
+``UPDATE … WHERE status='pendiente'`` and only the transaction whose update hit a row applies
+the consequences; anyone else is told who decided and when.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.commission import commission, rate_label
+from bot.domain.dates import format_date, parse_user_date
+from bot.domain.enums import DealType, Service
+from bot.domain.errors import DomainError
+from bot.domain.money import format_cop, parse_cop
+from bot.domain.validation import parse_hubspot_deal_ref
+from bot.services import commissions as ledger
+from bot.services import directory
+from bot.services.proofs import StoredProof
+from bot.texts import deals as T
+from db.audit import Actor, record
+from db.models import Approval, Client, Deal, Member
+
+log = logging.getLogger(__name__)
+
+# Deal.status
+PENDING = "pendiente"
+APPROVED = "aprobado"
+REJECTED = "rechazado"
+CANCELLED = "anulado"
+CLOSED_STATUSES = (REJECTED, CANCELLED)
+# Approval.status
+A_PENDING = "pendiente"
+A_APPROVED = "aprobada"
+A_REJECTED = "rechazada"
+A_CANCELLED = "cancelada"
+# Approval.kind
+K_AUDIT = "auditoria"
+K_COO = "coo"
+K_ATTRIBUTION = "atribucion"
+# Deal.hubspot_check
+HS_DISABLED = "desactivado"
+HS_PENDING = "pendiente"
+HS_OK = "ok"
+HS_DIFF = "diferencias"
+HS_MISSING = "no_encontrado"
+# Deal.proof_status
+PROOF_RECEIVED = "recibido"
+PROOF_VERIFIED = "verificado"
+PROOF_REJECTED = "rechazado"
+
+# button action → (approval kind, approve?)
+ACTIONS: dict[str, tuple[str, bool]] = {
+    "audit_ok": (K_AUDIT, True),
+    "audit_no": (K_AUDIT, False),
+    "coo_ok": (K_COO, True),
+    "coo_no": (K_COO, False),
+    "attr_new": (K_ATTRIBUTION, True),  # the new registration gets the sale
+    "attr_keep": (K_ATTRIBUTION, False),  # the earlier registration keeps it
+}
+
+
+class DealRefused(DomainError):
+    """A registration or a decision that breaks a rule; nothing was changed."""
+
+
+# --- registration ---------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RegistrationRequest:
+    discord_id: int
+    client: str
+    deal_type: str
+    service: str
+    total: str
+    advance: str
+    advance_date: str | None = None
+    hubspot: str | None = None
+    interaction_id: int | None = None
+
+
+@dataclass(slots=True)
+class CheckedDeal:
+    """A registration that passed every rule (not yet stored)."""
+
+    member: Member
+    client: Client
+    deal_type: DealType
+    service: Service
+    total: int
+    advance: int
+    advance_date: date
+    is_late: bool
+    export_date: date | None
+    hubspot_deal_id: str | None
+    commission: int
+    disputed: list[Deal] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Registration:
+    deal: Deal
+    checked: CheckedDeal | None
+    created: bool  # False: the interaction had already registered it (idempotent replay)
+    approvals: list[Approval] = field(default_factory=list)
+
+
+def local_now(now: datetime, tz: ZoneInfo) -> datetime:
+    return now.astimezone(tz)
+
+
+def late_status(advance_date: date, now: datetime, tz: ZoneInfo, export_time: time) -> tuple[bool, date | None]:
+    """Whether the export that should carry this advance date already ran, and when it ran.
+
+    The export at ``export_time`` of day D carries the advance dates of D-1.
+    """
+    local = local_now(now, tz)
+    today = local.date()
+    export_date = advance_date + timedelta(days=1)
+    if export_date < today or (export_date == today and local.time() >= export_time):
+        return True, export_date
+    return False, None
+
+
+async def renewal_window_check(
+    session: AsyncSession, member: Member, client: Client, service: Service, advance_date: date, now: datetime
+) -> None:
+    """Hook for the renewals issue: raise :class:`DealRefused` unless ``member`` has an open
+    renewal window for ``client``. Until renewals exist a renewal is recorded without this check."""
+    return None
+
+
+async def _resolve_member(session: AsyncSession, discord_id: int) -> Member:
+    member = await directory.get_member(session, discord_id)
+    if member is not None and not member.active:
+        raise DealRefused(T.MEMBER_INACTIVE)
+    if member is None:
+        # unknown people serve no client: answered with the own-clients rule below
+        return Member(id=-1, discord_id=discord_id, name="", active=True)
+    return member
+
+
+async def check_registration(
+    session: AsyncSession,
+    req: RegistrationRequest,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    export_time: time,
+    rate: Decimal,
+    hubspot_required: bool,
+) -> CheckedDeal:
+    """Every rule that can be checked from the request and the database. Raises :class:`DealRefused`
+    (or another ``DomainError`` from the parsers) with the rule in Spanish."""
+    member = await _resolve_member(session, req.discord_id)
+
+    # own clients only
+    if not (req.client or "").strip():
+        raise DealRefused(T.CLIENT_MISSING, field="cliente")
+    client = await directory.find_client(session, req.client)
+    if client is None:
+        raise DealRefused(T.CLIENT_UNKNOWN.format(value=escape(req.client.strip()[:100])), field="cliente")
+    if member.id == -1 or not await directory.serves(session, member.id, client.id):
+        raise DealRefused(T.CLIENT_NOT_YOURS.format(client=escape(client.name)), field="cliente")
+    if not client.active:
+        raise DealRefused(T.CLIENT_INACTIVE.format(client=escape(client.name)), field="cliente")
+
+    # type and service
+    try:
+        deal_type = DealType(req.deal_type)
+    except ValueError:
+        raise DealRefused(T.TYPE_UNKNOWN.format(value=escape(str(req.deal_type)[:40])), field="tipo") from None
+    try:
+        service = Service.parse(req.service)
+    except DomainError:
+        raise
+    except ValueError:
+        raise DealRefused(T.SERVICE_UNKNOWN.format(value=escape(str(req.service)[:40])), field="servicio") from None
+    has = await directory.services_of(session, client.id)
+    if deal_type is DealType.CROSS_SALE and service.value in has:
+        raise DealRefused(
+            T.CROSS_SALE_HAS_SERVICE.format(client=escape(client.name), service=service.label), field="servicio"
+        )
+    if deal_type is DealType.UP_SALE and service.value not in has:
+        raise DealRefused(
+            T.UP_SALE_MISSING_SERVICE.format(
+                client=escape(client.name), service=service.label, services=services_text(has)
+            ),
+            field="servicio",
+        )
+
+    # amounts
+    total = parse_cop(req.total, field="valor-total")
+    advance = parse_cop(req.advance, field="anticipo")
+    if advance > total:
+        raise DealRefused(
+            T.ADVANCE_GT_TOTAL.format(advance=format_cop(advance), total=format_cop(total)), field="anticipo"
+        )
+
+    # advance date
+    today = local_now(now, tz).date()
+    advance_date = (
+        parse_user_date(req.advance_date, today, field="fecha-anticipo")
+        if req.advance_date and req.advance_date.strip()
+        else today
+    )
+    if advance_date > today:
+        raise DealRefused(T.DATE_FUTURE.format(date=format_date(advance_date)), field="fecha-anticipo")
+    is_late, export_date = late_status(advance_date, now, tz, export_time)
+
+    if deal_type is DealType.RENOVACION:
+        await renewal_window_check(session, member, client, service, advance_date, now)
+
+    # HubSpot deal: required when enabled, registered once
+    hubspot_id: str | None = None
+    if req.hubspot and req.hubspot.strip():
+        hubspot_id = parse_hubspot_deal_ref(req.hubspot)
+    elif hubspot_required:
+        raise DealRefused(T.HUBSPOT_REQUIRED, field="negocio-hubspot")
+    disputed: list[Deal] = []
+    if hubspot_id:
+        others = list(
+            (
+                await session.execute(
+                    select(Deal)
+                    .where(Deal.hubspot_deal_id == hubspot_id, Deal.status.not_in(CLOSED_STATUSES))
+                    .order_by(Deal.id)
+                )
+            ).scalars()
+        )
+        mine = [d for d in others if d.member_id == member.id]
+        if mine:
+            raise DealRefused(
+                T.HUBSPOT_DUPLICATE_SAME.format(hubspot_id=hubspot_id, deal_id=mine[0].id), field="negocio-hubspot"
+            )
+        disputed = others
+
+    return CheckedDeal(
+        member=member,
+        client=client,
+        deal_type=deal_type,
+        service=service,
+        total=total,
+        advance=advance,
+        advance_date=advance_date,
+        is_late=is_late,
+        export_date=export_date,
+        hubspot_deal_id=hubspot_id,
+        commission=commission(total, rate),
+        disputed=disputed,
+    )
+
+
+async def find_by_interaction(session: AsyncSession, interaction_id: int) -> Deal | None:
+    return (await session.execute(select(Deal).where(Deal.interaction_id == interaction_id))).scalar_one_or_none()
+
+
+async def register(
+    session: AsyncSession,
+    req: RegistrationRequest,
+    proof: StoredProof | None,
+    *,
+    actor: Actor,
+    now: datetime,
+    tz: ZoneInfo,
+    export_time: time,
+    rate: Decimal,
+    hubspot_enabled: bool,
+) -> Registration:
+    """Check every rule again (inside the write transaction) and store the deal, its approvals,
+    the pending ledger line and the audit rows. Idempotent on ``req.interaction_id``."""
+    if req.interaction_id is not None:
+        existing = await find_by_interaction(session, req.interaction_id)
+        if existing is not None:
+            return Registration(existing, None, created=False)
+    c = await check_registration(
+        session, req, now=now, tz=tz, export_time=export_time, rate=rate, hubspot_required=hubspot_enabled
+    )
+    deal = Deal(
+        member_id=c.member.id,
+        client_id=c.client.id,
+        deal_type=c.deal_type.value,
+        service=c.service.value,
+        total_value=c.total,
+        advance_amount=c.advance,
+        advance_date=c.advance_date,
+        commission_estimate=c.commission,
+        status=PENDING,
+        is_late=c.is_late,
+        hubspot_deal_id=c.hubspot_deal_id,
+        hubspot_check=HS_PENDING if (hubspot_enabled and c.hubspot_deal_id) else HS_DISABLED,
+        proof_path=proof.relative_path if proof else None,
+        proof_sha256=proof.sha256 if proof else None,
+        proof_filename=proof.filename if proof else None,
+        proof_content_type=proof.content_type if proof else None,
+        proof_status=PROOF_RECEIVED if proof else "pendiente",
+        interaction_id=req.interaction_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(deal)
+    await session.flush()
+
+    kinds = [K_AUDIT]
+    if c.deal_type is DealType.UP_SALE:
+        kinds.append(K_COO)
+    approvals: list[Approval] = []
+    for kind in kinds:
+        approvals.append(Approval(kind=kind, status=A_PENDING, deal_id=deal.id, requested_by_id=c.member.id))
+    if c.disputed:
+        approvals.append(
+            Approval(
+                kind=K_ATTRIBUTION,
+                status=A_PENDING,
+                deal_id=deal.id,
+                related_deal_id=c.disputed[0].id,
+                requested_by_id=c.member.id,
+            )
+        )
+    for a in approvals:
+        a.created_at = a.updated_at = now
+        session.add(a)
+    await ledger.open_pending(
+        session,
+        deal,
+        T.LEDGER_COMMISSION.format(rate=rate_label(rate), deal_id=deal.id, client=c.client.name),
+        now,
+    )
+    await session.flush()
+    record(
+        session,
+        actor,
+        "negocio.registrar",
+        "deal",
+        deal.id,
+        after=deal_snapshot(deal) | {"approvals": [a.kind for a in approvals], "disputes": [d.id for d in c.disputed]},
+    )
+    return Registration(deal, c, created=True, approvals=approvals)
+
+
+def deal_snapshot(deal: Deal) -> dict[str, Any]:
+    return {
+        "member_id": deal.member_id,
+        "client_id": deal.client_id,
+        "deal_type": deal.deal_type,
+        "service": deal.service,
+        "total_value": deal.total_value,
+        "advance_amount": deal.advance_amount,
+        "advance_date": deal.advance_date.isoformat(),
+        "commission_estimate": deal.commission_estimate,
+        "status": deal.status,
+        "is_late": deal.is_late,
+        "hubspot_deal_id": deal.hubspot_deal_id,
+        "proof_sha256": deal.proof_sha256,
+    }
+
+
+def services_text(services: set[str]) -> str:
+    labels = []
+    for s in sorted(services):
+        try:
+            labels.append(Service(s).label)
+        except ValueError:
+            labels.append(s)
+    return ", ".join(labels) if labels else T.NO_SERVICES
+
+
+def escape(text: str) -> str:
+    """Markdown-escape user or directory text shown in Discord."""
+    import discord.utils
+
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
+
+
+# --- decisions ------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Decision:
+    decided: bool  # False: someone else decided first (see ``approval``)
+    approval: Approval
+    deal: Deal
+    approve: bool = False
+    earned: int = 0  # commission earned by this decision
+    rejected: bool = False  # the deal was rejected by this decision
+    other_deal: Deal | None = None  # attribution: the registration on the other side
+    other_clawback: int = 0
+    other_status_before: str | None = None
+
+
+async def get_approval(session: AsyncSession, deal_id: int, kind: str) -> Approval | None:
+    return (
+        await session.execute(
+            select(Approval).where(Approval.deal_id == deal_id, Approval.kind == kind).order_by(Approval.id.desc())
+        )
+    ).scalars().first()
+
+
+async def approvals_of(session: AsyncSession, deal_id: int) -> list[Approval]:
+    return list(
+        (await session.execute(select(Approval).where(Approval.deal_id == deal_id).order_by(Approval.id))).scalars()
+    )
+
+
+async def decide(
+    session: AsyncSession,
+    deal_id: int,
+    action: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
+) -> Decision:
+    """Take the decision behind a card button, once."""
+    kind, approve = ACTIONS[action]
+    # the conditional update comes first so SQLite takes the write lock before anything is read
+    res = await session.execute(
+        update(Approval)
+        .where(
+            Approval.deal_id == deal_id,
+            Approval.kind == kind,
+            Approval.status == A_PENDING,
+            exists().where(Deal.id == deal_id, Deal.status == PENDING),
+        )
+        .values(
+            status=A_APPROVED if approve else A_REJECTED,
+            decided_by_discord_id=actor.discord_id,
+            decided_by_name=actor.name[:200],
+            decided_at=now,
+            reason=reason,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    deal = (
+        await session.execute(select(Deal).where(Deal.id == deal_id).execution_options(populate_existing=True))
+    ).scalar_one_or_none()
+    if deal is None:
+        raise DealRefused(T.DEAL_GONE.format(deal_id=deal_id))
+    approval = (
+        await session.execute(
+            select(Approval)
+            .where(Approval.deal_id == deal_id, Approval.kind == kind)
+            .order_by(Approval.id.desc())
+            .execution_options(populate_existing=True)
+        )
+    ).scalars().first()
+    if approval is None:
+        raise DealRefused(T.NOTHING_TO_DECIDE.format(deal_id=deal_id))
+    if res.rowcount != 1:
+        if approval.status == A_PENDING:  # the deal itself is closed
+            raise DealRefused(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_LABELS.get(deal.status, deal.status)))
+        return Decision(decided=False, approval=approval, deal=deal, approve=approve)
+
+    out = Decision(decided=True, approval=approval, deal=deal, approve=approve)
+    record(
+        session,
+        actor,
+        f"aprobacion.{'aprobar' if approve else 'rechazar'}",
+        "approval",
+        approval.id,
+        before={"status": A_PENDING, "kind": kind, "deal_id": deal_id},
+        after={"status": approval.status, "reason": reason},
+    )
+    if approve:
+        if kind == K_AUDIT:
+            deal.proof_status = PROOF_VERIFIED
+        if kind == K_ATTRIBUTION and approval.related_deal_id:
+            other = await session.get(Deal, approval.related_deal_id)
+            if other is not None and other.status not in CLOSED_STATUSES:
+                out.other_deal = other
+                out.other_status_before = other.status
+                out.other_clawback = await _close_deal(
+                    session, other, CANCELLED, T.ATTR_NEW_ACK.format(deal_id=deal.id, other_id=other.id),
+                    actor=actor, now=now,
+                )
+        out.earned = await _maybe_earn(session, deal, actor=actor, now=now)
+    else:
+        if kind == K_AUDIT:
+            deal.proof_status = PROOF_REJECTED
+        text = reason or (
+            T.ATTR_KEEP_ACK.format(deal_id=deal.id, other_id=approval.related_deal_id)
+            if kind == K_ATTRIBUTION
+            else ""
+        )
+        await _close_deal(session, deal, REJECTED, text, actor=actor, now=now)
+        out.rejected = True
+        if kind == K_ATTRIBUTION and approval.related_deal_id:
+            out.other_deal = await session.get(Deal, approval.related_deal_id)
+    deal.updated_at = now
+    return out
+
+
+async def _maybe_earn(session: AsyncSession, deal: Deal, *, actor: Actor, now: datetime) -> int:
+    """Approve the deal and earn its commission when every approval it needs is given."""
+    pending = (
+        await session.execute(
+            select(Approval.id).where(Approval.deal_id == deal.id, Approval.status != A_APPROVED).limit(1)
+        )
+    ).first()
+    if pending is not None:
+        return 0
+    res = await session.execute(
+        update(Deal)
+        .where(Deal.id == deal.id, Deal.status == PENDING)
+        .values(status=APPROVED, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if res.rowcount != 1:
+        return 0
+    deal.status = APPROVED
+    earned = await ledger.settle_earned(session, deal.id, now)
+    record(
+        session, actor, "negocio.aprobar", "deal", deal.id,
+        before={"status": PENDING}, after={"status": APPROVED, "commission": earned},
+    )
+    return earned
+
+
+async def _close_deal(
+    session: AsyncSession, deal: Deal, status: str, reason: str, *, actor: Actor, now: datetime
+) -> int:
+    """Reject or cancel a deal: close its pending approvals and settle its ledger. Returns the
+    amount clawed back (earned deals only)."""
+    before = deal.status
+    deal.status = status
+    deal.cancel_reason = reason or None
+    deal.updated_at = now
+    await session.execute(
+        update(Approval)
+        .where(Approval.deal_id == deal.id, Approval.status == A_PENDING)
+        .values(status=A_CANCELLED, decided_at=now, decided_by_name=actor.name[:200],
+                decided_by_discord_id=actor.discord_id, reason=reason or None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    clawback = 0
+    if before == APPROVED:
+        clawback = await ledger.claw_back(
+            session, deal, T.LEDGER_CLAWBACK.format(deal_id=deal.id, reason=reason), now
+        )
+    else:
+        await ledger.settle_rejected(session, deal.id, now)
+    record(
+        session, actor, "negocio.rechazar" if status == REJECTED else "negocio.anular", "deal", deal.id,
+        before={"status": before}, after={"status": status, "reason": reason, "clawback": clawback},
+    )
+    return clawback
+
+
+@dataclass(slots=True)
+class Cancellation:
+    deal: Deal
+    status_before: str
+    clawback: int
+
+
+async def cancel_deal(
+    session: AsyncSession, deal_id: int, reason: str, *, actor: Actor, now: datetime
+) -> Cancellation:
+    """``/admin negocio anular``: cancel a pending or earned deal; an earned one gets a clawback."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DealRefused(T.CANCEL_REASON_REQUIRED, field="motivo")
+    # take the write lock first (see decide)
+    res = await session.execute(
+        update(Deal)
+        .where(Deal.id == deal_id, Deal.status.not_in(CLOSED_STATUSES))
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    deal = (
+        await session.execute(select(Deal).where(Deal.id == deal_id).execution_options(populate_existing=True))
+    ).scalar_one_or_none()
+    if deal is None:
+        raise DealRefused(T.DEAL_GONE.format(deal_id=deal_id))
+    if res.rowcount != 1:
+        raise DealRefused(
+            T.CANCEL_ALREADY.format(deal_id=deal_id, status=T.STATUS_LABELS.get(deal.status, deal.status))
+        )
+    before = deal.status
+    clawback = await _close_deal(session, deal, CANCELLED, reason, actor=actor, now=now)
+    return Cancellation(deal, before, clawback)
+
+
+# --- HubSpot verification -------------------------------------------------------------------
+def compare_with_hubspot(deal: Deal, member: Member, h: Any) -> tuple[str, dict[str, Any]]:
+    """(hubspot_check, findings) for a registered deal and what HubSpot returned (None = missing)."""
+    if h is None:
+        return HS_MISSING, {"no_encontrado": True}
+    findings: dict[str, Any] = {}
+    if getattr(h, "archived", False):
+        findings["archivado"] = True
+    amount = getattr(h, "amount", None)
+    amount_int = None if amount is None else int(Decimal(str(amount)).to_integral_value())
+    if amount_int != deal.total_value:
+        findings["monto"] = {"hubspot": amount_int, "local": deal.total_value}
+    owner = getattr(h, "owner_id", None)
+    owner = None if owner in (None, "") else str(owner)
+    if owner != (member.hubspot_owner_id or None):
+        findings["owner"] = {"hubspot": owner, "local": member.hubspot_owner_id}
+    adv = getattr(h, "advance_date", None)
+    if isinstance(adv, datetime):
+        adv = adv.date()
+    if adv != deal.advance_date:
+        findings["fecha_anticipo"] = {
+            "hubspot": adv.isoformat() if isinstance(adv, date) else adv,
+            "local": deal.advance_date.isoformat(),
+        }
+    return (HS_DIFF if findings else HS_OK), findings
+
+
+async def verify_deal(session: AsyncSession, gateway: Any, deal_id: int, *, now: datetime) -> str | None:
+    """Check one deal against HubSpot and store the result; returns the new ``hubspot_check``
+    (``pendiente`` when HubSpot is unavailable), or None when there is nothing to check."""
+    from bot.hubspot.gateway import HubSpotUnavailable
+
+    deal = await session.get(Deal, deal_id)
+    if deal is None or not deal.hubspot_deal_id or gateway is None:
+        return None
+    try:
+        h = await gateway.get_deal(deal.hubspot_deal_id)
+    except HubSpotUnavailable as exc:
+        log.info("HubSpot unavailable while verifying deal %s: %s", deal_id, exc)
+        check, findings = HS_PENDING, deal.hubspot_findings
+    else:
+        member = await session.get(Member, deal.member_id)
+        assert member is not None
+        check, findings = compare_with_hubspot(deal, member, h)
+    if check != deal.hubspot_check or findings != deal.hubspot_findings:
+        before = {"hubspot_check": deal.hubspot_check, "hubspot_findings": deal.hubspot_findings}
+        deal.hubspot_check = check
+        deal.hubspot_findings = findings or None
+        deal.updated_at = now
+        record(
+            session, Actor.system("hubspot"), "negocio.verificar_hubspot", "deal", deal.id,
+            before=before, after={"hubspot_check": check, "hubspot_findings": findings or None},
+        )
+    return check
+
+
+async def retry_pending_verifications(
+    session: AsyncSession, gateway: Any, *, now: datetime | None = None, limit: int = 100
+) -> list[int]:
+    """For a periodic job: re-verify deals whose check is still pending. Commits after each deal
+    and stops at the first outage. Returns the ids whose check moved out of ``pendiente``."""
+    from db.types import utcnow
+
+    if gateway is None:
+        return []
+    ids = list(
+        (
+            await session.execute(
+                select(Deal.id)
+                .where(Deal.hubspot_check == HS_PENDING, Deal.hubspot_deal_id.is_not(None))
+                .order_by(Deal.id)
+                .limit(limit)
+            )
+        ).scalars()
+    )
+    done: list[int] = []
+    for deal_id in ids:
+        check = await verify_deal(session, gateway, deal_id, now=now or utcnow())
+        await session.commit()
+        if check == HS_PENDING:
+            break
+        if check is not None:
+            done.append(deal_id)
+    return done
+
+
+# --- reading ---------------------------------------------------------------------------------
+@dataclass(slots=True)
+class DealView:
+    """Everything the card and the lists need, read in one go."""
+
+    deal: Deal
+    member: Member
+    client: Client
+    approvals: list[Approval]
+
+
+async def load_view(session: AsyncSession, deal_id: int) -> DealView | None:
+    deal = (
+        await session.execute(select(Deal).where(Deal.id == deal_id).execution_options(populate_existing=True))
+    ).scalar_one_or_none()
+    if deal is None:
+        return None
+    member = await session.get(Member, deal.member_id)
+    client = await session.get(Client, deal.client_id)
+    assert member is not None and client is not None
+    return DealView(deal, member, client, await approvals_of(session, deal_id))
+
+
+async def deals_of(session: AsyncSession, member_id: int, limit: int = 15) -> tuple[list[DealView], int]:
+    """The member's most recent deals (newest first) and how many there are in total."""
+    from sqlalchemy import func
+
+    total = (await session.execute(select(func.count()).select_from(Deal).where(Deal.member_id == member_id))).scalar_one()
+    deals = list(
+        (
+            await session.execute(
+                select(Deal).where(Deal.member_id == member_id).order_by(Deal.id.desc()).limit(limit)
+            )
+        ).scalars()
+    )
+    member = await session.get(Member, member_id)
+    out = []
+    for d in deals:
+        client = await session.get(Client, d.client_id)
+        out.append(DealView(d, member, client, await approvals_of(session, d.id)))  # type: ignore[arg-type]
+    return out, int(total)
+
+
+async def deals_without_card(session: AsyncSession, limit: int = 50) -> list[int]:
+    """Pending deals whose card was never posted (the process stopped between commit and post)."""
+    q = (
+        select(Deal.id)
+        .where(Deal.status == PENDING, Deal.card_message_id.is_(None))
+        .order_by(Deal.id)
+        .limit(limit)
+    )
+    return list((await session.execute(q)).scalars())
+
+
+async def set_card(session: AsyncSession, deal_id: int, channel_id: int, message_id: int) -> None:
+    await session.execute(
+        update(Deal).where(Deal.id == deal_id).values(card_channel_id=channel_id, card_message_id=message_id)
+    )

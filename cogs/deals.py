@@ -1,0 +1,684 @@
+"""/registrar-negocio, the deal card with its approval buttons, /mis-negocios.
+
+The rules live in :mod:`bot.services.deals`; this module is the Discord side: options, the
+acknowledge-first flow, the card (embed + persistent ``DynamicItem`` buttons whose state is read
+from the database on every click), the reject-reason modal and the DMs to the KAM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+from sqlalchemy.exc import IntegrityError
+
+from bot.app import VentasOpsBot, report_error, send_ephemeral
+from bot.domain.commission import rate_label
+from bot.domain.dates import format_date
+from bot.domain.enums import Service
+from bot.domain.money import format_cop
+from bot.errors import UserCheckFailure, UserError
+from bot.guards import actor_of, require_role
+from bot.notify import dm, post
+from bot.services import commissions as ledger
+from bot.services import deals as svc
+from bot.services import directory, proofs
+from bot.texts import deals as T
+
+log = logging.getLogger(__name__)
+
+TYPE_CHOICES = [app_commands.Choice(name=label, value=value) for value, label in T.TYPE_LABELS.items()]
+
+
+def _service_choices() -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=s.label[:100], value=s.value) for s in Service][:25]
+
+
+def service_label(value: str) -> str:
+    try:
+        return Service(value).label
+    except ValueError:
+        return value
+
+
+# --- card ----------------------------------------------------------------------------------
+def _when(bot: VentasOpsBot, dt: datetime | None) -> str:
+    if dt is None:
+        return T.NOT_SET
+    local = dt.astimezone(bot.settings.tz)
+    return f"{format_date(local.date())} {local:%H:%M}"
+
+
+def commission_line(bot: VentasOpsBot, total: int, amount: int) -> str:
+    return T.COMMISSION_LINE.format(
+        rate=rate_label(bot.settings.commission_rate), total=format_cop(total), commission=format_cop(amount)
+    )
+
+
+def hubspot_url(bot: VentasOpsBot, hubspot_id: str) -> str | None:
+    gw = bot.hubspot
+    fn = getattr(gw, "deal_url", None)
+    if callable(fn):
+        try:
+            return str(fn(hubspot_id))
+        except Exception:  # noqa: BLE001 - a link is a nicety
+            return None
+    return None
+
+
+def _finding_lines(findings: dict[str, Any] | None) -> list[str]:
+    out = []
+    for key, value in (findings or {}).items():
+        template = T.FINDING_TEXTS.get(key)
+        if template is None:
+            continue
+        if isinstance(value, dict):
+            h, loc = value.get("hubspot"), value.get("local")
+            if key == "monto":
+                h = format_cop(h) if isinstance(h, int) else T.NOT_SET
+                loc = format_cop(loc) if isinstance(loc, int) else T.NOT_SET
+            out.append("• " + template.format(hubspot=svc.escape(str(h if h is not None else T.NOT_SET)),
+                                              local=svc.escape(str(loc if loc is not None else T.NOT_SET))))
+        else:
+            out.append("• " + template)
+    return out
+
+
+def _approval_line(bot: VentasOpsBot, a: Any) -> str:
+    kind = T.CHECK_LABELS.get(a.kind, a.kind)
+    who = svc.escape(a.decided_by_name or T.NOT_SET)
+    if a.status == svc.A_APPROVED:
+        return T.CHECK_APPROVAL_OK.format(kind=kind, who=who, when=_when(bot, a.decided_at))
+    if a.status == svc.A_REJECTED:
+        reason = T.CHECK_REASON.format(reason=svc.escape(a.reason[:300])) if a.reason else ""
+        return T.CHECK_APPROVAL_NO.format(kind=kind, who=who, when=_when(bot, a.decided_at), reason=reason)
+    if a.status == svc.A_CANCELLED:
+        return T.CHECK_APPROVAL_CANCELLED.format(kind=kind)
+    return T.CHECK_APPROVAL_PENDING.format(kind=kind)
+
+
+def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
+    d = v.deal
+    colour = {
+        svc.APPROVED: discord.Colour.green(),
+        svc.REJECTED: discord.Colour.red(),
+        svc.CANCELLED: discord.Colour.dark_grey(),
+    }.get(d.status, discord.Colour.gold())
+    type_label = T.TYPE_LABELS.get(d.deal_type, d.deal_type)
+    e = discord.Embed(
+        title=T.CARD_TITLE.format(deal_id=d.id, type=type_label, client=v.client.name)[:256], colour=colour
+    )
+    e.add_field(name=T.CARD_FIELD_CLIENT, value=svc.escape(v.client.name)[:1024], inline=True)
+    e.add_field(name=T.CARD_FIELD_KAM, value=f"<@{v.member.discord_id}>", inline=True)
+    e.add_field(name=T.CARD_FIELD_TYPE, value=type_label, inline=True)
+    e.add_field(name=T.CARD_FIELD_SERVICE, value=service_label(d.service), inline=True)
+    e.add_field(name=T.CARD_FIELD_TOTAL, value=format_cop(d.total_value), inline=True)
+    e.add_field(name=T.CARD_FIELD_ADVANCE, value=format_cop(d.advance_amount), inline=True)
+    e.add_field(
+        name=T.CARD_FIELD_DATE, value=format_date(d.advance_date) + (T.CARD_LATE if d.is_late else ""), inline=True
+    )
+    e.add_field(
+        name=T.CARD_FIELD_COMMISSION, value=commission_line(bot, d.total_value, d.commission_estimate), inline=True
+    )
+    e.add_field(name=T.CARD_FIELD_STATUS, value=T.STATUS_LABELS.get(d.status, d.status), inline=True)
+    proof = (
+        T.CARD_PROOF_ATTACHED.format(filename=svc.escape(d.proof_filename or "comprobante"))
+        if d.proof_path
+        else T.CARD_PROOF_MISSING
+    )
+    e.add_field(name=T.CARD_FIELD_PROOF, value=proof[:1024], inline=True)
+    if d.hubspot_deal_id:
+        url = hubspot_url(bot, d.hubspot_deal_id)
+        hs = T.CARD_HUBSPOT_LINK.format(hubspot_id=d.hubspot_deal_id, url=url) if url else d.hubspot_deal_id
+    else:
+        hs = T.CARD_HUBSPOT_NONE
+    e.add_field(name=T.CARD_FIELD_HUBSPOT, value=hs, inline=True)
+
+    checklist = []
+    if d.proof_status == svc.PROOF_REJECTED:
+        checklist.append(T.CHECK_PROOF_REJECTED)
+    elif d.proof_status == svc.PROOF_VERIFIED:
+        checklist.append(T.CHECK_PROOF_VERIFIED)
+    elif d.proof_path:
+        checklist.append(T.CHECK_PROOF_OK)
+    else:
+        checklist.append(T.CHECK_PROOF_MISSING)
+    checklist.append(T.CHECK_HUBSPOT.get(d.hubspot_check, d.hubspot_check))
+    order = {svc.K_ATTRIBUTION: 0, svc.K_COO: 1, svc.K_AUDIT: 2}
+    for a in sorted(v.approvals, key=lambda a: (order.get(a.kind, 9), a.id)):
+        checklist.append(_approval_line(bot, a))
+    e.add_field(name=T.CARD_FIELD_CHECKLIST, value="\n".join(checklist)[:1024], inline=False)
+    findings = _finding_lines(d.hubspot_findings)
+    if findings:
+        e.add_field(name=T.CARD_FIELD_FINDINGS, value="\n".join(findings)[:1024], inline=False)
+    when = _when(bot, d.created_at)
+    if d.cancel_reason and d.status in svc.CLOSED_STATUSES:
+        reason = T.CARD_CANCELLED_REASON.format(reason=d.cancel_reason[:300])
+        e.set_footer(text=T.CARD_FOOTER.format(when=when, reason=reason))
+    else:
+        e.set_footer(text=T.CARD_FOOTER_PLAIN.format(when=when))
+    return e
+
+
+BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
+    "audit_ok": (T.BTN_AUDIT_OK, discord.ButtonStyle.success),
+    "audit_no": (T.BTN_AUDIT_NO, discord.ButtonStyle.danger),
+    "coo_ok": (T.BTN_COO_OK, discord.ButtonStyle.success),
+    "coo_no": (T.BTN_COO_NO, discord.ButtonStyle.danger),
+    "attr_new": (T.BTN_ATTR_NEW, discord.ButtonStyle.primary),
+    "attr_keep": (T.BTN_ATTR_KEEP, discord.ButtonStyle.secondary),
+}
+KIND_ACTIONS = {
+    svc.K_ATTRIBUTION: ("attr_new", "attr_keep"),
+    svc.K_COO: ("coo_ok", "coo_no"),
+    svc.K_AUDIT: ("audit_ok", "audit_no"),
+}
+
+
+class DealButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"deal:(?P<action>audit_ok|audit_no|coo_ok|coo_no|attr_keep|attr_new):(?P<id>\d+)",
+):
+    """A persistent approval button; works after restarts because all state is in the database."""
+
+    def __init__(self, action: str, deal_id: int) -> None:
+        label, style = BUTTONS[action]
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"deal:{action}:{deal_id}"))
+        self.action = action
+        self.deal_id = deal_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
+    ) -> DealButton:
+        return cls(match["action"], int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        try:
+            await handle_click(interaction, self.action, self.deal_id)
+        except Exception as exc:  # noqa: BLE001 - every failure gets a Spanish answer
+            await report_error(interaction, exc)
+
+
+def card_view(v: svc.DealView) -> discord.ui.View | None:
+    if v.deal.status != svc.PENDING:
+        return None
+    view = discord.ui.View(timeout=None)
+    pending = {a.kind for a in v.approvals if a.status == svc.A_PENDING}
+    for kind in (svc.K_ATTRIBUTION, svc.K_COO, svc.K_AUDIT):
+        if kind in pending:
+            for action in KIND_ACTIONS[kind]:
+                view.add_item(DealButton(action, v.deal.id))
+    return view if view.children else None
+
+
+def role_for(bot: VentasOpsBot, kind: str) -> str:
+    s = bot.settings
+    return {svc.K_AUDIT: s.role_audit, svc.K_COO: s.role_coo, svc.K_ATTRIBUTION: s.role_admin}[kind]
+
+
+# --- clicks ----------------------------------------------------------------------------------
+class RejectModal(discord.ui.Modal):
+    def __init__(self, action: str, deal_id: int) -> None:
+        super().__init__(title=T.MODAL_TITLE.format(deal_id=deal_id)[:45], timeout=600)
+        self.action = action
+        self.deal_id = deal_id
+        self.reason: discord.ui.TextInput[RejectModal] = discord.ui.TextInput(
+            label=T.MODAL_REASON_LABEL,
+            style=discord.TextStyle.paragraph,
+            placeholder=T.MODAL_REASON_PLACEHOLDER,
+            min_length=3,
+            max_length=500,
+            required=True,
+            custom_id=f"deal-reason:{action}:{deal_id}",
+        )
+        self.add_item(self.reason)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        from bot.domain.validation import clean_user_text
+
+        bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+        kind = svc.ACTIONS[self.action][0]
+        # the role is checked again: the modal could be submitted by a stale client
+        await require_role(interaction, role_for(bot, kind), action=f"deal:{self.action}")
+        reason = clean_user_text(str(self.reason.value or ""))
+        if not reason:
+            raise UserError(T.REASON_REQUIRED)
+        await apply_decision(interaction, self.action, self.deal_id, reason)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        await report_error(interaction, error)
+
+
+def _already_text(bot: VentasOpsBot, a: Any) -> str:
+    return T.ALREADY_DECIDED.format(
+        who=svc.escape(a.decided_by_name or T.NOT_SET),
+        when=_when(bot, a.decided_at),
+        outcome=T.OUTCOME.get(a.status, a.status),
+    )
+
+
+async def handle_click(interaction: discord.Interaction, action: str, deal_id: int) -> None:
+    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    kind, approve = svc.ACTIONS[action]
+    await require_role(interaction, role_for(bot, kind), action=f"deal:{action}")
+    async with bot.sessionmaker() as session:
+        deal = await session.get(svc.Deal, deal_id)
+        approval = await svc.get_approval(session, deal_id, kind)
+    if deal is None:
+        raise UserError(T.DEAL_GONE.format(deal_id=deal_id))
+    if approval is None:
+        raise UserError(T.NOTHING_TO_DECIDE.format(deal_id=deal_id))
+    if approval.status != svc.A_PENDING:
+        await send_ephemeral(interaction, _already_text(bot, approval))
+        return
+    if deal.status != svc.PENDING:
+        raise UserError(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_LABELS.get(deal.status, deal.status)))
+    if not approve and kind != svc.K_ATTRIBUTION:
+        await interaction.response.send_modal(RejectModal(action, deal_id))
+        return
+    await apply_decision(interaction, action, deal_id, None)
+
+
+async def apply_decision(interaction: discord.Interaction, action: str, deal_id: int, reason: str | None) -> None:
+    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    kind, approve = svc.ACTIONS[action]
+    async with bot.sessionmaker() as session:
+        decision = await svc.decide(
+            session, deal_id, action, actor=actor_of(interaction.user), now=bot.clock.now(), reason=reason
+        )
+        await session.commit()
+    if not decision.decided:
+        await send_ephemeral(interaction, _already_text(bot, decision.approval))
+        return
+    kind_label = T.KIND_LABELS.get(kind, kind)
+    other_id = decision.other_deal.id if decision.other_deal else None
+    if kind == svc.K_ATTRIBUTION:
+        ack = (T.ATTR_NEW_ACK if approve else T.ATTR_KEEP_ACK).format(deal_id=deal_id, other_id=other_id)
+    else:
+        ack = T.DECIDED_ACK.format(kind=kind_label, deal_id=deal_id, outcome=T.OUTCOME[decision.approval.status])
+    await send_ephemeral(interaction, ack)
+    await refresh_card(bot, deal_id)
+    if decision.other_deal is not None:
+        await refresh_card(bot, decision.other_deal.id)
+    await notify_decision(bot, decision, kind)
+
+
+async def notify_decision(bot: VentasOpsBot, decision: svc.Decision, kind: str) -> None:
+    async with bot.sessionmaker() as session:
+        v = await svc.load_view(session, decision.deal.id)
+        other = await svc.load_view(session, decision.other_deal.id) if decision.other_deal else None
+    if v is None:
+        return
+    client = svc.escape(v.client.name)
+    kind_label = T.KIND_LABELS.get(kind, kind)
+    hs = v.deal.hubspot_deal_id or ""
+    if kind == svc.K_ATTRIBUTION:
+        winner, loser = (v, other) if decision.approve else (other, v)
+        if winner is not None:
+            await dm(bot, winner.member.discord_id, T.DM_ATTR_WON.format(hubspot_id=hs, deal_id=winner.deal.id))
+        if loser is not None:
+            await dm(bot, loser.member.discord_id, T.DM_ATTR_LOST.format(
+                hubspot_id=hs, deal_id=loser.deal.id, status=T.STATUS_LABELS.get(loser.deal.status, loser.deal.status)))
+        if decision.earned and winner is v:
+            await dm(bot, v.member.discord_id, T.DM_EARNED.format(
+                deal_id=v.deal.id, client=client, commission=format_cop(decision.earned)))
+        return
+    if decision.rejected:
+        await dm(bot, v.member.discord_id, T.DM_REJECTED.format(
+            deal_id=v.deal.id, client=client, kind=kind_label, reason=svc.escape(decision.approval.reason or "")))
+    elif decision.earned:
+        await dm(bot, v.member.discord_id, T.DM_EARNED.format(
+            deal_id=v.deal.id, client=client, commission=format_cop(decision.earned)))
+    else:
+        await dm(bot, v.member.discord_id, T.DM_APPROVED_STEP.format(
+            kind=kind_label.capitalize() if kind != svc.K_COO else kind_label, deal_id=v.deal.id, client=client))
+
+
+async def refresh_card(bot: VentasOpsBot, deal_id: int) -> None:
+    """Edit the deal's card in place from the database state."""
+    async with bot.sessionmaker() as session:
+        v = await svc.load_view(session, deal_id)
+    if v is None or not v.deal.card_message_id or not v.deal.card_channel_id:
+        return
+    channel = bot.get_channel(v.deal.card_channel_id)
+    if channel is None:
+        try:
+            channel = await bot.fetch_channel(v.deal.card_channel_id)
+        except discord.HTTPException:
+            log.warning("Card channel %s of deal %s not found", v.deal.card_channel_id, deal_id)
+            return
+    try:
+        msg = channel.get_partial_message(v.deal.card_message_id)  # type: ignore[union-attr]
+        await msg.edit(embed=card_embed(bot, v), view=card_view(v), allowed_mentions=discord.AllowedMentions.none())
+    except discord.HTTPException as exc:
+        log.warning("Could not edit the card of deal %s: %s", deal_id, exc)
+
+
+async def post_card(bot: VentasOpsBot, deal_id: int, fallback: discord.abc.Messageable | None = None) -> bool:
+    async with bot.sessionmaker() as session:
+        v = await svc.load_view(session, deal_id)
+    if v is None:
+        return False
+    channel = bot.sales_channel() or fallback
+    if channel is None:
+        return False
+    files = []
+    if v.deal.proof_path:
+        path = proofs.absolute(bot.settings.data_dir, v.deal.proof_path)
+        if path.exists():
+            files.append(discord.File(path, filename=_safe_filename(v.deal.proof_filename, path.suffix)))
+    try:
+        kwargs: dict[str, Any] = {"embed": card_embed(bot, v)}
+        view = card_view(v)
+        if view is not None:
+            kwargs["view"] = view
+        if files:
+            kwargs["files"] = files
+        msg = await post(channel, **kwargs)
+    except discord.HTTPException as exc:
+        log.warning("Could not post the card of deal %s: %s", deal_id, exc)
+        return False
+    async with bot.sessionmaker() as session:
+        await svc.set_card(session, deal_id, msg.channel.id, msg.id)
+        await session.commit()
+    return True
+
+
+def _safe_filename(name: str | None, suffix: str) -> str:
+    import re
+
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", name or "")[:80].strip("._") or "comprobante"
+    if not base.lower().endswith(suffix.lower()):
+        base += suffix
+    return base
+
+
+# --- the cog ---------------------------------------------------------------------------------
+class Deals(commands.Cog):
+    def __init__(self, bot: VentasOpsBot) -> None:
+        self.bot = bot
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._cards_checked = False
+
+    async def cog_load(self) -> None:
+        if self.bot.hubspot is not None:
+            self.retry_verifications.start()
+
+    async def cog_unload(self) -> None:
+        self.retry_verifications.cancel()
+        for t in list(self._tasks):
+            t.cancel()
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def wait_idle(self) -> None:
+        """Wait for the background work started so far (tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Post the cards a crash left unposted (deal committed, card not yet sent). Once per process."""
+        if self._cards_checked:
+            return
+        self._cards_checked = True
+        try:
+            async with self.bot.sessionmaker() as session:
+                ids = await svc.deals_without_card(session)
+            for deal_id in ids:
+                await post_card(self.bot, deal_id)
+        except Exception:  # noqa: BLE001 - start-up must go on
+            log.exception("Posting missing deal cards failed")
+
+    # /registrar-negocio ------------------------------------------------------------------
+    @app_commands.command(name="registrar-negocio", description=T.CMD_REGISTER)
+    @app_commands.rename(
+        valor_total="valor-total", fecha_anticipo="fecha-anticipo", negocio_hubspot="negocio-hubspot"
+    )
+    @app_commands.describe(
+        cliente=T.OPT_CLIENT,
+        tipo=T.OPT_TYPE,
+        servicio=T.OPT_SERVICE,
+        valor_total=T.OPT_TOTAL,
+        anticipo=T.OPT_ADVANCE,
+        comprobante=T.OPT_PROOF,
+        fecha_anticipo=T.OPT_ADVANCE_DATE,
+        negocio_hubspot=T.OPT_HUBSPOT,
+    )
+    @app_commands.choices(tipo=TYPE_CHOICES, servicio=_service_choices())
+    async def registrar_negocio(
+        self,
+        interaction: discord.Interaction,
+        cliente: app_commands.Range[str, 1, 200],
+        tipo: app_commands.Choice[str],
+        servicio: app_commands.Choice[str],
+        valor_total: app_commands.Range[str, 1, 40],
+        anticipo: app_commands.Range[str, 1, 40],
+        comprobante: discord.Attachment,
+        fecha_anticipo: app_commands.Range[str, 1, 40] | None = None,
+        negocio_hubspot: app_commands.Range[str, 1, 300] | None = None,
+    ) -> None:
+        bot = self.bot
+        s = bot.settings
+        try:
+            await require_role(interaction, s.role_kam, action="registrar-negocio")
+        except UserCheckFailure:
+            raise UserError(T.NOT_KAM) from None
+        req = svc.RegistrationRequest(
+            discord_id=interaction.user.id,
+            client=cliente,
+            deal_type=tipo.value,
+            service=servicio.value,
+            total=valor_total,
+            advance=anticipo,
+            advance_date=fecha_anticipo,
+            hubspot=negocio_hubspot,
+            interaction_id=interaction.id,
+        )
+        rules = dict(
+            tz=s.tz, export_time=s.export_time, rate=s.commission_rate,
+        )
+        # 1. everything cheap, before acknowledging (a refusal is an immediate ephemeral answer)
+        async with bot.sessionmaker() as session:
+            if await svc.find_by_interaction(session, interaction.id) is None:
+                await svc.check_registration(
+                    session, req, now=bot.clock.now(), hubspot_required=bot.hubspot is not None, **rules
+                )
+        meta = proofs.check_meta(comprobante.filename, comprobante.content_type, comprobante.size, s.proof_max_bytes)
+
+        # 2. acknowledge, then the slow part
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            data = await comprobante.read()
+        except (discord.HTTPException, discord.NotFound) as exc:
+            log.warning("Proof download failed for interaction %s: %s", interaction.id, exc)
+            raise UserError(T.PROOF_DOWNLOAD_FAILED) from None
+        stored = await asyncio.to_thread(proofs.store, s.data_dir, data, meta, s.proof_max_bytes)
+
+        # 3. one transaction: deal + approvals + ledger + audit
+        actor = actor_of(interaction.user)
+        try:
+            async with bot.sessionmaker() as session:
+                reg = await svc.register(
+                    session, req, stored, actor=actor, now=bot.clock.now(),
+                    hubspot_enabled=bot.hubspot is not None, **rules,
+                )
+                await session.commit()
+        except IntegrityError:
+            async with bot.sessionmaker() as session:
+                existing = await svc.find_by_interaction(session, interaction.id)
+            if existing is None:
+                raise
+            reg = svc.Registration(existing, None, created=False)
+
+        deal = reg.deal
+        if not reg.created:
+            await send_ephemeral(interaction, T.REGISTERED_AGAIN.format(deal_id=deal.id))
+            return
+        c = reg.checked
+        assert c is not None
+        conditions = [T.CONDITION_AUDIT]
+        if any(a.kind == svc.K_COO for a in reg.approvals):
+            conditions.append(T.CONDITION_COO)
+        if c.disputed:
+            conditions.append(T.CONDITION_ATTRIBUTION)
+        lines = [
+            T.REGISTERED.format(
+                deal_id=deal.id,
+                type=T.TYPE_LABELS[c.deal_type.value],
+                service=c.service.label,
+                client=svc.escape(c.client.name),
+                total=format_cop(c.total),
+                commission_line=commission_line(bot, c.total, c.commission),
+                conditions=" y ".join(conditions),
+            )
+        ]
+        if c.is_late and c.export_date is not None:
+            lines.append(
+                T.LATE_WARNING.format(
+                    time=s.export_time.strftime("%H:%M"),
+                    export_date=format_date(c.export_date),
+                    advance_date=format_date(c.advance_date),
+                )
+            )
+        if c.disputed:
+            lines.append(T.DISPUTE_WARNING.format(hubspot_id=c.hubspot_deal_id, other_id=c.disputed[0].id))
+        if not await post_card(bot, deal.id, fallback=interaction.channel):  # type: ignore[arg-type]
+            lines.append(T.CARD_POST_FAILED)
+        await send_ephemeral(interaction, "\n\n".join(lines))
+        for other in c.disputed:
+            other_member = await self._member_discord_id(other.member_id)
+            if other_member:
+                await dm(bot, other_member, T.DM_UNREGISTERED_DISPUTE.format(hubspot_id=c.hubspot_deal_id, deal_id=other.id))
+        if bot.hubspot is not None and deal.hubspot_deal_id:
+            self.spawn(self.verify_and_refresh(deal.id))
+
+    async def _member_discord_id(self, member_id: int) -> int | None:
+        async with self.bot.sessionmaker() as session:
+            m = await session.get(svc.Member, member_id)
+            return m.discord_id if m else None
+
+    @registrar_negocio.autocomplete("cliente")
+    async def _cliente_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        async with self.bot.sessionmaker() as session:
+            member = await directory.get_member(session, interaction.user.id)
+            if member is None:
+                return []
+            choices = await directory.autocomplete_clients(session, current, member_id=member.id)
+        return [app_commands.Choice(name=c.name[:100], value=str(c.id)) for c in choices]
+
+    # HubSpot -------------------------------------------------------------------------------
+    async def verify_and_refresh(self, deal_id: int) -> None:
+        try:
+            async with self.bot.sessionmaker() as session:
+                await svc.verify_deal(session, self.bot.hubspot, deal_id, now=self.bot.clock.now())
+                await session.commit()
+        except Exception:  # noqa: BLE001 - never blocks the registration
+            log.exception("HubSpot verification of deal %s failed", deal_id)
+            return
+        await refresh_card(self.bot, deal_id)
+
+    @tasks.loop(minutes=10)
+    async def retry_verifications(self) -> None:
+        try:
+            async with self.bot.sessionmaker() as session:
+                ids = await svc.retry_pending_verifications(session, self.bot.hubspot, now=self.bot.clock.now())
+        except Exception:  # noqa: BLE001 - the loop must survive
+            log.exception("Retrying HubSpot verifications failed")
+            return
+        for deal_id in ids:
+            await refresh_card(self.bot, deal_id)
+
+    @retry_verifications.before_loop
+    async def _before_retry(self) -> None:
+        await self.bot.wait_until_ready()
+
+    # /mis-negocios -------------------------------------------------------------------------
+    @app_commands.command(name="mis-negocios", description=T.CMD_MY_DEALS)
+    async def mis_negocios(self, interaction: discord.Interaction) -> None:
+        async with self.bot.sessionmaker() as session:
+            member = await directory.get_member(session, interaction.user.id)
+            if member is None:
+                await send_ephemeral(interaction, T.MY_DEALS_EMPTY)
+                return
+            views, total = await svc.deals_of(session, member.id)
+            bal = await ledger.balance(session, member.id)
+        if not views:
+            await send_ephemeral(interaction, T.MY_DEALS_EMPTY)
+            return
+        lines = []
+        for v in views:
+            waiting = [T.KIND_LABELS.get(a.kind, a.kind) for a in v.approvals if a.status == svc.A_PENDING]
+            lines.append(
+                T.MY_DEALS_LINE.format(
+                    deal_id=v.deal.id,
+                    client=svc.escape(v.client.name)[:60],
+                    type=T.TYPE_LABELS.get(v.deal.deal_type, v.deal.deal_type),
+                    total=format_cop(v.deal.total_value),
+                    status=T.STATUS_LABELS.get(v.deal.status, v.deal.status),
+                    waiting=T.MY_DEALS_WAITING.format(kinds=", ".join(waiting)) if waiting else "",
+                    late=T.CARD_LATE if v.deal.is_late else "",
+                )
+            )
+        if total > len(views):
+            lines.append(T.MY_DEALS_MORE.format(n=total - len(views)))
+        body = "\n".join(lines)
+        if len(body) > 3800:
+            body = body[:3800].rsplit("\n", 1)[0] + "\n…"
+        embed = discord.Embed(title=T.MY_DEALS_TITLE, description=body, colour=discord.Colour.blurple())
+        embed.set_footer(
+            text=T.MY_DEALS_TOTALS.format(
+                pending=format_cop(bal.pending), earned=format_cop(bal.earned), reversed=format_cop(bal.reversed)
+            )
+        )
+        await send_ephemeral(interaction, None, embed=embed)  # type: ignore[arg-type]
+
+
+# --- /admin negocio anular (called from cogs.admin) ---------------------------------------------
+async def admin_cancel(interaction: discord.Interaction, deal_id: int, reason: str) -> None:
+    from bot.domain.validation import clean_user_text
+
+    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    reason = clean_user_text(reason or "")
+    async with bot.sessionmaker() as session:
+        result = await svc.cancel_deal(
+            session, deal_id, reason, actor=actor_of(interaction.user), now=bot.clock.now()
+        )
+        await session.commit()
+    clawback = T.CANCEL_CLAWBACK.format(amount=format_cop(result.clawback)) if result.clawback else ""
+    await send_ephemeral(interaction, T.CANCEL_DONE.format(deal_id=deal_id, clawback=clawback))
+    await refresh_card(bot, deal_id)
+    async with bot.sessionmaker() as session:
+        v = await svc.load_view(session, deal_id)
+    if v is not None:
+        await dm(
+            bot,
+            v.member.discord_id,
+            T.DM_CANCELLED.format(
+                deal_id=deal_id,
+                client=svc.escape(v.client.name),
+                reason=svc.escape(reason),
+                clawback=T.DM_CLAWBACK.format(amount=format_cop(result.clawback)) if result.clawback else "",
+            ),
+        )
+
+
+async def setup(bot: VentasOpsBot) -> None:
+    bot.add_dynamic_items(DealButton)
+    await bot.add_cog(Deals(bot))
+
+
+async def teardown(bot: VentasOpsBot) -> None:
+    bot.remove_dynamic_items(DealButton)
