@@ -112,6 +112,7 @@ class VentasOpsBot(commands.Bot):
         clock: Clock | None = None,
         extensions: tuple[str, ...] = EXTENSIONS,
         sync_commands: bool = True,
+        **client_options: Any,
     ) -> None:
         intents = discord.Intents.default()
         intents.members = True
@@ -121,6 +122,7 @@ class VentasOpsBot(commands.Bot):
             tree_cls=VentasTree,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            **client_options,
         )
         self.settings = settings
         self.engine = engine
