@@ -71,7 +71,13 @@ async def child(url: str, mode: str, on_day: int) -> dict[str, float]:
     gw = HubSpotGateway(TOKEN, base_url=url, timeout=30)
     t0 = time.perf_counter()
     if mode == "naive":
-        deals = await gw.get_all_deals_naive(properties=["dealname", "amount", "hubspot_owner_id", "fecha_de_anticipo"])
+        from bot.hubspot.gateway import HubSpotError
+
+        try:
+            deals = await gw.get_all_deals_naive(properties=["dealname", "amount", "hubspot_owner_id", "fecha_de_anticipo"])
+        except HubSpotError as exc:
+            return {"calls": gw.calls, "wall": time.perf_counter() - t0, "error": str(exc)[:200],
+                    "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rss_start_mb": rss0}
         matched = sum(1 for x in deals if x.advance_date == DAY)
         wall = time.perf_counter() - t0
         assert matched == on_day, (matched, on_day)
@@ -134,6 +140,10 @@ def main() -> None:
                   f"{r['wall'] / floor:>6.2f} {r['rss_peak_mb']:>12.1f}")
             if d == a.days[0] and not a.skip_naive:
                 n = run_child(url, "naive", d)
+                if "error" in n:
+                    print(f"  naive get_all for D={d}: did not complete — {n['error']} "
+                          f"({int(n['calls'])} calls, {n['wall']:.2f} s)")
+                    continue
                 print(f"  naive get_all for D={d}: {int(n['calls'])} calls, {n['wall']:.2f} s, peak RSS {n['rss_peak_mb']:.1f} MB")
         finally:
             proc.kill()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from typing import Any
@@ -15,11 +16,13 @@ from bot import permissions
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.errors import UserCheckFailure, UserError
+from bot.outbox_worker import OutboxWorker
+from bot.scheduler import Jobs, default_jobs
 from bot.texts import general as T
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.general", "cogs.admin")
+EXTENSIONS: tuple[str, ...] = ("cogs.general", "cogs.admin", "cogs.deals", "cogs.access")
 
 ANYWHERE = "anywhere"  # app command extras flag: usable outside the sales channel
 
@@ -112,6 +115,7 @@ class VentasOpsBot(commands.Bot):
         clock: Clock | None = None,
         extensions: tuple[str, ...] = EXTENSIONS,
         sync_commands: bool = True,
+        run_jobs: bool = True,
         **client_options: Any,
     ) -> None:
         intents = discord.Intents.default()
@@ -131,6 +135,10 @@ class VentasOpsBot(commands.Bot):
         self.clock: Clock = clock or SystemClock()
         self._extensions = extensions
         self._sync_commands = sync_commands
+        self._run_jobs = run_jobs
+        self.outbox = OutboxWorker(self)
+        self.jobs: Jobs | None = None
+        self._startup_task: asyncio.Task[None] | None = None
         self.synced_commands: list[app_commands.AppCommand] = []
 
     async def setup_hook(self) -> None:
@@ -141,6 +149,27 @@ class VentasOpsBot(commands.Bot):
             self.tree.copy_global_to(guild=guild)
             self.synced_commands = await self.tree.sync(guild=guild)
             log.info("Synced %d commands to guild %s", len(self.synced_commands), guild.id)
+        self.outbox.start()
+        if self._run_jobs:
+            self.jobs = default_jobs(self)
+            self.jobs.start()
+            self._startup_task = asyncio.create_task(self._startup_catch_up(), name="startup-catch-up")
+
+    async def _startup_catch_up(self) -> None:
+        """Run what was missed while the bot was down (each job is idempotent)."""
+        await self.wait_until_ready()
+        assert self.jobs is not None
+        for name in ("exportacion", "respaldo"):
+            await self.jobs.run_now(name)
+        self.outbox.kick()
+
+    async def close(self) -> None:
+        if self._startup_task is not None and not self._startup_task.done():
+            self._startup_task.cancel()
+        if self.jobs is not None:
+            self.jobs.shutdown()
+        await self.outbox.stop()
+        await super().close()
 
     async def on_ready(self) -> None:
         log.info("Connected as %s (%s)", self.user, self.user.id if self.user else "?")

@@ -7,6 +7,7 @@ Used by the scheduler (cron at EXPORT_TIME and a catch-up at start), ``/admin ex
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -129,14 +130,22 @@ async def perform_export(
         run = await ex.claim_run(session, d, trigger=trigger, forced=forced, now=now)
     if run is None:
         return ExportOutcome(d, "ya_hecha")
+    chart_path = Path(settings.export_dir) / d.isoformat() / f"resumen-{d.isoformat()}.png"
+
+    async def summary_and_chart() -> tuple[DailySummary, Path]:
+        # independent of HubSpot: built while the export pages through it; the chart is drawn
+        # in a thread (matplotlib's first draw takes seconds and must not block the event loop)
+        async with sessionmaker() as session:
+            summary = await build_summary(session, d, now, tz, lead_sla_hours=settings.lead_sla_hours)
+        return summary, await asyncio.to_thread(render_chart, summary, chart_path)
+
+    side = asyncio.create_task(summary_and_chart())
     try:
         result = await ex.run_export(
             sessionmaker, export_dir=Path(settings.export_dir), tz=tz, d=d, run=run, now=now,
             gateway=gateway, progress=progress,
         )
-        async with sessionmaker() as session:
-            summary = await build_summary(session, d, now, tz, lead_sla_hours=settings.lead_sla_hours)
-        chart = render_chart(summary, Path(settings.export_dir) / d.isoformat() / f"resumen-{d.isoformat()}.png")
+        summary, chart = await side
         result.files["chart"] = str(chart)
         embed = build_embed(result, summary)
         for name, value in summary_fields(summary, settings.lead_sla_hours):
@@ -174,6 +183,7 @@ async def perform_export(
         log.info("Export %s attempt %s: %d deals, %d findings", d, run.attempt, result.deals_count, result.findings_count)
         return ExportOutcome(d, "hecha", result, run)
     except Exception as exc:
+        side.cancel()
         log.exception("Export of %s failed", d)
         async with sessionmaker() as session:
             await ex.fail_run(session, run, f"{type(exc).__name__}: {exc}", now)

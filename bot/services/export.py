@@ -66,12 +66,11 @@ def due_dates(now: datetime, tz: ZoneInfo, at: time, done: set[date], first_run:
     the week before it existed)."""
     latest = export_date_for(now, tz)
     if now < export_instant(latest, tz, at):
+        if first_run is None:
+            return []  # a new install before today's export time: nothing is due yet
         latest -= timedelta(days=1)
     oldest = latest - timedelta(days=CATCH_UP_DAYS - 1)
-    if first_run is not None:
-        oldest = max(oldest, first_run)
-    else:
-        oldest = latest
+    oldest = max(oldest, first_run) if first_run is not None else latest
     out, d = [], oldest
     while d <= latest:
         if d not in done:

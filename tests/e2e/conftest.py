@@ -40,6 +40,7 @@ class Harness:
     clock: ManualClock
     hubspot: HubSpotFake | None
     extensions: tuple[str, ...]
+    run_jobs: bool = False
     bot: VentasOpsBot | None = None
     engine: Any = None
     sessionmaker: Any = None
@@ -57,7 +58,7 @@ class Harness:
         self.sessionmaker = make_sessionmaker(self.engine)
         bot = VentasOpsBot(
             self.settings, self.engine, self.sessionmaker, hubspot=build_hubspot(self.settings), clock=self.clock,
-            extensions=self.extensions, guild_ready_timeout=0.05,
+            extensions=self.extensions, guild_ready_timeout=0.05, run_jobs=self.run_jobs,
         )
         self._stack = contextlib.AsyncExitStack()
         await self._stack.enter_async_context(running_bot(bot, self.fake, token=self.settings.discord_token.get_secret_value()))
@@ -85,7 +86,7 @@ async def harness_factory(make_settings) -> AsyncIterator[Any]:
 
     async def factory(
         *, hubspot: bool = False, extensions: tuple[str, ...] = EXTENSIONS, start: bool = True,
-        now: datetime = DEFAULT_NOW, hubspot_limits: bool = False, **overrides: Any,
+        now: datetime = DEFAULT_NOW, hubspot_limits: bool = False, jobs: bool = False, **overrides: Any,
     ) -> Harness:
         fake = DiscordFake()
         await fake.start()
@@ -102,7 +103,7 @@ async def harness_factory(make_settings) -> AsyncIterator[Any]:
         overrides.setdefault("discord_guild_id", fake.guild_id)
         overrides.setdefault("discord_api_base", fake.rest_base)
         h = Harness(fake=fake, settings=make_settings(**overrides), clock=ManualClock(now), hubspot=hs,
-                    extensions=extensions)
+                    extensions=extensions, run_jobs=jobs)
         made.append(h)
         if start:
             await h.start()

@@ -58,7 +58,9 @@ def test_export_dates_follow_bogota():
 def test_due_dates_catch_up_but_not_before_first_run():
     at = time(6)
     # new install: only yesterday, and only from 06:00
-    assert ex.due_dates(SIX_AM - timedelta(minutes=1), BOG, at, set(), None) == [D - timedelta(days=1)]
+    assert ex.due_dates(SIX_AM - timedelta(minutes=1), BOG, at, set(), None) == []
+    # an installed bot before 06:00 still catches up the day before
+    assert ex.due_dates(SIX_AM - timedelta(minutes=1), BOG, at, set(), D - timedelta(days=1)) == [D - timedelta(days=1)]
     assert ex.due_dates(SIX_AM, BOG, at, set(), None) == [D]
     # down for three days: every missed date, oldest first
     done = {D - timedelta(days=4)}

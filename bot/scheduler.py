@@ -1,0 +1,96 @@
+"""Scheduled work (APScheduler, in TIMEZONE). The database is the source of truth: every job is
+idempotent and also runs at start-up, so what was missed while the bot was down happens once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import IntegrityError
+
+from db.models import JobRun
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[Any], Awaitable[Any]]
+
+
+async def claim_job(bot: Any, job: str, run_key: str, details: dict[str, Any] | None = None) -> bool:
+    """Exactly-once marker: True for the first caller of (job, run_key), False afterwards."""
+    async with bot.sessionmaker() as session:
+        session.add(JobRun(job=job, run_key=run_key, ran_at=bot.clock.now(), details=details))
+        try:
+            await session.commit()
+        except IntegrityError:
+            return False
+    return True
+
+
+async def daily_backup(bot: Any) -> None:
+    from bot.services import backup as bk
+
+    if not bot.settings.database_url.startswith("sqlite"):
+        return
+    today = bot.clock.now().astimezone(bot.settings.tz).date().isoformat()
+    if not await claim_job(bot, "backup", today):
+        return
+    path = await asyncio.to_thread(
+        bk.backup, bot.settings.database_url, bot.settings.data_dir / "backups", bot.clock.now()
+    )
+    log.info("Database backup written to %s", path)
+
+
+async def export_job(bot: Any) -> None:
+    from bot.export_runner import export_tick
+
+    await export_tick(bot)
+
+
+class Jobs:
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+        self.scheduler = AsyncIOScheduler(timezone=bot.settings.tz)
+        self.jobs: dict[str, Job] = {}
+
+    def _wrap(self, name: str, fn: Job) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            try:
+                await fn(self.bot)
+            except Exception:  # noqa: BLE001 - a failing job must not stop the scheduler
+                log.exception("Job %s failed", name)
+
+        return run
+
+    def add_cron(self, name: str, fn: Job, *, hour: int, minute: int) -> None:
+        self.jobs[name] = fn
+        self.scheduler.add_job(self._wrap(name, fn), CronTrigger(hour=hour, minute=minute, timezone=self.scheduler.timezone),
+                               id=name, name=name, coalesce=True, max_instances=1, misfire_grace_time=3600)
+
+    def add_interval(self, name: str, fn: Job, *, seconds: float) -> None:
+        self.jobs[name] = fn
+        self.scheduler.add_job(self._wrap(name, fn), IntervalTrigger(seconds=seconds), id=name, name=name,
+                               coalesce=True, max_instances=1)
+
+    async def run_now(self, name: str) -> None:
+        await self._wrap(name, self.jobs[name])()
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+
+def default_jobs(bot: Any) -> Jobs:
+    s = bot.settings
+    jobs = Jobs(bot)
+    jobs.add_cron("exportacion", export_job, hour=s.export_time.hour, minute=s.export_time.minute)
+    jobs.add_interval("exportacion-pendiente", export_job, seconds=3600)  # catch-up safety net
+    jobs.add_cron("respaldo", daily_backup, hour=3, minute=0)
+    return jobs

@@ -1,0 +1,103 @@
+"""The 06:00 export through the real bot: exactly once per date, catch-up at start-up, delivered
+through the outbox (a Discord failure is retried without duplicates)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from db.models import ExportRun, JobRun
+
+BOG = ZoneInfo("America/Bogota")
+
+
+def bogota(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=BOG)
+
+
+def export_posts(fake) -> list[dict]:
+    return [m for m in fake.channel_messages() if any("Corte diario" in (e.get("title") or "") or
+                                                        "Re-exportación" in (e.get("title") or "") for e in m["embeds"])]
+
+
+async def runs(h) -> int:
+    async with h.sessionmaker() as s:
+        return (await s.execute(select(func.count()).select_from(ExportRun))).scalar_one()
+
+
+async def settle(h) -> None:
+    if h.bot._startup_task is not None:
+        await h.bot._startup_task
+    await h.bot.outbox.flush()
+
+
+async def test_six_am_fires_once(harness_factory):
+    h = await harness_factory(jobs=True, now=bogota(23, 5, 59))
+    await settle(h)
+    assert await runs(h) == 0 and export_posts(h.fake) == []  # 05:59: nothing due on a new install
+    job = h.bot.jobs.scheduler.get_job("exportacion")
+    assert (str(job.trigger.fields[5]), str(job.trigger.fields[6])) == ("6", "0")  # hour, minute
+    assert str(job.trigger.timezone) == "America/Bogota"
+
+    h.clock.set(bogota(23, 6, 0))
+    await h.bot.jobs.run_now("exportacion")
+    await h.bot.outbox.flush()
+    await h.bot.jobs.run_now("exportacion")  # the safety-net tick later that morning
+    await h.bot.outbox.flush()
+    posts = export_posts(h.fake)
+    assert len(posts) == 1 and await runs(h) == 1
+    assert "22/11/2026" in posts[0]["embeds"][0]["title"]
+    names = sorted(a["filename"] for a in posts[0]["attachments"])
+    assert names == ["negocios-2026-11-22.csv", "negocios-2026-11-22.xlsx", "resumen-2026-11-22.png"]
+
+
+async def test_down_at_six_started_at_nine_runs_once_and_two_starts_post_once(harness_factory):
+    h = await harness_factory(jobs=True, now=bogota(23, 9, 0))
+    await settle(h)
+    assert len(export_posts(h.fake)) == 1 and await runs(h) == 1
+    h.clock.set(bogota(23, 9, 30))
+    await h.restart()
+    await settle(h)
+    assert len(export_posts(h.fake)) == 1 and await runs(h) == 1
+
+
+async def test_days_missed_while_down_are_caught_up_in_order(harness_factory):
+    h = await harness_factory(jobs=True, now=bogota(20, 7, 0))
+    await settle(h)
+    assert len(export_posts(h.fake)) == 1  # 19/11
+    await h.stop()
+    h.clock.set(bogota(23, 8, 0))  # down for three mornings
+    await h.start()
+    await settle(h)
+    titles = [p["embeds"][0]["title"] for p in export_posts(h.fake)]
+    assert [t.split("del ")[-1] for t in titles] == ["19/11/2026", "20/11/2026", "21/11/2026", "22/11/2026"]
+
+
+async def test_discord_failure_is_retried_without_duplicates(harness_factory):
+    h = await harness_factory(jobs=True, now=bogota(23, 5, 0))
+    await settle(h)
+    channel = h.fake.channel_id("dudas-ventas-ops")
+    h.fake.fail_next("POST", rf"/channels/{channel}/messages", 503, times=1)  # discord.py does not retry a 503
+    h.clock.set(bogota(23, 6, 0))
+    await h.bot.jobs.run_now("exportacion")
+    await h.bot.outbox.flush()
+    assert export_posts(h.fake) == []  # Discord refused; the post waits in the outbox
+    h.clock.advance(minutes=1)
+    await h.bot.outbox.flush()
+    await h.restart()  # also across a restart
+    h.clock.advance(minutes=5)
+    await h.bot.outbox.flush()
+    await h.bot.outbox.flush()
+    assert len(export_posts(h.fake)) == 1
+
+
+async def test_daily_backup_once_per_day(harness_factory):
+    h = await harness_factory(jobs=True, now=bogota(23, 5, 0))
+    await settle(h)
+    await h.bot.jobs.run_now("respaldo")
+    async with h.sessionmaker() as s:
+        n = (await s.execute(select(func.count()).select_from(JobRun).where(JobRun.job == "backup"))).scalar_one()
+    assert n == 1
+    assert len(list((h.settings.data_dir / "backups").glob("ventas-ops-*.db"))) == 1
