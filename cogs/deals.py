@@ -488,16 +488,17 @@ class Deals(commands.Cog):
         rules = dict(
             tz=s.tz, export_time=s.export_time, rate=s.commission_rate,
         )
-        # 1. everything cheap, before acknowledging (a refusal is an immediate ephemeral answer)
+        # 1. checks that need no I/O, then acknowledge at once: under load the database can take
+        #    longer than Discord's 3 s, and a refusal is just as private as a follow-up
+        meta = proofs.check_meta(comprobante.filename, comprobante.content_type, comprobante.size, s.proof_max_bytes)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+        # 2. every rule (read-only), then the slow part
         async with bot.sessionmaker() as session:
             if await svc.find_by_interaction(session, interaction.id) is None:
                 await svc.check_registration(
                     session, req, now=bot.clock.now(), hubspot_required=bot.hubspot is not None, **rules
                 )
-        meta = proofs.check_meta(comprobante.filename, comprobante.content_type, comprobante.size, s.proof_max_bytes)
-
-        # 2. acknowledge, then the slow part
-        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             data = await comprobante.read()
         except (discord.HTTPException, discord.NotFound) as exc:

@@ -1,0 +1,55 @@
+"""Run the real bot as a subprocess (``python -m bot bot``) that gets only environment variables."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class BotProcess:
+    def __init__(self, env: dict[str, str], cwd: Path, log_path: Path) -> None:
+        self.env = env
+        self.cwd = cwd
+        self.log_path = log_path
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self, fake: Any, timeout: float = 30.0) -> None:
+        """Start and wait until the bot identified and synced its commands against ``fake``."""
+        identifies, syncs = fake.identifies, fake.command_syncs
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HUBSPOT_", "ROLE_"))}
+        env.update(self.env)
+        env["PYTHONPATH"] = str(ROOT)
+        self.log_file = self.log_path.open("ab")
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "bot", cwd=self.cwd, env=env, stdout=self.log_file, stderr=self.log_file
+        )
+        await fake.wait_for(
+            lambda: (fake.identifies > identifies and fake.command_syncs > syncs) or self.proc.returncode is not None,
+            timeout=timeout,
+        )
+        if self.proc.returncode is not None:
+            raise RuntimeError(f"bot exited with {self.proc.returncode}: {self.log_path.read_text()[-3000:]}")
+        await asyncio.sleep(0.2)  # READY/GUILD_CREATE processed
+
+    async def kill(self) -> None:
+        if self.proc and self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGKILL)
+            await self.proc.wait()
+        self.log_file.close()
+
+    async def stop(self) -> int | None:
+        if self.proc and self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.proc.wait(), 15)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        self.log_file.close()
+        return self.proc.returncode if self.proc else None
