@@ -1,4 +1,6 @@
-"""Dates as people write them, shown in Spanish, and HubSpot's date format."""
+"""Dates as people write them, shown in Spanish (no locale dependence), Bogotá time, and HubSpot's
+date format. Timestamps are stored as aware UTC; a naive ``datetime`` is read as UTC (SQLite hands
+them back naive)."""
 
 from __future__ import annotations
 
@@ -6,70 +8,138 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.errors import DomainError
-from bot.domain.validation import fold_text
+from bot.domain.errors import DateError
+
+__all__ = [
+    "ACCEPTED_DATE_FORMS",
+    "BOGOTA",
+    "DateError",
+    "end_of_day_bogota",
+    "format_date",
+    "format_date_long",
+    "format_datetime",
+    "from_hubspot_date",
+    "hubspot_date_ms",
+    "parse_user_date",
+    "start_of_day_bogota",
+    "to_utc",
+    "today_bogota",
+]
 
 BOGOTA = ZoneInfo("America/Bogota")
-ACCEPTED = "2026-11-21, 21/11/2026, 21-11-2026, 21/11, «hoy» o «ayer»"
+ACCEPTED_DATE_FORMS = "21/11/2026, 21-11-2026, 2026-11-21, 21/11 (de este año), «hoy», «ayer» o «anteayer»"
+MIN_YEAR, MAX_YEAR = 2000, 2100
 DAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
-MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-          "noviembre", "diciembre")
-
-
-def today_bogota(now: datetime) -> date:
-    return now.astimezone(BOGOTA).date()
+MONTHS = (
+    "enero", "febrero", "marzo", "abril", "mayo", "junio",
+    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+)
+_RELATIVE = {"hoy": 0, "ayer": 1, "anteayer": 2, "antier": 2, "antes de ayer": 2}
+_EPOCH = date(1970, 1, 1)
 
 
 def to_utc(dt: datetime) -> datetime:
-    if dt.tzinfo is None:
-        raise ValueError("naive datetime")
+    """The same instant as aware UTC; a naive value is taken to be UTC already."""
+    if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
+        return dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
 
 
+def today_bogota(now: datetime) -> date:
+    """The calendar date in Bogotá at the instant ``now``."""
+    return to_utc(now).astimezone(BOGOTA).date()
+
+
 def parse_user_date(text: str | None, today: date, field: str = "fecha") -> date:
-    raw = (text or "").strip()
-    key = fold_text(raw)
-    relative = {"hoy": 0, "ayer": 1, "anteayer": 2, "antier": 2}
-    if key in relative:
-        return today - timedelta(days=relative[key])
+    """"2026-11-21", "21/11/2026", "21-11-2026", "21.11.2026", "21/11/26", "21/11" (this year),
+    "hoy", "ayer", "anteayer"; case, accents and spaces do not matter. Refuses dates that do not
+    exist ("31/02/2026") and anything else with a Spanish message listing the accepted forms."""
+    from bot.domain.validation import fold_text  # local: keeps the import graph acyclic
+
+    raw = str(text or "").strip()
+    shown = " ".join(raw.split())[:30].replace("`", "'")
+    if not raw:
+        raise DateError(f"Escribe la fecha, por ejemplo: {ACCEPTED_DATE_FORMS}.", field)
+    key = " ".join(fold_text(raw).split()).rstrip(".")
+    if key in _RELATIVE:
+        return today - timedelta(days=_RELATIVE[key])
+    key = re.sub(r"\s*([/\-.])\s*", r"\1", key)
+    parts: tuple[int, int, int] | None = None
+    if len(key) <= 12:
+        if m := re.fullmatch(r"([0-9]{4})([/\-.])([0-9]{1,2})\2([0-9]{1,2})", key):
+            parts = int(m[1]), int(m[3]), int(m[4])
+        elif m := re.fullmatch(r"([0-9]{1,2})([/\-.])([0-9]{1,2})\2([0-9]{4}|[0-9]{2})", key):
+            year = int(m[4]) if len(m[4]) == 4 else 2000 + int(m[4])
+            parts = year, int(m[3]), int(m[1])
+        elif m := re.fullmatch(r"([0-9]{1,2})[/\-]([0-9]{1,2})", key):
+            parts = today.year, int(m[2]), int(m[1])
+    if parts is None:
+        raise DateError(
+            f"No entendí la fecha «{shown}». Escríbela como día/mes/año, por ejemplo: {ACCEPTED_DATE_FORMS}.",
+            field,
+        )
+    year, month, day = parts
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise DateError(f"La fecha «{shown}» está fuera de rango: revisa el año.", field)
     try:
-        if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", key):
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        if m := re.fullmatch(r"(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})", key):
-            return date(int(m[3]), int(m[2]), int(m[1]))
-        if m := re.fullmatch(r"(\d{1,2})/(\d{1,2})", key):
-            return date(today.year, int(m[2]), int(m[1]))
+        return date(year, month, day)
     except ValueError:
-        raise DomainError(f"La fecha «{raw[:30]}» no existe en el calendario.", field) from None
-    raise DomainError(f"No entendí la fecha «{raw[:30]}». Usa uno de estos formatos: {ACCEPTED}.", field)
+        raise DateError(
+            f"La fecha «{shown}» no existe en el calendario. Revisa el día y el mes "
+            f"(se escribe día/mes/año, por ejemplo 21/11/2026).",
+            field,
+        ) from None
 
 
 def format_date(d: date) -> str:
-    return d.strftime("%d/%m/%Y")
+    """``21/11/2026``."""
+    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
 
 
 def format_date_long(d: date) -> str:
+    """``sábado 21 de noviembre de 2026`` (Spanish names without relying on the system locale)."""
     return f"{DAYS[d.weekday()]} {d.day} de {MONTHS[d.month - 1]} de {d.year}"
 
 
-def format_datetime(dt: datetime) -> str:
-    return dt.astimezone(BOGOTA).strftime("%d/%m/%Y %H:%M")
+def format_datetime(dt_utc: datetime) -> str:
+    """``21/11/2026 14:05`` in Bogotá time (naive input is read as UTC)."""
+    local = to_utc(dt_utc).astimezone(BOGOTA)
+    return f"{format_date(local.date())} {local.hour:02d}:{local.minute:02d}"
+
+
+def start_of_day_bogota(d: date) -> datetime:
+    """The first instant of ``d`` in Bogotá, as aware UTC (05:00 UTC: Bogotá is UTC−5, no DST)."""
+    return datetime.combine(d, time(0), tzinfo=BOGOTA).astimezone(UTC)
 
 
 def end_of_day_bogota(d: date) -> datetime:
-    """The first instant of the next day in Bogotá, as aware UTC."""
-    return datetime.combine(d + timedelta(days=1), time(0), tzinfo=BOGOTA).astimezone(UTC)
+    """The first instant of the next day in Bogotá, as aware UTC (exclusive end of ``d``)."""
+    return start_of_day_bogota(d + timedelta(days=1))
 
 
 def hubspot_date_ms(d: date) -> int:
-    """HubSpot ``date`` properties: midnight UTC as epoch milliseconds."""
-    return int(datetime.combine(d, time(0), tzinfo=UTC).timestamp() * 1000)
+    """HubSpot ``date`` properties: midnight UTC of the date as epoch milliseconds."""
+    return (d - _EPOCH).days * 86_400_000
 
 
-def from_hubspot_date(value: str | int) -> date:
-    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
-        return datetime.fromtimestamp(int(value) / 1000, tz=UTC).date()
+def from_hubspot_date(value: str | int | date) -> date:
+    """A HubSpot date value: epoch milliseconds (int or digit string), "2026-11-21" or an ISO
+    timestamp such as "2026-11-21T00:00:00Z" / "2026-11-21T00:00:00.000Z" (its UTC date).
+    Raises ``ValueError`` for anything else (this is API data, not user input)."""
+    if isinstance(value, datetime):
+        return to_utc(value).date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"not a HubSpot date: {value!r}")
     s = str(value).strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
+    if isinstance(value, int) or re.fullmatch(r"-?[0-9]{1,15}", s):
+        try:
+            return _EPOCH + timedelta(milliseconds=int(s))
+        except OverflowError:
+            raise ValueError(f"not a HubSpot date: {value!r}") from None
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s):
         return date.fromisoformat(s)
-    return datetime.fromisoformat(s.replace("Z", "+00:00")).astimezone(UTC).date()
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:.]+(?:Z|[+-][0-9]{2}:?[0-9]{2})?", s):
+        raise ValueError(f"not a HubSpot date: {value!r}")
+    return to_utc(datetime.fromisoformat(s.replace("Z", "+00:00"))).date()

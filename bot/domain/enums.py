@@ -1,189 +1,237 @@
-"""The program's vocabularies. Values are stored in the database; ``.label`` is what users read."""
+"""The program's vocabularies as ``StrEnum``s. Values are stored in the database (ASCII, stable);
+``.label`` is the Spanish text users read. ``parse(text)`` accepts values, labels and common
+synonyms, accent- and case-insensitively, and refuses anything else with a Spanish ``InputError``."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import StrEnum, nonmember
+from typing import Self
 
-from bot.domain.errors import DomainError
+from bot.domain.errors import InputError
+
+__all__ = [
+    "ApprovalKind",
+    "ApprovalStatus",
+    "CommissionKind",
+    "CommissionState",
+    "DealStatus",
+    "DealType",
+    "JobRole",
+    "LeadStatus",
+    "RenewalStatus",
+    "Service",
+]
+
+
+def _key(text: str) -> str:
+    """Lookup key: accents and case folded, ñ→n, separators as single spaces."""
+    from bot.domain.validation import fold_text  # local: validation does not import enums
+
+    s = fold_text(text or "").replace("ñ", "n")
+    for sep in "_-/.,;:()":
+        s = s.replace(sep, " ")
+    return " ".join(s.split())
 
 
 class _Labelled(StrEnum):
+    """A ``StrEnum`` whose members are declared as ``NAME = "value", "Spanish label"``."""
+
+    _label_: str
+    # not members (``enum.nonmember``): how a refusal names the thing ("el servicio"), the
+    # slash-command option it is about, and folded synonyms → member value
+    _NOUN = nonmember("el valor")
+    _FIELD = nonmember(None)
+    _ALIASES = nonmember({})
+
+    def __new__(cls, value: str, label: str | None = None) -> Self:
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj._label_ = label if label is not None else value
+        return obj
 
     @property
     def label(self) -> str:
-        return type(self)._LABELS.get(self.value, self.value)  # type: ignore[attr-defined]
+        return self._label_
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """``(label, value)`` pairs, in declaration order (for Discord option choices)."""
+        return [(m.label, m.value) for m in cls]
+
+    @classmethod
+    def labels(cls) -> str:
+        """All labels as a Spanish list: ``"Renovación, Cross sale o Up sale"``."""
+        names = [m.label for m in cls]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " o " + names[-1]
+
+    @classmethod
+    def parse(cls, text: str | Self | None) -> Self:
+        if isinstance(text, cls):
+            return text
+        raw = str(text or "").strip()
+        key = _key(raw)
+        if key:
+            for member in cls:
+                if key in (_key(member.value), _key(member.label)):
+                    return member
+            aliases = cls._ALIASES
+            if key in aliases:
+                return cls(aliases[key])
+            compact = key.replace(" ", "")
+            for member in cls:
+                if compact in (_key(member.value).replace(" ", ""), _key(member.label).replace(" ", "")):
+                    return member
+            if compact in aliases:
+                return cls(aliases[compact])
+        shown = raw[:40].replace("`", "'") or "(vacío)"
+        raise InputError(f"No reconozco {cls._NOUN} «{shown}». Usa uno de estos: {cls.labels()}.", cls._FIELD)
 
 
 class DealType(_Labelled):
-    RENOVACION = "renovacion"
-    CROSS_SALE = "cross_sale"
-    UP_SALE = "up_sale"
+    """Renovación: renew what the client has. Cross sale: a different service. Up sale: more of the
+    same service (needs the COO's approval)."""
 
+    _NOUN = nonmember("el tipo de negocio")
+    _FIELD = nonmember("tipo")
+    _ALIASES = nonmember({
+        "renovar": "renovacion", "renewal": "renovacion", "renovaciones": "renovacion",
+        "cross": "cross_sale", "crossell": "cross_sale", "cross selling": "cross_sale", "venta cruzada": "cross_sale",
+        "up": "up_sale", "upsell": "up_sale", "up selling": "up_sale", "upselling": "up_sale",
+    })
 
-DealType._LABELS = {"renovacion": "Renovación", "cross_sale": "Cross sale", "up_sale": "Up sale"}  # type: ignore[attr-defined]
+    RENOVACION = "renovacion", "Renovación"
+    CROSS_SALE = "cross_sale", "Cross sale"
+    UP_SALE = "up_sale", "Up sale"
+
+    @property
+    def needs_coo(self) -> bool:
+        """Up sales need the COO's approval (is it really outside the current scope?)."""
+        return self is DealType.UP_SALE
 
 
 class DealStatus(_Labelled):
-    PENDIENTE = "pendiente"
-    APROBADO = "aprobado"
-    RECHAZADO = "rechazado"
-    ANULADO = "anulado"
-
-
-DealStatus._LABELS = {"pendiente": "Pendiente", "aprobado": "Aprobado", "rechazado": "Rechazado", "anulado": "Anulado"}  # type: ignore[attr-defined]
+    _NOUN = nonmember("el estado del negocio")
+    PENDIENTE = "pendiente", "Pendiente"
+    APROBADO = "aprobado", "Aprobado"
+    RECHAZADO = "rechazado", "Rechazado"
+    ANULADO = "anulado", "Anulado"
 
 
 class ApprovalKind(_Labelled):
-    AUDITORIA = "auditoria"
-    COO = "coo"
-    ATRIBUCION = "atribucion"
-    USUARIO_HUBSPOT = "usuario_hubspot"
-    PROFORMA = "proforma"
-
-
-ApprovalKind._LABELS = {  # type: ignore[attr-defined]
-    "auditoria": "Auditoría del pago",
-    "coo": "Aprobación del COO",
-    "atribucion": "Disputa de atribución",
-    "usuario_hubspot": "Usuario de HubSpot",
-    "proforma": "Proforma / link de pago",
-}
+    _NOUN = nonmember("el tipo de aprobación")
+    AUDITORIA = "auditoria", "Auditoría del pago"
+    COO = "coo", "Aprobación del COO"
+    ATRIBUCION = "atribucion", "Disputa de atribución"
+    USUARIO_HUBSPOT = "usuario_hubspot", "Usuario de HubSpot"
+    PROFORMA = "proforma", "Proforma / link de pago"
 
 
 class ApprovalStatus(_Labelled):
-    PENDIENTE = "pendiente"
-    APROBADA = "aprobada"
-    RECHAZADA = "rechazada"
-
-
-ApprovalStatus._LABELS = {"pendiente": "Pendiente", "aprobada": "Aprobada", "rechazada": "Rechazada"}  # type: ignore[attr-defined]
+    _NOUN = nonmember("el estado de la aprobación")
+    PENDIENTE = "pendiente", "Pendiente"
+    APROBADA = "aprobada", "Aprobada"
+    RECHAZADA = "rechazada", "Rechazada"
 
 
 class LeadStatus(_Labelled):
-    NUEVO = "nuevo"
-    BUENO = "bueno"
-    MALO = "malo"
-    VENDIDO = "vendido"
+    """A referral's qualification. Rewards go by the final status: malo 0, bueno, vendido."""
 
-
-LeadStatus._LABELS = {"nuevo": "Nuevo", "bueno": "Bueno", "malo": "Malo", "vendido": "Vendido"}  # type: ignore[attr-defined]
+    _NOUN = nonmember("el estado del lead")
+    _FIELD = nonmember("estado")
+    NUEVO = "nuevo", "Nuevo"
+    BUENO = "bueno", "Bueno"
+    MALO = "malo", "Malo"
+    VENDIDO = "vendido", "Vendido"
 
 
 class CommissionKind(_Labelled):
-    COMISION = "comision"
-    REFERIDO = "referido"
-    REVERSO = "reverso"
-
-
-CommissionKind._LABELS = {"comision": "Comisión", "referido": "Referido", "reverso": "Reverso"}  # type: ignore[attr-defined]
+    _NOUN = nonmember("el tipo de movimiento")
+    COMISION = "comision", "Comisión"
+    REFERIDO = "referido", "Referido"
+    REVERSO = "reverso", "Reverso"
 
 
 class CommissionState(_Labelled):
-    PENDIENTE = "pendiente"
-    GANADA = "ganada"
-    RECHAZADA = "rechazada"
-    REVERSADA = "reversada"
-
-
-CommissionState._LABELS = {  # type: ignore[attr-defined]
-    "pendiente": "Pendiente", "ganada": "Ganada", "rechazada": "Rechazada", "reversada": "Reversada",
-}
+    _NOUN = nonmember("el estado de la comisión")
+    PENDIENTE = "pendiente", "Pendiente"
+    GANADA = "ganada", "Ganada"
+    RECHAZADA = "rechazada", "Rechazada"
+    REVERSADA = "reversada", "Reversada"
 
 
 class RenewalStatus(_Labelled):
-    ABIERTA = "abierta"
-    CERRADA = "cerrada"
-    LIBERADA = "liberada"
-    VENCIDA = "vencida"
-
-
-RenewalStatus._LABELS = {"abierta": "Abierta", "cerrada": "Cerrada", "liberada": "Liberada", "vencida": "Vencida"}  # type: ignore[attr-defined]
+    _NOUN = nonmember("el estado de la renovación")
+    ABIERTA = "abierta", "Abierta"
+    CERRADA = "cerrada", "Cerrada"
+    LIBERADA = "liberada", "Liberada"
+    VENCIDA = "vencida", "Vencida"
 
 
 class JobRole(_Labelled):
-    LIDER_DESARROLLO = "lider_desarrollo"
-    CONTENT_MANAGER = "content_manager"
-    DIGITAL_MANAGER = "digital_manager"
-    TRAFFICKER = "trafficker"
-    DISENADOR = "disenador"
-    OTRO = "otro"
+    """The KAM's job (seed: Líder de desarrollo in web, Content Manager in CM, Digital Manager in DM,
+    Trafficker in Social/Google Ads, Diseñador in logos and brochures)."""
 
-    @classmethod
-    def parse(cls, text: str) -> JobRole:
-        from bot.domain.validation import fold_text
+    _NOUN = nonmember("el rol")
+    _FIELD = nonmember("rol")
+    _ALIASES = nonmember({
+        "cm": "content_manager", "content": "content_manager", "community manager": "content_manager",
+        "dm": "digital_manager", "digital": "digital_manager",
+        "lider": "lider_desarrollo", "desarrollo": "lider_desarrollo", "lider de desarrollo": "lider_desarrollo",
+        "desarrollador": "lider_desarrollo", "developer": "lider_desarrollo", "dev": "lider_desarrollo",
+        "diseno": "disenador", "disenadora": "disenador", "designer": "disenador", "disenador grafico": "disenador",
+        "traffic": "trafficker", "traffiker": "trafficker", "trafficer": "trafficker",
+        "other": "otro", "otra": "otro",
+    })
 
-        key = " ".join(fold_text(text or "").replace("_", " ").replace("-", " ").split()).replace("ñ", "n")
-        for member in cls:
-            if key in {member.value.replace("_", " "), fold_text(member.label).replace("ñ", "n")}:
-                return member
-        aliases = {"cm": cls.CONTENT_MANAGER, "dm": cls.DIGITAL_MANAGER, "lider": cls.LIDER_DESARROLLO,
-                   "desarrollo": cls.LIDER_DESARROLLO, "disenador": cls.DISENADOR, "diseno": cls.DISENADOR}
-        if key in aliases:
-            return aliases[key]
-        raise DomainError(
-            f"No reconozco el rol «{(text or '')[:40]}». Usa uno de: " + ", ".join(m.label for m in cls) + ".", "rol"
-        )
-
-
-JobRole._LABELS = {  # type: ignore[attr-defined]
-    "lider_desarrollo": "Líder de desarrollo",
-    "content_manager": "Content Manager",
-    "digital_manager": "Digital Manager",
-    "trafficker": "Trafficker",
-    "disenador": "Diseñador",
-    "otro": "Otro",
-}
+    LIDER_DESARROLLO = "lider_desarrollo", "Líder de desarrollo"
+    CONTENT_MANAGER = "content_manager", "Content Manager"
+    DIGITAL_MANAGER = "digital_manager", "Digital Manager"
+    TRAFFICKER = "trafficker", "Trafficker"
+    DISENADOR = "disenador", "Diseñador"
+    OTRO = "otro", "Otro"
 
 
 class Service(_Labelled):
-    WEB = "web"
-    SOCIAL_ADS = "social_ads"
-    GOOGLE_ADS = "google_ads"
-    COMMUNITY_MANAGER = "community_manager"
-    DIGITAL_MANAGER = "digital_manager"
-    BRANDING = "branding"
-    APP = "app"
-    OTRO = "otro"
+    """What Sense Digital sells. ``parse`` accepts the usual names: "página web", "CM", "DM", "logo",
+    "meta ads", "pauta social", "google", "sem", "app", "aplicación"…"""
 
-    @classmethod
-    def parse(cls, text: str) -> Service:
-        """Accept values, labels and common names, accent- and case-insensitively."""
-        from bot.domain.validation import fold_text
+    _NOUN = nonmember("el servicio")
+    _FIELD = nonmember("servicio")
+    _ALIASES = nonmember({
+        # web
+        "pagina web": "web", "pagina": "web", "sitio": "web", "sitio web": "web", "website": "web",
+        "web site": "web", "desarrollo web": "web", "landing": "web", "landing page": "web",
+        "tienda virtual": "web", "tienda online": "web", "ecommerce": "web", "e commerce": "web",
+        "pagina de internet": "web",
+        # social ads
+        "social": "social_ads", "socialads": "social_ads", "social ad": "social_ads", "meta": "social_ads",
+        "meta ads": "social_ads", "facebook ads": "social_ads", "instagram ads": "social_ads",
+        "tiktok ads": "social_ads", "pauta social": "social_ads", "pauta en redes": "social_ads",
+        "pauta redes sociales": "social_ads", "pauta en redes sociales": "social_ads",
+        # google ads
+        "google": "google_ads", "googleads": "google_ads", "google ad": "google_ads", "sem": "google_ads",
+        "adwords": "google_ads", "google adwords": "google_ads", "pauta google": "google_ads",
+        "pauta en google": "google_ads",
+        # community manager / digital manager
+        "cm": "community_manager", "community": "community_manager", "manejo de redes": "community_manager",
+        "redes sociales": "community_manager", "content manager": "community_manager",
+        "dm": "digital_manager",
+        # branding
+        "logo": "branding", "logos": "branding", "brochure": "branding", "brochures": "branding",
+        "logo y brochure": "branding", "logos y brochure": "branding", "diseno": "branding",
+        "diseno grafico": "branding", "identidad": "branding", "identidad corporativa": "branding",
+        "marca": "branding",
+        # app
+        "aplicacion": "app", "aplicaciones": "app", "app movil": "app", "aplicacion movil": "app", "apps": "app",
+        # other
+        "other": "otro", "otra": "otro", "otros": "otro",
+    })
 
-        raw = (text or "").strip()
-        key = " ".join(fold_text(raw).replace("_", " ").replace("-", " ").replace("/", " ").split())
-        for member in cls:
-            if key in {member.value.replace("_", " "), fold_text(member.label)}:
-                return member
-        if key in _SERVICE_ALIASES:
-            return _SERVICE_ALIASES[key]
-        raise DomainError(
-            f"No reconozco el servicio «{raw[:40]}». Usa uno de: " + ", ".join(m.label for m in cls) + ".", "servicio"
-        )
-
-
-Service._LABELS = {  # type: ignore[attr-defined]
-    "web": "Sitio web",
-    "social_ads": "Social Ads",
-    "google_ads": "Google Ads",
-    "community_manager": "Community Manager",
-    "digital_manager": "Digital Manager",
-    "branding": "Logos y brochures",
-    "app": "Aplicación",
-    "otro": "Otro",
-}
-
-_SERVICE_ALIASES: dict[str, Service] = {
-    "pagina web": Service.WEB, "sitio web": Service.WEB, "sitio": Service.WEB, "website": Service.WEB,
-    "pagina": Service.WEB, "desarrollo web": Service.WEB,
-    "social": Service.SOCIAL_ADS, "meta ads": Service.SOCIAL_ADS, "facebook ads": Service.SOCIAL_ADS,
-    "pauta social": Service.SOCIAL_ADS, "socialads": Service.SOCIAL_ADS,
-    "google": Service.GOOGLE_ADS, "sem": Service.GOOGLE_ADS, "googleads": Service.GOOGLE_ADS,
-    "cm": Service.COMMUNITY_MANAGER, "community": Service.COMMUNITY_MANAGER,
-    "dm": Service.DIGITAL_MANAGER,
-    "logo": Service.BRANDING, "logos": Service.BRANDING, "brochure": Service.BRANDING,
-    "brochures": Service.BRANDING, "diseno": Service.BRANDING, "diseño": Service.BRANDING,
-    "logos y brochures": Service.BRANDING,
-    "aplicacion": Service.APP, "aplicación": Service.APP, "app movil": Service.APP, "aplicacion movil": Service.APP,
-    "other": Service.OTRO,
-}
+    WEB = "web", "Sitio web"
+    SOCIAL_ADS = "social_ads", "Social Ads"
+    GOOGLE_ADS = "google_ads", "Google Ads"
+    COMMUNITY_MANAGER = "community_manager", "Community Manager"
+    DIGITAL_MANAGER = "digital_manager", "Digital Manager"
+    BRANDING = "branding", "Logos y brochures"
+    APP = "app", "Aplicación"
+    OTRO = "otro", "Otro"

@@ -1,4 +1,5 @@
-"""Base of the errors whose text a user reads (Spanish)."""
+"""Errors whose text a user reads. ``str(err)`` is the Spanish (es-CO) message shown to the person;
+``err.field`` names the slash-command option it is about (e.g. ``"valor-total"``), or ``None``."""
 
 from __future__ import annotations
 
@@ -10,3 +11,21 @@ class DomainError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class MoneyError(DomainError):
+    """An amount of pesos that cannot be accepted."""
+
+
+class DateError(DomainError):
+    """A date that cannot be understood or does not exist."""
+
+
+class InputError(DomainError):
+    """Any other refused input: identity numbers, e-mails, phones, free text, references, choices."""
+
+
+__all__ = ["DateError", "DomainError", "InputError", "MoneyError"]

@@ -1,14 +1,44 @@
-"""Showing user text inside bot messages: Markdown neutralised and mentions broken
-(belt and braces next to ``allowed_mentions=none``)."""
+"""Showing user text inside bot messages: Discord Markdown neutralised and mentions broken with a
+zero-width space (belt and braces next to ``allowed_mentions=AllowedMentions.none()``).
+
+Use ``md`` only where Discord renders Markdown (message content, embed descriptions and fields),
+never in button labels, modal defaults or autocomplete choices, which show text literally."""
 
 from __future__ import annotations
 
 import re
 
-_MD = re.compile(r"([\\*_~|`>\[\]()#-])")
-_MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)(\d+)>")
+__all__ = ["ZWSP", "md", "truncate"]
+
+ZWSP = "\u200b"
+_INLINE = re.compile(r"([\\*_~|`\[\]<])")  # emphasis, strike, spoiler, code, masked links, mentions
+_LINE_START = re.compile(r"^([ \t]*)([>#\-+])", re.MULTILINE)  # quotes, headings, bullet lists
+_ORDERED = re.compile(r"^([ \t]*[0-9]+)\.(?=[ \t])", re.MULTILINE)  # "1. item"
+_BROADCAST = re.compile(r"@(everyone|here)", re.IGNORECASE)
+_OPENER = re.compile(r"<(?=[@#/])")  # <@user> <@!user> <@&role> <#channel> </command:id>
+_URL = re.compile(r"https?://[^\s<>`|*~\[\]]+")  # Discord does not render Markdown inside links
 
 
 def md(text: str | None) -> str:
-    s = _MENTION.sub(lambda m: "@\u200b" + m.group(1) if m.group(1) else f"<\u200b{m.group(2)}{m.group(3)}>", text or "")
-    return _MD.sub(r"\\\1", s)
+    """User text made inert: ``**hola** @everyone <@&1>`` shows literally and pings nobody.
+    E-mail addresses and URLs stay intact (no zero-width space inside them)."""
+    s = str(text or "")
+    s = _OPENER.sub("<" + ZWSP, s)
+    s = _BROADCAST.sub(lambda m: "@" + ZWSP + m.group(1), s)
+    out, pos = [], 0
+    for m in _URL.finditer(s):  # escape around links, never inside them (a "\\_" would break the URL)
+        out.append(_INLINE.sub(r"\\\1", s[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_INLINE.sub(r"\\\1", s[pos:]))
+    s = "".join(out)
+    s = _LINE_START.sub(r"\1\\\2", s)
+    return _ORDERED.sub(r"\1\\.", s)
+
+
+def truncate(text: str | None, limit: int) -> str:
+    """At most ``limit`` characters, ending in "…" when cut (Discord field and label limits)."""
+    s = str(text or "")
+    if limit <= 0:
+        return ""
+    return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"

@@ -1,157 +1,262 @@
 """Validation and normalisation of what people type: cédula, NIT, e-mails, phones, company names,
-free text and HubSpot deal references. Every refusal is a ``DomainError`` with a Spanish message."""
+free text and HubSpot deal references. Every refusal is an ``InputError`` (a ``DomainError``) whose
+text is Spanish and whose ``field`` names the option."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-from bot.domain.errors import DomainError
+from bot.domain.errors import InputError
+
+__all__ = [
+    "clean_user_text",
+    "fold_text",
+    "mask_cedula",
+    "nit_check_digit",
+    "normalize_cedula",
+    "normalize_company",
+    "normalize_email",
+    "normalize_phone",
+    "parse_hubspot_deal_ref",
+    "validate_domain_email",
+    "validate_gmail",
+    "validate_nit",
+]
+
+
+def _shown(text: str | None, limit: int = 40) -> str:
+    """User text quoted back inside a message: one line, short, no backticks."""
+    s = " ".join(str(text or "").split()).replace("`", "'")
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
 
 # ---- text keys ---------------------------------------------------------------------------------
 
 
-def fold_text(text: str) -> str:
-    """Accent- and case-insensitive key that keeps ñ distinct from n ("Sánchez" → "sanchez", "Peña" → "peña")."""
+def fold_text(text: str | None) -> str:
+    """Accent- and case-insensitive key that keeps ñ distinct from n ("Sánchez" → "sanchez",
+    "Peña" → "peña")."""
     out: list[str] = []
-    for ch in unicodedata.normalize("NFD", (text or "").casefold()):
+    for ch in unicodedata.normalize("NFD", unicodedata.normalize("NFC", text or "").casefold()):
         if unicodedata.combining(ch):
-            if ch == "\u0303" and out and out[-1] == "n":
+            if ch == "\u0303" and out and out[-1] == "n":  # n + combining tilde = ñ
                 out[-1] = "ñ"
             continue
         out.append(ch)
     return "".join(out)
 
 
-_LEGAL_SUFFIXES = re.compile(
-    r"\b(s\s*a\s*s|sas|s\s*a|ltda|limitada|e\s*u|y\s*cia|cia|s\s*en\s*c|sucursal colombia|inc|llc|corp)\b"
+# Legal forms at the end of a Colombian (or foreign) company name, written without punctuation
+# (punctuation has become spaces by the time they are matched): "S.A.S." → "s a s".
+_LEGAL_SUFFIX = re.compile(
+    r"(?:\s|^)(?:s\s?a\s?s|s\s?a|s\s?c\s?a|s\s?en\s?c(?:\s?s)?|s\s?c|ltda|limitada|e\s?u|e\s?s\s?p|bic|"
+    r"y\s?cia|cia|y\s?compania|compania|sociedad anonima|sociedad por acciones simplificada|"
+    r"inc|llc|corp|corporation|gmbh|s\s?l|sucursal colombia|en liquidacion)$"
 )
 
 
-def normalize_company(text: str) -> str:
-    """Key for duplicate detection: no accents (ñ→n), no punctuation, no legal suffixes."""
+def normalize_company(text: str | None) -> str:
+    """Key for duplicate detection: case and accents folded (ñ→n), "&" read as "y", punctuation
+    dropped, legal forms at the end dropped (S.A.S., SAS, S.A., LTDA, E.U., "& Cía", BIC…), spaces
+    collapsed. "Pérez & Cía. Ltda." and "perez" give the same key."""
     s = fold_text(text).replace("ñ", "n").replace("&", " y ")
-    s = re.sub(r"[^\w\s]", " ", s)
-    s = _LEGAL_SUFFIXES.sub(" ", s)
-    return " ".join(s.split())
+    s = re.sub(r"[^\w\s]|_", " ", s)
+    s = " ".join(s.split())
+    while True:
+        shorter = " ".join(_LEGAL_SUFFIX.sub("", s).split())
+        if shorter == s or not shorter:
+            break
+        s = shorter
+    return s
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# control characters except \t and \n; zero-width space, LRM/RLM, bidi embeddings/overrides/isolates,
+# BOM. ZWNJ/ZWJ (U+200C/D) stay: emoji sequences need them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
-def clean_user_text(text: str | None, field: str = "texto", max_len: int | None = None, *, required: bool = False) -> str:
-    """Strip, drop control and bidi-override characters, collapse blank lines; refuse over ``max_len``."""
-    s = _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+def clean_user_text(
+    text: str | None, field: str = "texto", max_len: int | None = None, *, required: bool = False
+) -> str:
+    """Free text from a person, made safe to store and show.
+
+    Strips the ends and each line's trailing spaces, drops control and bidi-override characters
+    (keeps newline and tab), turns 3+ line breaks into one blank line. With ``required`` refuses an
+    empty result; with ``max_len`` refuses longer text, naming the limit. Empty text is returned as
+    ``""`` unless ``required`` (callers use that for optional notes).
+    """
+    s = str(text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    s = _CONTROL.sub("", s)
+    s = "\n".join(line.rstrip() for line in s.split("\n")).strip()
     s = re.sub(r"\n{3,}", "\n\n", s)
-    s = re.sub(r"[ \t]{2,}", " ", s)
     if required and not s:
-        raise DomainError(f"El campo «{field}» no puede quedar vacío.", field)
+        raise InputError(f"El campo «{field}» no puede quedar vacío.", field)
     if max_len is not None and len(s) > max_len:
-        raise DomainError(f"El campo «{field}» admite máximo {max_len} caracteres (tiene {len(s)}).", field)
+        raise InputError(
+            f"El campo «{field}» admite máximo {max_len} caracteres y tiene {len(s)}. ¿Lo puedes acortar?", field
+        )
     return s
 
 
 # ---- identity numbers ---------------------------------------------------------------------------
 
 
-def normalize_cedula(text: str | None) -> str:
-    """A Colombian cédula de ciudadanía: 6–10 digits, dots/spaces/dashes removed, no leading zero."""
-    raw = (text or "").strip()
+def normalize_cedula(text: str | None, field: str = "cedula") -> str:
+    """A Colombian cédula de ciudadanía: 6–10 digits once dots, spaces and dashes are removed, no
+    leading zero. ``"1.020.304.050"`` → ``"1020304050"``."""
+    raw = str(text or "").strip()
     s = re.sub(r"[.\s\-]", "", raw)
-    if not s.isdigit() or not s.isascii():
-        raise DomainError("La cédula debe tener solo números (puedes usar puntos), por ejemplo 1.020.304.050.", "cedula")
+    if not s:
+        raise InputError("Escribe tu número de cédula, por ejemplo 1.020.304.050.", field)
+    if not re.fullmatch(r"[0-9]+", s):
+        raise InputError(
+            f"La cédula «{_shown(raw)}» debe tener solo números (puedes usar puntos), por ejemplo 1.020.304.050.",
+            field,
+        )
     if not 6 <= len(s) <= 10 or s.startswith("0"):
-        raise DomainError("La cédula debe tener entre 6 y 10 dígitos y no empezar por 0. Revísala con cuidado: "
-                          "así identificamos quién envió el lead.", "cedula")
+        raise InputError(
+            "La cédula debe tener entre 6 y 10 dígitos y no empezar por 0. Revísala con cuidado: "
+            "así identificamos quién envió el lead.",
+            field,
+        )
     return s
 
 
-def mask_cedula(cedula: str) -> str:
-    """Only the last four digits are shown: ``••••5678``."""
-    digits = re.sub(r"\D", "", cedula or "")
-    return "••••" + digits[-4:] if digits else "••••"
+def mask_cedula(cedula: str | None) -> str:
+    """Only the last four digits are shown: ``••••5678`` (for public posts)."""
+    digits = re.sub(r"[^0-9]", "", str(cedula or ""))
+    return "••••" + digits[-4:]
 
 
 _NIT_WEIGHTS = (3, 7, 13, 17, 19, 23, 29, 37, 41, 43, 47, 53, 59, 67, 71)
 
 
 def nit_check_digit(base: str) -> int:
+    """The DIAN check digit (dígito de verificación) of a NIT's base number."""
+    if not re.fullmatch(r"[0-9]{1,15}", base or ""):
+        raise ValueError("a NIT base is 1 to 15 digits")
     total = sum(int(d) * w for d, w in zip(reversed(base), _NIT_WEIGHTS, strict=False))
     r = total % 11
     return r if r in (0, 1) else 11 - r
 
 
-def validate_nit(text: str | None) -> str:
+def validate_nit(text: str | None, field: str = "nit") -> str:
     """A NIT with its DIAN check digit, normalised to ``900123456-7``.
 
-    The check digit is required: after a dash, or as the last digit when there is no dash.
+    The check digit is required and verified: after a dash ("900.123.456-7"), or as the last digit
+    when there is no dash ("9001234567").
     """
-    raw = (text or "").strip()
-    s = re.sub(r"[.\s]", "", raw)
-    m = re.fullmatch(r"(\d{6,14})-(\d)", s) or re.fullmatch(r"(\d{6,14})(\d)", s)
-    if not m or not s.isascii():
-        raise DomainError("El NIT debe ir con su dígito de verificación, por ejemplo 900.123.456-7.", "nit")
+    raw = str(text or "").strip()
+    s = re.sub(r"[.\s,]", "", raw)
+    example = "por ejemplo 900.123.456-7"
+    if not s:
+        raise InputError(f"Escribe el NIT con su dígito de verificación, {example}.", field)
+    dashed = re.fullmatch(r"([0-9]{5,15})-([0-9])", s)
+    plain = re.fullmatch(r"([0-9]{5,15})([0-9])", s)
+    m = dashed or plain
+    if not m or m.group(1).startswith("0"):
+        raise InputError(
+            f"«{_shown(raw)}» no parece un NIT. Escríbelo con su dígito de verificación, {example}.", field
+        )
     base, dv = m.group(1), int(m.group(2))
     if nit_check_digit(base) != dv:
-        raise DomainError(f"El dígito de verificación del NIT {base}-{dv} no es correcto. Revísalo en el RUT.", "nit")
+        if dashed:
+            raise InputError(
+                f"El dígito de verificación del NIT {base}-{dv} no es correcto. Revísalo en el RUT.", field
+            )
+        raise InputError(
+            f"No pude verificar el NIT «{_shown(raw)}». Escríbelo con el dígito de verificación "
+            f"después de un guion, {example}, y revísalo en el RUT.",
+            field,
+        )
     return f"{base}-{dv}"
 
 
 # ---- contact data -------------------------------------------------------------------------------
-_EMAIL = re.compile(r"[a-z0-9](?:[a-z0-9._%+\-]{0,62}[a-z0-9_%+\-])?@[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)*\.[a-z]{2,24}")
+_EMAIL = re.compile(
+    r"(?P<local>[a-z0-9!#$%&'*+/=?^_{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_{|}~-]+)*)"
+    r"@(?P<domain>(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})"
+)
 
 
 def normalize_email(text: str | None, field: str = "correo") -> str:
-    s = (text or "").strip().lower()
-    if not s or len(s) > 254 or not s.isascii() or ".." in s or not _EMAIL.fullmatch(s):
-        raise DomainError(f"«{(text or '').strip()[:60]}» no parece un correo válido (ej. nombre@empresa.com).", field)
+    """Trimmed and lower-cased; one ``@``, a domain with a dot, no spaces, at most 254 characters."""
+    raw = str(text or "").strip()
+    s = raw.lower()
+    example = "por ejemplo nombre@empresa.com"
+    if not s:
+        raise InputError(f"Escribe un correo, {example}.", field)
+    m = _EMAIL.fullmatch(s) if s.isascii() else None
+    if len(s) > 254 or not m or len(m.group("local")) > 64:
+        raise InputError(f"«{_shown(raw, 60)}» no parece un correo válido ({example}).", field)
     return s
 
 
 def validate_domain_email(text: str | None, domain: str = "sensedigital.co", field: str = "correo-sense") -> str:
+    """A valid e-mail of the company's domain (the Sense e-mail)."""
     s = normalize_email(text, field)
-    if s.rsplit("@", 1)[1] != domain.lower():
-        raise DomainError(f"El correo de Sense debe terminar en @{domain}.", field)
+    if s.rsplit("@", 1)[1] != domain.strip().lower().lstrip("@"):
+        raise InputError(f"El correo de Sense debe terminar en @{domain.strip().lstrip('@')}.", field)
     return s
 
 
 def validate_gmail(text: str | None, field: str = "gmail") -> str:
+    """A valid Gmail address (gmail.com or googlemail.com)."""
     s = normalize_email(text, field)
     if s.rsplit("@", 1)[1] not in {"gmail.com", "googlemail.com"}:
-        raise DomainError("El Gmail debe ser una cuenta @gmail.com.", field)
+        raise InputError("El Gmail debe ser una cuenta @gmail.com (por ejemplo nombre@gmail.com).", field)
     return s
 
 
+_PHONE_HELP = (
+    "El teléfono debe ser un número colombiano de 10 dígitos, por ejemplo 300 123 4567, "
+    "+57 300 1234567 o un fijo como 601 2345678."
+)
+
+
 def normalize_phone(text: str | None, field: str = "telefono") -> str:
-    """Colombian mobile (3xx) or landline (60x) numbers in their usual spellings → ``+573001234567``."""
-    raw = (text or "").strip()
-    if len(raw) > 30 or re.search(r"[^\d\s+().\-]", raw):
-        raise DomainError("El teléfono debe ser un número colombiano, por ejemplo 300 123 4567 o +57 300 1234567.", field)
-    digits = re.sub(r"\D", "", raw)
-    if len(digits) == 12 and digits.startswith("57"):
+    """Colombian mobile (3xx) or landline (60x) numbers in their usual spellings → E.164
+    ``+573001234567``. Accepts spaces, dashes, dots, parentheses and the +57 / 57 / 0057 prefix."""
+    raw = str(text or "").strip()
+    if not raw:
+        raise InputError("Escribe un teléfono, por ejemplo 300 123 4567.", field)
+    if len(raw) > 30 or not re.fullmatch(r"[0-9\s+().\-]+", raw) or raw.count("+") > 1:
+        raise InputError(_PHONE_HELP, field)
+    if "+" in raw and not re.match(r"^\(?\+", raw):
+        raise InputError(_PHONE_HELP, field)
+    digits = re.sub(r"[^0-9]", "", raw)
+    international = "+" in raw
+    if digits.startswith("0057") and not international:
+        digits, international = digits[2:], True
+    if international or len(digits) == 12:
+        if not digits.startswith("57"):
+            raise InputError(_PHONE_HELP, field)
         digits = digits[2:]
     if len(digits) == 10 and (digits.startswith("3") or digits.startswith("60")):
         return "+57" + digits
-    raise DomainError("El teléfono debe ser un número colombiano, por ejemplo 300 123 4567 o +57 300 1234567.", field)
+    raise InputError(_PHONE_HELP, field)
 
 
 # ---- HubSpot ------------------------------------------------------------------------------------
 _HUBSPOT_URL = re.compile(
-    r"https?://app(?:-[a-z0-9]+)?\.hubspot\.com/contacts/\d+/(?:record/0-3|deal|objects/0-3)/(\d{1,20})(?:[/?#].*)?",
+    r"(?:https?://)?app(?:-[a-z0-9]+)?\.hubspot\.com/(?:contacts|sales)/[0-9]+/"
+    r"(?:record/0-3|deal|objects/0-3)/([0-9]{1,20})(?:[/?#]\S*)?",
     re.IGNORECASE,
 )
 
 
-def parse_hubspot_deal_ref(text: str | None) -> str:
-    """A HubSpot deal id, typed as the number or pasted as the deal's URL."""
-    s = (text or "").strip()
-    if re.fullmatch(r"\d{1,20}", s):
-        return s.lstrip("0") or "0"
+def parse_hubspot_deal_ref(text: str | None, field: str = "negocio-hubspot") -> str:
+    """A HubSpot deal id, typed as the number or pasted as the deal's URL
+    (``https://app.hubspot.com/contacts/123456/record/0-3/987654321`` → ``"987654321"``)."""
+    s = str(text or "").strip().strip("<>")
+    if re.fullmatch(r"[0-9]{1,20}", s) and s.strip("0"):
+        return s.lstrip("0")
     m = _HUBSPOT_URL.fullmatch(s)
-    if m:
-        return m.group(1)
-    raise DomainError(
+    if m and m.group(1).strip("0"):
+        return m.group(1).lstrip("0")
+    raise InputError(
         "El negocio de HubSpot debe ser su número (ej. 987654321) o el enlace del negocio "
         "(https://app.hubspot.com/contacts/…/record/0-3/987654321).",
-        "negocio-hubspot",
+        field,
     )

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.dates import (
+    BOGOTA, end_of_day_bogota, format_date, format_date_long, format_datetime, from_hubspot_date, hubspot_date_ms,
+    parse_user_date, start_of_day_bogota, to_utc, today_bogota,
+)
+from bot.domain.errors import DateError, DomainError
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-21", date(2026, 11, 21)), ("21/11/2026", date(2026, 11, 21)), ("21-11-2026", date(2026, 11, 21)),
+        ("21.11.2026", date(2026, 11, 21)), ("21/11/26", date(2026, 11, 21)), ("1/2/2026", date(2026, 2, 1)),
+        ("21/11", date(2026, 11, 21)), (" 21 / 11 / 2026 ", date(2026, 11, 21)), ("2026/11/21", date(2026, 11, 21)),
+        ("hoy", TODAY), ("Hoy", TODAY), (" AYER ", date(2026, 11, 22)), ("anteayer", date(2026, 11, 21)),
+        ("Antier", date(2026, 11, 21)), ("29/02/2028", date(2028, 2, 29)),
+    ],
+)
+def test_user_dates(text, expected):
+    assert parse_user_date(text, TODAY) == expected
+
+
+def test_relative_dates_cross_month_and_year():
+    assert parse_user_date("ayer", date(2026, 1, 1)) == date(2025, 12, 31)
+    assert parse_user_date("anteayer", date(2026, 3, 1)) == date(2026, 2, 27)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("31/02/2026", "La fecha «31/02/2026» no existe en el calendario. Revisa el día y el mes "
+                       "(se escribe día/mes/año, por ejemplo 21/11/2026)."),
+        ("29/02/2026", "no existe en el calendario"),
+        ("11/31", "no existe en el calendario"),
+        ("mañana?", "No entendí la fecha «mañana?». Escríbela como día/mes/año, por ejemplo: 21/11/2026, "
+                    "21-11-2026, 2026-11-21, 21/11 (de este año), «hoy», «ayer» o «anteayer»."),
+        ("", "Escribe la fecha, por ejemplo: 21/11/2026"),
+        ("21/11/2026 10:00", "No entendí la fecha"),
+        ("2026-11-21-1", "No entendí la fecha"),
+        ("21/11-2026", "No entendí la fecha"),
+        ("1/1/1999", "fuera de rango"),
+    ],
+)
+def test_bad_user_dates(text, message):
+    with pytest.raises(DateError) as exc:
+        parse_user_date(text, TODAY, field="fecha-anticipo")
+    assert message in str(exc.value) and exc.value.field == "fecha-anticipo"
+
+
+@given(st.text(max_size=40))
+def test_parse_user_date_only_raises_domain_errors(text):
+    try:
+        d = parse_user_date(text, TODAY)
+    except DomainError:
+        return
+    assert isinstance(d, date)
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))
+def test_format_parse_round_trip(d):
+    assert parse_user_date(format_date(d), TODAY) == d
+    assert parse_user_date(d.isoformat(), TODAY) == d
+
+
+def test_formats_in_spanish_and_bogota():
+    assert format_date(date(2026, 11, 21)) == "21/11/2026"
+    assert format_date(date(2026, 1, 5)) == "05/01/2026"
+    assert format_date_long(date(2026, 11, 21)) == "sábado 21 de noviembre de 2026"
+    assert format_date_long(date(2026, 9, 2)) == "miércoles 2 de septiembre de 2026"
+    assert format_datetime(datetime(2026, 11, 22, 3, 5, tzinfo=UTC)) == "21/11/2026 22:05"
+    assert format_datetime(datetime(2026, 11, 21, 19, 5, tzinfo=UTC)) == "21/11/2026 14:05"
+    assert format_datetime(datetime(2026, 11, 21, 19, 5)) == "21/11/2026 14:05"  # naive = UTC
+    assert today_bogota(datetime(2026, 11, 22, 3, 5, tzinfo=UTC)) == date(2026, 11, 21)
+    assert today_bogota(datetime(2026, 11, 22, 5, 0, tzinfo=UTC)) == date(2026, 11, 22)
+    assert end_of_day_bogota(date(2026, 11, 21)) == datetime(2026, 11, 22, 5, 0, tzinfo=UTC)
+    assert start_of_day_bogota(date(2026, 11, 21)) == datetime(2026, 11, 21, 5, 0, tzinfo=UTC)
+    assert end_of_day_bogota(date(2026, 12, 31)).tzinfo is UTC
+
+
+def test_to_utc():
+    assert to_utc(datetime(2026, 1, 1, 7, 0, tzinfo=BOGOTA)) == datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    assert to_utc(datetime(2026, 1, 1, 7, 0)).tzinfo is UTC
+    plus2 = timezone(timedelta(hours=2))
+    assert to_utc(datetime(2026, 1, 1, 7, 0, tzinfo=plus2)) == datetime(2026, 1, 1, 5, 0, tzinfo=UTC)
+
+
+def test_hubspot_dates():
+    assert hubspot_date_ms(date(2026, 11, 21)) == 1795219200000
+    assert hubspot_date_ms(date(1970, 1, 1)) == 0
+    assert from_hubspot_date("1795219200000") == date(2026, 11, 21)
+    assert from_hubspot_date(1795219200000) == date(2026, 11, 21)
+    assert from_hubspot_date("2026-11-21") == date(2026, 11, 21)
+    assert from_hubspot_date("2026-11-21T00:00:00Z") == date(2026, 11, 21)
+    assert from_hubspot_date("2026-11-21T00:00:00.000Z") == date(2026, 11, 21)
+    assert from_hubspot_date(date(2026, 11, 21)) == date(2026, 11, 21)
+    for bad in ("", "ayer", "21/11/2026", "9" * 15):
+        with pytest.raises(ValueError):
+            from_hubspot_date(bad)
+
+
+@given(st.dates(min_value=date(1970, 1, 1), max_value=date(2200, 12, 31)))
+def test_hubspot_round_trip(d):
+    ms = hubspot_date_ms(d)
+    assert ms % 86_400_000 == 0
+    assert from_hubspot_date(ms) == from_hubspot_date(str(ms)) == d
+    assert ms == int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp() * 1000)
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)))
+def test_day_bounds_contain_the_instant(now):
+    d = today_bogota(now)
+    assert start_of_day_bogota(d) <= now < end_of_day_bogota(d)
+    assert end_of_day_bogota(d) - start_of_day_bogota(d) == timedelta(days=1)  # no DST in Bogotá

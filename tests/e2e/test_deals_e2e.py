@@ -1,0 +1,270 @@
+"""/registrar-negocio and its approvals through the real bot and the Discord (and HubSpot) fakes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select
+
+from bot.services import directory
+from db.audit import Actor
+from db.models import Approval, AuditLog, CommissionEntry, Deal
+from tests.fakes.discord_fake import buttons, message_text, mentions_safe
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 128
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+async def setup_people(h, *, services=("web",), client_name="Panadería La Espiga", owner_id=None):
+    ids = {
+        "ana": await h.member("Ana Gómez", ["KAM"]),
+        "luis": await h.member("Luis Peña", ["KAM"]),
+        "aud1": await h.member("Auditora Uno", ["Auditoría"]),
+        "aud2": await h.member("Auditor Dos", ["Auditoría"]),
+        "coo": await h.member("Camilo Castro", ["COO"]),
+        "admin": await h.member("Admin", ["Admin ventas-ops"]),
+        "outsider": await h.member("Sin rol", []),
+    }
+    async with h.sessionmaker() as s:
+        sys = Actor.system("test")
+        ana = await directory.ensure_member(s, ids["ana"], "Ana Gómez", sys)
+        ana.hubspot_owner_id = owner_id
+        luis = await directory.ensure_member(s, ids["luis"], "Luis Peña", sys)
+        c = await directory.create_client(s, sys, client_name)
+        other = await directory.create_client(s, sys, "Cliente de Luis")
+        await directory.assign(s, sys, c, ana)
+        await directory.assign(s, sys, other, luis)
+        for svc in services:
+            await directory.add_service(s, sys, c, svc)
+        await s.commit()
+        ids["client"], ids["other_client"] = c.id, other.id
+    return ids
+
+
+def options(client: int | str, tipo="cross_sale", servicio="social_ads", total="12.000.000", anticipo="6.000.000",
+            fecha="hoy", **extra):
+    o = {"cliente": str(client), "tipo": tipo, "servicio": servicio, "valor-total": total, "anticipo": anticipo,
+         "fecha-anticipo": fecha}
+    o.update(extra)
+    return o
+
+
+async def register(h, user, opts, proof=("comprobante.png", PNG, "image/png")):
+    handle = await h.fake.slash(user, "registrar-negocio", opts, attachments={"comprobante": proof})
+    return handle, await handle.text()
+
+
+async def deals(h) -> list[Deal]:
+    async with h.sessionmaker() as s:
+        return list((await s.execute(select(Deal).order_by(Deal.id))).scalars())
+
+
+async def card_of(h, deal_id: int) -> dict:
+    return await h.fake.wait_for_message(predicate=lambda m: any(f"#{deal_id}" in (e.get("title") or "") for e in m["embeds"]))
+
+
+async def test_cross_sale_registered_with_card_and_stored_proof(harness):
+    ids = await setup_people(harness)
+    handle, text = await register(harness, ids["ana"], options(ids["client"]))
+    assert handle.ephemeral and "registr" in text.lower()
+    assert "$ 720.000" in text and "6 %" in text
+    [deal] = await deals(harness)
+    assert (deal.deal_type, deal.service, deal.total_value, deal.advance_amount) == ("cross_sale", "social_ads", 12_000_000, 6_000_000)
+    assert deal.commission_estimate == 720_000
+    stored = harness.settings.data_dir / deal.proof_path if not deal.proof_path.startswith("/") else None
+    from pathlib import Path
+
+    path = Path(deal.proof_path) if deal.proof_path.startswith("/") else stored
+    assert path.read_bytes() == PNG and deal.proof_sha256 in path.name
+    card = await card_of(harness, deal.id)
+    card_text = message_text(card)
+    assert "Panadería La Espiga" in card_text and "$ 12.000.000" in card_text and mentions_safe(card)
+    assert {b["label"] for b in buttons(card)} == {"Pago verificado", "Rechazar"}
+    async with harness.sessionmaker() as s:
+        ledger = list((await s.execute(select(CommissionEntry))).scalars())
+        audit = list((await s.execute(select(AuditLog).where(AuditLog.entity_type == "deal"))).scalars())
+    assert [(e.state, e.amount) for e in ledger] == [("pendiente", 720_000)]
+    assert audit, "registration must be audit-logged"
+
+
+@pytest.mark.parametrize(
+    ("who", "opts", "rule"),
+    [
+        ("outsider", {}, "¿Quiénes pueden vender?"),
+        ("ana", {"cliente": "other"}, "solo clientes propios"),
+        ("ana", {"cliente": "Cliente Nuevo SAS"}, "/referir-lead"),
+        ("ana", {"servicio": "web"}, "Cross sale"),
+        ("ana", {"tipo": "up_sale", "servicio": "google_ads"}, "Up sale"),
+        ("ana", {"total": "1.500.000,50"}, "sin decimales"),
+        ("ana", {"total": "-5"}, "negativo"),
+        ("ana", {"total": "0"}, "mayor que cero"),
+        ("ana", {"total": "999.999.999.999.999"}, "máximo"),
+        ("ana", {"anticipo": "20.000.000"}, "anticipo"),
+        ("ana", {"fecha": "2030-01-01"}, "futuro"),
+        ("ana", {"fecha": "31/02/2026"}, "no existe"),
+    ],
+)
+async def test_refusals_quote_their_rule_and_change_nothing(harness, who, opts, rule):
+    ids = await setup_people(harness)
+    o = options(ids["client"])
+    for k, v in opts.items():
+        key = {"total": "valor-total", "fecha": "fecha-anticipo"}.get(k, k)
+        o[key] = str(ids["other_client"]) if v == "other" else v
+    handle, text = await register(harness, ids[who], o)
+    assert handle.ephemeral and rule in text, text
+    assert await deals(harness) == []
+    assert not any(m.get("embeds") for m in harness.fake.channel_messages())
+
+
+async def test_proof_must_be_image_or_pdf(harness):
+    ids = await setup_people(harness)
+    _, text = await register(harness, ids["ana"], options(ids["client"]), proof=("x.exe", b"MZ\x90\x00", "application/x-msdownload"))
+    assert "comprobante" in text.lower() and await deals(harness) == []
+    _, text = await register(harness, ids["ana"], options(ids["client"]), proof=("p.pdf", PDF, "application/pdf"))
+    assert len(await deals(harness)) == 1
+
+
+async def test_audit_approves_and_commission_is_earned(harness):
+    ids = await setup_people(harness)
+    await register(harness, ids["ana"], options(ids["client"], tipo="renovacion", servicio="web"))
+    [deal] = await deals(harness)
+    card = await card_of(harness, deal.id)
+    click = await harness.fake.click(ids["aud1"], card, label="Pago verificado")
+    await click.wait_final()
+    [deal] = await deals(harness)
+    assert deal.status == "aprobado"
+    async with harness.sessionmaker() as s:
+        states = [(e.kind, e.state, e.amount) for e in (await s.execute(select(CommissionEntry))).scalars()]
+    assert states == [("comision", "ganada", 720_000)]
+    dm = await harness.fake.wait_for_dm(ids["ana"])
+    assert "#" + str(deal.id) in message_text(dm) and mentions_safe(dm)
+    card = harness.fake.messages_by_id[int(card["id"])]
+    assert buttons(card) == []  # decided: the card lost its buttons
+
+
+async def test_audit_rejection_with_reason_modal(harness):
+    ids = await setup_people(harness)
+    await register(harness, ids["ana"], options(ids["client"]))
+    [deal] = await deals(harness)
+    card = await card_of(harness, deal.id)
+    click = await harness.fake.click(ids["aud1"], card, label="Rechazar")
+    r = await click.response()
+    assert r["type"] == 9
+    sub = await harness.fake.submit_modal(ids["aud1"], click.modal, {
+        click.modal["components"][0]["components"][0]["custom_id"]: "El anticipo no aparece en la cuenta @everyone"
+    }, message=card)
+    await sub.wait_final()
+    [deal] = await deals(harness)
+    assert deal.status == "rechazado"
+    async with harness.sessionmaker() as s:
+        entries = [(e.state, e.amount) for e in (await s.execute(select(CommissionEntry))).scalars()]
+        appr = (await s.execute(select(Approval).where(Approval.deal_id == deal.id))).scalar_one()
+    assert entries == [("rechazada", 720_000)] and appr.reason.startswith("El anticipo no aparece")
+    dm = await harness.fake.wait_for_dm(ids["ana"])
+    assert "El anticipo no aparece" in message_text(dm) and mentions_safe(dm)
+
+
+async def test_up_sale_needs_coo_and_audit(harness):
+    ids = await setup_people(harness)
+    await register(harness, ids["ana"], options(ids["client"], tipo="up_sale", servicio="web"))
+    [deal] = await deals(harness)
+    card = await card_of(harness, deal.id)
+    assert {"Aprobar (COO)", "Rechazar (COO)", "Pago verificado"} <= {b["label"] for b in buttons(card)}
+    # the auditor cannot decide for the COO
+    refused = await harness.fake.click(ids["aud1"], card, label="Aprobar (COO)")
+    assert "COO" in await refused.text()
+    await (await harness.fake.click(ids["aud1"], card, label="Pago verificado")).wait_final()
+    assert (await deals(harness))[0].status == "pendiente"  # still waiting for the COO
+    card = harness.fake.messages_by_id[int(card["id"])]
+    await (await harness.fake.click(ids["coo"], card, label="Aprobar (COO)")).wait_final()
+    assert (await deals(harness))[0].status == "aprobado"
+
+
+async def test_two_auditors_at_once_one_decision(harness):
+    ids = await setup_people(harness)
+    await register(harness, ids["ana"], options(ids["client"]))
+    [deal] = await deals(harness)
+    card = await card_of(harness, deal.id)
+    a, b = await asyncio.gather(
+        harness.fake.click(ids["aud1"], card, label="Pago verificado"),
+        harness.fake.click(ids["aud2"], card, label="Pago verificado"),
+    )
+    texts = await asyncio.gather(a.text(), b.text())
+    assert sum("ya la tomó" in t for t in texts) == 1, texts
+    async with harness.sessionmaker() as s:
+        earned = list((await s.execute(select(CommissionEntry).where(CommissionEntry.state == "ganada"))).scalars())
+        decided = list((await s.execute(select(AuditLog).where(AuditLog.action.like("%aprob%")))).scalars())
+    assert len(earned) == 1
+    assert len({d.actor_discord_id for d in decided}) <= 1
+
+
+async def test_non_auditor_click_refused_and_nothing_changes(harness):
+    ids = await setup_people(harness)
+    await register(harness, ids["ana"], options(ids["client"]))
+    [deal] = await deals(harness)
+    card = await card_of(harness, deal.id)
+    for who in ("ana", "outsider", "coo"):
+        t = await (await harness.fake.click(ids[who], card, label="Pago verificado")).text()
+        assert "Auditoría" in t
+    assert (await deals(harness))[0].status == "pendiente"
+    async with harness.sessionmaker() as s:
+        denied = list((await s.execute(select(AuditLog).where(AuditLog.action == "acceso.denegado"))).scalars())
+    assert len(denied) == 3
+
+
+async def test_button_works_after_restart(harness):
+    ids = await setup_people(harness)
+    await register(harness, ids["ana"], options(ids["client"]))
+    [deal] = await deals(harness)
+    card = await card_of(harness, deal.id)
+    await harness.restart()
+    await (await harness.fake.click(ids["aud1"], card, label="Pago verificado")).wait_final()
+    assert (await deals(harness))[0].status == "aprobado"
+
+
+async def test_admin_cancel_after_earned_claws_back(harness):
+    ids = await setup_people(harness)
+    await register(harness, ids["ana"], options(ids["client"]))
+    [deal] = await deals(harness)
+    card = await card_of(harness, deal.id)
+    await (await harness.fake.click(ids["aud1"], card, label="Pago verificado")).wait_final()
+    t = await (await harness.fake.slash(ids["admin"], "admin negocio anular", {"id": deal.id, "motivo": "Cliente canceló"})).text()
+    assert "#" + str(deal.id) in t
+    async with harness.sessionmaker() as s:
+        entries = [(e.kind, e.state, e.amount) for e in (await s.execute(select(CommissionEntry).order_by(CommissionEntry.id))).scalars()]
+    assert entries == [("comision", "ganada", 720_000), ("reverso", "reversada", -720_000)]
+    assert (await deals(harness))[0].status == "anulado"
+
+
+async def test_mis_negocios_lists_only_mine(harness):
+    ids = await setup_people(harness)
+    await register(harness, ids["ana"], options(ids["client"]))
+    mine = await (await harness.fake.slash(ids["ana"], "mis-negocios")).text()
+    theirs = await (await harness.fake.slash(ids["luis"], "mis-negocios")).text()
+    assert "Panadería La Espiga" in mine and "Panadería La Espiga" not in theirs
+
+
+async def test_hubspot_mismatch_shown_and_hubspot_down_pending(harness_factory):
+    h = await harness_factory(hubspot=True)
+    ids = await setup_people(h, owner_id="501")
+    good = h.hubspot.add_deal(dealname="Espiga", amount="10000000", hubspot_owner_id="501",
+                              fecha_de_anticipo="2026-11-23")
+    await register(h, ids["ana"], options(ids["client"], **{"negocio-hubspot": good}))
+    cog = h.bot.get_cog("Deals")
+    await cog.wait_idle()
+    [deal] = await deals(h)
+    assert deal.hubspot_check == "diferencias"
+    assert "monto" in deal.hubspot_findings
+    card = h.fake.messages_by_id[int((await card_of(h, deal.id))["id"])]
+    assert "10.000.000" in message_text(card)
+
+    h.hubspot.outage = True
+    other = "424242"
+    handle, text = await register(h, ids["ana"], options(ids["client"], servicio="google_ads", **{"negocio-hubspot": other}))
+    assert "registr" in text.lower() and handle.latency < 1.0
+    await cog.wait_idle()
+    second = (await deals(h))[1]
+    assert second.hubspot_check == "pendiente"
+    card2 = await card_of(h, second.id)
+    assert "pendiente" in message_text(h.fake.messages_by_id[int(card2["id"])]).lower()
