@@ -151,6 +151,9 @@ class VentasOpsBot(commands.Bot):
             log.info("Synced %d commands to guild %s", len(self.synced_commands), guild.id)
         self.outbox.start()
         if self._run_jobs:
+            from bot.services.summary import warm_up_charts
+
+            self._warm_task = asyncio.create_task(asyncio.to_thread(warm_up_charts), name="warm-up-charts")
             self.jobs = default_jobs(self)
             self.jobs.start()
             self._startup_task = asyncio.create_task(self._startup_catch_up(), name="startup-catch-up")

@@ -6,6 +6,8 @@ section below and keeps its logic in ``bot/services``.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -53,6 +55,52 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         from cogs.deals import admin_cancel
 
         await admin_cancel(interaction, deal_id, motivo)
+
+    # --- export (issue 9; logic in bot/export_runner.py) --------------------------------------
+    @app_commands.command(name="exportar", description="Ejecuta el corte diario de una fecha (por defecto ayer)")
+    @app_commands.describe(fecha="Fecha de anticipo a exportar (ej. 21/11/2026 o ayer)", forzar="Repetir aunque ya se haya hecho")
+    async def exportar(
+        self, interaction: discord.Interaction, fecha: app_commands.Range[str, 1, 40] | None = None, forzar: bool = False
+    ) -> None:
+        from bot.domain.dates import format_date, format_datetime, parse_user_date
+        from bot.errors import UserError
+        from bot.export_runner import perform_export
+        from bot.services.export import export_date_for
+        from bot.texts import export as XT
+
+        bot = self.bot
+        now = bot.clock.now()
+        latest = export_date_for(now, bot.settings.tz)
+        d = parse_user_date(fecha, latest + timedelta(days=1), field="fecha") if fecha else latest
+        if d > latest:
+            raise UserError(XT.ADMIN_EXPORT_FUTURE)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        out = await perform_export(
+            bot.sessionmaker, bot.settings, d=d, now=now, trigger="admin", forced=forzar, gateway=bot.hubspot
+        )
+        if out.status == "ya_hecha":
+            from sqlalchemy import select
+
+            from db.models import ExportRun
+
+            async with bot.sessionmaker() as session:
+                run = (
+                    await session.execute(
+                        select(ExportRun).where(ExportRun.export_date == d, ExportRun.status == "hecha")
+                        .order_by(ExportRun.attempt)
+                    )
+                ).scalars().first()
+            when = format_datetime(run.finished_at) if run and run.finished_at else "—"
+            await interaction.followup.send(XT.ADMIN_EXPORT_ALREADY.format(date=format_date(d), when=when), ephemeral=True)
+            return
+        if out.status == "fallida":
+            raise RuntimeError(f"export failed: {out.error}")
+        bot.outbox.kick()
+        r = out.result
+        assert r is not None
+        await interaction.followup.send(
+            XT.ADMIN_EXPORT_DONE.format(date=format_date(d), deals=r.deals_count, findings=r.findings_count), ephemeral=True
+        )
 
 
 async def setup(bot: VentasOpsBot) -> None:

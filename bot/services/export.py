@@ -9,10 +9,12 @@ deals and a few counters are held.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -223,6 +225,34 @@ class _Writers:
         self._csv_findings_f.close()
 
 
+async def read_ahead(source: Any, depth: int = 1) -> AsyncIterator[Any]:
+    """Iterate ``source`` while it already fetches the next ``depth`` items (pages) in the background,
+    so reconciling and writing one page overlaps the HTTP request for the next one."""
+    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=depth)
+
+    async def produce() -> None:
+        try:
+            async for item in source:
+                await queue.put(("item", item))
+            await queue.put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            await queue.put(("error", exc))
+
+    task = asyncio.create_task(produce())
+    try:
+        while True:
+            kind, value = await queue.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
 def _fmt_date(d: date | None) -> str:
     return d.strftime("%d/%m/%Y") if d else "—"
 
@@ -313,7 +343,7 @@ async def run_export(
             from bot.hubspot.gateway import HubSpotUnavailable
 
             try:
-                async for page in gateway.search_deals_by_advance_date(d):
+                async for page in read_ahead(gateway.search_deals_by_advance_date(d)):
                     result.hubspot_calls += 1
                     ids = [h.id for h in page]
                     async with sessionmaker() as session:

@@ -118,6 +118,20 @@ async def build_summary(
     return s
 
 
+def warm_up_charts() -> None:
+    """Import matplotlib and build its font cache (seconds, once per process). The bot does this in
+    a thread at start-up so the first 06:00 export does not pay for it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig = plt.figure(figsize=(1, 1))
+    fig.text(0.5, 0.5, "ñ $ 1.234")
+    fig.canvas.draw()
+    plt.close(fig)
+
+
 def render_chart(summary: DailySummary, path: Path) -> Path:
     """A PNG with two bar charts (month to date by KAM and by type)."""
     import matplotlib

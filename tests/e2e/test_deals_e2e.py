@@ -268,3 +268,43 @@ async def test_hubspot_mismatch_shown_and_hubspot_down_pending(harness_factory):
     assert second.hubspot_check == "pendiente"
     card2 = await card_of(h, second.id)
     assert "pendiente" in message_text(h.fake.messages_by_id[int(card2["id"])]).lower()
+
+
+async def test_late_registration_is_accepted_with_a_warning(harness):
+    ids = await setup_people(harness)
+    # now: Monday 23/11 10:00 Bogotá; the export of 21/11 ran on 22/11 at 06:00
+    _, text = await register(harness, ids["ana"], options(ids["client"], fecha="21/11/2026"))
+    assert "Registro tardío" in text and "exportación de las 6 AM" in text
+    [deal] = await deals(harness)
+    assert deal.is_late
+    _, text = await register(harness, ids["ana"], options(ids["client"], servicio="google_ads", fecha="hoy"))
+    assert "tardío" not in text
+
+
+async def test_hubspot_deal_id_required_and_duplicates(harness_factory):
+    h = await harness_factory(hubspot=True)
+    ids = await setup_people(h, owner_id="501")
+    async with h.sessionmaker() as s:
+        sys = Actor.system("test")
+        luis = await directory.get_member(s, ids["luis"])
+        client = await directory.get_client(s, ids["client"])
+        await directory.assign(s, sys, client, luis)  # both serve the client now
+        await s.commit()
+    hid = h.hubspot.add_deal(dealname="Espiga", amount="12000000", hubspot_owner_id="501", fecha_de_anticipo="2026-11-23")
+    _, text = await register(h, ids["ana"], options(ids["client"]))
+    assert "negocio-hubspot" in text and "paso a paso" in text and await deals(h) == []
+    url = f"https://app.hubspot.com/contacts/123/record/0-3/{hid}"
+    await register(h, ids["ana"], options(ids["client"], **{"negocio-hubspot": url}))
+    _, text = await register(h, ids["ana"], options(ids["client"], servicio="google_ads", **{"negocio-hubspot": hid}))
+    assert "un registro por negocio" in text and len(await deals(h)) == 1
+    # another KAM claims the same HubSpot deal: registered, but disputed for the admins
+    _, text = await register(h, ids["luis"], options(ids["client"], **{"negocio-hubspot": hid}))
+    assert "Atribución en disputa" in text
+    first, second = await deals(h)
+    card = await card_of(h, second.id)
+    assert {"Mantener registro anterior", "Atribuir a este registro"} <= {b["label"] for b in buttons(card)}
+    refused = await (await h.fake.click(ids["aud1"], card, label="Atribuir a este registro")).text()
+    assert "Admin ventas-ops" in refused
+    await (await h.fake.click(ids["admin"], card, label="Mantener registro anterior")).wait_final()
+    first, second = await deals(h)
+    assert first.status == "pendiente" and second.status == "rechazado"

@@ -101,3 +101,22 @@ async def test_daily_backup_once_per_day(harness_factory):
         n = (await s.execute(select(func.count()).select_from(JobRun).where(JobRun.job == "backup"))).scalar_one()
     assert n == 1
     assert len(list((h.settings.data_dir / "backups").glob("ventas-ops-*.db"))) == 1
+
+
+async def test_admin_exportar_and_forced_reexport(harness_factory):
+    h = await harness_factory(now=bogota(23, 10, 0))
+    admin = await h.member("Admin", ["Admin ventas-ops"])
+    kam = await h.member("Kam", ["KAM"])
+    first = await (await h.fake.slash(admin, "admin exportar")).text()
+    assert "22/11/2026" in first and "lista" in first
+    again = await (await h.fake.slash(admin, "admin exportar", {"fecha": "22/11/2026"})).text()
+    assert "ya se hizo" in again
+    forced = await (await h.fake.slash(admin, "admin exportar", {"fecha": "ayer", "forzar": True})).text()
+    assert "lista" in forced
+    future = await (await h.fake.slash(admin, "admin exportar", {"fecha": "hoy"})).text()
+    assert "hasta ayer" in future
+    refused = await (await h.fake.slash(kam, "admin exportar")).text()
+    assert "Admin ventas-ops" in refused
+    await h.bot.outbox.flush()
+    titles = [p["embeds"][0]["title"] for p in export_posts(h.fake)]
+    assert len(titles) == 2 and "Re-exportación #2" in titles[1]

@@ -151,3 +151,29 @@ async def test_crashed_run_is_taken_over_once(sessionmaker, settings):
     assert taken is not None and taken.id == run.id and second is None
     async with sessionmaker() as s:
         assert (await s.execute(select(func.count()).select_from(ExportRun))).scalar_one() == 1
+
+
+async def test_read_ahead_keeps_order_and_propagates_errors():
+    import asyncio
+
+    import pytest
+
+    started: list[int] = []
+
+    async def pages(fail_at: int | None = None):
+        for i in range(5):
+            started.append(i)
+            if i == fail_at:
+                raise RuntimeError("boom")
+            await asyncio.sleep(0)
+            yield [i]
+
+    seen = []
+    async for page in ex.read_ahead(pages()):
+        seen.append(page)
+        await asyncio.sleep(0.01)
+        assert max(started) <= page[0] + 2  # at most one page fetched ahead (plus the one in hand)
+    assert seen == [[0], [1], [2], [3], [4]]
+    with pytest.raises(RuntimeError, match="boom"):
+        async for _ in ex.read_ahead(pages(fail_at=2)):
+            pass
