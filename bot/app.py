@@ -22,7 +22,7 @@ from bot.texts import general as T
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.general", "cogs.admin", "cogs.deals", "cogs.access")
+EXTENSIONS: tuple[str, ...] = ("cogs.general", "cogs.admin", "cogs.deals")
 
 ANYWHERE = "anywhere"  # app command extras flag: usable outside the sales channel
 
