@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     hubspot_api_base: str | None = None
     hubspot_timeout_seconds: float = 10.0
     hubspot_advance_date_property: str = "fecha_de_anticipo"
+    hubspot_portal_id: str = ""
+    hubspot_app_url: str = "https://app.hubspot.com"
 
     # Program rules
     timezone: str = "America/Bogota"

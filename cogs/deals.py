@@ -61,14 +61,11 @@ def commission_line(bot: VentasOpsBot, total: int, amount: int) -> str:
 
 
 def hubspot_url(bot: VentasOpsBot, hubspot_id: str) -> str | None:
-    gw = bot.hubspot
-    fn = getattr(gw, "deal_url", None)
-    if callable(fn):
-        try:
-            return str(fn(hubspot_id))
-        except Exception:  # noqa: BLE001 - a link is a nicety
-            return None
-    return None
+    """The deal's page in HubSpot (needs HUBSPOT_PORTAL_ID); None when the portal is not configured."""
+    portal = bot.settings.hubspot_portal_id
+    if not portal or not hubspot_id.isdigit():
+        return None
+    return f"{bot.settings.hubspot_app_url.rstrip('/')}/contacts/{portal}/record/0-3/{hubspot_id}"
 
 
 def _finding_lines(findings: dict[str, Any] | None) -> list[str]:

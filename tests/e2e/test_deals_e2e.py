@@ -308,3 +308,26 @@ async def test_hubspot_deal_id_required_and_duplicates(harness_factory):
     await (await h.fake.click(ids["admin"], card, label="Mantener registro anterior")).wait_final()
     first, second = await deals(h)
     assert first.status == "pendiente" and second.status == "rechazado"
+
+
+async def test_client_autocomplete_only_own_clients_accent_insensitive(harness):
+    ids = await setup_people(harness, client_name="Sánchez & Peña Ltda")
+    mine = await harness.fake.autocomplete(ids["ana"], "registrar-negocio", "cliente", "sanchez")
+    assert [c["name"] for c in mine] == ["Sánchez & Peña Ltda"] and mine[0]["value"] == str(ids["client"])
+    assert await harness.fake.autocomplete(ids["ana"], "registrar-negocio", "cliente", "pena") == []  # ñ ≠ n
+    assert len(await harness.fake.autocomplete(ids["ana"], "registrar-negocio", "cliente", "peña")) == 1
+    assert await harness.fake.autocomplete(ids["luis"], "registrar-negocio", "cliente", "sanchez") == []
+    theirs = await harness.fake.autocomplete(ids["luis"], "registrar-negocio", "cliente", "")
+    assert [c["name"] for c in theirs] == ["Cliente de Luis"]
+
+
+async def test_card_links_to_the_hubspot_deal(harness_factory):
+    h = await harness_factory(hubspot=True, hubspot_portal_id="4455")
+    ids = await setup_people(h, owner_id="501")
+    hid = h.hubspot.add_deal(dealname="Espiga", amount="12000000", hubspot_owner_id="501", fecha_de_anticipo="2026-11-23")
+    await register(h, ids["ana"], options(ids["client"], **{"negocio-hubspot": hid}))
+    await h.bot.get_cog("Deals").wait_idle()
+    [deal] = await deals(h)
+    card = h.fake.messages_by_id[int((await card_of(h, deal.id))["id"])]
+    assert f"https://app.hubspot.com/contacts/4455/record/0-3/{hid}" in str(card["embeds"])
+    assert deal.hubspot_check == "ok"
