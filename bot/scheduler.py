@@ -87,10 +87,17 @@ class Jobs:
             self.scheduler.shutdown(wait=False)
 
 
+async def referrals_job(bot: Any) -> None:
+    from cogs.referrals import run_referrals_tick
+
+    await run_referrals_tick(bot)
+
+
 def default_jobs(bot: Any) -> Jobs:
     s = bot.settings
     jobs = Jobs(bot)
     jobs.add_cron("exportacion", export_job, hour=s.export_time.hour, minute=s.export_time.minute)
     jobs.add_interval("exportacion-pendiente", export_job, seconds=3600)  # catch-up safety net
     jobs.add_cron("respaldo", daily_backup, hour=3, minute=0)
+    jobs.add_interval("referidos", referrals_job, seconds=300)  # lead SLA, cards, HubSpot sync
     return jobs

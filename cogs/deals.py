@@ -27,7 +27,7 @@ from bot.guards import actor_of, require_role
 from bot.notify import dm, post
 from bot.services import commissions as ledger
 from bot.services import deals as svc
-from bot.services import directory, proofs
+from bot.services import directory, proofs, referrals
 from bot.texts import deals as T
 
 log = logging.getLogger(__name__)
@@ -511,7 +511,16 @@ class Deals(commands.Cog):
                     session, req, stored, actor=actor, now=bot.clock.now(),
                     hubspot_enabled=bot.hubspot is not None, **rules,
                 )
+                flagged = None
+                if reg.created and reg.checked is not None:
+                    # a client referred by someone else, now sold by this KAM: tell the admins
+                    flagged = await referrals.flag_deal_for_referred_company(
+                        session, reg.checked.client.name, reg.deal.member_id, now=bot.clock.now(),
+                        deal_id=reg.deal.id, admin_role=s.role_admin,
+                    )
                 await session.commit()
+            if flagged is not None:
+                bot.outbox.kick()
         except IntegrityError:
             async with bot.sessionmaker() as session:
                 existing = await svc.find_by_interaction(session, interaction.id)
