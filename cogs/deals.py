@@ -17,6 +17,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 from sqlalchemy.exc import IntegrityError
 
+from bot.background import BackgroundTasks
 from bot.app import VentasOpsBot, report_error, send_ephemeral
 from bot.domain.commission import rate_label
 from bot.domain.dates import format_date
@@ -397,7 +398,7 @@ def _safe_filename(name: str | None, suffix: str) -> str:
 
 
 # --- the cog ---------------------------------------------------------------------------------
-class Deals(commands.Cog):
+class Deals(BackgroundTasks, commands.Cog):
     def __init__(self, bot: VentasOpsBot) -> None:
         self.bot = bot
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -409,19 +410,7 @@ class Deals(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.retry_verifications.cancel()
-        for t in list(self._tasks):
-            t.cancel()
-
-    def spawn(self, coro: Any) -> asyncio.Task[Any]:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    async def wait_idle(self) -> None:
-        """Wait for the background work started so far (tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        self.cancel_background()
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:

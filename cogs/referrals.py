@@ -25,6 +25,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.background import BackgroundTasks
 from bot.app import VentasOpsBot, report_error, send_ephemeral
 from bot.domain.dates import format_datetime
 from bot.domain.enums import Service
@@ -401,7 +402,7 @@ async def run_referrals_tick(bot: VentasOpsBot) -> dict[str, list[int]]:
 
 
 # --- the cog ------------------------------------------------------------------------------------
-class Referrals(commands.Cog):
+class Referrals(BackgroundTasks, commands.Cog):
     def __init__(self, bot: VentasOpsBot) -> None:
         self.bot = bot
         self.pending: dict[str, PendingReferral] = {}
@@ -411,19 +412,7 @@ class Referrals(commands.Cog):
         self._create_lock = asyncio.Lock()
 
     async def cog_unload(self) -> None:
-        for t in list(self._tasks):
-            t.cancel()
-
-    def spawn(self, coro: Any) -> asyncio.Task[Any]:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    async def wait_idle(self) -> None:
-        """Wait for the background work started so far (tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        self.cancel_background()
 
     # /referir-lead -----------------------------------------------------------------------------
     @app_commands.command(name="referir-lead", description=T.CMD_REFER)
