@@ -93,6 +93,12 @@ async def referrals_job(bot: Any) -> None:
     await run_referrals_tick(bot)
 
 
+async def renewals_job(bot: Any) -> None:
+    from cogs.renewals import run_renewals_tick
+
+    await run_renewals_tick(bot)
+
+
 def default_jobs(bot: Any) -> Jobs:
     s = bot.settings
     jobs = Jobs(bot)
@@ -100,4 +106,5 @@ def default_jobs(bot: Any) -> Jobs:
     jobs.add_interval("exportacion-pendiente", export_job, seconds=3600)  # catch-up safety net
     jobs.add_cron("respaldo", daily_backup, hour=3, minute=0)
     jobs.add_interval("referidos", referrals_job, seconds=300)  # lead SLA, cards, HubSpot sync
+    jobs.add_interval("renovaciones", renewals_job, seconds=60)  # reminders and expiries
     return jobs

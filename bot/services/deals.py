@@ -135,11 +135,17 @@ def late_status(advance_date: date, now: datetime, tz: ZoneInfo, export_time: ti
 
 
 async def renewal_window_check(
-    session: AsyncSession, member: Member, client: Client, service: Service, advance_date: date, now: datetime
+    session: AsyncSession, member: Member, client: Client, service: Service, advance_date: date, now: datetime,
+    tz: ZoneInfo | None = None,
 ) -> None:
-    """Hook for the renewals issue: raise :class:`DealRefused` unless ``member`` has an open
-    renewal window for ``client``. Until renewals exist a renewal is recorded without this check."""
-    return None
+    """Raise :class:`DealRefused` unless ``member`` has an open renewal window for ``client``
+    (declared with /intencion-renovacion, not expired, released or blocked)."""
+    from bot.services import renewals
+
+    today = now.astimezone(tz or ZoneInfo("America/Bogota")).date()
+    text = await renewals.window_refusal(session, member.id, client.id, client.name, today)
+    if text:
+        raise DealRefused(text, field="tipo")
 
 
 async def _resolve_member(session: AsyncSession, discord_id: int) -> Member:
@@ -221,7 +227,7 @@ async def check_registration(
     is_late, export_date = late_status(advance_date, now, tz, export_time)
 
     if deal_type is DealType.RENOVACION:
-        await renewal_window_check(session, member, client, service, advance_date, now)
+        await renewal_window_check(session, member, client, service, advance_date, now, tz)
 
     # HubSpot deal: required when enabled, registered once
     hubspot_id: str | None = None
@@ -339,6 +345,10 @@ async def register(
         now,
     )
     await session.flush()
+    if c.deal_type == DealType.RENOVACION:
+        from bot.services import renewals
+
+        await renewals.close_by_renewal_deal(session, c.member.id, c.client.id, deal.id, actor)
     record(
         session,
         actor,

@@ -61,7 +61,7 @@ async def deals(h) -> list[Deal]:
 
 
 async def card_of(h, deal_id: int) -> dict:
-    return await h.fake.wait_for_message(predicate=lambda m: any(f"#{deal_id}" in (e.get("title") or "") for e in m["embeds"]))
+    return await h.fake.wait_for_message(predicate=lambda m: any((e.get("title") or "").startswith(f"Negocio #{deal_id} ") for e in m["embeds"]))
 
 
 async def test_cross_sale_registered_with_card_and_stored_proof(harness):
@@ -95,6 +95,7 @@ async def test_cross_sale_registered_with_card_and_stored_proof(harness):
         ("ana", {"cliente": "other"}, "solo clientes propios"),
         ("ana", {"cliente": "Cliente Nuevo SAS"}, "/referir-lead"),
         ("ana", {"servicio": "web"}, "Cross sale"),
+        ("ana", {"tipo": "renovacion", "servicio": "web"}, "Renovaciones"),
         ("ana", {"tipo": "up_sale", "servicio": "google_ads"}, "Up sale"),
         ("ana", {"total": "1.500.000,50"}, "sin decimales"),
         ("ana", {"total": "-5"}, "negativo"),
@@ -127,8 +128,16 @@ async def test_proof_must_be_image_or_pdf(harness):
 
 async def test_audit_approves_and_commission_is_earned(harness):
     ids = await setup_people(harness)
+    declared = await (await harness.fake.slash(ids["ana"], "intencion-renovacion", {
+        "cliente": str(ids["client"]), "fecha-entrega": "hoy"})).text()
+    assert "26/11/2026" in declared or "26 de noviembre" in declared  # Monday 23/11 + 3 business days
     await register(harness, ids["ana"], options(ids["client"], tipo="renovacion", servicio="web"))
     [deal] = await deals(harness)
+    from db.models import RenewalIntent
+
+    async with harness.sessionmaker() as s:
+        intent = (await s.execute(select(RenewalIntent))).scalar_one()
+    assert intent.status == "cerrada" and intent.closed_by_deal_id == deal.id
     card = await card_of(harness, deal.id)
     click = await harness.fake.click(ids["aud1"], card, label="Pago verificado")
     await click.wait_final()

@@ -128,6 +128,14 @@ async def test_cross_sale_registers_with_audit_and_pending_commission(sessionmak
 async def test_up_sale_needs_coo_and_renewal_is_recorded(sessionmaker, world):
     up = await register(sessionmaker, req(world, deal_type="up_sale", service=HAS))
     assert sorted(a.kind for a in up.approvals) == ["auditoria", "coo"]
+    text = await refused(sessionmaker, req(world, deal_type="renovacion", service=HAS))
+    assert "Renovaciones" in text  # no open renewal window yet
+    from bot.services import renewals
+
+    async with sessionmaker() as s:
+        await renewals.declare(s, member=world.ana, client=world.acme, delivery=NOW.date(), now=NOW,
+                               window_days=3, actor=ADMIN)
+        await s.commit()
     ren = await register(sessionmaker, req(world, deal_type="renovacion", service=HAS))
     assert [a.kind for a in ren.approvals] == ["auditoria"]
     assert ren.deal.deal_type == "renovacion"

@@ -1,0 +1,384 @@
+"""/intencion-renovacion, /intencion-renovacion-liberar, the coordinator's card and the periodic
+renewals tick (reminders and expiry).
+
+The rules live in :mod:`bot.services.renewals`; this module is the Discord side.
+
+- The KAM declares with ``/intencion-renovacion cliente fecha-entrega`` (own clients only); the answer
+  shows the deadline and the business days left. A card for the coordination role
+  (``ROLE_RENEWALS``) is posted in the sales channel.
+- Card buttons are ``DynamicItem``s (``renov:<ext|lib|acc>:<id>``) so they keep working after a
+  restart; each click re-reads the intent from the database and the service decides once with a
+  conditional UPDATE. Extender opens a modal for the new date; Liberar ends the window now;
+  "Aceptar nueva intención" (shown once a window expired or was released) lets the KAM declare again.
+- The KAM releases early with ``/intencion-renovacion-liberar cliente``.
+- :func:`run_renewals_tick` (every minute, and once at start-up) marks reminders and expiries in
+  the database together with their outbox messages, then delivers them and refreshes the cards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import VentasOpsBot, report_error, send_ephemeral
+from bot.domain.dates import format_date, format_date_long, format_datetime, parse_user_date, today_bogota
+from bot.domain.text import md, truncate
+from bot.errors import UserCheckFailure, UserError
+from bot.guards import actor_of, require_role
+from bot.notify import post
+from bot.services import directory
+from bot.services import renewals as svc
+from bot.texts import renewals as T
+from db.models import Client, Member, RenewalIntent
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 60
+JOB_NAME = "renovaciones"
+_TICK_LOCKS: dict[int, asyncio.Lock] = {}
+
+
+# --- card ---------------------------------------------------------------------------------------
+def card_embed(intent: RenewalIntent, client: Client, member: Member) -> discord.Embed:
+    colour = {
+        svc.ABIERTA: discord.Colour.blurple(), svc.CERRADA: discord.Colour.green(),
+        svc.LIBERADA: discord.Colour.light_grey(), svc.VENCIDA: discord.Colour.red(),
+    }.get(intent.status, discord.Colour.blurple())
+    e = discord.Embed(title=truncate(T.CARD_TITLE.format(intent_id=intent.id, client=client.name), 256), colour=colour)
+    e.add_field(name=T.FIELD_KAM, value=f"<@{member.discord_id}> ({truncate(md(member.name), 200)})", inline=True)
+    e.add_field(name=T.FIELD_CLIENT, value=truncate(md(client.name), 1024), inline=True)
+    e.add_field(name=T.FIELD_DELIVERY, value=format_date(intent.delivery_date), inline=True)
+    e.add_field(name=T.FIELD_DEADLINE, value=format_date_long(intent.deadline), inline=True)
+    status = T.STATUS_LABELS.get(intent.status, intent.status)
+    if intent.blocked:
+        status += T.BLOCKED_NOTE
+    elif intent.status in svc.ENDED:
+        status += T.UNBLOCKED_NOTE
+    e.add_field(name=T.FIELD_STATUS, value=status, inline=False)
+    if intent.closed_by_deal_id:
+        e.add_field(name=T.FIELD_DEAL, value=f"#{intent.closed_by_deal_id}", inline=True)
+    e.set_footer(text=T.CARD_FOOTER.format(when=format_datetime(intent.created_at)))
+    return e
+
+
+ACTIONS: dict[str, tuple[str, discord.ButtonStyle]] = {
+    "ext": (T.BTN_EXTEND, discord.ButtonStyle.primary),
+    "lib": (T.BTN_RELEASE, discord.ButtonStyle.danger),
+    "acc": (T.BTN_ACCEPT, discord.ButtonStyle.success),
+}
+
+
+class RenewalButton(discord.ui.DynamicItem[discord.ui.Button], template=r"renov:(?P<action>ext|lib|acc):(?P<id>\d+)"):
+    """A persistent coordinator button; the intent is re-read from the database on every click."""
+
+    def __init__(self, action: str, intent_id: int) -> None:
+        label, style = ACTIONS[action]
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"renov:{action}:{intent_id}"))
+        self.action = action
+        self.intent_id = intent_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /) -> RenewalButton:
+        return cls(match["action"], int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        try:
+            await handle_click(interaction, self.action, self.intent_id)
+        except Exception as exc:  # noqa: BLE001 - every failure gets a Spanish answer
+            await report_error(interaction, exc)
+
+
+def card_view(intent: RenewalIntent) -> discord.ui.View | None:
+    if intent.status == svc.ABIERTA:
+        actions: tuple[str, ...] = ("ext", "lib")
+    elif intent.blocked:
+        actions = ("acc",)
+    else:
+        return None
+    view = discord.ui.View(timeout=None)
+    for a in actions:
+        view.add_item(RenewalButton(a, intent.id))
+    return view
+
+
+async def _load(bot: VentasOpsBot, intent_id: int) -> tuple[RenewalIntent, Client, Member] | None:
+    async with bot.sessionmaker() as session:
+        return await svc.load_card(session, intent_id)
+
+
+async def post_card(bot: VentasOpsBot, intent_id: int, fallback: discord.abc.Messageable | None = None) -> bool:
+    """Post the coordinator's card in the sales channel and remember it. False when it failed."""
+    loaded = await _load(bot, intent_id)
+    if loaded is None:
+        return False
+    intent, client, member = loaded
+    channel = bot.sales_channel() or fallback
+    if channel is None:
+        return False
+    kwargs: dict[str, Any] = {"embed": card_embed(intent, client, member)}
+    view = card_view(intent)
+    if view is not None:
+        kwargs["view"] = view
+    try:
+        msg = await post(channel, T.CARD_CONTENT.format(role=svc.role_label(bot.settings.role_renewals)), **kwargs)
+    except discord.HTTPException as exc:
+        log.warning("Renewal card %s not posted: %s", intent_id, exc)
+        return False
+    async with bot.sessionmaker() as session:
+        await svc.set_card(session, intent_id, msg.channel.id, msg.id)
+        await session.commit()
+    return True
+
+
+async def refresh_card(bot: VentasOpsBot, intent_id: int) -> None:
+    """Re-render the card from the database (never raises)."""
+    try:
+        loaded = await _load(bot, intent_id)
+        if loaded is None:
+            return
+        intent, client, member = loaded
+        if not intent.card_channel_id or not intent.card_message_id:
+            return
+        channel = bot.get_channel(intent.card_channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            return
+        message = channel.get_partial_message(intent.card_message_id)  # type: ignore[attr-defined]
+        await message.edit(embed=card_embed(intent, client, member), view=card_view(intent))
+    except Exception as exc:  # noqa: BLE001 - a stale card is only cosmetic: clicks re-read the database
+        log.warning("Renewal card %s not refreshed: %s", intent_id, exc)
+
+
+# --- clicks -------------------------------------------------------------------------------------
+class ExtendModal(discord.ui.Modal):
+    def __init__(self, intent_id: int, current: str) -> None:
+        super().__init__(title=T.MODAL_TITLE.format(intent_id=intent_id)[:45], timeout=600)
+        self.intent_id = intent_id
+        self.new_date: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
+            label=T.MODAL_DATE_LABEL, placeholder=T.MODAL_DATE_PLACEHOLDER, min_length=1, max_length=30,
+            required=True, custom_id=f"renov-date:{intent_id}", default=current,
+        )
+        self.add_item(self.new_date)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+        await require_role(interaction, bot.settings.role_renewals, action="renovacion:ext")
+        new = parse_user_date(str(self.new_date.value or ""), today_bogota(bot.clock.now()), field="fecha")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        async with bot.sessionmaker() as session:
+            change = await svc.extend(session, self.intent_id, new, actor=actor_of(interaction.user),
+                                      now=bot.clock.now())
+            await session.commit()
+        await send_ephemeral(interaction, T.EXTENDED_ACK.format(
+            intent_id=self.intent_id, client=md(change.client.name), deadline_long=format_date_long(new)))
+        await _after_change(bot, self.intent_id)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        await report_error(interaction, error)
+
+
+async def _after_change(bot: VentasOpsBot, intent_id: int) -> None:
+    bot.outbox.kick()
+    await refresh_card(bot, intent_id)
+
+
+async def handle_click(interaction: discord.Interaction, action: str, intent_id: int) -> None:
+    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    try:
+        await require_role(interaction, bot.settings.role_renewals, action=f"renovacion:{action}")
+    except UserCheckFailure:
+        raise UserError(T.NOT_COORDINATOR.format(role=bot.settings.role_renewals)) from None
+    loaded = await _load(bot, intent_id)
+    if loaded is None:
+        raise UserError(T.INTENT_GONE.format(intent_id=intent_id))
+    intent = loaded[0]
+    if action == "ext":
+        if intent.status != svc.ABIERTA:
+            await refresh_card(bot, intent_id)
+            raise svc.already_decided(intent)
+        await interaction.response.send_modal(ExtendModal(intent_id, format_date(intent.deadline)))
+        return
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    actor = actor_of(interaction.user)
+    try:
+        async with bot.sessionmaker() as session:
+            if action == "lib":
+                change = await svc.release(session, intent_id, actor=actor, now=bot.clock.now(), by_kam=False,
+                                           coordinator_role=bot.settings.role_renewals)
+                text = T.RELEASED_ACK.format(intent_id=intent_id, client=md(change.client.name))
+            else:
+                change = await svc.accept_new(session, intent_id, actor=actor, now=bot.clock.now())
+                text = T.ACCEPTED_ACK.format(kam=md(change.member.name), client=md(change.client.name))
+            await session.commit()
+    except svc.RenewalRefused:
+        await refresh_card(bot, intent_id)  # a stale card: show what really happened
+        raise
+    await send_ephemeral(interaction, text)
+    await _after_change(bot, intent_id)
+
+
+# --- the periodic tick ------------------------------------------------------------------------------
+async def run_renewals_tick(bot: VentasOpsBot) -> list[svc.Event]:
+    """Reminders and expiries due now (idempotent; run it every minute and at start-up): marks them in
+    the database with their outbox messages, delivers the outbox, refreshes the cards of expired
+    windows and posts the cards a crash left unposted. Returns what it did."""
+    from datetime import timedelta
+
+    lock = _TICK_LOCKS.setdefault(id(bot), asyncio.Lock())
+    async with lock:
+        now = bot.clock.now()
+        async with bot.sessionmaker() as session:
+            events = await svc.process_due(session, now, coordinator_role=bot.settings.role_renewals)
+            await session.commit()
+        if events:
+            log.info("Renewals tick: %s", ", ".join(f"{e.kind}#{e.intent_id}" for e in events))
+        try:
+            await bot.outbox.flush()
+        except Exception:  # noqa: BLE001 - the outbox worker retries
+            log.exception("Outbox flush after the renewals tick failed")
+        for e in events:
+            if e.kind == "vencida":
+                await refresh_card(bot, e.intent_id)
+        async with bot.sessionmaker() as session:
+            missing = await svc.intents_without_card(session, now - timedelta(minutes=2))
+        for intent_id in missing:
+            await post_card(bot, intent_id)
+        return events
+
+
+async def renewals_job(bot: VentasOpsBot) -> None:
+    """The scheduler's entry point (``bot.scheduler.Jobs`` passes the bot)."""
+    await run_renewals_tick(bot)
+
+
+# --- the cog --------------------------------------------------------------------------------------
+class Renewals(commands.Cog):
+    def __init__(self, bot: VentasOpsBot) -> None:
+        self.bot = bot
+        # check-then-insert of "one open intent per client and KAM" is serialized in the bot process
+        self._declare_lock = asyncio.Lock()
+        self._started = False
+
+    async def _require_kam(self, interaction: discord.Interaction, action: str) -> None:
+        try:
+            await require_role(interaction, self.bot.settings.role_kam, action=action)
+        except UserCheckFailure:
+            raise UserError(T.NOT_KAM.format(role=self.bot.settings.role_kam)) from None
+
+    async def _resolve(self, session: Any, interaction: discord.Interaction, cliente: str) -> tuple[Member, Client]:
+        actor = actor_of(interaction.user)
+        member = await directory.ensure_member(session, interaction.user.id, actor.name, actor)
+        if not (cliente or "").strip():
+            raise UserError(T.CLIENT_MISSING)
+        client = await directory.find_client(session, cliente)
+        if client is None:
+            raise UserError(T.CLIENT_UNKNOWN.format(value=md(cliente.strip()[:100])))
+        return member, client
+
+    # /intencion-renovacion ---------------------------------------------------------------------------
+    @app_commands.command(name="intencion-renovacion", description=T.CMD_DECLARE)
+    @app_commands.rename(fecha_entrega="fecha-entrega")
+    @app_commands.describe(cliente=T.OPT_CLIENT, fecha_entrega=T.OPT_DELIVERY)
+    async def intencion_renovacion(
+        self,
+        interaction: discord.Interaction,
+        cliente: app_commands.Range[str, 1, 200],
+        fecha_entrega: app_commands.Range[str, 1, 30],
+    ) -> None:
+        bot, s = self.bot, self.bot.settings
+        await self._require_kam(interaction, "intencion-renovacion")
+        now = bot.clock.now()
+        today = today_bogota(now)
+        delivery = parse_user_date(fecha_entrega, today, field="fecha-entrega")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = actor_of(interaction.user)
+        async with self._declare_lock:
+            async with bot.sessionmaker() as session:
+                member, client = await self._resolve(session, interaction, cliente)
+                intent = await svc.declare(session, member=member, client=client, delivery=delivery, now=now,
+                                           window_days=s.renewal_window_business_days, actor=actor,
+                                           coordinator_role=s.role_renewals)
+                await session.commit()
+        text = T.DECLARED.format(
+            intent_id=intent.id, client=md(client.name), delivery=format_date(delivery),
+            deadline_long=format_date_long(intent.deadline), left=svc.days_left_text(today, intent),
+        )
+        if not await post_card(bot, intent.id, fallback=interaction.channel):  # type: ignore[arg-type]
+            text += "\n" + T.CARD_POST_FAILED
+        await send_ephemeral(interaction, text)
+
+    @intencion_renovacion.autocomplete("cliente")
+    async def _declare_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        async with self.bot.sessionmaker() as session:
+            member = await directory.get_member(session, interaction.user.id)
+            if member is None:
+                return []
+            choices = await directory.autocomplete_clients(session, current, member_id=member.id)
+        return [app_commands.Choice(name=c.name[:100], value=str(c.id)) for c in choices]
+
+    # /intencion-renovacion-liberar ----------------------------------------------------------------------
+    @app_commands.command(name="intencion-renovacion-liberar", description=T.CMD_RELEASE)
+    @app_commands.describe(cliente=T.OPT_RELEASE_CLIENT)
+    async def intencion_renovacion_liberar(
+        self, interaction: discord.Interaction, cliente: app_commands.Range[str, 1, 200]
+    ) -> None:
+        bot, s = self.bot, self.bot.settings
+        await self._require_kam(interaction, "intencion-renovacion-liberar")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = actor_of(interaction.user)
+        async with bot.sessionmaker() as session:
+            member, client = await self._resolve(session, interaction, cliente)
+            change = await svc.release_for_client(session, member, client, actor=actor, now=bot.clock.now(),
+                                                  coordinator_role=s.role_renewals)
+            await session.commit()
+        await send_ephemeral(interaction, T.RELEASED_ACK.format(intent_id=change.intent.id, client=md(client.name)))
+        await _after_change(bot, change.intent.id)
+
+    @intencion_renovacion_liberar.autocomplete("cliente")
+    async def _release_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        from bot.services.directory import client_key
+
+        async with self.bot.sessionmaker() as session:
+            member = await directory.get_member(session, interaction.user.id)
+            if member is None:
+                return []
+            rows = await svc.open_intents_of(session, member.id)
+        key = client_key(current or "")
+        return [
+            app_commands.Choice(name=f"{c.name} (vence {format_date(i.deadline)})"[:100], value=str(c.id))
+            for i, c in rows if key in c.name_key
+        ][:25]
+
+    # start-up ------------------------------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Once per process: schedule the tick every minute (unless the scheduler already has it) and
+        run it now, so reminders and expiries missed while the bot was down happen at start, once."""
+        if self._started or not getattr(self.bot, "_run_jobs", True):
+            return
+        self._started = True
+        jobs = getattr(self.bot, "jobs", None)
+        if jobs is not None and JOB_NAME not in jobs.jobs:
+            jobs.add_interval(JOB_NAME, renewals_job, seconds=TICK_SECONDS)
+        try:
+            await run_renewals_tick(self.bot)
+            async with self.bot.sessionmaker() as session:
+                stale = await svc.blocked_cards(session)
+            for intent_id in stale:  # an expiry committed just before a crash left its card unedited
+                await refresh_card(self.bot, intent_id)
+        except Exception:  # noqa: BLE001 - start-up must go on
+            log.exception("Start-up renewals tick failed")
+
+
+async def setup(bot: VentasOpsBot) -> None:
+    bot.add_dynamic_items(RenewalButton)
+    await bot.add_cog(Renewals(bot))
+
+
+async def teardown(bot: VentasOpsBot) -> None:
+    bot.remove_dynamic_items(RenewalButton)
+    _TICK_LOCKS.pop(id(bot), None)
