@@ -22,7 +22,9 @@ from bot.texts import general as T
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.general", "cogs.admin", "cogs.deals", "cogs.referrals", "cogs.renewals")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.general", "cogs.admin", "cogs.deals", "cogs.referrals", "cogs.renewals", "cogs.access",
+)
 
 ANYWHERE = "anywhere"  # app command extras flag: usable outside the sales channel
 
@@ -162,7 +164,7 @@ class VentasOpsBot(commands.Bot):
         """Run what was missed while the bot was down (each job is idempotent)."""
         await self.wait_until_ready()
         assert self.jobs is not None
-        for name in ("exportacion", "respaldo", "referidos", "renovaciones"):
+        for name in ("exportacion", "respaldo", "referidos", "renovaciones", "aprobaciones"):
             await self.jobs.run_now(name)
         self.outbox.kick()
 

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     hubspot_advance_date_property: str = "fecha_de_anticipo"
     hubspot_portal_id: str = ""
     hubspot_app_url: str = "https://app.hubspot.com"
+    # create HubSpot users when an access request is approved (needs the settings.users.write scope)
+    hubspot_provision_users: bool = True
 
     # Program rules
     timezone: str = "America/Bogota"
@@ -66,6 +68,7 @@ class Settings(BaseSettings):
     lead_reward_sold: int = 10000
     renewal_window_business_days: int = 3
     lead_sla_hours: int = 24
+    approval_reminder_hours: int = 24
     sense_email_domain: str = "sensedigital.co"
     proof_max_bytes: int = 10 * 1024 * 1024
 
@@ -132,7 +135,7 @@ class Settings(BaseSettings):
             raise ValueError("must be zero or a positive whole number")
         return v
 
-    @field_validator("renewal_window_business_days", "lead_sla_hours")
+    @field_validator("renewal_window_business_days", "lead_sla_hours", "approval_reminder_hours")
     @classmethod
     def _positive(cls, v: int) -> int:
         if v < 1:

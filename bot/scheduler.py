@@ -99,6 +99,14 @@ async def renewals_job(bot: Any) -> None:
     await run_renewals_tick(bot)
 
 
+async def approvals_job(bot: Any) -> None:
+    if "cogs.access" not in bot.extensions:
+        return
+    from cogs.access import run_access_tick
+
+    await run_access_tick(bot, after_hours=bot.settings.approval_reminder_hours)
+
+
 def default_jobs(bot: Any) -> Jobs:
     s = bot.settings
     jobs = Jobs(bot)
@@ -107,4 +115,5 @@ def default_jobs(bot: Any) -> Jobs:
     jobs.add_cron("respaldo", daily_backup, hour=3, minute=0)
     jobs.add_interval("referidos", referrals_job, seconds=300)  # lead SLA, cards, HubSpot sync
     jobs.add_interval("renovaciones", renewals_job, seconds=60)  # reminders and expiries
+    jobs.add_interval("aprobaciones", approvals_job, seconds=900)  # access/proforma reminders, provisioning
     return jobs

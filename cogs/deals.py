@@ -151,6 +151,15 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
     for a in sorted(v.approvals, key=lambda a: (order.get(a.kind, 9), a.id)):
         checklist.append(_approval_line(bot, a))
     e.add_field(name=T.CARD_FIELD_CHECKLIST, value="\n".join(checklist)[:1024], inline=False)
+    if v.billing:
+        from bot.texts import access as AT
+
+        lines = []
+        for r in v.billing:
+            kind = AT.KIND_LABELS.get(r.kind, r.kind)
+            fmt = AT.DEAL_CARD_LINE_URL if r.result_url else AT.DEAL_CARD_LINE_FILE
+            lines.append(fmt.format(kind=kind, request_id=r.id, amount=format_cop(r.amount), url=r.result_url))
+        e.add_field(name=AT.DEAL_CARD_FIELD, value="\n".join(lines)[:1024], inline=False)
     findings = _finding_lines(d.hubspot_findings)
     if findings:
         e.add_field(name=T.CARD_FIELD_FINDINGS, value="\n".join(findings)[:1024], inline=False)

@@ -32,7 +32,7 @@ from bot.services import directory
 from bot.services.proofs import StoredProof
 from bot.texts import deals as T
 from db.audit import Actor, record
-from db.models import Approval, Client, Deal, Member
+from db.models import Approval, BillingRequest, Client, Deal, Member
 
 log = logging.getLogger(__name__)
 
@@ -697,6 +697,7 @@ class DealView:
     member: Member
     client: Client
     approvals: list[Approval]
+    billing: list[BillingRequest] = field(default_factory=list)  # proformas / payment links done
 
 
 async def load_view(session: AsyncSession, deal_id: int) -> DealView | None:
@@ -708,7 +709,15 @@ async def load_view(session: AsyncSession, deal_id: int) -> DealView | None:
     member = await session.get(Member, deal.member_id)
     client = await session.get(Client, deal.client_id)
     assert member is not None and client is not None
-    return DealView(deal, member, client, await approvals_of(session, deal_id))
+    done = (
+        await session.execute(
+            select(BillingRequest)
+            .where(BillingRequest.deal_id == deal_id, BillingRequest.status == "hecha")
+            .order_by(BillingRequest.id)
+            .execution_options(populate_existing=True)
+        )
+    ).scalars()
+    return DealView(deal, member, client, await approvals_of(session, deal_id), list(done))
 
 
 async def deals_of(session: AsyncSession, member_id: int, limit: int = 15) -> tuple[list[DealView], int]:

@@ -103,8 +103,9 @@ def _looks_like(ext: str, data: bytes) -> bool:
     return True  # heic/heif: container formats, trust the type
 
 
-def store(data_dir: Path, data: bytes, meta: ProofMeta, max_bytes: int) -> StoredProof:
-    """Write the bytes (once) and return where they are. Raises :class:`ProofRefused`."""
+def store(data_dir: Path, data: bytes, meta: ProofMeta, max_bytes: int, folder: str = "proofs") -> StoredProof:
+    """Write the bytes (once) under ``data_dir/folder`` and return where they are.
+    Raises :class:`ProofRefused`."""
     if not data:
         raise ProofRefused(T.PROOF_EMPTY, field="comprobante")
     if len(data) > max_bytes:
@@ -114,7 +115,7 @@ def store(data_dir: Path, data: bytes, meta: ProofMeta, max_bytes: int) -> Store
     if not _looks_like(meta.ext, data):
         raise ProofRefused(T.PROOF_CORRUPT.format(type=meta.content_type), field="comprobante")
     digest = hashlib.sha256(data).hexdigest()
-    rel = PurePosixPath("proofs") / digest[:2] / f"{digest}.{meta.ext}"
+    rel = PurePosixPath(folder) / digest[:2] / f"{digest}.{meta.ext}"
     target = Path(data_dir) / rel
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)

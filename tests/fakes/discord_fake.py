@@ -231,6 +231,7 @@ class DiscordFake:
         self.roles: dict[int, dict[str, Any]] = {}
         self.channels: dict[int, dict[str, Any]] = {}
         self.dm_channels: dict[int, int] = {}  # user id -> channel id
+        self.closed_dms: set[int] = set()  # users who do not accept DMs from the bot (50007)
         self.messages: dict[int, list[dict[str, Any]]] = {}
         self.messages_by_id: dict[int, dict[str, Any]] = {}
         self.attachments: dict[int, tuple[bytes, str, str]] = {}
@@ -654,6 +655,12 @@ class DiscordFake:
             msg["guild_id"] = ch["guild_id"]
         if payload.get("nonce") is not None:
             msg["nonce"] = payload["nonce"]
+        ref = payload.get("message_reference")
+        if ref and int(ref.get("message_id") or 0) in self.messages_by_id:
+            msg["type"] = 19  # REPLY
+            msg["message_reference"] = {"type": 0, "message_id": str(ref["message_id"]),
+                                        "channel_id": str(ref.get("channel_id") or channel_id),
+                                        **({"guild_id": ch["guild_id"]} if ch.get("guild_id") else {})}
         if interaction is not None:
             msg["interaction_metadata"] = {"id": str(interaction.id), "type": interaction.type,
                                            "user": self.users[interaction.user_id],
@@ -675,6 +682,8 @@ class DiscordFake:
             return err
         if not payload.get("content") and not payload.get("embeds") and not files and not payload.get("components"):
             return _error(400, 50006, "Cannot send an empty message")
+        if self.channels[cid].get("type") == 1 and any(self.dm_channels.get(u) == cid for u in self.closed_dms):
+            return _error(403, 50007, "Cannot send messages to this user")
         if payload.get("enforce_nonce") and payload.get("nonce") is not None:
             for m in self.messages.get(cid, []):
                 if m.get("nonce") == payload["nonce"] and m["author"]["id"] == str(BOT_ID):
@@ -1009,20 +1018,38 @@ class DiscordFake:
         return await self._dispatch_interaction(rec)
 
     async def submit_modal(self, user_id: int, modal: dict[str, Any], values: dict[str, str], *,
-                           channel: str | int = "dudas-ventas-ops", message: dict[str, Any] | None = None) -> InteractionHandle:
-        """Submit a modal the bot opened (``handle.modal``), filling text inputs by custom_id."""
+                           channel: str | int = "dudas-ventas-ops", message: dict[str, Any] | None = None,
+                           files: dict[str, list[tuple[str, bytes, str]]] | None = None) -> InteractionHandle:
+        """Submit a modal the bot opened (``handle.modal``): text inputs by custom_id from ``values``;
+        file uploads (type 19, inside a label) by custom_id from ``files`` as (filename, bytes, type)."""
+        files = files or {}
+        resolved: dict[str, Any] = {}
+
+        def submitted(c: dict[str, Any]) -> dict[str, Any]:
+            if c["type"] == 19:
+                ids = []
+                for filename, data, ctype in files.get(c["custom_id"], []):
+                    aid = self._snowflake()
+                    self.attachments[aid] = (data, ctype, filename)
+                    url = f"{self.base_url}/attachments/{aid}/{filename}"
+                    resolved.setdefault("attachments", {})[str(aid)] = {
+                        "id": str(aid), "filename": filename, "size": len(data), "url": url, "proxy_url": url,
+                        "content_type": ctype}
+                    ids.append(str(aid))
+                return {"type": 19, "id": c.get("id"), "custom_id": c["custom_id"], "values": ids}
+            return {"type": c["type"], "custom_id": c["custom_id"], "value": values.get(c["custom_id"], c.get("value", ""))}
+
         comps: list[dict[str, Any]] = []
         for top in modal.get("components", []):
             if top.get("type") == 1:
-                comps.append({"type": 1, "components": [
-                    {"type": c["type"], "custom_id": c["custom_id"], "value": values.get(c["custom_id"], c.get("value", ""))}
-                    for c in top.get("components", [])]})
+                comps.append({"type": 1, "components": [submitted(c) for c in top.get("components", [])]})
             elif top.get("type") == 18:
-                c = top["component"]
-                comps.append({"type": 18, "id": top.get("id"), "component": {
-                    "type": c["type"], "custom_id": c["custom_id"], "value": values.get(c["custom_id"], c.get("value", ""))}})
+                comps.append({"type": 18, "id": top.get("id"), "component": submitted(top["component"])})
         cid = int(message["channel_id"]) if message else self.channel_id(channel)
-        rec = self._base_interaction(5, user_id, cid, {"custom_id": modal["custom_id"], "components": comps})
+        data: dict[str, Any] = {"custom_id": modal["custom_id"], "components": comps}
+        if resolved:
+            data["resolved"] = resolved
+        rec = self._base_interaction(5, user_id, cid, data)
         if message is not None:
             rec.payload["message"] = message
             rec.message_id = int(message["id"])

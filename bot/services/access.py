@@ -1,0 +1,499 @@
+"""HubSpot-user and channel-access requests (seed step 1), and reminders of every request that
+waits on the HubSpot approvers (access and billing).
+
+Use cases take an ``AsyncSession`` and never commit: the caller owns the transaction, so the
+request, its approval and the audit rows land together.
+
+Concurrency: every use case that writes starts with its conditional statement (``INSERT … WHERE
+NOT EXISTS`` for "one open request per person", ``UPDATE … WHERE status='pendiente'`` for a
+decision), so SQLite takes the write lock before anything is read and two concurrent clicks or
+submissions can never both win; the loser is told what happened instead.
+
+HubSpot is never called inside a transaction: :func:`provision_request` reads, calls the gateway,
+then records the outcome in a second short transaction. ``provision_user`` is idempotent (an
+existing user with that e-mail is linked), so a retry, or two approvers retrying at once, is safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, insert, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.domain.errors import DomainError
+from bot.services import directory
+from bot.texts import access as T
+from db.audit import Actor, record
+from db.models import AccessRequest, Approval, BillingRequest, Member
+
+log = logging.getLogger(__name__)
+
+# Approval.kind of the requests handled here
+K_ACCESS = "usuario_hubspot"
+K_BILLING = "proforma"
+KINDS = (K_ACCESS, K_BILLING)
+# Approval.status and AccessRequest.status
+PENDING = "pendiente"
+APPROVED = "aprobada"
+REJECTED = "rechazada"
+
+# Requests older than this (APPROVAL_REMINDER_HOURS) are reminded, then at most once every REMIND_EVERY.
+REMIND_AFTER_HOURS = 24
+REMIND_EVERY = timedelta(hours=24)
+
+
+class AccessRefused(DomainError):
+    """A refused access request or decision; ``str()`` is the Spanish message. Nothing changed."""
+
+
+def escape(text: str) -> str:
+    import discord.utils
+
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
+
+
+def format_when(dt: datetime | None, tz: Any) -> str:
+    if dt is None:
+        return "—"
+    local = dt.astimezone(tz)
+    return f"{local:%d/%m/%Y %H:%M}"
+
+
+# --- requests ---------------------------------------------------------------------------------
+def validate_emails(sense_email: str, gmail: str, domain: str) -> tuple[str, str]:
+    """Both e-mails normalized, or a :class:`DomainError` naming the bad one."""
+    from bot.domain import validation
+
+    return validation.validate_domain_email(sense_email, domain), validation.validate_gmail(gmail)
+
+
+@dataclass(slots=True)
+class AccessTicket:
+    request: AccessRequest
+    approval: Approval
+
+
+async def pending_request(session: AsyncSession, discord_id: int) -> AccessRequest | None:
+    q = (
+        select(AccessRequest)
+        .where(AccessRequest.discord_id == discord_id, AccessRequest.status == PENDING)
+        .order_by(AccessRequest.id)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(q)).scalars().first()
+
+
+async def latest_approved(session: AsyncSession, discord_id: int) -> AccessRequest | None:
+    q = (
+        select(AccessRequest)
+        .where(AccessRequest.discord_id == discord_id, AccessRequest.status == APPROVED)
+        .order_by(AccessRequest.id.desc())
+    )
+    return (await session.execute(q)).scalars().first()
+
+
+async def approval_of(session: AsyncSession, request_id: int) -> Approval | None:
+    q = (
+        select(Approval)
+        .where(Approval.access_request_id == request_id, Approval.kind == K_ACCESS)
+        .order_by(Approval.id.desc())
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(q)).scalars().first()
+
+
+async def create_access_request(
+    session: AsyncSession,
+    *,
+    discord_id: int,
+    name: str,
+    sense_email: str,
+    gmail: str,
+    domain: str,
+    is_kam: bool,
+    actor: Actor,
+    now: datetime,
+    tz: Any = None,
+) -> AccessTicket:
+    """Validate and store a request and its approval. Refusals raise :class:`DomainError`."""
+    sense, gm = validate_emails(sense_email, gmail, domain)
+    name = (name or "").strip()[:200] or str(discord_id)
+    # 1. the conditional insert first: one open request per person, even under concurrency
+    open_for_user = exists().where(AccessRequest.discord_id == discord_id, AccessRequest.status == PENDING)
+    stmt = insert(AccessRequest).from_select(
+        ["discord_id", "name", "sense_email", "gmail", "status", "created_at", "updated_at"],
+        select(
+            literal(discord_id), literal(name), literal(sense), literal(gm), literal(PENDING),
+            literal(now, AccessRequest.created_at.type), literal(now, AccessRequest.updated_at.type),
+        ).where(~open_for_user),
+    )
+    res = await session.execute(stmt)
+    if res.rowcount != 1:
+        existing = await pending_request(session, discord_id)
+        since = format_when(existing.created_at if existing else None, tz) if tz else "—"
+        raise AccessRefused(T.ACCESS_PENDING.format(request_id=existing.id if existing else "?", since=since))
+    req = await pending_request(session, discord_id)
+    assert req is not None
+    # 2. the rest of the rules (a refusal rolls the insert back)
+    if is_kam:
+        done = await latest_approved(session, discord_id)
+        if done is not None:
+            when = format_when(done.updated_at, tz) if tz else "—"
+            raise AccessRefused(T.ACCESS_ALREADY.format(request_id=done.id, when=when))
+    owner = (await session.execute(select(Member).where(Member.sense_email == sense))).scalar_one_or_none()
+    if owner is not None and owner.discord_id != discord_id:
+        raise AccessRefused(T.ACCESS_EMAIL_TAKEN.format(email=sense), field="correo-sense")
+    other = (
+        await session.execute(
+            select(AccessRequest.id).where(
+                AccessRequest.sense_email == sense,
+                AccessRequest.status == PENDING,
+                AccessRequest.discord_id != discord_id,
+            )
+        )
+    ).first()
+    if other is not None:
+        raise AccessRefused(T.ACCESS_EMAIL_PENDING_OTHER.format(email=sense), field="correo-sense")
+    member = await directory.get_member(session, discord_id)
+    approval = Approval(
+        kind=K_ACCESS,
+        status=PENDING,
+        access_request_id=req.id,
+        requested_by_id=member.id if member else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(approval)
+    await session.flush()
+    record(
+        session, actor, "acceso.solicitar", "access_request", req.id,
+        after={"sense_email": sense, "gmail": gm, "approval_id": approval.id},
+    )
+    return AccessTicket(req, approval)
+
+
+# --- decisions --------------------------------------------------------------------------------
+@dataclass(slots=True)
+class AccessDecision:
+    decided: bool  # False: someone else decided first (see ``approval``)
+    request: AccessRequest
+    approval: Approval
+    approve: bool = False
+    member: Member | None = None
+
+
+async def decide_access(
+    session: AsyncSession,
+    request_id: int,
+    approve: bool,
+    *,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
+) -> AccessDecision:
+    """Approve or reject a pending request, once. Approving activates the member and stores the
+    e-mails; granting the Discord role and HubSpot provisioning happen after the commit."""
+    if not approve and not (reason or "").strip():
+        raise AccessRefused(T.REASON_REQUIRED, field="motivo")
+    new_status = APPROVED if approve else REJECTED
+    res = await session.execute(
+        update(Approval)
+        .where(
+            Approval.access_request_id == request_id,
+            Approval.kind == K_ACCESS,
+            Approval.status == PENDING,
+        )
+        .values(
+            status=new_status,
+            decided_by_discord_id=actor.discord_id,
+            decided_by_name=actor.name[:200],
+            decided_at=now,
+            reason=reason if not approve else None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    req = (
+        await session.execute(
+            select(AccessRequest).where(AccessRequest.id == request_id).execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    approval = await approval_of(session, request_id)
+    if req is None or approval is None:
+        raise AccessRefused(T.REQUEST_GONE.format(request_id=request_id))
+    if res.rowcount != 1:
+        return AccessDecision(False, req, approval, approve)
+    before = req.status
+    req.status = new_status
+    req.updated_at = now
+    out = AccessDecision(True, req, approval, approve)
+    record(
+        session, actor, f"aprobacion.{'aprobar' if approve else 'rechazar'}", "approval", approval.id,
+        before={"status": PENDING, "kind": K_ACCESS, "access_request_id": request_id},
+        after={"status": new_status, "reason": reason if not approve else None},
+    )
+    record(
+        session, actor, "acceso.aprobar" if approve else "acceso.rechazar", "access_request", req.id,
+        before={"status": before}, after={"status": new_status, "reason": reason if not approve else None},
+    )
+    if approve:
+        owner = (await session.execute(select(Member).where(Member.sense_email == req.sense_email))).scalar_one_or_none()
+        if owner is not None and owner.discord_id != req.discord_id:
+            raise AccessRefused(T.ACCESS_EMAIL_TAKEN.format(email=req.sense_email))
+        member = await directory.ensure_member(session, req.discord_id, req.name, actor)
+        snapshot = {"active": member.active, "sense_email": member.sense_email, "gmail": member.gmail}
+        member.active = True
+        member.sense_email = req.sense_email
+        member.gmail = req.gmail
+        member.updated_at = now
+        if approval.requested_by_id is None:
+            approval.requested_by_id = member.id
+        record(
+            session, actor, "miembro.activar", "member", member.id,
+            before=snapshot, after={"active": True, "sense_email": req.sense_email, "gmail": req.gmail},
+            reference=f"access_request:{req.id}",
+        )
+        out.member = member
+    return out
+
+
+async def set_card(session: AsyncSession, request_id: int, channel_id: int, message_id: int) -> None:
+    await session.execute(
+        update(Approval)
+        .where(Approval.access_request_id == request_id, Approval.kind == K_ACCESS)
+        .values(card_channel_id=channel_id, card_message_id=message_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def requests_without_card(session: AsyncSession, limit: int = 50) -> list[int]:
+    """Pending requests whose card a crash left unposted."""
+    q = (
+        select(Approval.access_request_id)
+        .where(Approval.kind == K_ACCESS, Approval.status == PENDING, Approval.card_message_id.is_(None))
+        .order_by(Approval.id)
+        .limit(limit)
+    )
+    return [r for r in (await session.execute(q)).scalars() if r is not None]
+
+
+# --- HubSpot provisioning ----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ProvisionOutcome:
+    ok: bool
+    user_id: str | None = None
+    created: bool = False
+    error: str | None = None  # Spanish, shown on the card
+
+
+def split_name(name: str) -> tuple[str | None, str | None]:
+    parts = (name or "").split()
+    if not parts:
+        return None, None
+    return parts[0], (" ".join(parts[1:]) or None)
+
+
+async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Await an async gateway method; run a synchronous one off the event loop."""
+    if inspect.iscoroutinefunction(fn):
+        return await fn(*args, **kwargs)
+    result = await asyncio.to_thread(fn, *args, **kwargs)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+async def call_provision(gateway: Any, email: str, name: str) -> ProvisionOutcome:
+    """Ask HubSpot for the user; every failure becomes a Spanish error, never an exception."""
+    from bot.hubspot.gateway import HubSpotError, HubSpotSeatLimit, HubSpotUnavailable
+
+    first, last = split_name(name)
+    try:
+        user_id, created = await _call(gateway.provision_user, email, first_name=first, last_name=last)
+    except HubSpotSeatLimit:
+        return ProvisionOutcome(False, error=T.HS_SEAT_LIMIT)
+    except HubSpotUnavailable as exc:
+        return ProvisionOutcome(False, error=T.HS_UNAVAILABLE.format(detail=str(exc)[:200] or type(exc).__name__))
+    except HubSpotError as exc:
+        return ProvisionOutcome(False, error=T.HS_API_ERROR.format(detail=str(exc)[:300] or type(exc).__name__))
+    except Exception as exc:  # noqa: BLE001 - the card must show something, the log has the rest
+        log.exception("HubSpot provisioning of %s failed unexpectedly", email)
+        return ProvisionOutcome(False, error=T.HS_API_ERROR.format(detail=type(exc).__name__))
+    return ProvisionOutcome(True, user_id=str(user_id), created=bool(created))
+
+
+async def record_provision(
+    session: AsyncSession, request_id: int, outcome: ProvisionOutcome, *, actor: Actor, now: datetime
+) -> AccessRequest | None:
+    """Store the outcome on the request (and the user id on the member)."""
+    req = (
+        await session.execute(
+            select(AccessRequest).where(AccessRequest.id == request_id).execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if req is None:
+        return None
+    before = {"hubspot_user_id": req.hubspot_user_id, "provisioning_error": req.provisioning_error}
+    if outcome.ok:
+        req.hubspot_user_id = outcome.user_id
+        req.provisioning_error = None
+        member = await directory.get_member(session, req.discord_id)
+        if member is not None:
+            member.hubspot_user_id = outcome.user_id
+            member.updated_at = now
+    else:
+        req.provisioning_error = outcome.error
+    req.updated_at = now
+    record(
+        session, actor, "acceso.hubspot_" + ("ok" if outcome.ok else "error"), "access_request", req.id,
+        before=before,
+        after={"hubspot_user_id": req.hubspot_user_id, "created": outcome.created, "error": outcome.error},
+    )
+    return req
+
+
+def needs_provisioning(req: AccessRequest, hubspot_enabled: bool) -> bool:
+    return hubspot_enabled and req.status == APPROVED and not req.hubspot_user_id
+
+
+async def provision_request(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    gateway: Any,
+    request_id: int,
+    *,
+    actor: Actor,
+    now: Any,
+) -> ProvisionOutcome | None:
+    """Read → call HubSpot (outside any transaction) → record. None when nothing is needed.
+
+    ``now`` is a zero-argument callable (the bot clock's ``now``) read after the call."""
+    async with sessionmaker() as session:
+        req = await session.get(AccessRequest, request_id)
+        if req is None or not needs_provisioning(req, gateway is not None):
+            return None
+        email, name = req.sense_email, req.name
+    outcome = await call_provision(gateway, email, name)
+    async with sessionmaker() as session:
+        await record_provision(session, request_id, outcome, actor=actor, now=now())
+        await session.commit()
+    return outcome
+
+
+async def unprovisioned(session: AsyncSession, limit: int = 20) -> list[int]:
+    """Approved requests still without a HubSpot user and without a recorded error (a crash hit
+    between the approval and the call): the tick retries them on its own."""
+    q = (
+        select(AccessRequest.id)
+        .where(
+            AccessRequest.status == APPROVED,
+            AccessRequest.hubspot_user_id.is_(None),
+            AccessRequest.provisioning_error.is_(None),
+        )
+        .order_by(AccessRequest.id)
+        .limit(limit)
+    )
+    return list((await session.execute(q)).scalars())
+
+
+# --- reminders --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    approval_id: int
+    kind: str
+    request_id: int
+    name: str
+    created_at: datetime
+    card_channel_id: int | None
+    card_message_id: int | None
+    deal_id: int | None = None
+    billing_kind: str | None = None
+
+
+async def process_reminders(
+    session: AsyncSession, now: datetime, *, after_hours: int = REMIND_AFTER_HOURS
+) -> list[Reminder]:
+    """Claim every access/billing approval pending longer than ``after_hours`` and not reminded in
+    the last 24 h; marks ``reminded_at`` (conditional update, so concurrent ticks never remind the
+    same request twice). The caller commits, then sends."""
+    cutoff = now - timedelta(hours=after_hours)
+    again = now - REMIND_EVERY
+    due_filter = and_(
+        Approval.kind.in_(KINDS),
+        Approval.status == PENDING,
+        Approval.created_at <= cutoff,
+        or_(Approval.reminded_at.is_(None), Approval.reminded_at <= again),
+    )
+    claimed = await session.execute(
+        update(Approval)
+        .where(due_filter)
+        .values(reminded_at=now)
+        .returning(Approval.id)
+        .execution_options(synchronize_session=False)
+    )
+    ids = sorted(claimed.scalars())
+    if not ids:
+        return []
+    rows = list(
+        (
+            await session.execute(
+                select(Approval).where(Approval.id.in_(ids)).order_by(Approval.created_at, Approval.id)
+                .execution_options(populate_existing=True)
+            )
+        ).scalars()
+    )
+    out: list[Reminder] = []
+    for a in rows:
+        if a.kind == K_ACCESS and a.access_request_id:
+            req = await session.get(AccessRequest, a.access_request_id)
+            if req is None:
+                continue
+            out.append(Reminder(a.id, a.kind, req.id, req.name, a.created_at, a.card_channel_id, a.card_message_id))
+        elif a.kind == K_BILLING and a.billing_request_id:
+            b = await session.get(BillingRequest, a.billing_request_id)
+            if b is None:
+                continue
+            m = await session.get(Member, b.member_id)
+            out.append(
+                Reminder(
+                    a.id, a.kind, b.id, m.name if m else "?", a.created_at, a.card_channel_id, a.card_message_id,
+                    deal_id=b.deal_id, billing_kind=b.kind,
+                )
+            )
+        record(
+            session, Actor.system("recordatorios"), "aprobacion.recordar", "approval", a.id,
+            after={"kind": a.kind, "reminded_at": now.isoformat()},
+        )
+    return out
+
+
+__all__ = [
+    "APPROVED",
+    "AccessDecision",
+    "AccessRefused",
+    "AccessTicket",
+    "K_ACCESS",
+    "K_BILLING",
+    "PENDING",
+    "REJECTED",
+    "REMIND_AFTER_HOURS",
+    "ProvisionOutcome",
+    "Reminder",
+    "approval_of",
+    "call_provision",
+    "create_access_request",
+    "decide_access",
+    "needs_provisioning",
+    "pending_request",
+    "process_reminders",
+    "provision_request",
+    "record_provision",
+    "requests_without_card",
+    "set_card",
+    "unprovisioned",
+]

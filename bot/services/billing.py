@@ -1,0 +1,328 @@
+"""Proforma invoices and payment links requested for a registered deal (seed: «De requerir una
+factura proforma o un link de pago Daniel Valcarcel y Juan Diego Dillmann tendrán accesos…»).
+
+Use cases take an ``AsyncSession`` and never commit. Like :mod:`bot.services.access`, each write
+starts with its conditional statement so concurrent submissions or clicks never both win.
+
+The billing approval is linked through ``Approval.billing_request_id`` only, never
+``Approval.deal_id``: a deal's own approvals decide whether its commission is earned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.errors import DomainError
+from bot.services.access import APPROVED, K_BILLING, PENDING, REJECTED, format_when
+from bot.texts import access as T
+from db.audit import Actor, record
+from db.models import Approval, BillingRequest, Client, Deal, Member
+
+# BillingRequest.status
+B_PENDING = "pendiente"
+B_DONE = "hecha"
+B_REJECTED = "rechazada"
+KINDS = ("proforma", "link_pago")
+CLOSED_DEAL_STATUSES = ("rechazado", "anulado")
+URL_RE = re.compile(r"^https?://[^\s<>\"']{3,990}$", re.IGNORECASE)
+
+
+class BillingRefused(DomainError):
+    """A refused billing request or decision; ``str()`` is the Spanish message. Nothing changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class DealChoice:
+    id: int
+    label: str
+
+
+async def deal_choices(session: AsyncSession, discord_id: int, query: str = "", limit: int = 25) -> list[DealChoice]:
+    """The caller's open deals, newest first, filtered by id or client name."""
+    q = (
+        select(Deal.id, Deal.total_value, Client.name)
+        .join(Member, Member.id == Deal.member_id)
+        .join(Client, Client.id == Deal.client_id)
+        .where(Member.discord_id == discord_id, Deal.status.not_in(CLOSED_DEAL_STATUSES))
+        .order_by(Deal.id.desc())
+        .limit(200)
+    )
+    from bot.domain.money import format_cop
+
+    needle = (query or "").strip().lstrip("#").casefold()
+    out = []
+    for deal_id, total, client in (await session.execute(q)).all():
+        if needle and needle not in str(deal_id) and needle not in client.casefold():
+            continue
+        out.append(DealChoice(deal_id, f"#{deal_id} · {client} · {format_cop(total)}"[:100]))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def parse_deal_id(value: str | int) -> int | None:
+    text = str(value).strip().lstrip("#")
+    m = re.match(r"^(\d{1,18})\b", text)
+    return int(m.group(1)) if m else None
+
+
+@dataclass(slots=True)
+class BillingTicket:
+    request: BillingRequest
+    approval: Approval
+    deal: Deal
+    client: Client
+    member: Member
+
+
+async def create_billing_request(
+    session: AsyncSession,
+    *,
+    discord_id: int,
+    deal_ref: str | int,
+    kind: str,
+    amount: str | int,
+    notes: str | None,
+    actor: Actor,
+    now: datetime,
+    tz: Any = None,
+) -> BillingTicket:
+    from bot.domain.money import format_cop, parse_cop
+    from bot.domain.validation import clean_user_text
+
+    if kind not in KINDS:
+        raise BillingRefused(T.BILLING_NO_DEAL, field="tipo")
+    deal_id = parse_deal_id(deal_ref)
+    if deal_id is None:
+        raise BillingRefused(T.BILLING_NO_DEAL, field="negocio")
+    value = amount if isinstance(amount, int) else parse_cop(amount)
+    if value <= 0:
+        raise BillingRefused(T.BILLING_AMOUNT_ZERO, field="valor")
+    clean_notes = clean_user_text(notes or "")[:1000] or None
+    # 1. conditional insert first: one open request per deal and kind; only the deal's owner
+    owner_deal = (
+        select(Deal.id, Deal.member_id)
+        .join(Member, Member.id == Deal.member_id)
+        .where(Deal.id == deal_id, Member.discord_id == discord_id)
+    ).subquery()
+    open_same = exists().where(
+        BillingRequest.deal_id == deal_id, BillingRequest.kind == kind, BillingRequest.status == B_PENDING
+    )
+    stmt = insert(BillingRequest).from_select(
+        ["deal_id", "member_id", "kind", "amount", "notes", "status", "created_at", "updated_at"],
+        select(
+            owner_deal.c.id, owner_deal.c.member_id, literal(kind), literal(value),
+            literal(clean_notes), literal(B_PENDING),
+            literal(now, BillingRequest.created_at.type), literal(now, BillingRequest.updated_at.type),
+        ).where(~open_same),
+    )
+    res = await session.execute(stmt)
+    if res.rowcount != 1:
+        # either not the caller's deal, or an open request exists
+        existing = (
+            await session.execute(
+                select(BillingRequest)
+                .where(BillingRequest.deal_id == deal_id, BillingRequest.kind == kind, BillingRequest.status == B_PENDING)
+                .order_by(BillingRequest.id)
+            )
+        ).scalars().first()
+        deal = await session.get(Deal, deal_id)
+        member = await session.get(Member, deal.member_id) if deal else None
+        if existing is not None and member is not None and member.discord_id == discord_id:
+            raise BillingRefused(
+                T.BILLING_PENDING.format(
+                    kind=T.KIND_LABELS[kind].lower(), deal_id=deal_id, request_id=existing.id,
+                    since=format_when(existing.created_at, tz) if tz else "—",
+                )
+            )
+        raise BillingRefused(T.BILLING_NOT_YOURS.format(deal_id=deal_id), field="negocio")
+    req = (
+        await session.execute(
+            select(BillingRequest)
+            .where(BillingRequest.deal_id == deal_id, BillingRequest.kind == kind, BillingRequest.status == B_PENDING)
+            .order_by(BillingRequest.id.desc())
+        )
+    ).scalars().first()
+    assert req is not None
+    deal = await session.get(Deal, deal_id)
+    assert deal is not None
+    if deal.status in CLOSED_DEAL_STATUSES:
+        from bot.texts import deals as DT
+
+        raise BillingRefused(
+            T.BILLING_DEAL_CLOSED.format(deal_id=deal_id, status=DT.STATUS_LABELS.get(deal.status, deal.status))
+        )
+    if value > deal.total_value:
+        raise BillingRefused(
+            T.BILLING_AMOUNT_TOO_HIGH.format(amount=format_cop(value), deal_id=deal_id, total=format_cop(deal.total_value)),
+            field="valor",
+        )
+    member = await session.get(Member, deal.member_id)
+    client = await session.get(Client, deal.client_id)
+    assert member is not None and client is not None
+    approval = Approval(
+        kind=K_BILLING, status=PENDING, billing_request_id=req.id, requested_by_id=member.id,
+        related_deal_id=deal.id, created_at=now, updated_at=now,
+    )
+    session.add(approval)
+    await session.flush()
+    record(
+        session, actor, "facturacion.solicitar", "billing_request", req.id,
+        after={"deal_id": deal_id, "kind": kind, "amount": value, "notes": clean_notes, "approval_id": approval.id},
+    )
+    return BillingTicket(req, approval, deal, client, member)
+
+
+def validate_link(text: str) -> str:
+    url = (text or "").strip()
+    if not URL_RE.match(url):
+        raise BillingRefused(T.BAD_LINK, field="link")
+    return url
+
+
+@dataclass(slots=True)
+class BillingDecision:
+    decided: bool
+    request: BillingRequest
+    approval: Approval
+    done: bool = False
+
+
+async def approval_of(session: AsyncSession, request_id: int) -> Approval | None:
+    q = (
+        select(Approval)
+        .where(Approval.billing_request_id == request_id, Approval.kind == K_BILLING)
+        .order_by(Approval.id.desc())
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(q)).scalars().first()
+
+
+async def decide_billing(
+    session: AsyncSession,
+    request_id: int,
+    done: bool,
+    *,
+    actor: Actor,
+    now: datetime,
+    url: str | None = None,
+    file_path: str | None = None,
+    note: str | None = None,
+    reason: str | None = None,
+) -> BillingDecision:
+    """Mark a request done (with a link, a stored PDF or both) or rejected (with a reason), once.
+
+    ``file_path`` is relative to DATA_DIR (see :func:`bot.services.proofs.store`)."""
+    from bot.domain.validation import clean_user_text
+
+    if done:
+        url = validate_link(url) if (url or "").strip() else None
+        if url is None and not file_path:
+            raise BillingRefused(T.DONE_NOTHING, field="link")
+        note = clean_user_text(note or "")[:500] or None
+    else:
+        reason = clean_user_text(reason or "")[:500]
+        if not reason:
+            raise BillingRefused(T.REASON_REQUIRED, field="motivo")
+    res = await session.execute(
+        update(Approval)
+        .where(Approval.billing_request_id == request_id, Approval.kind == K_BILLING, Approval.status == PENDING)
+        .values(
+            status=APPROVED if done else REJECTED,
+            decided_by_discord_id=actor.discord_id,
+            decided_by_name=actor.name[:200],
+            decided_at=now,
+            reason=note if done else reason,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    req = (
+        await session.execute(
+            select(BillingRequest).where(BillingRequest.id == request_id).execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    approval = await approval_of(session, request_id)
+    if req is None or approval is None:
+        raise BillingRefused(T.REQUEST_GONE.format(request_id=request_id))
+    if res.rowcount != 1:
+        return BillingDecision(False, req, approval, done)
+    before = req.status
+    req.status = B_DONE if done else B_REJECTED
+    if done:
+        req.result_url = url
+        req.result_path = file_path
+    req.updated_at = now
+    record(
+        session, actor, f"aprobacion.{'aprobar' if done else 'rechazar'}", "approval", approval.id,
+        before={"status": PENDING, "kind": K_BILLING, "billing_request_id": request_id},
+        after={"status": approval.status, "reason": approval.reason},
+    )
+    record(
+        session, actor, "facturacion.hecha" if done else "facturacion.rechazar", "billing_request", req.id,
+        before={"status": before},
+        after={"status": req.status, "result_url": req.result_url, "result_path": req.result_path, "reason": reason},
+    )
+    if done:
+        # noted on the deal's history too (the deal card has no slot for it yet)
+        record(
+            session, actor, "negocio.documento_cobro", "deal", req.deal_id,
+            after={"billing_request_id": req.id, "kind": req.kind, "amount": req.amount, "url": url,
+                   "file": file_path},
+        )
+    return BillingDecision(True, req, approval, done)
+
+
+@dataclass(slots=True)
+class BillingView:
+    request: BillingRequest
+    approval: Approval | None
+    deal: Deal
+    client: Client
+    member: Member
+
+
+async def load_view(session: AsyncSession, request_id: int) -> BillingView | None:
+    req = await session.get(BillingRequest, request_id, populate_existing=True)
+    if req is None:
+        return None
+    deal = await session.get(Deal, req.deal_id)
+    member = await session.get(Member, req.member_id)
+    if deal is None or member is None:
+        return None
+    client = await session.get(Client, deal.client_id)
+    assert client is not None
+    return BillingView(req, await approval_of(session, request_id), deal, client, member)
+
+
+async def set_card(session: AsyncSession, request_id: int, channel_id: int, message_id: int) -> None:
+    await session.execute(
+        update(Approval)
+        .where(Approval.billing_request_id == request_id, Approval.kind == K_BILLING)
+        .values(card_channel_id=channel_id, card_message_id=message_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def check_pdf(filename: str | None, content_type: str | None, size: int | None, max_bytes: int) -> Any:
+    """The attachment's metadata if it is a PDF within the size limit, else :class:`BillingRefused`."""
+    from bot.services import proofs
+
+    try:
+        meta = proofs.check_meta(filename, content_type, size, max_bytes)
+    except proofs.ProofRefused as exc:
+        raise BillingRefused(str(exc), field="pdf") from exc
+    if meta.ext != "pdf":
+        raise BillingRefused(T.DONE_NOT_PDF, field="pdf")
+    return meta
+
+
+async def requests_of_deal(session: AsyncSession, deal_id: int) -> list[BillingRequest]:
+    q = select(BillingRequest).where(BillingRequest.deal_id == deal_id).order_by(BillingRequest.id)
+    return list((await session.execute(q)).scalars())
