@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -29,3 +30,31 @@ async def dm(bot: discord.Client, user_id: int, content: str | None = None, **kw
 async def post(channel: discord.abc.Messageable, content: str | None = None, **kwargs: Any) -> discord.Message:
     kwargs.setdefault("allowed_mentions", NO_MENTIONS)
     return await channel.send(content, **kwargs)
+
+
+async def post_card(
+    bot: Any, channel: discord.abc.Messageable, record_card: Callable[[Any, int, int], Awaitable[None]], **kwargs: Any
+) -> bool:
+    """Post a card and store where it is (``record_card(session, channel_id, message_id)``, committed)."""
+    try:
+        msg = await post(channel, **kwargs)
+    except discord.HTTPException as exc:
+        log.warning("Could not post a card in %s: %s", getattr(channel, "id", channel), exc)
+        return False
+    async with bot.sessionmaker() as session:
+        await record_card(session, msg.channel.id, msg.id)
+        await session.commit()
+    return True
+
+
+async def repost_missing_cards(
+    bot: Any, what: str, find: Callable[[Any], Awaitable[list[int]]], post_one: Callable[[Any, int], Awaitable[Any]]
+) -> None:
+    """At start-up: post the cards a crash left unposted (row committed, card not yet sent)."""
+    try:
+        async with bot.sessionmaker() as session:
+            ids = await find(session)
+        for row_id in ids:
+            await post_one(bot, row_id)
+    except Exception:  # noqa: BLE001 - start-up must go on
+        log.exception("Posting missing %s cards failed", what)

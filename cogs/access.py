@@ -30,9 +30,10 @@ from bot import permissions
 from bot.app import ANYWHERE, VentasOpsBot, report_error, send_ephemeral
 from bot.errors import UserError
 from bot.guards import actor_of, require_role
-from bot.notify import dm, post
+from bot.notify import dm, post, post_card, repost_missing_cards
 from bot.services import access as svc
 from bot.services import billing as bsvc
+from bot.ui import ActionButton
 from bot.texts import access as T
 from db.audit import Actor
 
@@ -197,44 +198,21 @@ async def post_access_card(bot: VentasOpsBot, request_id: int) -> bool:
     channel = bot.sales_channel()
     if req is None or approval is None or channel is None:
         return False
-    try:
-        msg = await post(channel, embed=access_embed(bot, req, approval, None), view=access_view(bot, req, None))
-    except discord.HTTPException as exc:
-        log.warning("Could not post the card of access request %s: %s", request_id, exc)
-        return False
-    async with bot.sessionmaker() as session:
-        await svc.set_card(session, request_id, msg.channel.id, msg.id)
-        await session.commit()
-    return True
+    return await post_card(bot, channel, lambda s, c, m: svc.set_card(s, request_id, c, m),
+                           embed=access_embed(bot, req, approval, None), view=access_view(bot, req, None))
 
 
 # --- access clicks -----------------------------------------------------------------------------
-class AccessButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"acc:(?P<action>ok|no|retry):(?P<id>\d+)"
-):
+class AccessButton(ActionButton, template=r"acc:(?P<action>ok|no|retry):(?P<id>\d+)"):
+    PREFIX = "acc"
     LABELS = {
         "ok": (T.BTN_APPROVE, discord.ButtonStyle.success),
         "no": (T.BTN_REJECT, discord.ButtonStyle.danger),
         "retry": (T.BTN_RETRY, discord.ButtonStyle.primary),
     }
 
-    def __init__(self, action: str, request_id: int) -> None:
-        label, style = self.LABELS[action]
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"acc:{action}:{request_id}"))
-        self.action = action
-        self.request_id = request_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
-    ) -> AccessButton:
-        return cls(match["action"], int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            await handle_access_click(interaction, self.action, self.request_id)
-        except Exception as exc:  # noqa: BLE001 - every failure gets a Spanish answer
-            await report_error(interaction, exc)
+    async def handle(self, interaction: discord.Interaction) -> None:
+        await handle_access_click(interaction, self.action, self.target_id)
 
 
 def _already(bot: VentasOpsBot, approval: Any) -> str:
@@ -520,37 +498,16 @@ async def post_billing_card(bot: VentasOpsBot, request_id: int, fallback: Any = 
     channel = bot.sales_channel() or fallback
     if v is None or channel is None:
         return False
-    try:
-        msg = await post(channel, embed=billing_embed(bot, v), view=billing_view(v))
-    except discord.HTTPException as exc:
-        log.warning("Could not post the card of billing request %s: %s", request_id, exc)
-        return False
-    async with bot.sessionmaker() as session:
-        await bsvc.set_card(session, request_id, msg.channel.id, msg.id)
-        await session.commit()
-    return True
+    return await post_card(bot, channel, lambda s, c, m: bsvc.set_card(s, request_id, c, m),
+                           embed=billing_embed(bot, v), view=billing_view(v))
 
 
-class BillingButton(discord.ui.DynamicItem[discord.ui.Button], template=r"bill:(?P<action>done|no):(?P<id>\d+)"):
+class BillingButton(ActionButton, template=r"bill:(?P<action>done|no):(?P<id>\d+)"):
+    PREFIX = "bill"
     LABELS = {"done": (T.BTN_DONE, discord.ButtonStyle.success), "no": (T.BTN_REJECT, discord.ButtonStyle.danger)}
 
-    def __init__(self, action: str, request_id: int) -> None:
-        label, style = self.LABELS[action]
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"bill:{action}:{request_id}"))
-        self.action = action
-        self.request_id = request_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
-    ) -> BillingButton:
-        return cls(match["action"], int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            await handle_billing_click(interaction, self.action, self.request_id)
-        except Exception as exc:  # noqa: BLE001
-            await report_error(interaction, exc)
+    async def handle(self, interaction: discord.Interaction) -> None:
+        await handle_billing_click(interaction, self.action, self.target_id)
 
 
 async def handle_billing_click(interaction: discord.Interaction, action: str, request_id: int) -> None:
@@ -743,17 +700,14 @@ class Access(commands.Cog):
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        """Post the cards a crash left unposted (request committed, card not yet sent)."""
+        """Post the cards a crash left unposted (request committed, card not yet sent). Once per process."""
         if self._cards_checked:
             return
         self._cards_checked = True
-        try:
-            async with self.bot.sessionmaker() as session:
-                ids = await svc.requests_without_card(session)
-            for request_id in ids:
-                await post_access_card(self.bot, request_id)
-        except Exception:  # noqa: BLE001 - start-up must go on
-            log.exception("Posting missing access cards failed")
+        await repost_missing_cards(self.bot, "access", lambda s: svc.requests_without_card(s, svc.K_ACCESS),
+                                   post_access_card)
+        await repost_missing_cards(self.bot, "billing", lambda s: svc.requests_without_card(s, svc.K_BILLING),
+                                   post_billing_card)
 
     @app_commands.command(name="solicitar-usuario-hubspot", description=T.CMD_ACCESS, extras={ANYWHERE: True})
     @app_commands.guild_only()

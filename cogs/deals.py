@@ -25,11 +25,12 @@ from bot.domain.enums import Service
 from bot.domain.money import format_cop
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
-from bot.notify import dm, post
+from bot.notify import dm, post, repost_missing_cards
 from bot.services import commissions as ledger
 from bot.services import deals as svc
 from bot.services import directory, proofs, referrals
 from bot.texts import deals as T
+from bot.ui import ActionButton
 
 log = logging.getLogger(__name__)
 
@@ -188,28 +189,16 @@ KIND_ACTIONS = {
 
 
 class DealButton(
-    discord.ui.DynamicItem[discord.ui.Button],
+    ActionButton,
     template=r"deal:(?P<action>audit_ok|audit_no|coo_ok|coo_no|attr_keep|attr_new):(?P<id>\d+)",
 ):
     """A persistent approval button; works after restarts because all state is in the database."""
 
-    def __init__(self, action: str, deal_id: int) -> None:
-        label, style = BUTTONS[action]
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"deal:{action}:{deal_id}"))
-        self.action = action
-        self.deal_id = deal_id
+    PREFIX = "deal"
+    LABELS = BUTTONS
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
-    ) -> DealButton:
-        return cls(match["action"], int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            await handle_click(interaction, self.action, self.deal_id)
-        except Exception as exc:  # noqa: BLE001 - every failure gets a Spanish answer
-            await report_error(interaction, exc)
+    async def handle(self, interaction: discord.Interaction) -> None:
+        await handle_click(interaction, self.action, self.target_id)
 
 
 def card_view(v: svc.DealView) -> discord.ui.View | None:
@@ -427,13 +416,7 @@ class Deals(BackgroundTasks, commands.Cog):
         if self._cards_checked:
             return
         self._cards_checked = True
-        try:
-            async with self.bot.sessionmaker() as session:
-                ids = await svc.deals_without_card(session)
-            for deal_id in ids:
-                await post_card(self.bot, deal_id)
-        except Exception:  # noqa: BLE001 - start-up must go on
-            log.exception("Posting missing deal cards failed")
+        await repost_missing_cards(self.bot, "deal", svc.deals_without_card, post_card)
 
     # /registrar-negocio ------------------------------------------------------------------
     @app_commands.command(name="registrar-negocio", description=T.CMD_REGISTER)

@@ -34,10 +34,11 @@ from bot.domain.text import md, truncate
 from bot.domain.validation import clean_user_text, mask_cedula
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
-from bot.notify import post
+from bot.notify import post, repost_missing_cards
 from bot.services import directory
 from bot.services import referrals as svc
 from bot.texts import referrals as T
+from bot.ui import ActionButton
 from db.audit import Actor
 from db.models import Lead, Member
 
@@ -112,24 +113,14 @@ ACTIONS: dict[str, tuple[str, discord.ButtonStyle]] = {
 }
 
 
-class LeadButton(discord.ui.DynamicItem[discord.ui.Button], template=r"lead:(?P<action>bueno|malo|vendido):(?P<id>\d+)"):
+class LeadButton(ActionButton, template=r"lead:(?P<action>bueno|malo|vendido):(?P<id>\d+)"):
     """A persistent qualification button; the lead's state is re-read from the database."""
 
-    def __init__(self, action: str, lead_id: int) -> None:
-        label, style = ACTIONS[action]
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"lead:{action}:{lead_id}"))
-        self.action = action
-        self.lead_id = lead_id
+    PREFIX = "lead"
+    LABELS = ACTIONS
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /) -> LeadButton:
-        return cls(match["action"], int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            await handle_click(interaction, self.action, self.lead_id)
-        except Exception as exc:  # noqa: BLE001 - every failure gets a Spanish answer
-            await report_error(interaction, exc)
+    async def handle(self, interaction: discord.Interaction) -> None:
+        await handle_click(interaction, self.action, self.target_id)
 
 
 def card_view(lead: Lead) -> discord.ui.View | None:
@@ -541,13 +532,8 @@ class Referrals(BackgroundTasks, commands.Cog):
         if self._cards_checked:
             return
         self._cards_checked = True
-        try:
-            async with self.bot.sessionmaker() as session:
-                ids = await svc.leads_without_card(session, self.bot.clock.now())
-            for lead_id in ids:
-                await post_card(self.bot, lead_id)
-        except Exception:  # noqa: BLE001 - start-up must go on
-            log.exception("Posting missing lead cards failed")
+        await repost_missing_cards(self.bot, "lead", lambda s: svc.leads_without_card(s, self.bot.clock.now()),
+                                   post_card)
 
 
 async def setup(bot: VentasOpsBot) -> None:

@@ -272,11 +272,12 @@ async def set_card(session: AsyncSession, request_id: int, channel_id: int, mess
     )
 
 
-async def requests_without_card(session: AsyncSession, limit: int = 50) -> list[int]:
-    """Pending requests whose card a crash left unposted."""
+async def requests_without_card(session: AsyncSession, kind: str = K_ACCESS, limit: int = 50) -> list[int]:
+    """Pending access (or, with ``kind=K_BILLING``, billing) requests whose card a crash left unposted."""
+    column = Approval.access_request_id if kind == K_ACCESS else Approval.billing_request_id
     q = (
-        select(Approval.access_request_id)
-        .where(Approval.kind == K_ACCESS, Approval.status == PENDING, Approval.card_message_id.is_(None))
+        select(column)
+        .where(Approval.kind == kind, Approval.status == PENDING, Approval.card_message_id.is_(None))
         .order_by(Approval.id)
         .limit(limit)
     )

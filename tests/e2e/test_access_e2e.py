@@ -372,3 +372,29 @@ async def test_pending_requests_are_reminded_once_a_day(harness_factory):
     h.clock.advance(hours=24)
     assert len(await run_access_tick(h.bot, after_hours=24)) == 1
     assert (await audit_actions(h)).count("aprobacion.recordar") == 2
+
+
+async def test_cards_a_crash_left_unposted_are_posted_at_start(harness_factory):
+    h = await harness_factory(hubspot=False)
+    ids = await people(h)
+    ids2, deal = await billing_setup(h)
+    from bot.services import access as svc
+    from bot.services import billing as bsvc
+    from db.audit import Actor
+
+    # committed requests whose cards never reached Discord (the process died in between)
+    async with h.sessionmaker() as s:
+        await svc.create_access_request(s, discord_id=ids["ana"], name="Ana Gómez", sense_email=SENSE, gmail=GMAIL,
+                                        domain="sensedigital.co", is_kam=False, actor=Actor(ids["ana"], "Ana Gómez"),
+                                        now=h.clock.now())
+        await bsvc.create_billing_request(s, discord_id=ids2["ana"], deal_ref=str(deal.id), kind="proforma",
+                                          amount="1.000.000", notes=None, actor=Actor(ids2["ana"], "Ana"),
+                                          now=h.clock.now())
+        await s.commit()
+    await h.restart()
+    await access_card(h, 1)
+    card = await billing_card(h, 1)
+    assert {b["label"] for b in buttons(card)} == {"Hecho", "Rechazar"}
+    async with h.sessionmaker() as s:
+        assert (await s.execute(select(func.count()).select_from(Approval).where(
+            Approval.kind.in_(svc.KINDS), Approval.card_message_id.is_(None)))).scalar_one() == 0

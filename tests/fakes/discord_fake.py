@@ -964,14 +964,18 @@ class DiscordFake:
                 opt["focused"] = True
             out.append(opt)
         for name, (filename, data, ctype) in attachments.items():
-            aid = self._snowflake()
-            self.attachments[aid] = (data, ctype, filename)
-            url = f"{self.base_url}/attachments/{aid}/{filename}"
-            resolved.setdefault("attachments", {})[str(aid)] = {
-                "id": str(aid), "filename": filename, "size": len(data), "url": url, "proxy_url": url,
-                "content_type": ctype}
-            out.append({"name": name, "type": 11, "value": str(aid)})
+            out.append({"name": name, "type": 11, "value": self._upload(resolved, filename, data, ctype)})
         return out
+
+    def _upload(self, resolved: dict[str, Any], filename: str, data: bytes, ctype: str) -> str:
+        """Store a file a user sends with an interaction; its id, with the attachment in ``resolved``."""
+        aid = self._snowflake()
+        self.attachments[aid] = (data, ctype, filename)
+        url = f"{self.base_url}/attachments/{aid}/{filename}"
+        resolved.setdefault("attachments", {})[str(aid)] = {
+            "id": str(aid), "filename": filename, "size": len(data), "url": url, "proxy_url": url,
+            "content_type": ctype}
+        return str(aid)
 
     def _command_data(self, path: str, options: dict[str, Any], attachments: dict[str, tuple[str, bytes, str]],
                       focused: str | None = None) -> dict[str, Any]:
@@ -1027,15 +1031,7 @@ class DiscordFake:
 
         def submitted(c: dict[str, Any]) -> dict[str, Any]:
             if c["type"] == 19:
-                ids = []
-                for filename, data, ctype in files.get(c["custom_id"], []):
-                    aid = self._snowflake()
-                    self.attachments[aid] = (data, ctype, filename)
-                    url = f"{self.base_url}/attachments/{aid}/{filename}"
-                    resolved.setdefault("attachments", {})[str(aid)] = {
-                        "id": str(aid), "filename": filename, "size": len(data), "url": url, "proxy_url": url,
-                        "content_type": ctype}
-                    ids.append(str(aid))
+                ids = [self._upload(resolved, *f) for f in files.get(c["custom_id"], [])]
                 return {"type": 19, "id": c.get("id"), "custom_id": c["custom_id"], "values": ids}
             return {"type": c["type"], "custom_id": c["custom_id"], "value": values.get(c["custom_id"], c.get("value", ""))}
 
