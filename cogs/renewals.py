@@ -34,6 +34,7 @@ from bot.notify import post
 from bot.services import directory
 from bot.services import renewals as svc
 from bot.texts import renewals as T
+from bot.ui import ActionButton
 from db.models import Client, Member, RenewalIntent
 
 log = logging.getLogger(__name__)
@@ -73,24 +74,14 @@ ACTIONS: dict[str, tuple[str, discord.ButtonStyle]] = {
 }
 
 
-class RenewalButton(discord.ui.DynamicItem[discord.ui.Button], template=r"renov:(?P<action>ext|lib|acc):(?P<id>\d+)"):
+class RenewalButton(ActionButton, template=r"renov:(?P<action>ext|lib|acc):(?P<id>\d+)"):
     """A persistent coordinator button; the intent is re-read from the database on every click."""
 
-    def __init__(self, action: str, intent_id: int) -> None:
-        label, style = ACTIONS[action]
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"renov:{action}:{intent_id}"))
-        self.action = action
-        self.intent_id = intent_id
+    PREFIX = "renov"
+    LABELS = ACTIONS
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /) -> RenewalButton:
-        return cls(match["action"], int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            await handle_click(interaction, self.action, self.intent_id)
-        except Exception as exc:  # noqa: BLE001 - every failure gets a Spanish answer
-            await report_error(interaction, exc)
+    async def handle(self, interaction: discord.Interaction) -> None:
+        await handle_click(interaction, self.action, self.target_id)
 
 
 def card_view(intent: RenewalIntent) -> discord.ui.View | None:

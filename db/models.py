@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -36,6 +37,12 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def pending_unique(name: str, *columns: str, status: str = "pendiente") -> Index:
+    """A partial unique index: at most one row per ``columns`` while ``status`` is the open one."""
+    where = text(f"status = '{status}'")
+    return Index(name, *columns, unique=True, sqlite_where=where, postgresql_where=where)
 
 
 class Base(DeclarativeBase):
@@ -171,6 +178,8 @@ class AccessRequest(TimestampMixin, Base):
     """A request for a HubSpot user and access to the sales channel."""
 
     __tablename__ = "access_requests"
+    # one open request per person, enforced by the database (concurrent submissions on PostgreSQL too)
+    __table_args__ = (pending_unique("uq_access_requests_one_pending", "discord_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     discord_id: Mapped[int] = mapped_column(BigInteger, index=True)
@@ -186,6 +195,7 @@ class BillingRequest(TimestampMixin, Base):
     """A proforma invoice or payment link requested for a registered deal."""
 
     __tablename__ = "billing_requests"
+    __table_args__ = (pending_unique("uq_billing_requests_one_pending", "deal_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
@@ -200,7 +210,10 @@ class BillingRequest(TimestampMixin, Base):
 
 class RenewalIntent(TimestampMixin, Base):
     __tablename__ = "renewal_intents"
-    __table_args__ = (Index("ix_renewal_intents_status_deadline", "status", "deadline"),)
+    __table_args__ = (
+        Index("ix_renewal_intents_status_deadline", "status", "deadline"),
+        pending_unique("uq_renewal_intents_one_open", "member_id", "client_id", status="abierta"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)

@@ -1,8 +1,14 @@
-"""Shared fixtures: settings without any .env, a migrated temporary SQLite database."""
+"""Shared fixtures: settings without any .env, a migrated temporary database.
+
+The database is a fresh SQLite file per test; with ``VENTAS_TEST_POSTGRES_URL`` set (an admin URL of a
+PostgreSQL server, see ``scripts/test-postgres.sh``) it is instead a fresh PostgreSQL database per test,
+created before and dropped after it.
+"""
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +21,41 @@ from db import migrate
 from db.engine import make_engine, make_sessionmaker
 
 GUILD_ID = 900000000000000001
+POSTGRES_ENV = "VENTAS_TEST_POSTGRES_URL"
+
+
+def on_postgres() -> bool:
+    return bool(os.environ.get(POSTGRES_ENV))
+
+
+sqlite_only = pytest.mark.skipif(
+    on_postgres(), reason="exercises SQLite itself (file backups, WAL locking); the PostgreSQL run skips it"
+)
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    admin = os.environ.get(POSTGRES_ENV)
+    if not admin:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'ventas-ops.db'}"
+        return
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin)
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    yield url.set(database=name).render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
 
 
 @pytest.fixture(autouse=True)
@@ -30,12 +71,12 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path):
+def make_settings(tmp_path: Path, database_url: str):
     def factory(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "discord_token": "test-token-not-real",
             "discord_guild_id": GUILD_ID,
-            "database_url": f"sqlite+aiosqlite:///{tmp_path / 'ventas-ops.db'}",
+            "database_url": database_url,
             "data_dir": tmp_path / "data",
             "export_dir": tmp_path / "exports",
             "_env_file": None,

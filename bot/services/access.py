@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, insert, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.errors import DomainError
@@ -66,6 +67,22 @@ def format_when(dt: datetime | None, tz: Any) -> str:
 
 
 # --- requests ---------------------------------------------------------------------------------
+async def insert_once(session: AsyncSession, stmt: Any) -> bool:
+    """Run a conditional ``INSERT … SELECT … WHERE NOT EXISTS``; False when the row already exists.
+
+    SQLite serializes writers, so the NOT EXISTS alone decides there. On PostgreSQL two concurrent
+    transactions can both pass it: the partial unique index then refuses the later one, whose
+    transaction is rolled back (nothing of it is kept) so the caller can read the winner and refuse.
+    """
+    try:
+        res = await session.execute(stmt)
+    except IntegrityError:
+        await session.rollback()
+        return False
+    return res.rowcount == 1
+
+
+
 def validate_emails(sense_email: str, gmail: str, domain: str) -> tuple[str, str]:
     """Both e-mails normalized, or a :class:`DomainError` naming the bad one."""
     from bot.domain import validation
@@ -133,8 +150,7 @@ async def create_access_request(
             literal(now, AccessRequest.created_at.type), literal(now, AccessRequest.updated_at.type),
         ).where(~open_for_user),
     )
-    res = await session.execute(stmt)
-    if res.rowcount != 1:
+    if not await insert_once(session, stmt):
         existing = await pending_request(session, discord_id)
         since = format_when(existing.created_at if existing else None, tz) if tz else "—"
         raise AccessRefused(T.ACCESS_PENDING.format(request_id=existing.id if existing else "?", since=since))

@@ -19,7 +19,7 @@ from sqlalchemy import exists, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import DomainError
-from bot.services.access import APPROVED, K_BILLING, PENDING, REJECTED, format_when
+from bot.services.access import APPROVED, K_BILLING, PENDING, REJECTED, format_when, insert_once
 from bot.texts import access as T
 from db.audit import Actor, record
 from db.models import Approval, BillingRequest, Client, Deal, Member
@@ -122,8 +122,7 @@ async def create_billing_request(
             literal(now, BillingRequest.created_at.type), literal(now, BillingRequest.updated_at.type),
         ).where(~open_same),
     )
-    res = await session.execute(stmt)
-    if res.rowcount != 1:
+    if not await insert_once(session, stmt):
         # either not the caller's deal, or an open request exists
         existing = (
             await session.execute(

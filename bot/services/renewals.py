@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.business_days import add_business_days, business_days_left
@@ -262,7 +263,18 @@ async def declare(
     intent = RenewalIntent(member_id=member.id, client_id=client.id, delivery_date=delivery, deadline=deadline,
                            status=ABIERTA, blocked=False, created_at=now, updated_at=now)
     session.add(intent)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        # another process opened the same window between the check and the insert (the partial
+        # unique index uq_renewal_intents_one_open): nothing of ours is kept, the refusal says why
+        await session.rollback()
+        existing = await open_intent(session, member.id, client.id)
+        if existing is None:
+            raise
+        raise RenewalRefused(T.ALREADY_OPEN.format(
+            client=md(client.name), delivery=format_date(existing.delivery_date),
+            deadline=format_date_long(existing.deadline)), field="cliente") from None
     record(session, actor, "renovacion.declarar", "renewal_intent", intent.id,
            after={**_snapshot(intent), "member_id": member.id, "client_id": client.id, "client": client.name,
                   "window_business_days": window_days})

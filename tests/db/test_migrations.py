@@ -12,6 +12,7 @@ from sqlalchemy import inspect, select, text
 from db import migrate
 from db.engine import make_engine
 from db.models import AuditLog, Base, Member
+from tests.conftest import sqlite_only
 
 
 def _diff(sync_conn):
@@ -45,6 +46,7 @@ async def test_upgrade_downgrade_upgrade_on_empty_database(tmp_path):
         await eng.dispose()
 
 
+@sqlite_only
 async def test_sqlite_pragmas(engine):
     async with engine.connect() as conn:
         assert (await conn.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"

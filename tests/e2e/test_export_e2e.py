@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from db.models import ExportRun, JobRun
+from tests.conftest import sqlite_only
 
 BOG = ZoneInfo("America/Bogota")
 
@@ -93,6 +94,7 @@ async def test_discord_failure_is_retried_without_duplicates(harness_factory):
     assert len(export_posts(h.fake)) == 1
 
 
+@sqlite_only
 async def test_daily_backup_once_per_day(harness_factory):
     h = await harness_factory(jobs=True, now=bogota(23, 5, 0))
     await settle(h)

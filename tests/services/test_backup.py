@@ -7,8 +7,10 @@ import pytest
 
 from bot.services import backup as bk
 from db.models import Member
+from tests.conftest import sqlite_only
 
 
+@sqlite_only
 async def test_backup_prune_and_restore(settings, sessionmaker, tmp_path):
     async with sessionmaker() as s:
         s.add(Member(discord_id=1, name="Antes del respaldo"))
