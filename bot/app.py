@@ -59,8 +59,21 @@ def _user_message(error: BaseException) -> str | None:
     return None
 
 
+def _sanitize_options(options: list[dict[str, Any]]) -> None:
+    """Drop control characters from every string option, in place, before anything parses them."""
+    from bot.domain.validation import strip_control
+
+    for opt in options:
+        if isinstance(opt.get("value"), str):
+            opt["value"] = strip_control(opt["value"])
+        if opt.get("options"):
+            _sanitize_options(opt["options"])
+
+
 class VentasTree(app_commands.CommandTree["VentasOpsBot"]):
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        # runs before discord.py builds the options namespace from interaction.data
+        _sanitize_options((interaction.data or {}).get("options", []))  # type: ignore[arg-type]
         if interaction.type is discord.InteractionType.autocomplete:
             return True
         command = interaction.command

@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.app import VentasOpsBot
 from bot.guards import require_role
+from bot.domain.validation import MAX_ROW_ID
 from bot.texts import admin as T
 from bot.texts import deals as DT
 
@@ -49,7 +50,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     async def negocio_anular(
         self,
         interaction: discord.Interaction,
-        deal_id: app_commands.Range[int, 1],
+        deal_id: app_commands.Range[int, 1, MAX_ROW_ID],
         motivo: app_commands.Range[str, 3, 500],
     ) -> None:
         from cogs.deals import admin_cancel

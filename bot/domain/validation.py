@@ -76,6 +76,25 @@ def normalize_company(text: str | None) -> str:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
+# row ids are 32-bit signed integers in PostgreSQL (SERIAL); a larger number can name no row
+MAX_ROW_ID = 2**31 - 1
+
+
+def parse_row_id(text: str | int | None) -> int | None:
+    """A database row id written by a person ("12", "#12", "12 · Cliente"), or None."""
+    m = re.match(r"^\s*#?(\d{1,10})\b", str(text or ""))
+    if not m:
+        return None
+    value = int(m.group(1))
+    return value if 1 <= value <= MAX_ROW_ID else None
+
+
+def strip_control(text: str) -> str:
+    """``text`` without control and bidi-override characters (newline and tab kept). NUL, which
+    PostgreSQL cannot store in text, is among them."""
+    return _CONTROL.sub("", text)
+
+
 def clean_user_text(
     text: str | None, field: str = "texto", max_len: int | None = None, *, required: bool = False
 ) -> str:

@@ -67,9 +67,9 @@ async def deal_choices(session: AsyncSession, discord_id: int, query: str = "", 
 
 
 def parse_deal_id(value: str | int) -> int | None:
-    text = str(value).strip().lstrip("#")
-    m = re.match(r"^(\d{1,18})\b", text)
-    return int(m.group(1)) if m else None
+    from bot.domain.validation import parse_row_id
+
+    return parse_row_id(value)
 
 
 @dataclass(slots=True)

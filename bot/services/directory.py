@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.validation import fold_text
+from bot.domain.validation import fold_text, parse_row_id
 from db.audit import Actor, record
 from db.models import Client, ClientAssignment, ClientService, Member
 from db.types import utcnow
@@ -62,8 +62,9 @@ async def find_client(session: AsyncSession, value: str) -> Client | None:
     value = (value or "").strip()
     if not value:
         return None
-    if value.isdigit():
-        client = await session.get(Client, int(value))
+    row_id = parse_row_id(value) if value.isascii() and value.isdigit() else None
+    if row_id is not None:
+        client = await session.get(Client, row_id)
         if client is not None:
             return client
     return (await session.execute(select(Client).where(Client.name_key == client_key(value)))).scalar_one_or_none()

@@ -716,6 +716,8 @@ class DiscordFake:
             msg["attachments"] = self._attachment_dicts(payload, files, keep)
         if "allowed_mentions" in payload:
             msg["_allowed_mentions"] = payload["allowed_mentions"]
+        elif payload.get("content"):
+            msg["_allowed_mentions"] = None  # Discord parses new content with the defaults: it may ping
         msg["flags"] = msg.get("flags", 0) & ~LOADING
         msg["edited_timestamp"] = _iso()
 
