@@ -50,11 +50,19 @@ async def post_card(
 async def repost_missing_cards(
     bot: Any, what: str, find: Callable[[Any], Awaitable[list[int]]], post_one: Callable[[Any, int], Awaitable[Any]]
 ) -> None:
-    """At start-up: post the cards a crash left unposted (row committed, card not yet sent)."""
+    """At start-up: post the cards a crash left unposted (row committed, card not yet sent).
+
+    ``find`` returns a page of ids; pages are read until none is left (a card that cannot be posted
+    is tried once per start, so a failing one cannot loop forever)."""
+    tried: set[int] = set()
     try:
-        async with bot.sessionmaker() as session:
-            ids = await find(session)
-        for row_id in ids:
-            await post_one(bot, row_id)
+        while True:
+            async with bot.sessionmaker() as session:
+                ids = [i for i in await find(session) if i not in tried]
+            if not ids:
+                return
+            for row_id in ids:
+                tried.add(row_id)
+                await post_one(bot, row_id)
     except Exception:  # noqa: BLE001 - start-up must go on
         log.exception("Posting missing %s cards failed", what)

@@ -263,6 +263,10 @@ async def handle_click(interaction: discord.Interaction, action: str, deal_id: i
     bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
     kind, approve = svc.ACTIONS[action]
     await require_role(interaction, role_for(bot, kind), action=f"deal:{action}")
+    opens_modal = not approve and kind != svc.K_ATTRIBUTION
+    if not opens_modal:
+        # the decision waits for the write lock behind other clicks: acknowledge within Discord's 3 s first
+        await interaction.response.defer(ephemeral=True, thinking=True)
     async with bot.sessionmaker() as session:
         deal = await session.get(svc.Deal, deal_id)
         approval = await svc.get_approval(session, deal_id, kind)
@@ -275,7 +279,7 @@ async def handle_click(interaction: discord.Interaction, action: str, deal_id: i
         return
     if deal.status != svc.PENDING:
         raise UserError(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_LABELS.get(deal.status, deal.status)))
-    if not approve and kind != svc.K_ATTRIBUTION:
+    if opens_modal:
         await interaction.response.send_modal(RejectModal(action, deal_id))
         return
     await apply_decision(interaction, action, deal_id, None)

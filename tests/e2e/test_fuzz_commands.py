@@ -76,7 +76,7 @@ async def consistency(h) -> None:
         for deal_id in (await s.execute(select(Deal.id))).scalars():
             assert await count(select(func.count()).select_from(CommissionEntry).where(CommissionEntry.deal_id == deal_id)) >= 1
             assert await count(select(func.count()).select_from(AuditLog).where(
-                AuditLog.entity_type == "deal", AuditLog.entity_id == deal_id, AuditLog.action == "negocio.registrar")) == 1
+                AuditLog.entity_type == "deal", AuditLog.entity_id == str(deal_id), AuditLog.action == "negocio.registrar")) == 1
         for req_id in (await s.execute(select(AccessRequest.id))).scalars():
             assert await count(select(func.count()).select_from(Approval).where(Approval.access_request_id == req_id)) == 1
         for req_id in (await s.execute(select(BillingRequest.id))).scalars():
@@ -84,7 +84,7 @@ async def consistency(h) -> None:
         for model, entity in ((Lead, "lead"), (RenewalIntent, "renewal_intent")):
             for row_id in (await s.execute(select(model.id))).scalars():
                 assert await count(select(func.count()).select_from(AuditLog).where(
-                    AuditLog.entity_type == entity, AuditLog.entity_id == row_id)) >= 1
+                    AuditLog.entity_type == entity, AuditLog.entity_id == str(row_id))) >= 1
 
 
 class World:
