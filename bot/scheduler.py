@@ -107,6 +107,21 @@ async def approvals_job(bot: Any) -> None:
     await run_access_tick(bot, after_hours=bot.settings.approval_reminder_hours)
 
 
+CARD_GRACE = 120  # seconds a fresh row's own card post may still be on its way
+
+
+async def cards_job(bot: Any) -> None:
+    """Post the cards Discord refused or a crash skipped (the start-up pass does it once; this
+    catches refusals while running)."""
+    from datetime import timedelta
+
+    cutoff = bot.clock.now() - timedelta(seconds=CARD_GRACE)
+    for cog in list(bot.cogs.values()):
+        repost = getattr(cog, "repost_cards", None)
+        if repost is not None:
+            await repost(created_before=cutoff)
+
+
 def default_jobs(bot: Any) -> Jobs:
     s = bot.settings
     jobs = Jobs(bot)
@@ -116,4 +131,5 @@ def default_jobs(bot: Any) -> Jobs:
     jobs.add_interval("referidos", referrals_job, seconds=300)  # lead SLA, cards, HubSpot sync
     jobs.add_interval("renovaciones", renewals_job, seconds=60)  # reminders and expiries
     jobs.add_interval("aprobaciones", approvals_job, seconds=900)  # access/proforma reminders, provisioning
+    jobs.add_interval("tarjetas", cards_job, seconds=300)  # cards Discord refused to take
     return jobs

@@ -704,10 +704,14 @@ class Access(commands.Cog):
         if self._cards_checked:
             return
         self._cards_checked = True
-        await repost_missing_cards(self.bot, "access", lambda s: svc.requests_without_card(s, svc.K_ACCESS),
-                                   post_access_card)
-        await repost_missing_cards(self.bot, "billing", lambda s: svc.requests_without_card(s, svc.K_BILLING),
-                                   post_billing_card)
+        await self.repost_cards()
+
+    async def repost_cards(self, created_before: datetime | None = None) -> None:
+        """Post missing request cards (see ``Deals.repost_cards``)."""
+        for what, kind, post_one in (("access", svc.K_ACCESS, post_access_card),
+                                     ("billing", svc.K_BILLING, post_billing_card)):
+            await repost_missing_cards(
+                self.bot, what, lambda s, k=kind: svc.requests_without_card(s, k, created_before=created_before), post_one)
 
     @app_commands.command(name="solicitar-usuario-hubspot", description=T.CMD_ACCESS, extras={ANYWHERE: True})
     @app_commands.guild_only()

@@ -420,7 +420,13 @@ class Deals(BackgroundTasks, commands.Cog):
         if self._cards_checked:
             return
         self._cards_checked = True
-        await repost_missing_cards(self.bot, "deal", svc.deals_without_card, post_card)
+        await self.repost_cards()
+
+    async def repost_cards(self, created_before: datetime | None = None) -> None:
+        """Post missing cards: at start-up all of them; from the periodic job (``created_before``)
+        only those old enough that their own post cannot still be on its way."""
+        await repost_missing_cards(self.bot, "deal", lambda s: svc.deals_without_card(s, created_before=created_before),
+                                   post_card)
 
     # /registrar-negocio ------------------------------------------------------------------
     @app_commands.command(name="registrar-negocio", description=T.CMD_REGISTER)

@@ -288,12 +288,16 @@ async def set_card(session: AsyncSession, request_id: int, channel_id: int, mess
     )
 
 
-async def requests_without_card(session: AsyncSession, kind: str = K_ACCESS, limit: int = 50) -> list[int]:
-    """Pending access (or, with ``kind=K_BILLING``, billing) requests whose card a crash left unposted."""
+async def requests_without_card(
+    session: AsyncSession, kind: str = K_ACCESS, limit: int = 50, created_before: datetime | None = None
+) -> list[int]:
+    """Pending access (or, with ``kind=K_BILLING``, billing) requests whose card a crash or a Discord
+    refusal left unposted; ``created_before`` leaves out requests whose card may be on its way."""
     column = Approval.access_request_id if kind == K_ACCESS else Approval.billing_request_id
     q = (
         select(column)
-        .where(Approval.kind == kind, Approval.status == PENDING, Approval.card_message_id.is_(None))
+        .where(Approval.kind == kind, Approval.status == PENDING, Approval.card_message_id.is_(None),
+               *([Approval.created_at < created_before] if created_before is not None else []))
         .order_by(Approval.id)
         .limit(limit)
     )

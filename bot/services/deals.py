@@ -740,11 +740,13 @@ async def deals_of(session: AsyncSession, member_id: int, limit: int = 15) -> tu
     return out, int(total)
 
 
-async def deals_without_card(session: AsyncSession, limit: int = 50) -> list[int]:
-    """Pending deals whose card was never posted (the process stopped between commit and post)."""
+async def deals_without_card(session: AsyncSession, limit: int = 50, created_before: datetime | None = None) -> list[int]:
+    """Pending deals whose card was never posted (the process stopped between commit and post, or
+    Discord refused the post). ``created_before`` leaves out deals whose card may be on its way."""
     q = (
         select(Deal.id)
-        .where(Deal.status == PENDING, Deal.card_message_id.is_(None))
+        .where(Deal.status == PENDING, Deal.card_message_id.is_(None),
+               *([Deal.created_at < created_before] if created_before is not None else []))
         .order_by(Deal.id)
         .limit(limit)
     )
