@@ -23,7 +23,7 @@ from bot.texts import general as T
 log = logging.getLogger(__name__)
 
 EXTENSIONS: tuple[str, ...] = (
-    "cogs.general", "cogs.admin", "cogs.deals", "cogs.referrals", "cogs.renewals", "cogs.access",
+    "cogs.general", "cogs.admin", "cogs.deals", "cogs.referrals", "cogs.renewals", "cogs.access", "cogs.reports",
 )
 
 ANYWHERE = "anywhere"  # app command extras flag: usable outside the sales channel
@@ -177,7 +177,7 @@ class VentasOpsBot(commands.Bot):
         """Run what was missed while the bot was down (each job is idempotent)."""
         await self.wait_until_ready()
         assert self.jobs is not None
-        for name in ("exportacion", "respaldo", "referidos", "renovaciones", "aprobaciones"):
+        for name in ("exportacion", "respaldo", "referidos", "renovaciones", "aprobaciones", "reporte-mensual"):
             await self.jobs.run_now(name)
         self.outbox.kick()
 

@@ -177,3 +177,41 @@ async def _export(settings: Settings, fecha: str | None, forzar: bool) -> None:
     for kind, path in r.files.items():
         typer.echo(f"  {kind}: {path}")
     typer.echo("The post is queued in the outbox; the bot delivers it.")
+
+
+report_app = typer.Typer(help="Reports.", no_args_is_help=True)
+app.add_typer(report_app, name="reporte")
+
+
+@report_app.command("mensual")
+def monthly_report_cmd(
+    mes: str = typer.Option(None, "--mes", help="Month (YYYY-MM); default the previous month in TIMEZONE."),
+    salida: Path = typer.Option(None, "--salida", help="Where to write the XLSX; default EXPORT_DIR/reportes/comisiones-YYYY-MM.xlsx."),
+) -> None:
+    """Write the monthly commission statement (one sheet per KAM and a totals sheet): the same file the
+    bot sends the admins on the first business day of the month."""
+    settings = _settings()
+    asyncio.run(_monthly(settings, mes, salida))
+
+
+async def _monthly(settings: Settings, mes: str | None, salida: Path | None) -> None:
+    from bot.clock import SystemClock
+    from bot.domain.dates import parse_month, previous_month, today_bogota
+    from bot.domain.errors import DomainError
+    from cogs.reports import write_monthly
+    from db import migrate
+    from db.engine import make_engine, make_sessionmaker
+
+    today = today_bogota(SystemClock().now())
+    try:
+        year, month = parse_month(mes, today) if mes else previous_month(today.year, today.month)
+    except DomainError as exc:
+        typer.echo(f"ventas-ops: --mes: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    engine = make_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        path, statements = await write_monthly(make_sessionmaker(engine), settings, year, month, salida)
+    finally:
+        await engine.dispose()
+    typer.echo(f"{path} ({len(statements)} KAM, neto {sum(s.net for s in statements)} COP)")

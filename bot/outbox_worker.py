@@ -23,6 +23,7 @@ class OutboxWorker:
         self._lock = asyncio.Lock()
         self._kick = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def kick(self) -> None:
         """Deliver soon (call after committing an enqueue)."""
@@ -30,10 +31,15 @@ class OutboxWorker:
 
     def start(self, interval: float = 30.0) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._loop(interval), name="outbox")
 
     async def stop(self) -> None:
+        """Stop the loop. The flag (not only the cancel) ends it: on Python 3.11 a cancel that lands
+        just as the kick event fires can be swallowed by the wait, and the bot would never exit."""
         if self._task is not None:
+            self._stopping = True
+            self._kick.set()
             self._task.cancel()
             try:
                 await self._task
@@ -43,14 +49,17 @@ class OutboxWorker:
 
     async def _loop(self, interval: float) -> None:
         await self.bot.wait_until_ready()
-        while True:
+        while not self._stopping:
             try:
                 await self.flush()
             except Exception:  # noqa: BLE001 - the loop must survive anything
                 log.exception("Outbox delivery failed")
+            if self._stopping:
+                break
             self._kick.clear()
             try:
-                await asyncio.wait_for(self._kick.wait(), timeout=interval)
+                async with asyncio.timeout(interval):
+                    await self._kick.wait()
             except TimeoutError:
                 pass
 

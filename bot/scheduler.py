@@ -11,6 +11,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from db.models import JobRun
@@ -29,6 +30,12 @@ async def claim_job(bot: Any, job: str, run_key: str, details: dict[str, Any] | 
         except IntegrityError:
             return False
     return True
+
+
+async def job_done(bot: Any, job: str, run_key: str) -> bool:
+    async with bot.sessionmaker() as session:
+        found = await session.execute(select(JobRun.id).where(JobRun.job == job, JobRun.run_key == run_key))
+        return found.first() is not None
 
 
 async def daily_backup(bot: Any) -> None:
@@ -107,6 +114,14 @@ async def approvals_job(bot: Any) -> None:
     await run_access_tick(bot, after_hours=bot.settings.approval_reminder_hours)
 
 
+async def monthly_job(bot: Any) -> None:
+    if "cogs.reports" not in bot.extensions:
+        return
+    from cogs.reports import run_monthly_statement
+
+    await run_monthly_statement(bot)
+
+
 CARD_GRACE = 120  # seconds a fresh row's own card post may still be on its way
 
 
@@ -132,4 +147,5 @@ def default_jobs(bot: Any) -> Jobs:
     jobs.add_interval("renovaciones", renewals_job, seconds=60)  # reminders and expiries
     jobs.add_interval("aprobaciones", approvals_job, seconds=900)  # access/proforma reminders, provisioning
     jobs.add_interval("tarjetas", cards_job, seconds=300)  # cards Discord refused to take
+    jobs.add_interval("reporte-mensual", monthly_job, seconds=3600)  # payroll statement, 1st business day
     return jobs

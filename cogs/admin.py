@@ -103,6 +103,13 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
             XT.ADMIN_EXPORT_DONE.format(date=format_date(d), deals=r.deals_count, findings=r.findings_count), ephemeral=True
         )
 
+    # --- reports (issue 10; logic in bot/services/statements.py, Discord side in cogs/reports.py) ----
+    @app_commands.command(name="reporte", description="Reporte del programa: mes en curso contra el anterior y embudo de referidos")
+    async def reporte(self, interaction: discord.Interaction) -> None:
+        from cogs.reports import admin_report
+
+        await admin_report(interaction)
+
 
 async def setup(bot: VentasOpsBot) -> None:
     await bot.add_cog(Admin(bot))

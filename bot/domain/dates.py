@@ -24,6 +24,10 @@ __all__ = [
     "start_of_day_bogota",
     "to_utc",
     "today_bogota",
+    "parse_month",
+    "previous_month",
+    "month_label",
+    "month_bounds_utc",
 ]
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -143,3 +147,56 @@ def from_hubspot_date(value: str | int | date) -> date:
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:.]+(?:Z|[+-][0-9]{2}:?[0-9]{2})?", s):
         raise ValueError(f"not a HubSpot date: {value!r}")
     return to_utc(datetime.fromisoformat(s.replace("Z", "+00:00"))).date()
+
+
+# --- months (statements and reports) -----------------------------------------------------------
+ACCEPTED_MONTH_FORMS = "2026-11, 11/2026, «noviembre 2026», «noviembre» (el último que ya empezó), «este mes» o «mes pasado»"
+_MONTH_PREFIX = {m[:3]: i + 1 for i, m in enumerate(MONTHS)} | {"set": 9}
+
+
+def previous_month(year: int, month: int) -> tuple[int, int]:
+    return (year - 1, 12) if month == 1 else (year, month - 1)
+
+
+def parse_month(text: str | None, today: date, field: str = "mes") -> tuple[int, int]:
+    """(year, month) from "2026-11", "11/2026", "11-2026", "noviembre 2026", "nov 2026", "noviembre"
+    (the latest one that has started), "este mes", "mes pasado"; empty means this month. Refuses the future and anything
+    else with a Spanish message listing the accepted forms."""
+    from bot.domain.validation import fold_text
+
+    raw = " ".join(str(text or "").split())
+    shown = raw[:30].replace("`", "'")
+    folded = fold_text(raw).replace("de ", "")
+    ym: tuple[int, int] | None = None
+    if folded in {"", "este mes", "mes actual", "actual"}:
+        ym = (today.year, today.month)
+    elif folded in {"mes pasado", "mes anterior", "anterior", "pasado"}:
+        ym = previous_month(today.year, today.month)
+    elif m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})", folded):
+        ym = (int(m.group(1)), int(m.group(2)))
+    elif m := re.fullmatch(r"(\d{1,2})[-/.](\d{4})", folded):
+        ym = (int(m.group(2)), int(m.group(1)))
+    elif m := re.fullmatch(r"([a-z]{3,10})\.?(?: (\d{4}))?", folded):
+        month = _MONTH_PREFIX.get(m.group(1)[:3])
+        if month is not None and (len(m.group(1)) == 3 or MONTHS[month - 1].startswith(m.group(1))
+                                  or m.group(1) == "setiembre"):
+            if m.group(2):
+                ym = (int(m.group(2)), month)
+            else:  # a bare month name is the latest one that has started: «diciembre» in March is last December
+                ym = (today.year, month) if month <= today.month else (today.year - 1, month)
+    if ym is None or not 1 <= ym[1] <= 12 or not MIN_YEAR <= ym[0] <= MAX_YEAR:
+        raise DateError(f"No entiendo el mes «{shown}». Escríbelo así: {ACCEPTED_MONTH_FORMS}.", field)
+    if ym > (today.year, today.month):
+        raise DateError(f"El mes {MONTHS[ym[1] - 1]} de {ym[0]} todavía no empieza.", field)
+    return ym
+
+
+def month_label(year: int, month: int) -> str:
+    """``noviembre de 2026``."""
+    return f"{MONTHS[month - 1]} de {year}"
+
+
+def month_bounds_utc(year: int, month: int) -> tuple[datetime, datetime]:
+    """[first instant, first instant of the next month) of a Bogotá calendar month, in UTC."""
+    ny, nm = (year + 1, 1) if month == 12 else (year, month + 1)
+    return start_of_day_bogota(date(year, month, 1)), start_of_day_bogota(date(ny, nm, 1))

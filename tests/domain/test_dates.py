@@ -120,3 +120,60 @@ def test_day_bounds_contain_the_instant(now):
     d = today_bogota(now)
     assert start_of_day_bogota(d) <= now < end_of_day_bogota(d)
     assert end_of_day_bogota(d) - start_of_day_bogota(d) == timedelta(days=1)  # no DST in Bogotá
+
+
+# --- months --------------------------------------------------------------------------------------
+from bot.domain.dates import month_bounds_utc, month_label, parse_month, previous_month  # noqa: E402
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (None, (2026, 11)), ("", (2026, 11)), ("este mes", (2026, 11)), ("mes pasado", (2026, 10)),
+        ("2026-11", (2026, 11)), ("2026/3", (2026, 3)), ("11/2026", (2026, 11)), ("03-2025", (2025, 3)),
+        ("noviembre 2026", (2026, 11)), ("Noviembre de 2026", (2026, 11)), ("nov 2026", (2026, 11)),
+        ("SEPTIEMBRE", (2026, 9)), ("setiembre", (2026, 9)), ("sept. 2025", (2025, 9)), ("  octubre  ", (2026, 10)),
+        ("diciembre", (2025, 12)),  # the latest December that has started, not a future one
+        ("enero", (2026, 1)),
+    ],
+)
+def test_parse_month(text, expected):
+    assert parse_month(text, TODAY) == expected
+
+
+def test_parse_month_bare_name_in_january_is_last_year():
+    assert parse_month("diciembre", date(2027, 1, 4)) == (2026, 12)
+    assert parse_month("mes pasado", date(2027, 1, 4)) == (2026, 12)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2026-13", "No entiendo el mes"), ("13/2026", "No entiendo el mes"), ("nobiembre", "No entiendo el mes"),
+        ("no", "No entiendo el mes"), ("2026-00", "No entiendo el mes"), ("1800-01", "No entiendo el mes"),
+        ("mañana", "No entiendo el mes"), ("x" * 5000, "No entiendo el mes"), ("diciembre 2026", "todavía no empieza"),
+        ("2027-01", "todavía no empieza"),
+    ],
+)
+def test_bad_months(text, message):
+    with pytest.raises(DateError) as exc:
+        parse_month(text, TODAY)
+    assert message in str(exc.value) and len(str(exc.value)) < 300
+
+
+def test_month_helpers():
+    assert previous_month(2026, 1) == (2025, 12) and previous_month(2026, 11) == (2026, 10)
+    assert month_label(2026, 11) == "noviembre de 2026"
+    start, end = month_bounds_utc(2026, 12)
+    # Bogotá is UTC-5 all year: the month starts at 05:00 UTC
+    assert start == datetime(2026, 12, 1, 5, 0, tzinfo=UTC) and end == datetime(2027, 1, 1, 5, 0, tzinfo=UTC)
+
+
+@given(st.dates(min_value=date(2001, 1, 1), max_value=date(2098, 12, 31)))
+def test_parse_month_round_trips_every_past_month(today):
+    y, m = previous_month(today.year, today.month)
+    assert parse_month(f"{y}-{m:02d}", today) == (y, m)
+    assert parse_month(f"{m:02d}/{y}", today) == (y, m)
+    assert parse_month(month_label(y, m), today) == (y, m)

@@ -1,0 +1,383 @@
+"""Commission statements (``/mis-comisiones``, the monthly payroll file) and the program report
+(``/admin reporte``: month to date against the previous month, and the referral funnel).
+
+Which month a ledger line belongs to: its ``settled_at`` in Bogotá when it was settled (earned,
+rejected, lead rewards, clawbacks), else its ``created_at`` (pending lines). So a month's statement
+is what was earned, lost or reversed *in* that month, which is what payroll pays; a commission
+registered in October and approved in November is in November's statement.
+
+Totals: ``pendiente`` (registered, waiting for approvals), ``ganada`` (deal commissions and lead
+rewards earned), ``rechazada`` (shown, never paid), ``reversada`` (clawbacks, negative) and
+``neto = ganada + reversada``: what the month pays.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from statistics import median
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.commission import rate_label
+from bot.domain.dates import MONTHS, BOGOTA, month_bounds_utc, month_label, previous_month, start_of_day_bogota
+from bot.domain.money import format_cop
+from bot.texts import reports as T
+from db.models import Client, CommissionEntry, Deal, Lead, Member
+
+K_COMMISSION, K_REFERRAL, K_CLAWBACK = "comision", "referido", "reverso"
+S_PENDING, S_EARNED, S_REJECTED, S_REVERSED = "pendiente", "ganada", "rechazada", "reversada"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    when: datetime
+    kind: str
+    state: str
+    amount: int
+    reference: str  # "Negocio #12 · Panadería" / "Lead #3 · Ferretería"
+    how: str  # "6 % de $ 12.000.000", "Lead bueno", "Reverso del negocio #12"
+
+
+@dataclass(slots=True)
+class Statement:
+    member: Member
+    year: int
+    month: int
+    lines: list[Line] = field(default_factory=list)
+
+    def total(self, *, kinds: tuple[str, ...], state: str) -> int:
+        return sum(x.amount for x in self.lines if x.kind in kinds and x.state == state)
+
+    @property
+    def pending(self) -> int:
+        return self.total(kinds=(K_COMMISSION,), state=S_PENDING)
+
+    @property
+    def earned(self) -> int:
+        return self.total(kinds=(K_COMMISSION, K_REFERRAL), state=S_EARNED)
+
+    @property
+    def rejected(self) -> int:
+        return self.total(kinds=(K_COMMISSION,), state=S_REJECTED)
+
+    @property
+    def reversed(self) -> int:
+        return sum(x.amount for x in self.lines if x.kind == K_CLAWBACK)
+
+    @property
+    def net(self) -> int:
+        return self.earned + self.reversed
+
+
+def _bogota(dt: datetime) -> datetime:
+    return dt.astimezone(BOGOTA)
+
+
+async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int, month: int,
+                 rate: Decimal) -> dict[int, list[Line]]:
+    start, end = month_bounds_utc(year, month)
+    when = func.coalesce(CommissionEntry.settled_at, CommissionEntry.created_at)
+    q = (
+        select(CommissionEntry, Deal, Lead, Client)
+        .outerjoin(Deal, Deal.id == CommissionEntry.deal_id)
+        .outerjoin(Lead, Lead.id == CommissionEntry.lead_id)
+        .outerjoin(Client, Client.id == Deal.client_id)
+        .where(when >= start, when < end)
+        .order_by(when, CommissionEntry.id)
+    )
+    if member_ids is not None:
+        q = q.where(CommissionEntry.member_id.in_(member_ids))
+    out: dict[int, list[Line]] = defaultdict(list)
+    label = rate_label(rate)
+    for entry, deal, lead, client in (await session.execute(q)).all():
+        if deal is not None:
+            reference = T.REF_DEAL.format(deal_id=deal.id, client=client.name if client else "—")
+        elif lead is not None:
+            reference = T.REF_LEAD.format(lead_id=lead.id, company=lead.company)
+        else:
+            reference = "—"
+        if entry.kind == K_COMMISSION and deal is not None:
+            how = T.HOW_COMMISSION.format(rate=label, total=format_cop(deal.total_value))
+        elif entry.kind == K_CLAWBACK:
+            how = T.HOW_CLAWBACK.format(deal_id=entry.deal_id)
+        else:
+            how = entry.description
+        out[entry.member_id].append(Line(
+            when=entry.settled_at or entry.created_at, kind=entry.kind, state=entry.state, amount=entry.amount,
+            reference=reference, how=how))
+    return out
+
+
+async def statement(session: AsyncSession, member: Member, year: int, month: int, rate: Decimal) -> Statement:
+    lines = await _lines(session, [member.id], year, month, rate)
+    return Statement(member, year, month, lines.get(member.id, []))
+
+
+async def monthly_statements(session: AsyncSession, year: int, month: int, rate: Decimal) -> list[Statement]:
+    """A statement for every member with a ledger line in the month, by name."""
+    lines = await _lines(session, None, year, month, rate)
+    if not lines:
+        return []
+    members = (await session.execute(select(Member).where(Member.id.in_(lines)))).scalars()
+    return sorted((Statement(m, year, month, lines[m.id]) for m in members), key=lambda s: (s.member.name.lower(), s.member.id))
+
+
+# --- XLSX -----------------------------------------------------------------------------------------
+MONEY_FORMAT = '"$" #,##0;[Red]-"$" #,##0'
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    base = "".join(c for c in name if c not in '[]:*?/\\').strip()[:28] or "KAM"
+    title, n = base, 2
+    while title.lower() in used:
+        title = f"{base[:25]} ({n})"
+        n += 1
+    used.add(title.lower())
+    return title
+
+
+def _write_statement(ws, st: Statement) -> None:  # noqa: ANN001 - openpyxl worksheet
+    from openpyxl.styles import Font
+
+    ws.append([T.XLSX_TITLE.format(name=st.member.name, month=month_label(st.year, st.month))])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([])
+    ws.append(T.XLSX_HEADERS)
+    for c in ws[3]:
+        c.font = Font(bold=True)
+    for x in st.lines:
+        ws.append([_bogota(x.when).replace(tzinfo=None), T.KIND_LABELS.get(x.kind, x.kind),
+                   x.reference, x.how, T.STATE_LABELS.get(x.state, x.state), x.amount])
+        ws.cell(ws.max_row, 1).number_format = "dd/mm/yyyy hh:mm"
+        ws.cell(ws.max_row, 6).number_format = MONEY_FORMAT
+    ws.append([])
+    for label, value in ((T.TOTAL_PENDING, st.pending), (T.TOTAL_EARNED, st.earned), (T.TOTAL_REJECTED, st.rejected),
+                         (T.TOTAL_REVERSED, st.reversed), (T.TOTAL_NET, st.net)):
+        ws.append(["", "", "", "", label, value])
+        ws.cell(ws.max_row, 5).font = Font(bold=True)
+        ws.cell(ws.max_row, 6).number_format = MONEY_FORMAT
+    for col, width in zip("ABCDEF", (17, 12, 40, 34, 24, 16), strict=True):
+        ws.column_dimensions[col].width = width
+
+
+def statement_xlsx(st: Statement) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = T.XLSX_SHEET_MINE
+    _write_statement(ws, st)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def payroll_xlsx(statements: list[Statement], year: int, month: int) -> bytes:
+    """One sheet per KAM and a totals sheet first (suited to payroll)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    totals = wb.active
+    totals.title = T.XLSX_SHEET_TOTALS
+    totals.append([T.XLSX_PAYROLL_TITLE.format(month=month_label(year, month))])
+    totals["A1"].font = Font(bold=True, size=13)
+    totals.append([])
+    totals.append(T.XLSX_TOTAL_HEADERS)
+    for c in totals[3]:
+        c.font = Font(bold=True)
+    used = {totals.title.lower()}
+    for st in statements:
+        m = st.member
+        totals.append([m.name, m.cedula or "", m.sense_email or "", st.pending, st.earned, st.rejected, st.reversed, st.net])
+        for col in range(4, 9):
+            totals.cell(totals.max_row, col).number_format = MONEY_FORMAT
+        _write_statement(wb.create_sheet(_sheet_title(m.name, used)), st)
+    totals.append([])
+    totals.append([T.TOTAL_ALL, "", "", *(sum(getattr(s, a) for s in statements)
+                                          for a in ("pending", "earned", "rejected", "reversed", "net"))])
+    totals.cell(totals.max_row, 1).font = Font(bold=True)
+    for col in range(4, 9):
+        totals.cell(totals.max_row, col).number_format = MONEY_FORMAT
+    for col, width in zip("ABCDEFGH", (28, 14, 30, 16, 16, 16, 16, 16), strict=True):
+        totals.column_dimensions[col].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def payroll_filename(year: int, month: int) -> str:
+    return f"comisiones-{year}-{month:02d}.xlsx"
+
+
+# --- the program report ------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Period:
+    label: str
+    start: date
+    end: date  # inclusive
+    deals: int = 0
+    value: int = 0
+    commissions: int = 0
+    by_type: dict[str, list[int]] = field(default_factory=dict)  # type -> [deals, value, commission]
+    by_kam: dict[str, list[int]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Funnel:
+    referred: int = 0
+    good: int = 0  # bueno or vendido
+    sold: int = 0
+    bad: int = 0
+    hours_to_qualify: list[float] = field(default_factory=list)
+    by_referrer: dict[str, list[int]] = field(default_factory=dict)  # name -> [referred, good, sold]
+
+    @property
+    def good_rate(self) -> float:
+        return self.good / self.referred if self.referred else 0.0
+
+    @property
+    def sold_rate(self) -> float:
+        return self.sold / self.referred if self.referred else 0.0
+
+    @property
+    def median_hours(self) -> float | None:
+        return median(self.hours_to_qualify) if self.hours_to_qualify else None
+
+
+@dataclass(slots=True)
+class Report:
+    current: Period
+    previous: Period
+    funnel: Funnel
+
+
+COUNTED = ("pendiente", "aprobado")  # rejected and cancelled deals are not sales
+
+
+async def _period(session: AsyncSession, label: str, start: date, end: date) -> Period:
+    p = Period(label, start, end)
+    q = (
+        select(Deal.deal_type, Member.name, func.count(), func.sum(Deal.total_value), func.sum(Deal.commission_estimate))
+        .join(Member, Member.id == Deal.member_id)
+        .where(Deal.advance_date >= start, Deal.advance_date <= end, Deal.status.in_(COUNTED))
+        .group_by(Deal.deal_type, Member.name)
+    )
+    for deal_type, name, n, value, commission in (await session.execute(q)).all():
+        n, value, commission = int(n), int(value or 0), int(commission or 0)
+        p.deals += n
+        p.value += value
+        p.commissions += commission
+        for bucket, key in ((p.by_type, deal_type), (p.by_kam, name)):
+            row = bucket.setdefault(key, [0, 0, 0])
+            row[0] += n
+            row[1] += value
+            row[2] += commission
+    return p
+
+
+async def _funnel(session: AsyncSession, start: date, end: date) -> Funnel:
+    f = Funnel()
+    q = (
+        select(Lead, Member.name)
+        .join(Member, Member.id == Lead.referrer_id)
+        .where(Lead.created_at >= start_of_day_bogota(start), Lead.created_at < start_of_day_bogota(end + timedelta(days=1)))
+    )
+    for lead, name in (await session.execute(q)).all():
+        row = f.by_referrer.setdefault(name, [0, 0, 0])
+        f.referred += 1
+        row[0] += 1
+        if lead.status in ("bueno", "vendido"):
+            f.good += 1
+            row[1] += 1
+        if lead.status == "vendido":
+            f.sold += 1
+            row[2] += 1
+        if lead.status == "malo":
+            f.bad += 1
+        if lead.qualified_at is not None:
+            f.hours_to_qualify.append((lead.qualified_at - lead.created_at).total_seconds() / 3600)
+    return f
+
+
+async def program_report(session: AsyncSession, today: date) -> Report:
+    """Month to date (by advance date) against the same days of the previous month; the referral
+    funnel of the leads referred this month."""
+    start = today.replace(day=1)
+    py, pm = previous_month(today.year, today.month)
+    pstart = date(py, pm, 1)
+    pend_full = start - timedelta(days=1)
+    pend = min(pstart.replace(day=min(today.day, pend_full.day)), pend_full)
+    current = await _period(session, T.PERIOD_CURRENT.format(month=MONTHS[today.month - 1], day=today.day), start, today)
+    previous = await _period(session, T.PERIOD_PREVIOUS.format(month=MONTHS[pm - 1], day=pend.day), pstart, pend)
+    return Report(current, previous, await _funnel(session, start, today))
+
+
+def _plt():  # noqa: ANN202
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    return plt
+
+
+def comparison_png(r: Report) -> bytes:
+    """Value by type and by KAM, this month to date against the previous month's same days."""
+    from matplotlib.ticker import FuncFormatter
+
+    plt = _plt()
+    money = FuncFormatter(lambda v, _p: f"$ {int(v):,}".replace(",", "."))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.8), dpi=100)
+    fig.suptitle(T.CHART_COMPARISON)
+    for ax, key, title in ((ax1, "by_type", T.CHART_BY_TYPE), (ax2, "by_kam", T.CHART_BY_KAM)):
+        cur, prev = getattr(r.current, key), getattr(r.previous, key)
+        labels = sorted(set(cur) | set(prev), key=lambda k: -(cur.get(k, [0, 0])[1]))[:10]
+        ax.set_title(title)
+        if not labels:
+            ax.text(0.5, 0.5, T.CHART_EMPTY, ha="center", va="center", transform=ax.transAxes)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            continue
+        names = [T.TYPE_LABELS.get(k, k)[:18] for k in labels]
+        ys = range(len(labels))
+        ax.barh([y + 0.2 for y in ys], [cur.get(k, [0, 0])[1] for k in labels], height=0.4, label=r.current.label,
+                color="#5865F2")
+        ax.barh([y - 0.2 for y in ys], [prev.get(k, [0, 0])[1] for k in labels], height=0.4, label=r.previous.label,
+                color="#B9BBBE")
+        ax.set_yticks(list(ys), names)
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(money)
+        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def funnel_png(f: Funnel) -> bytes:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
+    stages = [(T.FUNNEL_REFERRED, f.referred), (T.FUNNEL_GOOD, f.good), (T.FUNNEL_SOLD, f.sold)]
+    ax.set_title(T.CHART_FUNNEL)
+    if f.referred == 0:
+        ax.text(0.5, 0.5, T.CHART_EMPTY, ha="center", va="center", transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    else:
+        ax.barh([s for s, _ in stages][::-1], [n for _, n in stages][::-1], color=["#57F287", "#FEE75C", "#5865F2"])
+        for i, (_, n) in enumerate(stages[::-1]):
+            ax.text(n, i, f" {n}", va="center")
+        ax.set_xlim(0, max(1, f.referred) * 1.15)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()

@@ -1,0 +1,69 @@
+"""Spanish (es-CO) texts of the commission statements and the program report."""
+
+from bot.texts.deals import TYPE_LABELS  # noqa: F401 - the report labels deal types the same way
+
+CMD_MY_COMMISSIONS = "Tu estado de comisiones de un mes (por defecto, este mes), con el archivo XLSX"
+OPT_MONTH = "Mes, p. ej. 2026-11, «noviembre» o «mes pasado»"
+CMD_ADMIN_REPORT = "Reporte del programa: mes en curso contra el anterior y embudo de referidos"
+
+REF_DEAL = "Negocio #{deal_id} · {client}"
+REF_LEAD = "Lead #{lead_id} · {company}"
+HOW_COMMISSION = "{rate} de {total}"
+HOW_CLAWBACK = "Reverso del negocio #{deal_id}"
+KIND_LABELS = {"comision": "Comisión", "referido": "Referido", "reverso": "Reverso"}
+STATE_LABELS = {"pendiente": "Pendiente", "ganada": "Ganada", "rechazada": "Rechazada", "reversada": "Reversada"}
+
+TOTAL_PENDING = "Pendiente"
+TOTAL_EARNED = "Ganada"
+TOTAL_REJECTED = "Rechazada (no se paga)"
+TOTAL_REVERSED = "Reversada"
+TOTAL_NET = "Neto del mes"
+TOTAL_ALL = "Total"
+
+XLSX_TITLE = "Comisiones de {name} · {month}"
+XLSX_HEADERS = ["Fecha", "Tipo", "Referencia", "Cálculo", "Estado", "Valor (COP)"]
+XLSX_SHEET_MINE = "Comisiones"
+XLSX_SHEET_TOTALS = "Totales"
+XLSX_PAYROLL_TITLE = "Comisiones de Ventas desde Operaciones · {month}"
+XLSX_TOTAL_HEADERS = ["KAM", "Cédula", "Correo Sense", "Pendiente", "Ganada", "Rechazada", "Reversada", "Neto a pagar"]
+
+MY_TITLE = "Tus comisiones · {month}"
+MY_EMPTY = "No tienes movimientos de comisiones en {month}. Registra tus ventas con `/registrar-negocio` 💪"
+MY_LINE = "{state_icon} **{amount}** · {reference} · {how} · {state}"
+STATE_ICONS = {"pendiente": "⏳", "ganada": "✅", "rechazada": "❌", "reversada": "↩️"}
+MY_MORE = "… y {n} movimientos más en el archivo adjunto."
+MY_TOTALS = ("Ganada: **{earned}** · Reversada: **{reversed}** · Neto del mes: **{net}**\n"
+             "Pendiente de aprobación: {pending} · Rechazada: {rejected}")
+MY_FOOTER = "Cada movimiento cuenta en el mes en que se decidió (los pendientes, en el que se registraron)."
+
+PERIOD_CURRENT = "1–{day} de {month}"
+PERIOD_PREVIOUS = "1–{day} de {month}"
+REPORT_TITLE = "Reporte de Ventas desde Operaciones · {month}"
+REPORT_DEALS = ("**{label}**: {deals} negocios · {value} · comisiones {commissions}\n"
+                "**{plabel}**: {pdeals} negocios · {pvalue} · comisiones {pcommissions}\n"
+                "Variación en valor: {change}")
+REPORT_CHANGE_NONE = "sin base de comparación"
+REPORT_FIELD_DEALS = "Ventas (por fecha de anticipo)"
+REPORT_FIELD_TYPES = "Por tipo (mes en curso)"
+REPORT_FIELD_KAMS = "Por KAM (mes en curso)"
+REPORT_ROW = "{name}: {deals} · {value} · comisión {commission}"
+REPORT_NONE = "Sin negocios todavía."
+REPORT_FIELD_FUNNEL = "Embudo de referidos (referidos este mes)"
+REPORT_FUNNEL = ("Referidos **{referred}** → buenos **{good}** ({good_rate}) → vendidos **{sold}** ({sold_rate}); "
+                 "malos {bad}\nTiempo mediano a calificación: {median}")
+REPORT_MEDIAN_NONE = "sin calificaciones todavía"
+REPORT_FIELD_REFERRERS = "Por quien refiere"
+REPORT_REFERRER_ROW = "{name}: {referred} referidos · {good} buenos · {sold} vendidos"
+
+CHART_COMPARISON = "Mes en curso contra el mismo periodo del mes anterior (valor de los negocios)"
+CHART_BY_TYPE = "Por tipo"
+CHART_BY_KAM = "Por KAM"
+CHART_FUNNEL = "Embudo de referidos"
+CHART_EMPTY = "Sin datos todavía"
+FUNNEL_REFERRED = "Referidos"
+FUNNEL_GOOD = "Buenos"
+FUNNEL_SOLD = "Vendidos"
+
+MONTHLY_DM = ("📊 Estado de comisiones de **{month}** para nómina: {kams} personas, neto a pagar **{net}**. "
+              "El archivo tiene una hoja por KAM y una de totales.")
+MONTHLY_NO_ADMINS = "No hay nadie con el rol de administración para recibir el estado mensual."

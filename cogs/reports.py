@@ -1,0 +1,170 @@
+"""/mis-comisiones, /admin reporte and the monthly payroll statement (logic in
+:mod:`bot.services.statements`)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from datetime import date, timedelta
+from pathlib import Path
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import permissions
+from bot.app import VentasOpsBot, send_ephemeral
+from bot.domain.business_days import is_business_day
+from bot.domain.dates import month_label, parse_month, previous_month, today_bogota
+from bot.domain.money import format_cop
+from bot.services import directory
+from bot.services import outbox as ob
+from bot.services import statements as svc
+from bot.texts import reports as T
+from db.audit import Actor, record
+
+log = logging.getLogger(__name__)
+MAX_LINES = 15
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.0f} %"
+
+
+class Reports(commands.Cog):
+    def __init__(self, bot: VentasOpsBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="mis-comisiones", description=T.CMD_MY_COMMISSIONS)
+    @app_commands.describe(mes=T.OPT_MONTH)
+    async def mis_comisiones(self, interaction: discord.Interaction, mes: app_commands.Range[str, 1, 40] | None = None) -> None:
+        bot = self.bot
+        year, month = parse_month(mes, today_bogota(bot.clock.now()))
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        async with bot.sessionmaker() as session:
+            member = await directory.get_member(session, interaction.user.id)
+            st = await svc.statement(session, member, year, month, bot.settings.commission_rate) if member else None
+        label = month_label(year, month)
+        if st is None or not st.lines:
+            await send_ephemeral(interaction, T.MY_EMPTY.format(month=label))
+            return
+        lines = [T.MY_LINE.format(state_icon=T.STATE_ICONS.get(x.state, "•"), amount=format_cop(x.amount),
+                                  reference=discord.utils.escape_markdown(x.reference)[:80], how=x.how[:80],
+                                  state=T.STATE_LABELS.get(x.state, x.state)) for x in st.lines[-MAX_LINES:]]
+        if len(st.lines) > MAX_LINES:
+            lines.insert(0, T.MY_MORE.format(n=len(st.lines) - MAX_LINES))
+        body = "\n".join(lines)
+        if len(body) > 3500:
+            body = body[:3500].rsplit("\n", 1)[0] + "\n…"
+        embed = discord.Embed(title=T.MY_TITLE.format(month=label), description=body, colour=discord.Colour.green())
+        embed.add_field(name="Totales", value=T.MY_TOTALS.format(
+            earned=format_cop(st.earned), reversed=format_cop(st.reversed), net=format_cop(st.net),
+            pending=format_cop(st.pending), rejected=format_cop(st.rejected)), inline=False)
+        embed.set_footer(text=T.MY_FOOTER)
+        data = await asyncio.to_thread(svc.statement_xlsx, st)
+        file = discord.File(io.BytesIO(data), filename=f"mis-comisiones-{year}-{month:02d}.xlsx")
+        await interaction.followup.send(embed=embed, file=file, ephemeral=True,
+                                        allowed_mentions=discord.AllowedMentions.none())
+
+
+async def admin_report(interaction: discord.Interaction) -> None:
+    """/admin reporte (the admin check is the /admin group's)."""
+    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    today = today_bogota(bot.clock.now())
+    async with bot.sessionmaker() as session:
+        r = await svc.program_report(session, today)
+    cur, prev, f = r.current, r.previous, r.funnel
+    change = (_pct((cur.value - prev.value) / prev.value) if prev.value else T.REPORT_CHANGE_NONE)
+    embed = discord.Embed(title=T.REPORT_TITLE.format(month=month_label(today.year, today.month)),
+                          colour=discord.Colour.blurple())
+    embed.add_field(name=T.REPORT_FIELD_DEALS, value=T.REPORT_DEALS.format(
+        label=cur.label, deals=cur.deals, value=format_cop(cur.value), commissions=format_cop(cur.commissions),
+        plabel=prev.label, pdeals=prev.deals, pvalue=format_cop(prev.value), pcommissions=format_cop(prev.commissions),
+        change=change), inline=False)
+    for name, bucket, labels in ((T.REPORT_FIELD_TYPES, cur.by_type, T.TYPE_LABELS), (T.REPORT_FIELD_KAMS, cur.by_kam, {})):
+        rows = [T.REPORT_ROW.format(name=discord.utils.escape_markdown(labels.get(k, k)), deals=v[0],
+                                    value=format_cop(v[1]), commission=format_cop(v[2]))
+                for k, v in sorted(bucket.items(), key=lambda kv: -kv[1][1])[:12]]
+        embed.add_field(name=name, value=("\n".join(rows) or T.REPORT_NONE)[:1024], inline=False)
+    median = f"{f.median_hours:.1f} h" if f.median_hours is not None else T.REPORT_MEDIAN_NONE
+    embed.add_field(name=T.REPORT_FIELD_FUNNEL, value=T.REPORT_FUNNEL.format(
+        referred=f.referred, good=f.good, good_rate=_pct(f.good_rate), sold=f.sold, sold_rate=_pct(f.sold_rate),
+        bad=f.bad, median=median), inline=False)
+    if f.by_referrer:
+        rows = [T.REPORT_REFERRER_ROW.format(name=discord.utils.escape_markdown(n), referred=v[0], good=v[1], sold=v[2])
+                for n, v in sorted(f.by_referrer.items(), key=lambda kv: -kv[1][0])[:12]]
+        embed.add_field(name=T.REPORT_FIELD_REFERRERS, value="\n".join(rows)[:1024], inline=False)
+    comparison, funnel = await asyncio.gather(asyncio.to_thread(svc.comparison_png, r), asyncio.to_thread(svc.funnel_png, f))
+    files = [discord.File(io.BytesIO(comparison), filename="ventas-mes.png"),
+             discord.File(io.BytesIO(funnel), filename="embudo-referidos.png")]
+    embed.set_image(url="attachment://ventas-mes.png")
+    await interaction.followup.send(embed=embed, files=files, ephemeral=True,
+                                    allowed_mentions=discord.AllowedMentions.none())
+
+
+# --- monthly payroll statement --------------------------------------------------------------------
+def first_business_day(year: int, month: int) -> date:
+    d = date(year, month, 1)
+    while not is_business_day(d):
+        d += timedelta(days=1)
+    return d
+
+
+async def write_monthly(sessionmaker, settings, year: int, month: int, path: Path | None = None) -> tuple[Path, list]:  # noqa: ANN001
+    """The payroll XLSX of a month, written to ``path`` (default EXPORT_DIR/reportes/…)."""
+    async with sessionmaker() as session:
+        statements = await svc.monthly_statements(session, year, month, settings.commission_rate)
+    data = await asyncio.to_thread(svc.payroll_xlsx, statements, year, month)
+    path = path or Path(settings.export_dir) / "reportes" / svc.payroll_filename(year, month)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path, statements
+
+
+async def run_monthly_statement(bot: VentasOpsBot) -> str | None:
+    """On (or after, when the bot was down) the first business day of a month at EXPORT_TIME: the
+    previous month's statement, DM'd to every admin through the outbox — exactly once per month."""
+    from bot.scheduler import claim_job, job_done
+
+    s = bot.settings
+    now = bot.clock.now()
+    local = now.astimezone(s.tz)
+    today = local.date()
+    if today < first_business_day(today.year, today.month) or (
+        today == first_business_day(today.year, today.month) and local.time() < s.export_time
+    ):
+        return None
+    year, month = previous_month(today.year, today.month)
+    key = f"{year}-{month:02d}"
+    if await job_done(bot, "reporte-mensual", key):
+        return None
+    path, statements = await write_monthly(bot.sessionmaker, s, year, month)
+    guild = bot.guild
+    role = permissions.find_role(guild, s.role_admin) if guild else None
+    admins = list(role.members) if role is not None else []
+    net = sum(st.net for st in statements)
+    async with bot.sessionmaker() as session:
+        for admin in admins:
+            await ob.enqueue(session, f"reporte-mensual:{key}:{admin.id}", user_id=admin.id, now=now,
+                             content=T.MONTHLY_DM.format(month=month_label(year, month), kams=len(statements),
+                                                         net=format_cop(net)),
+                             files=[ob.OutFile(str(path), path.name)])
+        record(session, Actor.system("reporte-mensual"), "reporte.mensual", "report", key,
+               after={"file": str(path), "kams": len(statements), "net": net, "admins": [a.id for a in admins]})
+        await session.commit()
+    if not admins:
+        log.warning(T.MONTHLY_NO_ADMINS)
+    await claim_job(bot, "reporte-mensual", key, {"file": str(path)})
+    bot.outbox.kick()
+    return key
+
+
+async def setup(bot: VentasOpsBot) -> None:
+    await bot.add_cog(Reports(bot))
+
+
+__all__ = ["admin_report", "run_monthly_statement", "write_monthly"]
