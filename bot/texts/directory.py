@@ -118,3 +118,8 @@ MEMBER_TITLE = "**{name}** · {role}"
 MEMBER_DETAILS = "Correo Sense: {email} · Cédula: {cedula} · HubSpot owner: {owner}"
 MEMBER_CLIENTS = "Clientes actuales ({n}): {clients}"
 MORE = "… y {n} más"
+
+CLI_PREVIEW = (
+    "Vista previa de «{filename}» ({rows} filas). Todavía no se guardó nada.\n{counts}\n"
+    "Para aplicar estos cambios: ventas-ops clientes importar ARCHIVO.csv --aplicar"
+)

@@ -161,3 +161,26 @@ def test_too_many_rows(monkeypatch):
 def test_example_file_is_valid():
     parsed = imp.parse((Path(__file__).parents[2] / "examples" / "clientes.csv").read_bytes())
     assert parsed.errors == [] and len(parsed.rows) >= 3
+
+
+def test_cli_preview_then_apply_then_nothing_to_do(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    csv_file = tmp_path / "clientes.csv"
+    csv_file.write_bytes(GOOD.encode())
+    runner = CliRunner()
+    preview = runner.invoke(app, ["clientes", "importar", str(csv_file)])
+    assert preview.exit_code == 0, preview.output
+    assert "Vista previa" in preview.output and "Clientes nuevos: 2" in preview.output and "--aplicar" in preview.output
+    done = runner.invoke(app, ["clientes", "importar", str(csv_file), "--aplicar"])
+    assert done.exit_code == 0 and "Importación aplicada" in done.output and "Asignaciones nuevas: 3" in done.output
+    again = runner.invoke(app, ["clientes", "importar", str(csv_file), "--aplicar"])
+    assert again.exit_code == 0 and "nada que cambiar" in again.output
+    csv_file.write_bytes((HEADER + f"Mal,900.123.456-0,{ANA},Ana,,,,web,\n").encode())
+    bad = runner.invoke(app, ["clientes", "importar", str(csv_file), "--aplicar"])
+    assert bad.exit_code == 1 and "Línea 2: nit:" in bad.output and "no se importó nada" in bad.output
+    missing = runner.invoke(app, ["clientes", "importar", str(tmp_path / "nope.csv")])
+    assert missing.exit_code == 2
