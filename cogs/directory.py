@@ -164,13 +164,13 @@ async def _on_import_click(interaction: discord.Interaction, action: str, token:
         _discard(bot, token)
         await interaction.response.edit_message(content=T.IMPORT_CANCELLED, view=None)
         return
-    async with _apply_lock:  # one import at a time; the rename makes a second click find nothing
-        try:
-            pending.rename(claimed)
-        except FileNotFoundError:
-            await interaction.response.edit_message(content=T.IMPORT_GONE, view=None)
-            return
-        await interaction.response.edit_message(content="⏳ Importando…", view=None)
+    try:
+        pending.rename(claimed)  # atomic: a second click finds nothing to apply
+    except FileNotFoundError:
+        await interaction.response.edit_message(content=T.IMPORT_GONE, view=None)
+        return
+    await interaction.response.edit_message(content=T.IMPORT_RUNNING, view=None)
+    async with _apply_lock:  # one import at a time
         try:
             filename = (folder / f"{token}.name").read_text(encoding="utf-8") if (folder / f"{token}.name").exists() else ""
             data = claimed.read_bytes()

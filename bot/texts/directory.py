@@ -65,6 +65,7 @@ IMPORT_BAD_ROWS = (
     "Corrígelas y vuelve a subir el archivo:\n{errors}"
 )
 IMPORT_DONE = "✅ Importación aplicada: «{filename}» ({rows} filas).\n{counts}"
+IMPORT_RUNNING = "⏳ Importando…"
 IMPORT_CANCELLED = "Importación cancelada. No se cambió nada."
 IMPORT_GONE = "Esta vista previa ya se usó, se canceló o expiró. Vuelve a subir el archivo con `/admin clientes importar`."
 IMPORT_CHANGED_SINCE = (
