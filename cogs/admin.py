@@ -81,6 +81,12 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
 
         await show_client_command(interaction, cliente)
 
+    @clientes.command(name="sincronizar", description=XT.CMD_SYNC)
+    async def clientes_sincronizar(self, interaction: discord.Interaction) -> None:
+        from cogs.directory import sync_command
+
+        await sync_command(interaction)
+
     @clientes_asignar.autocomplete("cliente")
     @clientes_quitar.autocomplete("cliente")
     @clientes_ver.autocomplete("cliente")

@@ -320,6 +320,53 @@ async def show_members_command(interaction: discord.Interaction, miembro: discor
     await send_ephemeral(interaction, "\n".join(lines)[:2000])
 
 
+# --- HubSpot sync (/admin clientes sincronizar and the daily job) -------------------------------------
+def render_sync(res: Any) -> str:
+    """The sync's summary with its conflicts, at most 2,000 characters."""
+    lines = [T.SYNC_DONE.format(
+        companies=res.companies, clients_new=res.clients_new, clients_linked=res.clients_linked,
+        assignments_new=res.assignments_new, services_new=res.services_new, members_linked=res.members_linked,
+    )]
+    if res.conflicts:
+        lines.append(T.SYNC_CONFLICTS.format(n=len(res.conflicts)))
+        for c in res.conflicts[:15]:
+            lines.append(T.SYNC_CONFLICT_LINE.format(client=md(c.client), local=", ".join(md(k) for k in c.local_kams),
+                                                     hubspot=md(c.hubspot_kam))
+                         if c.local_kams else T.SYNC_CONFLICT_LINKED.format(client=md(c.client)))
+        if len(res.conflicts) > 15:
+            lines.append(T.MORE.format(n=len(res.conflicts) - 15))
+    if res.owners_without_member:
+        lines.append(T.SYNC_OWNERS_MISSING.format(owners=_join([md(n) for n in res.owners_without_member.values()], 10)))
+    if res.unknown_services:
+        lines.append(T.SYNC_UNKNOWN_SERVICES.format(services=_join([md(s) for s in sorted(res.unknown_services)], 10)))
+    return "\n".join(lines)[:2000]
+
+
+async def run_sync(bot: VentasOpsBot, actor: Any) -> Any:
+    """One sync in its own transaction (nothing is kept if HubSpot fails half-way)."""
+    from bot.services.directory_sync import sync_from_hubspot
+
+    async with _apply_lock, bot.sessionmaker() as session:
+        res = await sync_from_hubspot(session, bot.hubspot, actor)  # type: ignore[arg-type]
+        await session.commit()
+    return res
+
+
+async def sync_command(interaction: discord.Interaction) -> None:
+    from bot.hubspot.gateway import HubSpotError
+
+    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    if bot.hubspot is None:
+        raise UserError(T.SYNC_DISABLED)
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    try:
+        res = await run_sync(bot, actor_of(interaction.user))
+    except HubSpotError as exc:
+        log.warning("Directory sync from HubSpot failed: %s", exc)
+        raise UserError(T.SYNC_FAILED.format(error=type(exc).__name__)) from None
+    await send_ephemeral(interaction, render_sync(res))
+
+
 def register(bot: VentasOpsBot) -> None:
     """The import buttons work after a restart (called when the admin cog loads)."""
     bot.add_dynamic_items(ImportButton)

@@ -124,3 +124,21 @@ CLI_PREVIEW = (
     "Vista previa de «{filename}» ({rows} filas). Todavía no se guardó nada.\n{counts}\n"
     "Para aplicar estos cambios: ventas-ops clientes importar ARCHIVO.csv --aplicar"
 )
+
+# --- HubSpot sync ------------------------------------------------------------------------------------
+CMD_SYNC = "Sincroniza el directorio desde las empresas de HubSpot"
+SYNC_DISABLED = "HubSpot no está configurado (HUBSPOT_ACCESS_TOKEN), así que no hay nada que sincronizar."
+SYNC_FAILED = "No pude leer HubSpot ahora ({error}). No se cambió nada; intenta más tarde."
+SYNC_DONE = (
+    "🔄 Sincronización con HubSpot: {companies} empresas leídas.\n"
+    "• Clientes nuevos: **{clients_new}** · vinculados por nombre: **{clients_linked}**\n"
+    "• Asignaciones nuevas: **{assignments_new}** · servicios nuevos: **{services_new}** · "
+    "miembros vinculados por correo: **{members_linked}**"
+)
+SYNC_CONFLICTS = (
+    "⚠️ **{n} conflictos** (no se cambió la asignación local; decide con `/admin clientes asignar`):"
+)
+SYNC_CONFLICT_LINE = "• {client}: en el directorio lo atiende {local}; en HubSpot su propietario es {hubspot}"
+SYNC_CONFLICT_LINKED = "• {client}: ya está vinculado a otra empresa de HubSpot con el mismo nombre"
+SYNC_OWNERS_MISSING = "Propietarios de HubSpot sin miembro en el directorio (agrega su correo de Sense): {owners}"
+SYNC_UNKNOWN_SERVICES = "Servicios de HubSpot que no reconozco: {services}"

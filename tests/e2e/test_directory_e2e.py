@@ -195,3 +195,40 @@ async def test_non_admins_refused_and_audited(harness):
     async with harness.sessionmaker() as s:
         denied = (await s.execute(select(func.count()).select_from(AuditLog).where(AuditLog.action == "acceso.denegado"))).scalar_one()
     assert denied == len(attempts)
+
+
+async def test_hubspot_sync_assigns_owners_and_reports_conflicts(harness_factory):
+    h = await harness_factory(hubspot=True)
+    ids = await people(h)
+    hs = h.hubspot
+    ana_owner = hs.add_owner("ana@sensedigital.co", "Ana", "Gómez")
+    luis_owner = hs.add_owner("luis@sensedigital.co", "Luis", "Peña")
+    ghost = hs.add_owner("nadie@sensedigital.co", "Sin", "Miembro")
+    _, preview = await upload(h, ids["admin"], directory_csv(ids))  # Espiga and Sánchez & Peña → Ana; Sanchez Hermanos → Luis
+    await confirm(h, ids["admin"], preview)
+    espiga_id = hs.add_company(name="PANADERIA LA ESPIGA", hubspot_owner_id=luis_owner, servicios="web;google_ads")
+    hs.add_company(name="Ferretería El Tornillo", hubspot_owner_id=ana_owner, servicios="social_ads;hosting")
+    hs.add_company(name="Óptica Visión", hubspot_owner_id=ghost)
+    handle = await h.fake.slash(ids["admin"], "admin clientes sincronizar")
+    text = await handle.text()
+    assert handle.ephemeral and "3 empresas" in text and "Clientes nuevos: **2**" in text and "vinculados por nombre: **1**" in text
+    assert "Asignaciones nuevas: **1**" in text and "miembros vinculados por correo: **2**" in text
+    assert "**1 conflictos**" in text and "Panadería La Espiga: en el directorio lo atiende Ana Gómez; en HubSpot su propietario es Luis Peña" in text
+    assert "Sin Miembro" in text and "hosting" in text
+    async with h.sessionmaker() as s:
+        espiga = await directory.find_client(s, "panaderia la espiga")
+        assert espiga.hubspot_company_id == espiga_id
+        assert [m.name for m in await directory.current_kams(s, espiga.id)] == ["Ana Gómez"]  # not overwritten
+        assert await directory.services_of(s, espiga.id) == {"web", "social_ads", "google_ads"}
+        tornillo = await directory.find_client(s, "ferreteria el tornillo")
+        assert [m.name for m in await directory.current_kams(s, tornillo.id)] == ["Ana Gómez"]
+        assert [a.source for a in await directory.assignment_history(s, tornillo.id)] == ["hubspot"]
+        assert (await directory.get_member(s, ids["ana"])).hubspot_owner_id == ana_owner
+    again = await (await h.fake.slash(ids["admin"], "admin clientes sincronizar")).text()
+    assert "Clientes nuevos: **0**" in again and "Asignaciones nuevas: **0**" in again and "servicios nuevos: **0**" in again
+
+
+async def test_sync_without_hubspot_is_refused(harness):
+    ids = await people(harness)
+    text = await (await harness.fake.slash(ids["admin"], "admin clientes sincronizar")).text()
+    assert "HubSpot no está configurado" in text
