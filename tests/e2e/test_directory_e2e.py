@@ -8,6 +8,7 @@ import copy
 from sqlalchemy import func, select
 
 from bot.services import directory
+from db.audit import Actor
 from db.models import AuditLog, Client, ClientAssignment, ClientService, Member
 from tests.fakes.discord_fake import buttons, mentions_safe, message_text
 
@@ -232,3 +233,22 @@ async def test_sync_without_hubspot_is_refused(harness):
     ids = await people(harness)
     text = await (await harness.fake.slash(ids["admin"], "admin clientes sincronizar")).text()
     assert "HubSpot no está configurado" in text
+
+
+async def test_daily_sync_runs_once_a_day_before_the_export(harness_factory):
+    from bot.scheduler import directory_sync_job, export_job
+
+    h = await harness_factory(hubspot=True)
+    ids = await people(h)
+    owner = h.hubspot.add_owner("ana@sensedigital.co", "Ana", "Gómez")
+    async with h.sessionmaker() as s:
+        await directory.create_member(s, Actor(None, "test"), ids["ana"], "Ana Gómez", sense_email="ana@sensedigital.co")
+        await s.commit()
+    h.hubspot.add_company(name="Cliente HubSpot", hubspot_owner_id=owner, servicios="web")
+    await export_job(h.bot)
+    async with h.sessionmaker() as s:
+        client = await directory.find_client(s, "cliente hubspot")
+        assert [m.name for m in await directory.current_kams(s, client.id)] == ["Ana Gómez"]
+    listed = h.hubspot.count("GET", r"/crm/v3/objects/companies")
+    await directory_sync_job(h.bot)  # same day: not again
+    assert h.hubspot.count("GET", r"/crm/v3/objects/companies") == listed
