@@ -272,3 +272,18 @@ async def members_overview(session: AsyncSession, limit: int = 200) -> list[tupl
     )
     q = select(Member, count).where(Member.active.is_(True)).order_by(Member.name).limit(limit)
     return [(m, n) for m, n in (await session.execute(q)).all()]
+
+
+async def open_maps(session: AsyncSession) -> tuple[dict[int, set[int]], dict[int, set[str]]]:
+    """For bulk work (import, HubSpot sync): client id → current member ids, and → current services."""
+    kams: dict[int, set[int]] = {}
+    for cid, mid in (await session.execute(
+        select(ClientAssignment.client_id, ClientAssignment.member_id).where(_open_assignment())
+    )).all():
+        kams.setdefault(cid, set()).add(mid)
+    services: dict[int, set[str]] = {}
+    for cid, svc in (await session.execute(
+        select(ClientService.client_id, ClientService.service).where(ClientService.ended_at.is_(None))
+    )).all():
+        services.setdefault(cid, set()).add(svc)
+    return kams, services

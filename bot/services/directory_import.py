@@ -39,7 +39,7 @@ from bot.domain.validation import (
 from bot.services import directory
 from bot.texts import directory as T
 from db.audit import Actor, record
-from db.models import Client, ClientAssignment, ClientService, Member
+from db.models import Client, Member
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -397,15 +397,7 @@ async def plan(session: AsyncSession, parsed: ParsedFile) -> Plan:
     p = Plan(parsed, sorted(errors, key=lambda e: e.line), Counts(), file_clients, file_members)
     if not p.ok:
         return p
-    for cid, mid in (await session.execute(
-        select(ClientAssignment.client_id, ClientAssignment.member_id)
-        .where(ClientAssignment.ended_at.is_(None))
-    )).all():
-        p.open_assignments.setdefault(cid, set()).add(mid)
-    for cid, svc in (await session.execute(
-        select(ClientService.client_id, ClientService.service).where(ClientService.ended_at.is_(None))
-    )).all():
-        p.open_services.setdefault(cid, set()).add(svc)
+    p.open_assignments, p.open_services = await directory.open_maps(session)
     member_ids = {m.discord_id: m.id for m in existing_members}
     c = p.counts
     for fm in file_members.values():

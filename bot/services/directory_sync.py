@@ -23,7 +23,7 @@ from bot.domain.errors import DomainError
 from bot.hubspot.gateway import HubSpotGateway, HubSpotOwner
 from bot.services import directory
 from db.audit import Actor, record
-from db.models import Client, ClientAssignment, ClientService, Member
+from db.models import Client, Member
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,16 +75,7 @@ async def sync_from_hubspot(session: AsyncSession, gateway: HubSpotGateway, acto
     clients = list((await session.execute(select(Client))).scalars())
     by_hubspot = {c.hubspot_company_id: c for c in clients if c.hubspot_company_id}
     by_key = {c.name_key: c for c in clients}
-    open_kams: dict[int, set[int]] = {}
-    for cid, mid in (await session.execute(
-        select(ClientAssignment.client_id, ClientAssignment.member_id).where(ClientAssignment.ended_at.is_(None))
-    )).all():
-        open_kams.setdefault(cid, set()).add(mid)
-    open_services: dict[int, set[str]] = {}
-    for cid, svc in (await session.execute(
-        select(ClientService.client_id, ClientService.service).where(ClientService.ended_at.is_(None))
-    )).all():
-        open_services.setdefault(cid, set()).add(svc)
+    open_kams, open_services = await directory.open_maps(session)
 
     async for company in gateway.list_companies():
         res.companies += 1
