@@ -14,6 +14,8 @@ from bot.config import ConfigError, Settings, load_settings
 app = typer.Typer(help="ventas-ops: el bot de Ventas desde Operaciones.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+clientes_app = typer.Typer(help="Client directory (clientes y KAMs).", no_args_is_help=True)
+app.add_typer(clientes_app, name="clientes")
 
 
 def _settings() -> Settings:
@@ -46,15 +48,21 @@ def check_config() -> None:
     typer.echo("OK: configuration is valid.")
 
 
-def _db_url() -> str:
-    """The database commands need only DATABASE_URL, not the Discord token."""
+def _offline_settings():  # noqa: ANN202 - a local pydantic model
+    """The database and directory commands need only DATABASE_URL (and SENSE_EMAIL_DOMAIN), not the
+    Discord token."""
     from pydantic_settings import BaseSettings, SettingsConfigDict
 
     class DbSettings(BaseSettings):
         model_config = SettingsConfigDict(env_file=".env", extra="ignore")
         database_url: str = Settings.model_fields["database_url"].default
+        sense_email_domain: str = Settings.model_fields["sense_email_domain"].default
 
-    return DbSettings().database_url
+    return DbSettings()
+
+
+def _db_url() -> str:
+    return _offline_settings().database_url
 
 
 async def _migrate(action: str, revision: str) -> None:
@@ -215,3 +223,60 @@ async def _monthly(settings: Settings, mes: str | None, salida: Path | None) -> 
     finally:
         await engine.dispose()
     typer.echo(f"{path} ({len(statements)} KAM, neto {sum(s.net for s in statements)} COP)")
+
+
+@clientes_app.command("importar")
+def clientes_importar(
+    file: Path = typer.Argument(..., help="CSV with the template of examples/clientes.csv."),
+    aplicar: bool = typer.Option(False, "--aplicar", help="Apply the import (default: preview only, nothing written)."),
+) -> None:
+    """Import clients and KAMs from a CSV: a preview with counts by default, --aplicar to write it."""
+    from bot.domain.errors import DomainError
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        typer.echo(f"ventas-ops: cannot read {file}: {exc.strerror}", err=True)
+        raise typer.Exit(code=2) from None
+    try:
+        code = asyncio.run(_clientes_importar(data, file.name, aplicar))
+    except DomainError as exc:
+        typer.echo(f"ventas-ops: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    raise typer.Exit(code=code)
+
+
+async def _clientes_importar(data: bytes, filename: str, aplicar: bool) -> int:
+    import getpass
+
+    from bot.services import directory_import as imp
+    from bot.texts import directory as T
+    from db import migrate
+    from db.audit import Actor
+    from db.engine import make_engine, make_sessionmaker
+
+    settings = _offline_settings()
+    parsed = imp.parse(data, email_domain=settings.sense_email_domain)
+    engine = make_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        async with make_sessionmaker(engine)() as session:
+            plan = await imp.plan(session, parsed)
+            if plan.ok and aplicar and plan.counts.changes:
+                await imp.apply(session, Actor(None, f"cli:{getpass.getuser()}"), plan, filename=filename)
+                await session.commit()
+    finally:
+        await engine.dispose()
+    counts = imp.render_counts(plan.counts).replace("**", "")
+    rows = len(parsed.rows)
+    if not plan.ok:
+        text, _ = imp.render_errors(plan.errors, limit=1_000_000)
+        typer.echo(T.IMPORT_BAD_ROWS.format(filename=filename, n=len(plan.errors), errors=text).replace("**", ""), err=True)
+        return 1
+    if not plan.counts.changes:
+        typer.echo(T.IMPORT_NOTHING_TO_DO.format(filename=filename, rows=rows, counts=counts).replace("**", ""))
+    elif aplicar:
+        typer.echo(T.IMPORT_DONE.format(filename=filename, rows=rows, counts=counts).replace("**", ""))
+    else:
+        typer.echo(T.CLI_PREVIEW.format(filename=filename, rows=rows, counts=counts))
+    return 0

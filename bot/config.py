@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     hubspot_api_base: str | None = None
     hubspot_timeout_seconds: float = 10.0
     hubspot_advance_date_property: str = "fecha_de_anticipo"
+    hubspot_company_services_property: str = "servicios"
     hubspot_portal_id: str = ""
     hubspot_app_url: str = "https://app.hubspot.com"
     # create HubSpot users when an access request is approved (needs the settings.users.write scope)

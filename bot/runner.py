@@ -27,6 +27,7 @@ def build_hubspot(settings: Settings):  # noqa: ANN201 - optional component
         base_url=settings.hubspot_api_base,
         timeout=settings.hubspot_timeout_seconds,
         advance_date_property=settings.hubspot_advance_date_property,
+        services_property=settings.hubspot_company_services_property or None,
     )
 
 

@@ -52,9 +52,34 @@ async def daily_backup(bot: Any) -> None:
     log.info("Database backup written to %s", path)
 
 
+async def directory_sync_job(bot: Any) -> None:
+    """Once a day, before the export: the client directory from HubSpot companies (when enabled).
+    A failure is logged and retried at the next tick; it never blocks the export."""
+    if getattr(bot, "hubspot", None) is None:
+        return
+    today = bot.clock.now().astimezone(bot.settings.tz).date().isoformat()
+    async with bot.sessionmaker() as session:
+        done = (await session.execute(
+            select(JobRun.id).where(JobRun.job == "directorio-hubspot", JobRun.run_key == today)
+        )).first()
+    if done:
+        return
+    from cogs.directory import run_sync
+    from db.audit import Actor
+
+    try:
+        res = await run_sync(bot, Actor.system("sincronización HubSpot"))
+    except Exception:
+        log.exception("Daily directory sync from HubSpot failed; the export goes on")
+        return
+    await claim_job(bot, "directorio-hubspot", today, {"conflicts": len(res.conflicts)})
+    log.info("Directory synced from HubSpot: %s companies, %s conflicts", res.companies, len(res.conflicts))
+
+
 async def export_job(bot: Any) -> None:
     from bot.export_runner import export_tick
 
+    await directory_sync_job(bot)
     await export_tick(bot)
 
 

@@ -17,12 +17,16 @@ from bot.guards import require_role
 from bot.domain.validation import MAX_ROW_ID
 from bot.texts import admin as T
 from bot.texts import deals as DT
+from bot.texts import directory as XT
 
 
 class Admin(commands.GroupCog, group_name="admin", group_description="Administración de ventas-ops"):
     def __init__(self, bot: VentasOpsBot) -> None:
         self.bot = bot
         super().__init__()
+        from cogs.directory import register
+
+        register(bot)  # the import preview's persistent buttons
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.type is discord.InteractionType.autocomplete:
@@ -40,6 +44,64 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         await interaction.response.send_message(
             T.CONFIG_HEADER + f"\n```\n{body[:1800]}\n```", ephemeral=True
         )
+
+    # --- directory (issue 4; logic in bot/services/directory*.py, Discord side in cogs/directory.py) ---
+    clientes = app_commands.Group(name="clientes", description=XT.CMD_CLIENTES)
+    miembros = app_commands.Group(name="miembros", description=XT.CMD_MIEMBROS)
+
+    @clientes.command(name="importar", description=XT.CMD_IMPORT)
+    @app_commands.describe(archivo=XT.OPT_FILE)
+    async def clientes_importar(self, interaction: discord.Interaction, archivo: discord.Attachment) -> None:
+        from cogs.directory import import_command
+
+        await import_command(interaction, archivo)
+
+    @clientes.command(name="asignar", description=XT.CMD_ASSIGN)
+    @app_commands.describe(cliente=XT.OPT_CLIENT, kam=XT.OPT_KAM, unico=XT.OPT_ONLY)
+    async def clientes_asignar(
+        self, interaction: discord.Interaction, cliente: app_commands.Range[str, 1, 200], kam: discord.Member,
+        unico: bool = False,
+    ) -> None:
+        from cogs.directory import assign_command
+
+        await assign_command(interaction, cliente, kam, unico)
+
+    @clientes.command(name="quitar", description=XT.CMD_UNASSIGN)
+    @app_commands.describe(cliente=XT.OPT_CLIENT, kam=XT.OPT_KAM)
+    async def clientes_quitar(
+        self, interaction: discord.Interaction, cliente: app_commands.Range[str, 1, 200], kam: discord.User
+    ) -> None:
+        from cogs.directory import unassign_command
+
+        await unassign_command(interaction, cliente, kam)
+
+    @clientes.command(name="ver", description=XT.CMD_SHOW_CLIENT)
+    @app_commands.describe(cliente=XT.OPT_CLIENT)
+    async def clientes_ver(self, interaction: discord.Interaction, cliente: app_commands.Range[str, 1, 200]) -> None:
+        from cogs.directory import show_client_command
+
+        await show_client_command(interaction, cliente)
+
+    @clientes.command(name="sincronizar", description=XT.CMD_SYNC)
+    async def clientes_sincronizar(self, interaction: discord.Interaction) -> None:
+        from cogs.directory import sync_command
+
+        await sync_command(interaction)
+
+    @clientes_asignar.autocomplete("cliente")
+    @clientes_quitar.autocomplete("cliente")
+    @clientes_ver.autocomplete("cliente")
+    async def _clientes_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        from cogs.directory import client_choices
+
+        return await client_choices(interaction, current, own_only=False)
+
+    @miembros.command(name="ver", description=XT.CMD_SHOW_MEMBERS)
+    @app_commands.describe(miembro=XT.OPT_MEMBER)
+    async def miembros_ver(self, interaction: discord.Interaction, miembro: discord.User | None = None) -> None:
+        from cogs.directory import show_members_command
+
+        await show_members_command(interaction, miembro)
 
     # --- deals (issue 5; logic in bot/services/deals.py, Discord side in cogs/deals.py) -------
     negocio = app_commands.Group(name="negocio", description=DT.CMD_ADMIN_NEGOCIO)

@@ -304,12 +304,9 @@ class Renewals(commands.Cog):
 
     @intencion_renovacion.autocomplete("cliente")
     async def _declare_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        async with self.bot.sessionmaker() as session:
-            member = await directory.get_member(session, interaction.user.id)
-            if member is None:
-                return []
-            choices = await directory.autocomplete_clients(session, current, member_id=member.id)
-        return [app_commands.Choice(name=c.name[:100], value=str(c.id)) for c in choices]
+        from cogs.directory import client_choices
+
+        return await client_choices(interaction, current)
 
     # /intencion-renovacion-liberar ----------------------------------------------------------------------
     @app_commands.command(name="intencion-renovacion-liberar", description=T.CMD_RELEASE)

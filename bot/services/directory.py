@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from bot.domain.validation import fold_text, parse_row_id
+from bot.domain.validation import fold_text, mask_cedula, parse_row_id
 from db.audit import Actor, record
 from db.models import Client, ClientAssignment, ClientService, Member
 from db.types import utcnow
@@ -33,18 +34,60 @@ async def ensure_member(session: AsyncSession, discord_id: int, name: str, actor
     member = await get_member(session, discord_id)
     if member is not None:
         return member
+    return await create_member(session, actor or Actor(discord_id, name), discord_id, name)
+
+
+MEMBER_FIELDS = ("name", "job_role", "sense_email", "cedula")
+CLIENT_FIELDS = ("name", "nit", "hubspot_company_id", "active")
+
+
+async def create_member(
+    session: AsyncSession, actor: Actor, discord_id: int, name: str, **fields: str | None
+) -> Member:
+    """A new member row (audit-logged); ``fields`` among :data:`MEMBER_FIELDS`."""
     member = Member(discord_id=discord_id, name=name[:200], active=True)
+    for key, value in fields.items():
+        if value is not None:
+            setattr(member, key, value)
     session.add(member)
     await session.flush()
-    record(
-        session,
-        actor or Actor(discord_id, name),
-        "miembro.crear",
-        "member",
-        member.id,
-        after={"discord_id": discord_id, "name": member.name},
-    )
+    after = {"discord_id": discord_id, "name": member.name}
+    after.update({k: v for k, v in fields.items() if v is not None and k != "cedula"})
+    if member.cedula:
+        after["cedula"] = mask_cedula(member.cedula)
+    record(session, actor, "miembro.crear", "member", member.id, after=after)
     return member
+
+
+def _audit_value(key: str, value: object) -> object:
+    return mask_cedula(str(value)) if key == "cedula" and value else value
+
+
+async def update_member(session: AsyncSession, actor: Actor, member: Member, changes: dict[str, object]) -> bool:
+    """Set the changed fields and audit-log before → after; False when nothing differs."""
+    return _update(session, actor, member, "miembro.actualizar", "member", changes)
+
+
+async def update_client(session: AsyncSession, actor: Actor, client: Client, changes: dict[str, object]) -> bool:
+    """Like :func:`update_member` for a client; a new name also moves the search key."""
+    if "name" in changes:
+        changes = {**changes, "name": str(changes["name"]).strip()[:200]}
+    changed = _update(session, actor, client, "cliente.actualizar", "client", changes)
+    if changed and "name" in changes:
+        client.name_key = client_key(client.name)
+    return changed
+
+
+def _update(session: AsyncSession, actor: Actor, row: Member | Client, action: str, entity: str,
+            changes: dict[str, object]) -> bool:
+    diff = {k: v for k, v in changes.items() if getattr(row, k) != v}
+    if not diff:
+        return False
+    before = {k: _audit_value(k, getattr(row, k)) for k in diff}
+    for k, v in diff.items():
+        setattr(row, k, v)
+    record(session, actor, action, entity, row.id, before=before, after={k: _audit_value(k, v) for k, v in diff.items()})
+    return True
 
 
 # Clients ------------------------------------------------------------------------------------
@@ -206,3 +249,42 @@ async def create_client(
         after={"name": client.name, "nit": nit, "hubspot_company_id": hubspot_company_id},
     )
     return client
+
+
+# Reading for /admin clientes ver and /admin miembros ver ---------------------------------------
+async def assignment_history(session: AsyncSession, client_id: int) -> list[ClientAssignment]:
+    """Every assignment of the client, open and closed, oldest first, with its member loaded."""
+    q = (
+        select(ClientAssignment)
+        .options(selectinload(ClientAssignment.member))
+        .where(ClientAssignment.client_id == client_id)
+        .order_by(ClientAssignment.started_at, ClientAssignment.id)
+    )
+    return list((await session.execute(q)).scalars())
+
+
+async def members_overview(session: AsyncSession, limit: int = 200) -> list[tuple[Member, int]]:
+    """Active members with how many clients each serves now, by name."""
+    count = (
+        select(func.count())
+        .select_from(ClientAssignment)
+        .where(ClientAssignment.member_id == Member.id, _open_assignment())
+        .scalar_subquery()
+    )
+    q = select(Member, count).where(Member.active.is_(True)).order_by(Member.name).limit(limit)
+    return [(m, n) for m, n in (await session.execute(q)).all()]
+
+
+async def open_maps(session: AsyncSession) -> tuple[dict[int, set[int]], dict[int, set[str]]]:
+    """For bulk work (import, HubSpot sync): client id → current member ids, and → current services."""
+    kams: dict[int, set[int]] = {}
+    for cid, mid in (await session.execute(
+        select(ClientAssignment.client_id, ClientAssignment.member_id).where(_open_assignment())
+    )).all():
+        kams.setdefault(cid, set()).add(mid)
+    services: dict[int, set[str]] = {}
+    for cid, svc in (await session.execute(
+        select(ClientService.client_id, ClientService.service).where(ClientService.ended_at.is_(None))
+    )).all():
+        services.setdefault(cid, set()).add(svc)
+    return kams, services

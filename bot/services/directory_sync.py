@@ -1,0 +1,132 @@
+"""The client directory from HubSpot companies (on demand with ``/admin clientes sincronizar`` and
+daily before the export, when HubSpot is enabled).
+
+For every company: the client is found by ``hubspot_company_id``, else by name (and linked), else
+created; the services of the configured company property are added (never removed); the company
+owner becomes the client's KAM through the member with that HubSpot owner id, or with the owner's
+e-mail as Sense e-mail (the owner id is then remembered on the member).
+
+Local assignments win: when the client already has other KAMs, the owner is **not** assigned and
+the difference is reported as a conflict for an admin to settle with ``/admin clientes asignar``.
+One transaction (the caller commits); every change is audit-logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.enums import Service
+from bot.domain.errors import DomainError
+from bot.hubspot.gateway import HubSpotGateway, HubSpotOwner
+from bot.services import directory
+from db.audit import Actor, record
+from db.models import Client, Member
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    client: str
+    local_kams: tuple[str, ...]
+    hubspot_kam: str
+
+
+@dataclass(slots=True)
+class SyncResult:
+    companies: int = 0
+    clients_new: int = 0
+    clients_linked: int = 0
+    assignments_new: int = 0
+    services_new: int = 0
+    members_linked: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+    owners_without_member: dict[str, str] = field(default_factory=dict)  # owner id → name / e-mail
+    unknown_services: set[str] = field(default_factory=set)
+    skipped_without_name: int = 0
+
+
+def _owner_members(owners: list[HubSpotOwner], members: list[Member]) -> tuple[dict[str, Member], list[tuple[Member, str]]]:
+    """HubSpot owner id → member, and the members to link (by Sense e-mail) to an owner id."""
+    by_owner = {m.hubspot_owner_id: m for m in members if m.hubspot_owner_id}
+    by_email = {m.sense_email.lower(): m for m in members if m.sense_email}
+    links: list[tuple[Member, str]] = []
+    for o in owners:
+        if o.id in by_owner or not o.email:
+            continue
+        m = by_email.get(o.email.lower())
+        if m is not None and not m.hubspot_owner_id:
+            by_owner[o.id] = m
+            links.append((m, o.id))
+    return by_owner, links
+
+
+async def sync_from_hubspot(session: AsyncSession, gateway: HubSpotGateway, actor: Actor) -> SyncResult:
+    res = SyncResult()
+    owners = await gateway.list_owners()
+    owner_names = {o.id: o.name for o in owners}
+    members = list((await session.execute(select(Member))).scalars())
+    by_owner, links = _owner_members(owners, members)
+    for m, owner_id in links:
+        await directory.update_member(session, actor, m, {"hubspot_owner_id": owner_id})
+        res.members_linked += 1
+    members_by_id = {m.id: m for m in members}
+    clients = list((await session.execute(select(Client))).scalars())
+    by_hubspot = {c.hubspot_company_id: c for c in clients if c.hubspot_company_id}
+    by_key = {c.name_key: c for c in clients}
+    open_kams, open_services = await directory.open_maps(session)
+
+    async for company in gateway.list_companies():
+        res.companies += 1
+        client = by_hubspot.get(company.id)
+        if client is None:
+            name = " ".join((company.name or "").split())[:200]
+            if not name:
+                res.skipped_without_name += 1
+                continue
+            client = by_key.get(directory.client_key(name))
+            if client is not None and client.hubspot_company_id is None:
+                await directory.update_client(session, actor, client, {"hubspot_company_id": company.id})
+                res.clients_linked += 1
+            elif client is None:
+                client = await directory.create_client(session, actor, name, hubspot_company_id=company.id)
+                res.clients_new += 1
+            else:  # the name belongs to a client linked to another company: leave it alone
+                res.conflicts.append(Conflict(name, (), owner_names.get(company.owner_id or "", "—")))
+                continue
+            by_hubspot[company.id] = client
+            by_key[client.name_key] = client
+        for raw in company.services:
+            try:
+                svc = Service.parse(raw).value
+            except DomainError:
+                res.unknown_services.add(raw)
+                continue
+            if svc not in open_services.setdefault(client.id, set()):
+                await directory.add_service(session, actor, client, svc)
+                open_services[client.id].add(svc)
+                res.services_new += 1
+        if not company.owner_id:
+            continue
+        member = by_owner.get(company.owner_id)
+        if member is None:
+            res.owners_without_member[company.owner_id] = owner_names.get(company.owner_id, company.owner_id)
+            continue
+        current = open_kams.setdefault(client.id, set())
+        if member.id in current:
+            continue
+        if current:
+            local = tuple(sorted(members_by_id[m].name for m in current if m in members_by_id))
+            res.conflicts.append(Conflict(client.name, local, member.name))
+            continue
+        await directory.assign(session, actor, client, member, source="hubspot")
+        current.add(member.id)
+        res.assignments_new += 1
+    record(session, actor, "directorio.sincronizar_hubspot", "import", None, after={
+        "companies": res.companies, "clients_new": res.clients_new, "clients_linked": res.clients_linked,
+        "assignments_new": res.assignments_new, "services_new": res.services_new,
+        "members_linked": res.members_linked, "conflicts": len(res.conflicts),
+    })
+    await session.flush()
+    return res
