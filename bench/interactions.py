@@ -2,6 +2,11 @@
 subprocess, while the HubSpot fake answers every call after 2 s. Prints p50 / p99 / max of the time
 from INTERACTION_CREATE (dispatched by the Discord fake) to the bot's first callback.
 
+Two phases: a /ayuda burst the moment the bot has logged in ("cold": it is still running its start-up
+catch-up — yesterday's export, backups, reminders, chart warm-up — so the event loop shares the CPU),
+then, after --settle seconds, /ayuda and /registrar-negocio bursts ("steady"). The 250 ms p99 target is
+for the steady phase; the cold figures are printed so a regression there is seen too.
+
     uv run python bench/interactions.py            # N = 50
     uv run python bench/interactions.py -n 100 --hubspot-latency 2
 """
@@ -34,7 +39,7 @@ def pct(values: list[float], p: float) -> float:
 
 def report(name: str, lat: list[float], wall: float) -> None:
     ms = [x * 1000 for x in lat]
-    print(f"{name:<22} n={len(ms):<4} p50={pct(ms, 50):7.1f} ms  p99={pct(ms, 99):7.1f} ms  "
+    print(f"{name:<28} n={len(ms):<4} p50={pct(ms, 50):7.1f} ms  p99={pct(ms, 99):7.1f} ms  "
           f"max={max(ms):7.1f} ms  mean={statistics.mean(ms):7.1f} ms  (all answered in {wall:.2f} s)")
 
 
@@ -63,6 +68,7 @@ async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=50)
     ap.add_argument("--hubspot-latency", type=float, default=2.0)
+    ap.add_argument("--settle", type=float, default=8.0, help="seconds between the cold and the steady phase")
     a = ap.parse_args()
 
     fake = DiscordFake()
@@ -87,10 +93,13 @@ async def main() -> None:
         await proc.start(fake, timeout=60)
         try:
             print(f"N = {a.n} concurrent interactions; HubSpot answers after {a.hubspot_latency:.1f} s; bot as a subprocess")
-            t0 = time.perf_counter()
-            handles = await asyncio.gather(*(fake.slash(u, "ayuda") for u in kams))
-            await asyncio.gather(*(h.response(10) for h in handles))
-            report("/ayuda", [h.latency for h in handles], time.perf_counter() - t0)
+            for phase in ("cold", "steady"):
+                if phase == "steady":
+                    await asyncio.sleep(a.settle)
+                t0 = time.perf_counter()
+                handles = await asyncio.gather(*(fake.slash(u, "ayuda") for u in kams))
+                await asyncio.gather(*(h.response(10) for h in handles))
+                report(f"/ayuda ({phase})", [h.latency for h in handles], time.perf_counter() - t0)
 
             t0 = time.perf_counter()
             handles = await asyncio.gather(*(
@@ -101,14 +110,17 @@ async def main() -> None:
                 for i, u in enumerate(kams)
             ))
             await asyncio.gather(*(h.response(10) for h in handles))
-            report("/registrar-negocio", [h.latency for h in handles], time.perf_counter() - t0)
+            report("/registrar-negocio (steady)", [h.latency for h in handles], time.perf_counter() - t0)
             finals = await asyncio.gather(*(h.text(30) for h in handles), return_exceptions=True)
             ok = sum(1 for f in finals if isinstance(f, str) and "registr" in f.lower())
             refused = [h for h in handles if h.rec.refused]
             print(f"  registered answers: {ok}/{a.n}; refused callbacks (10062/40060): {len(refused)}")
-            cards = [m for m in fake.channel_messages() if m.get("embeds")]
-            await fake.wait_for(lambda: len([m for m in fake.channel_messages() if m.get("embeds")]) >= a.n, timeout=60)
-            print(f"  deal cards posted: {len([m for m in fake.channel_messages() if m.get('embeds')])}")
+            def deal_cards() -> int:
+                return sum(1 for m in fake.channel_messages()
+                           if any((e.get("title") or "").startswith("Negocio #") for e in m.get("embeds", [])))
+
+            await fake.wait_for(lambda: deal_cards() >= a.n, timeout=60)
+            print(f"  deal cards posted: {deal_cards()}")
         finally:
             await proc.stop()
             await hs.stop()

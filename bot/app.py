@@ -166,9 +166,6 @@ class VentasOpsBot(commands.Bot):
             log.info("Synced %d commands to guild %s", len(self.synced_commands), guild.id)
         self.outbox.start()
         if self._run_jobs:
-            from bot.services.summary import warm_up_charts
-
-            self._warm_task = asyncio.create_task(asyncio.to_thread(warm_up_charts), name="warm-up-charts")
             self.jobs = default_jobs(self)
             self.jobs.start()
             self._startup_task = asyncio.create_task(self._startup_catch_up(), name="startup-catch-up")
@@ -180,6 +177,12 @@ class VentasOpsBot(commands.Bot):
         for name in ("exportacion", "respaldo", "referidos", "renovaciones", "aprobaciones", "reporte-mensual"):
             await self.jobs.run_now(name)
         self.outbox.kick()
+        # matplotlib's first draw costs seconds of CPU; paid now, after the catch-up, so the first
+        # export does not pay it — and not at login, where its thread slowed the first burst of
+        # interactions from ~40 ms to ~300 ms (bench/interactions.py, cold phase).
+        from bot.services.summary import warm_up_charts
+
+        await asyncio.to_thread(warm_up_charts)
 
     async def close(self) -> None:
         if self._startup_task is not None and not self._startup_task.done():

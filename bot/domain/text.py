@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ZWSP", "md", "truncate"]
+__all__ = ["ZWSP", "csv_safe", "md", "truncate", "xlsx_safe"]
 
 ZWSP = "\u200b"
 _INLINE = re.compile(r"([\\*_~|`\[\]<])")  # emphasis, strike, spoiler, code, masked links, mentions
@@ -42,3 +42,25 @@ def truncate(text: str | None, limit: int) -> str:
     if limit <= 0:
         return ""
     return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
+
+
+# --- spreadsheets ----------------------------------------------------------------------------------
+# Names, companies and notes come from users and end up in the XLSX/CSV files finance opens in Excel.
+# Text Excel would run as a formula ("=HYPERLINK(...)", "+cmd|...", "@SUM(...)") must stay text
+# (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """A CSV cell: text starting like a formula gets a leading apostrophe; everything else unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def xlsx_safe(cell: object) -> object:
+    """An openpyxl cell whose text openpyxl took for a formula (it starts with "=") is stored as the
+    text it is. Returns the cell."""
+    if getattr(cell, "data_type", None) == "f":
+        cell.data_type = "s"  # type: ignore[attr-defined]
+    return cell

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload
 
+from bot.domain.text import csv_safe, xlsx_safe
 from bot.texts import export as T
 from db.audit import Actor, record
 from db.models import Approval, Deal, ExportRun, Member
@@ -197,13 +198,15 @@ class _Writers:
                 c = WriteOnlyCell(ws, value=v)
                 c.number_format = COP_FORMAT
                 out.append(c)
+            elif isinstance(v, str):
+                out.append(xlsx_safe(WriteOnlyCell(ws, value=v)))
             else:
                 out.append(v)
         return out
 
     def deal(self, values: list[Any]) -> None:
         self.ws_deals.append(self._money_row(self.ws_deals, values, {7, 8, 9}))
-        self.csv_deals.writerow(["" if v is None else v for v in values])
+        self.csv_deals.writerow(["" if v is None else csv_safe(v) for v in values])
         self.deal_rows += 1
 
     def finding(self, f: Finding) -> None:
@@ -212,7 +215,7 @@ class _Writers:
             f.local_amount, f.hubspot_amount,
         ]
         self.ws_findings.append(self._money_row(self.ws_findings, values, {6, 7}))
-        self.csv_findings.writerow(["" if v is None else v for v in values])
+        self.csv_findings.writerow(["" if v is None else csv_safe(v) for v in values])
         self.finding_rows += 1
 
     def close(self) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.commission import rate_label
 from bot.domain.dates import MONTHS, BOGOTA, month_bounds_utc, month_label, previous_month, start_of_day_bogota
 from bot.domain.money import format_cop
+from bot.domain.text import xlsx_safe
 from bot.texts import reports as T
 from db.models import Client, CommissionEntry, Deal, Lead, Member
 
@@ -145,6 +146,7 @@ def _write_statement(ws, st: Statement) -> None:  # noqa: ANN001 - openpyxl work
     from openpyxl.styles import Font
 
     ws.append([T.XLSX_TITLE.format(name=st.member.name, month=month_label(st.year, st.month))])
+    xlsx_safe(ws["A1"])
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([])
     ws.append(T.XLSX_HEADERS)
@@ -153,6 +155,8 @@ def _write_statement(ws, st: Statement) -> None:  # noqa: ANN001 - openpyxl work
     for x in st.lines:
         ws.append([_bogota(x.when).replace(tzinfo=None), T.KIND_LABELS.get(x.kind, x.kind),
                    x.reference, x.how, T.STATE_LABELS.get(x.state, x.state), x.amount])
+        for c in ws[ws.max_row]:
+            xlsx_safe(c)
         ws.cell(ws.max_row, 1).number_format = "dd/mm/yyyy hh:mm"
         ws.cell(ws.max_row, 6).number_format = MONEY_FORMAT
     ws.append([])
@@ -195,6 +199,8 @@ def payroll_xlsx(statements: list[Statement], year: int, month: int) -> bytes:
     for st in statements:
         m = st.member
         totals.append([m.name, m.cedula or "", m.sense_email or "", st.pending, st.earned, st.rejected, st.reversed, st.net])
+        for c in totals[totals.max_row]:
+            xlsx_safe(c)
         for col in range(4, 9):
             totals.cell(totals.max_row, col).number_format = MONEY_FORMAT
         _write_statement(wb.create_sheet(_sheet_title(m.name, used)), st)

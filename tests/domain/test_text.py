@@ -41,3 +41,12 @@ def test_truncate():
     assert truncate("hola mundo", 5) == "hola…"
     assert len(truncate("x" * 100, 10)) == 10
     assert truncate("x", 0) == "" and ZWSP == "\u200b"
+
+
+def test_csv_safe_neutralises_formula_starts():
+    from bot.domain.text import csv_safe
+
+    for bad in ("=1+1", "+57 300", "-2", "@SUM(A1)", "\t=x", "\r=x"):
+        assert csv_safe(bad) == "'" + bad
+    for fine in ("Ana", "", "1.000", "a=b", 12, None, -5):
+        assert csv_safe(fine) == fine

@@ -177,3 +177,25 @@ async def test_read_ahead_keeps_order_and_propagates_errors():
     with pytest.raises(RuntimeError, match="boom"):
         async for _ in ex.read_ahead(pages(fail_at=2)):
             pass
+
+
+async def test_formula_looking_names_stay_text_in_xlsx_and_csv(sessionmaker, settings):
+    """OWASP CSV injection: a client or KAM named like a formula must not run in finance's Excel."""
+    async with sessionmaker() as s:
+        kam = Member(discord_id=21, name="=HYPERLINK(\"http://x.example\",\"clic\")")
+        client = Client(name="+cmd|' /C calc'!A0", name_key="cmd calc")
+        s.add_all([kam, client])
+        await s.flush()
+        s.add(Deal(member_id=kam.id, client_id=client.id, deal_type="cross_sale", service="web", total_value=1_000_000,
+                   advance_amount=500_000, advance_date=D, commission_estimate=60_000, proof_path="/x/p.pdf",
+                   created_at=datetime(2026, 11, 22, 15, 0, tzinfo=UTC)))
+        await s.commit()
+    out = await perform_export(sessionmaker, settings, d=D, now=SIX_AM.astimezone(UTC), trigger="schedule")
+    assert out.status == "hecha", out.error
+    folder = Path(settings.export_dir) / "2026-11-22"
+    ws = openpyxl.load_workbook(folder / "negocios-2026-11-22.xlsx")["negocios"]
+    row = next(ws.iter_rows(min_row=2))
+    assert row[3].value == "=HYPERLINK(\"http://x.example\",\"clic\")" and row[3].data_type == "s"
+    assert row[4].value == "+cmd|' /C calc'!A0" and row[4].data_type == "s"
+    csv_rows = list(csv.reader((folder / "negocios-2026-11-22.csv").read_text("utf-8-sig").splitlines()))
+    assert csv_rows[1][3] == "'=HYPERLINK(\"http://x.example\",\"clic\")" and csv_rows[1][4] == "'+cmd|' /C calc'!A0"
