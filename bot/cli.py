@@ -206,7 +206,7 @@ async def _monthly(settings: Settings, mes: str | None, salida: Path | None) -> 
     from bot.clock import SystemClock
     from bot.domain.dates import parse_month, previous_month, today_bogota
     from bot.domain.errors import DomainError
-    from cogs.reports import write_monthly
+    from bot.services.statements import write_payroll
     from db import migrate
     from db.engine import make_engine, make_sessionmaker
 
@@ -219,7 +219,9 @@ async def _monthly(settings: Settings, mes: str | None, salida: Path | None) -> 
     engine = make_engine(settings.database_url)
     try:
         await migrate.upgrade(engine)
-        path, statements = await write_monthly(make_sessionmaker(engine), settings, year, month, salida)
+        async with make_sessionmaker(engine)() as session:
+            path, statements = await write_payroll(session, settings.export_dir, year, month,
+                                                   settings.commission_rate, salida)
     finally:
         await engine.dispose()
     typer.echo(f"{path} ({len(statements)} KAM, neto {sum(s.net for s in statements)} COP)")

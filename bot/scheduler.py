@@ -58,11 +58,7 @@ async def directory_sync_job(bot: Any) -> None:
     if getattr(bot, "hubspot", None) is None:
         return
     today = bot.clock.now().astimezone(bot.settings.tz).date().isoformat()
-    async with bot.sessionmaker() as session:
-        done = (await session.execute(
-            select(JobRun.id).where(JobRun.job == "directorio-hubspot", JobRun.run_key == today)
-        )).first()
-    if done:
+    if await job_done(bot, "directorio-hubspot", today):
         return
     from cogs.directory import run_sync
     from db.audit import Actor

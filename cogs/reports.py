@@ -6,23 +6,24 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from datetime import date, timedelta
-from pathlib import Path
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+from sqlalchemy.exc import IntegrityError
 
 from bot import permissions
 from bot.app import VentasOpsBot, send_ephemeral
-from bot.domain.business_days import is_business_day
+from bot.domain.business_days import next_business_day
 from bot.domain.dates import month_label, parse_month, previous_month, today_bogota
 from bot.domain.money import format_cop
+from bot.domain.text import md
 from bot.services import directory
 from bot.services import outbox as ob
 from bot.services import statements as svc
 from bot.texts import reports as T
 from db.audit import Actor, record
+from db.models import JobRun
 
 log = logging.getLogger(__name__)
 MAX_LINES = 15
@@ -50,7 +51,7 @@ class Reports(commands.Cog):
             await send_ephemeral(interaction, T.MY_EMPTY.format(month=label))
             return
         lines = [T.MY_LINE.format(state_icon=T.STATE_ICONS.get(x.state, "•"), amount=format_cop(x.amount),
-                                  reference=discord.utils.escape_markdown(x.reference)[:80], how=x.how[:80],
+                                  reference=md(x.reference[:80]), how=md(x.how[:80]),
                                   state=T.STATE_LABELS.get(x.state, x.state)) for x in st.lines[-MAX_LINES:]]
         if len(st.lines) > MAX_LINES:
             lines.insert(0, T.MY_MORE.format(n=len(st.lines) - MAX_LINES))
@@ -84,7 +85,7 @@ async def admin_report(interaction: discord.Interaction) -> None:
         plabel=prev.label, pdeals=prev.deals, pvalue=format_cop(prev.value), pcommissions=format_cop(prev.commissions),
         change=change), inline=False)
     for name, bucket, labels in ((T.REPORT_FIELD_TYPES, cur.by_type, T.TYPE_LABELS), (T.REPORT_FIELD_KAMS, cur.by_kam, {})):
-        rows = [T.REPORT_ROW.format(name=discord.utils.escape_markdown(labels.get(k, k)), deals=v[0],
+        rows = [T.REPORT_ROW.format(name=md(labels.get(k, k)), deals=v[0],
                                     value=format_cop(v[1]), commission=format_cop(v[2]))
                 for k, v in sorted(bucket.items(), key=lambda kv: -kv[1][1])[:12]]
         embed.add_field(name=name, value=("\n".join(rows) or T.REPORT_NONE)[:1024], inline=False)
@@ -93,7 +94,7 @@ async def admin_report(interaction: discord.Interaction) -> None:
         referred=f.referred, good=f.good, good_rate=_pct(f.good_rate), sold=f.sold, sold_rate=_pct(f.sold_rate),
         bad=f.bad, median=median), inline=False)
     if f.by_referrer:
-        rows = [T.REPORT_REFERRER_ROW.format(name=discord.utils.escape_markdown(n), referred=v[0], good=v[1], sold=v[2])
+        rows = [T.REPORT_REFERRER_ROW.format(name=md(n), referred=v[0], good=v[1], sold=v[2])
                 for n, v in sorted(f.by_referrer.items(), key=lambda kv: -kv[1][0])[:12]]
         embed.add_field(name=T.REPORT_FIELD_REFERRERS, value="\n".join(rows)[:1024], inline=False)
     comparison, funnel = await asyncio.gather(asyncio.to_thread(svc.comparison_png, r), asyncio.to_thread(svc.funnel_png, f))
@@ -105,60 +106,46 @@ async def admin_report(interaction: discord.Interaction) -> None:
 
 
 # --- monthly payroll statement --------------------------------------------------------------------
-def first_business_day(year: int, month: int) -> date:
-    d = date(year, month, 1)
-    while not is_business_day(d):
-        d += timedelta(days=1)
-    return d
-
-
-async def write_monthly(sessionmaker, settings, year: int, month: int, path: Path | None = None) -> tuple[Path, list]:  # noqa: ANN001
-    """The payroll XLSX of a month, written to ``path`` (default EXPORT_DIR/reportes/…)."""
-    async with sessionmaker() as session:
-        statements = await svc.monthly_statements(session, year, month, settings.commission_rate)
-    data = await asyncio.to_thread(svc.payroll_xlsx, statements, year, month)
-    path = path or Path(settings.export_dir) / "reportes" / svc.payroll_filename(year, month)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path, statements
+JOB = "reporte-mensual"
 
 
 async def run_monthly_statement(bot: VentasOpsBot) -> str | None:
     """On (or after, when the bot was down) the first business day of a month at EXPORT_TIME: the
-    previous month's statement, DM'd to every admin through the outbox — exactly once per month."""
-    from bot.scheduler import claim_job, job_done
+    previous month's statement, DM'd to every admin through the outbox — exactly once per month: the
+    job marker, the DMs and the audit row are one transaction."""
+    from bot.scheduler import job_done
 
     s = bot.settings
     now = bot.clock.now()
     local = now.astimezone(s.tz)
     today = local.date()
-    if today < first_business_day(today.year, today.month) or (
-        today == first_business_day(today.year, today.month) and local.time() < s.export_time
-    ):
+    due = next_business_day(today.replace(day=1))
+    if today < due or (today == due and local.time() < s.export_time):
         return None
     year, month = previous_month(today.year, today.month)
     key = f"{year}-{month:02d}"
-    if await job_done(bot, "reporte-mensual", key):
+    if await job_done(bot, JOB, key):
         return None
-    path, statements = await write_monthly(bot.sessionmaker, s, year, month)
     guild = bot.guild
     role = permissions.find_role(guild, s.role_admin) if guild else None
     admins = list(role.members) if role is not None else []
-    net = sum(st.net for st in statements)
     async with bot.sessionmaker() as session:
+        path, statements = await svc.write_payroll(session, s.export_dir, year, month, s.commission_rate)
+        net = sum(st.net for st in statements)
+        dm = T.MONTHLY_DM.format(month=month_label(year, month), kams=len(statements), net=format_cop(net))
         for admin in admins:
-            await ob.enqueue(session, f"reporte-mensual:{key}:{admin.id}", user_id=admin.id, now=now,
-                             content=T.MONTHLY_DM.format(month=month_label(year, month), kams=len(statements),
-                                                         net=format_cop(net)),
+            await ob.enqueue(session, f"{JOB}:{key}:{admin.id}", user_id=admin.id, now=now, content=dm,
                              files=[ob.OutFile(str(path), path.name)])
-        record(session, Actor.system("reporte-mensual"), "reporte.mensual", "report", key,
+        # the marker is added after the enqueues' reads: a concurrent run's marker fails the commit
+        session.add(JobRun(job=JOB, run_key=key, ran_at=now, details={"file": str(path)}))
+        record(session, Actor.system(JOB), "reporte.mensual", "report", key,
                after={"file": str(path), "kams": len(statements), "net": net, "admins": [a.id for a in admins]})
-        await session.commit()
+        try:
+            await session.commit()
+        except IntegrityError:  # another run of the job got there first
+            return None
     if not admins:
         log.warning(T.MONTHLY_NO_ADMINS)
-    await claim_job(bot, "reporte-mensual", key, {"file": str(path)})
     bot.outbox.kick()
     return key
 
@@ -167,4 +154,4 @@ async def setup(bot: VentasOpsBot) -> None:
     await bot.add_cog(Reports(bot))
 
 
-__all__ = ["admin_report", "run_monthly_statement", "write_monthly"]
+__all__ = ["admin_report", "run_monthly_statement"]

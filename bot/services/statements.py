@@ -13,11 +13,13 @@ rewards earned), ``rechazada`` (shown, never paid), ``reversada`` (clawbacks, ne
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from statistics import median
 
 from sqlalchemy import func, select
@@ -27,6 +29,7 @@ from bot.domain.commission import rate_label
 from bot.domain.dates import MONTHS, BOGOTA, month_bounds_utc, month_label, previous_month, start_of_day_bogota
 from bot.domain.money import format_cop
 from bot.domain.text import xlsx_safe
+from bot.services.charts import money_axis, png_bytes, pyplot, show_empty
 from bot.texts import reports as T
 from db.models import Client, CommissionEntry, Deal, Lead, Member
 
@@ -73,10 +76,6 @@ class Statement:
     @property
     def net(self) -> int:
         return self.earned + self.reversed
-
-
-def _bogota(dt: datetime) -> datetime:
-    return dt.astimezone(BOGOTA)
 
 
 async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int, month: int,
@@ -153,7 +152,7 @@ def _write_statement(ws, st: Statement) -> None:  # noqa: ANN001 - openpyxl work
     for c in ws[3]:
         c.font = Font(bold=True)
     for x in st.lines:
-        ws.append([_bogota(x.when).replace(tzinfo=None), T.KIND_LABELS.get(x.kind, x.kind),
+        ws.append([x.when.astimezone(BOGOTA).replace(tzinfo=None), T.KIND_LABELS.get(x.kind, x.kind),
                    x.reference, x.how, T.STATE_LABELS.get(x.state, x.state), x.amount])
         for c in ws[ws.max_row]:
             xlsx_safe(c)
@@ -219,6 +218,20 @@ def payroll_xlsx(statements: list[Statement], year: int, month: int) -> bytes:
 
 def payroll_filename(year: int, month: int) -> str:
     return f"comisiones-{year}-{month:02d}.xlsx"
+
+
+async def write_payroll(session: AsyncSession, export_dir: Path, year: int, month: int, rate: Decimal,
+                        path: Path | None = None) -> tuple[Path, list[Statement]]:
+    """The month's payroll XLSX written (atomically) to ``path``, default
+    ``EXPORT_DIR/reportes/comisiones-YYYY-MM.xlsx``: what the bot DMs the admins and the CLI writes."""
+    statements = await monthly_statements(session, year, month, rate)
+    data = await asyncio.to_thread(payroll_xlsx, statements, year, month)
+    path = path or Path(export_dir) / "reportes" / payroll_filename(year, month)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path, statements
 
 
 # --- the program report ------------------------------------------------------------------------------
@@ -317,38 +330,23 @@ async def program_report(session: AsyncSession, today: date) -> Report:
     start = today.replace(day=1)
     py, pm = previous_month(today.year, today.month)
     pstart = date(py, pm, 1)
-    pend_full = start - timedelta(days=1)
-    pend = min(pstart.replace(day=min(today.day, pend_full.day)), pend_full)
-    current = await _period(session, T.PERIOD_CURRENT.format(month=MONTHS[today.month - 1], day=today.day), start, today)
-    previous = await _period(session, T.PERIOD_PREVIOUS.format(month=MONTHS[pm - 1], day=pend.day), pstart, pend)
+    last_of_previous = start - timedelta(days=1)
+    pend = pstart.replace(day=min(today.day, last_of_previous.day))  # 31 March → 1–28 February
+    current = await _period(session, T.PERIOD.format(month=MONTHS[today.month - 1], day=today.day), start, today)
+    previous = await _period(session, T.PERIOD.format(month=MONTHS[pm - 1], day=pend.day), pstart, pend)
     return Report(current, previous, await _funnel(session, start, today))
-
-
-def _plt():  # noqa: ANN202
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    return plt
 
 
 def comparison_png(r: Report) -> bytes:
     """Value by type and by KAM, this month to date against the previous month's same days."""
-    from matplotlib.ticker import FuncFormatter
-
-    plt = _plt()
-    money = FuncFormatter(lambda v, _p: f"$ {int(v):,}".replace(",", "."))
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.8), dpi=100)
+    fig, (ax1, ax2) = pyplot().subplots(1, 2, figsize=(12, 4.8), dpi=100)
     fig.suptitle(T.CHART_COMPARISON)
     for ax, key, title in ((ax1, "by_type", T.CHART_BY_TYPE), (ax2, "by_kam", T.CHART_BY_KAM)):
         cur, prev = getattr(r.current, key), getattr(r.previous, key)
         labels = sorted(set(cur) | set(prev), key=lambda k: -(cur.get(k, [0, 0])[1]))[:10]
         ax.set_title(title)
         if not labels:
-            ax.text(0.5, 0.5, T.CHART_EMPTY, ha="center", va="center", transform=ax.transAxes)
-            ax.set_xticks([])
-            ax.set_yticks([])
+            show_empty(ax, T.CHART_EMPTY)
             continue
         names = [T.TYPE_LABELS.get(k, k)[:18] for k in labels]
         ys = range(len(labels))
@@ -358,32 +356,22 @@ def comparison_png(r: Report) -> bytes:
                 color="#B9BBBE")
         ax.set_yticks(list(ys), names)
         ax.invert_yaxis()
-        ax.xaxis.set_major_formatter(money)
-        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+        money_axis(ax)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
+    return png_bytes(fig)
 
 
 def funnel_png(f: Funnel) -> bytes:
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
+    fig, ax = pyplot().subplots(figsize=(7, 3.6), dpi=100)
     stages = [(T.FUNNEL_REFERRED, f.referred), (T.FUNNEL_GOOD, f.good), (T.FUNNEL_SOLD, f.sold)]
     ax.set_title(T.CHART_FUNNEL)
     if f.referred == 0:
-        ax.text(0.5, 0.5, T.CHART_EMPTY, ha="center", va="center", transform=ax.transAxes)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        show_empty(ax, T.CHART_EMPTY)
     else:
         ax.barh([s for s, _ in stages][::-1], [n for _, n in stages][::-1], color=["#57F287", "#FEE75C", "#5865F2"])
         for i, (_, n) in enumerate(stages[::-1]):
             ax.text(n, i, f" {n}", va="center")
         ax.set_xlim(0, max(1, f.referred) * 1.15)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
+    return png_bytes(fig)

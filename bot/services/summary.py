@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.charts import money_axis, png_bytes, pyplot, show_empty
 from bot.texts import export as T
 from db.models import Approval, Client, CommissionEntry, Deal, Lead, Member, RenewalIntent
 
@@ -120,12 +121,8 @@ async def build_summary(
 
 def warm_up_charts() -> None:
     """Import matplotlib and build its font cache (seconds, once per process). The bot does this in
-    a thread at start-up so the first 06:00 export does not pay for it."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
+    a thread after its start-up catch-up so the first 06:00 export does not pay for it."""
+    plt = pyplot()
     fig = plt.figure(figsize=(1, 1))
     fig.text(0.5, 0.5, "ñ $ 1.234")
     fig.canvas.draw()
@@ -134,14 +131,7 @@ def warm_up_charts() -> None:
 
 def render_chart(summary: DailySummary, path: Path) -> Path:
     """A PNG with two bar charts (month to date by KAM and by type)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-    from matplotlib.ticker import FuncFormatter
-
-    money = FuncFormatter(lambda v, _p: f"$ {int(v):,}".replace(",", "."))
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5), dpi=100)
+    fig, (ax1, ax2) = pyplot().subplots(1, 2, figsize=(11, 4.5), dpi=100)
     month = summary.month_start.strftime("%m/%Y")
     fig.suptitle(T.CHART_TITLE.format(month=month))
     for ax, data, title in ((ax1, summary.mtd_by_kam[:12], T.CHART_BY_KAM), (ax2, summary.mtd_by_type, T.CHART_BY_TYPE)):
@@ -149,14 +139,10 @@ def render_chart(summary: DailySummary, path: Path) -> Path:
         if data:
             labels = [n[:18] for n, _ in data]
             ax.barh(labels[::-1], [v for _, v in data][::-1], color="#5865F2")
-            ax.xaxis.set_major_formatter(money)
-            ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+            money_axis(ax)
         else:
-            ax.text(0.5, 0.5, T.CHART_EMPTY, ha="center", va="center", transform=ax.transAxes)
-            ax.set_xticks([])
-            ax.set_yticks([])
+            show_empty(ax, T.CHART_EMPTY)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png")
-    plt.close(fig)
+    path.write_bytes(png_bytes(fig))
     return path

@@ -36,8 +36,7 @@ MY_TOTALS = ("Ganada: **{earned}** · Reversada: **{reversed}** · Neto del mes:
              "Pendiente de aprobación: {pending} · Rechazada: {rejected}")
 MY_FOOTER = "Cada movimiento cuenta en el mes en que se decidió (los pendientes, en el que se registraron)."
 
-PERIOD_CURRENT = "1–{day} de {month}"
-PERIOD_PREVIOUS = "1–{day} de {month}"
+PERIOD = "1–{day} de {month}"
 REPORT_TITLE = "Reporte de Ventas desde Operaciones · {month}"
 REPORT_DEALS = ("**{label}**: {deals} negocios · {value} · comisiones {commissions}\n"
                 "**{plabel}**: {pdeals} negocios · {pvalue} · comisiones {pcommissions}\n"

@@ -158,6 +158,19 @@ async def test_monthly_payroll_statement_once_on_the_first_business_day(harness)
     assert cli_rows["Ana Gómez"] == ana
 
 
+async def test_two_concurrent_monthly_runs_send_one_statement(harness):
+    ids = await setup_people(harness)
+    harness.clock.set(datetime(2026, 12, 1, 11, 0, tzinfo=UTC))
+    results = await asyncio.gather(run_monthly_statement(harness.bot), run_monthly_statement(harness.bot))
+    assert sorted(results, key=str) == ["2026-11", None]
+    async with harness.sessionmaker() as s:
+        runs = list((await s.execute(select(JobRun).where(JobRun.job == "reporte-mensual"))).scalars())
+        audit = list((await s.execute(select(AuditLog).where(AuditLog.action == "reporte.mensual"))).scalars())
+    assert len(runs) == 1 and len(audit) == 1
+    await harness.fake.wait_for_dm(ids["admin"], lambda m: bool(m.get("attachments")), timeout=10)
+    assert len([m for m in harness.fake.dms(ids["admin"]) if m.get("attachments")]) == 1
+
+
 async def test_bot_stops_promptly_while_the_statement_is_being_delivered(harness):
     """Regression: stopping right after the outbox was kicked used to hang forever (the cancel was
     swallowed by the outbox's wait on Python 3.11). Nothing is lost: the DM is delivered after restart."""
