@@ -7,6 +7,7 @@ the state from the database, so they keep working after a restart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import discord
@@ -16,12 +17,14 @@ from bot.app import report_error
 
 class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):
     """Base of ``<PREFIX>:<action>:<id>`` buttons. Subclasses set ``PREFIX``, ``LABELS`` (action →
-    label and style), their own ``template`` and :meth:`handle`. The base template never matches."""
+    label and style), their own ``template`` (groups ``action`` and ``id``) and :meth:`handle`; ``ID_TYPE``
+    is ``str`` for buttons keyed by a token instead of a row id. The base template never matches."""
 
     PREFIX: ClassVar[str] = ""
     LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {}
+    ID_TYPE: ClassVar[Callable[[str], Any]] = int
 
-    def __init__(self, action: str, target_id: int) -> None:
+    def __init__(self, action: str, target_id: Any) -> None:
         label, style = self.LABELS[action]
         super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"{self.PREFIX}:{action}:{target_id}"))
         self.action = action
@@ -31,7 +34,7 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
     ) -> ActionButton:
-        return cls(match["action"], int(match["id"]))
+        return cls(match["action"], cls.ID_TYPE(match["id"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:
         raise NotImplementedError

@@ -41,13 +41,6 @@ def _service_choices() -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=s.label[:100], value=s.value) for s in Service][:25]
 
 
-def service_label(value: str) -> str:
-    try:
-        return Service(value).label
-    except ValueError:
-        return value
-
-
 # --- card ----------------------------------------------------------------------------------
 def _when(bot: VentasOpsBot, dt: datetime | None) -> str:
     if dt is None:
@@ -115,7 +108,7 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
     e.add_field(name=T.CARD_FIELD_CLIENT, value=svc.escape(v.client.name)[:1024], inline=True)
     e.add_field(name=T.CARD_FIELD_KAM, value=f"<@{v.member.discord_id}>", inline=True)
     e.add_field(name=T.CARD_FIELD_TYPE, value=type_label, inline=True)
-    e.add_field(name=T.CARD_FIELD_SERVICE, value=service_label(d.service), inline=True)
+    e.add_field(name=T.CARD_FIELD_SERVICE, value=Service.label_of(d.service), inline=True)
     e.add_field(name=T.CARD_FIELD_TOTAL, value=format_cop(d.total_value), inline=True)
     e.add_field(name=T.CARD_FIELD_ADVANCE, value=format_cop(d.advance_amount), inline=True)
     e.add_field(

@@ -11,9 +11,11 @@ directory looks like at that moment (and refuses, changing nothing, if the file 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ import discord
 from discord import app_commands
 
 from bot import permissions
-from bot.app import VentasOpsBot, report_error, send_ephemeral
+from bot.app import VentasOpsBot, send_ephemeral
 from bot.domain.dates import format_date
 from bot.domain.enums import JobRole, Service
 from bot.domain.text import md
@@ -31,6 +33,7 @@ from bot.guards import actor_of, require_role
 from bot.services import directory
 from bot.services import directory_import as imp
 from bot.texts import directory as T
+from bot.ui import ActionButton
 from db.models import Client
 
 log = logging.getLogger(__name__)
@@ -73,9 +76,18 @@ def _import_dir(bot: VentasOpsBot) -> Path:
     return Path(bot.settings.data_dir) / "imports"
 
 
+PREVIEW_SECONDS = 24 * 3600  # an import preview nobody applied or cancelled is dropped after a day
+
+
 def _store(bot: VentasOpsBot, data: bytes, filename: str) -> str:
+    """Keep the uploaded CSV for the preview's buttons; drop abandoned previews (they hold cédulas)."""
     folder = _import_dir(bot)
     folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - PREVIEW_SECONDS
+    for old in folder.glob("*"):
+        with contextlib.suppress(OSError):  # another click may have removed it meanwhile
+            if old.suffix in (".csv", ".name") and old.stat().st_mtime < cutoff:
+                old.unlink()
     token = secrets.token_hex(8)
     (folder / f"{token}.name").write_text(filename[:200], encoding="utf-8")
     (folder / f"{token}.csv").write_bytes(data)
@@ -93,28 +105,14 @@ def _errors_reply(template: str, errors: list[imp.RowError], **fmt: Any) -> tupl
     return template.format(n=len(errors), errors=text, **fmt)[:2000], files
 
 
-class ImportButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"dirimport:(?P<action>apply|cancel):(?P<token>[0-9a-f]{16})",
-):
-    def __init__(self, action: str, token: str) -> None:
-        label, style = (T.BUTTON_IMPORT, discord.ButtonStyle.success) if action == "apply" else (
-            T.BUTTON_CANCEL, discord.ButtonStyle.secondary)
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"dirimport:{action}:{token}"))
-        self.action = action
-        self.token = token
+class ImportButton(ActionButton, template=r"dirimport:(?P<action>apply|cancel):(?P<id>[0-9a-f]{16})"):
+    PREFIX = "dirimport"
+    LABELS = {"apply": (T.BUTTON_IMPORT, discord.ButtonStyle.success),
+              "cancel": (T.BUTTON_CANCEL, discord.ButtonStyle.secondary)}
+    ID_TYPE = str
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
-    ) -> ImportButton:
-        return cls(match["action"], match["token"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            await _on_import_click(interaction, self.action, self.token)
-        except Exception as exc:  # noqa: BLE001 - every failure gets a Spanish answer
-            await report_error(interaction, exc)
+    async def handle(self, interaction: discord.Interaction) -> None:
+        await _on_import_click(interaction, self.action, self.target_id)
 
 
 def _import_view(token: str) -> discord.ui.View:
@@ -138,10 +136,9 @@ async def import_command(interaction: discord.Interaction, archivo: discord.Atta
     async with bot.sessionmaker() as session:
         plan = await imp.plan(session, parsed)
     name = md(archivo.filename)
-    none = discord.AllowedMentions.none()
     if not plan.ok:
         text, files = _errors_reply(T.IMPORT_BAD_ROWS, plan.errors, filename=name)
-        await interaction.followup.send(text, files=files, ephemeral=True, allowed_mentions=none)
+        await send_ephemeral(interaction, text, files=files)
         return
     counts = imp.render_counts(plan.counts)
     rows = len(parsed.rows)
@@ -149,10 +146,8 @@ async def import_command(interaction: discord.Interaction, archivo: discord.Atta
         await send_ephemeral(interaction, T.IMPORT_NOTHING_TO_DO.format(filename=name, rows=rows, counts=counts))
         return
     token = await asyncio.to_thread(_store, bot, data, archivo.filename)
-    await interaction.followup.send(
-        T.IMPORT_PREVIEW.format(filename=name, rows=rows, counts=counts),
-        view=_import_view(token), ephemeral=True, allowed_mentions=none,
-    )
+    await send_ephemeral(interaction, T.IMPORT_PREVIEW.format(filename=name, rows=rows, counts=counts),
+                         view=_import_view(token))
 
 
 async def _on_import_click(interaction: discord.Interaction, action: str, token: str) -> None:
@@ -236,13 +231,6 @@ async def unassign_command(interaction: discord.Interaction, cliente: str, kam: 
     await send_ephemeral(interaction, (T.UNASSIGNED if removed else T.NOT_ASSIGNED).format(kam=who, client=md(client.name)))
 
 
-def _service_label(value: str) -> str:
-    try:
-        return Service(value).label
-    except ValueError:
-        return value
-
-
 def _join(names: list[str], limit: int = 40) -> str:
     if not names:
         return T.NOBODY
@@ -261,7 +249,7 @@ async def show_client_command(interaction: discord.Interaction, cliente: str) ->
         T.CLIENT_IDS.format(nit=client.nit or T.NONE, hubspot=client.hubspot_company_id or T.NONE,
                             inactive="" if client.active else T.CLIENT_INACTIVE),
         T.CLIENT_KAMS.format(kams=_join([md(a.member.name) for a in history if a.ended_at is None])),
-        T.CLIENT_SERVICES.format(services=_join([_service_label(s) for s in services])),
+        T.CLIENT_SERVICES.format(services=_join([Service.label_of(s) for s in services])),
     ]
     if history:
         lines.append(T.CLIENT_HISTORY)
@@ -276,13 +264,6 @@ async def show_client_command(interaction: discord.Interaction, cliente: str) ->
 
 
 # --- /admin miembros ver -----------------------------------------------------------------------------
-def _role_label(value: str) -> str:
-    try:
-        return JobRole(value).label
-    except ValueError:
-        return value
-
-
 async def show_members_command(interaction: discord.Interaction, miembro: discord.User | discord.Member | None) -> None:
     bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
     async with bot.sessionmaker() as session:
@@ -300,7 +281,7 @@ async def show_members_command(interaction: discord.Interaction, miembro: discor
             return
         lines = [T.MEMBERS_TITLE.format(n=len(overview))]
         for i, (m, n) in enumerate(overview):
-            line = T.MEMBERS_LINE.format(name=md(m.name), role=_role_label(m.job_role), count=n)
+            line = T.MEMBERS_LINE.format(name=md(m.name), role=JobRole.label_of(m.job_role), count=n)
             if sum(len(x) + 1 for x in lines) + len(line) > 1900:
                 lines.append(T.MORE.format(n=len(overview) - i))
                 break
@@ -311,7 +292,7 @@ async def show_members_command(interaction: discord.Interaction, miembro: discor
         await send_ephemeral(interaction, T.MEMBER_NOT_FOUND.format(name=md(getattr(miembro, "display_name", miembro.name))))
         return
     lines = [
-        T.MEMBER_TITLE.format(name=md(member.name), role=_role_label(member.job_role)),
+        T.MEMBER_TITLE.format(name=md(member.name), role=JobRole.label_of(member.job_role)),
         T.MEMBER_DETAILS.format(email=member.sense_email or T.NONE,
                                 cedula=mask_cedula(member.cedula) if member.cedula else T.NONE,
                                 owner=member.hubspot_owner_id or T.NONE),

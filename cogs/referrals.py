@@ -48,13 +48,6 @@ CONFIRM_TTL = 15 * 60
 _PUSHING: set[int] = set()  # lead ids whose HubSpot push is in flight (spawned task vs. tick)
 
 
-def _service_label(value: str) -> str:
-    try:
-        return Service(value).label
-    except ValueError:
-        return value
-
-
 def _service_choices() -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=s.label[:100], value=s.value) for s in Service][:25]
 
@@ -72,7 +65,7 @@ def card_embed(bot: VentasOpsBot, lead: Lead, referrer: Member | None, reward: i
     e = discord.Embed(title=truncate(T.CARD_TITLE.format(lead_id=lead.id, company=lead.company), 256), colour=colour)
     e.add_field(name=T.FIELD_CONTACT, value=truncate(md(lead.contact_name), 1024), inline=True)
     e.add_field(name=T.FIELD_COMPANY, value=truncate(md(lead.company), 1024), inline=True)
-    e.add_field(name=T.FIELD_SERVICE, value=_service_label(lead.service), inline=True)
+    e.add_field(name=T.FIELD_SERVICE, value=Service.label_of(lead.service), inline=True)
     e.add_field(name=T.FIELD_EMAIL, value=md(lead.email) if lead.email else T.NOT_SET, inline=True)
     e.add_field(name=T.FIELD_PHONE, value=lead.phone or T.NOT_SET, inline=True)
     name = md(referrer.name) if referrer else T.NOT_SET
@@ -274,28 +267,17 @@ class PendingReferral:
     expires: float
 
 
-class CedulaConfirm(discord.ui.DynamicItem[discord.ui.Button], template=r"refced:(?P<action>si|no):(?P<token>[0-9a-f]{16})"):
-    def __init__(self, action: str, token: str) -> None:
-        label, style = {
-            "si": (T.BTN_CONFIRM_YES, discord.ButtonStyle.success),
-            "no": (T.BTN_CONFIRM_NO, discord.ButtonStyle.secondary),
-        }[action]
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"refced:{action}:{token}"))
-        self.action = action
-        self.token = token
+class CedulaConfirm(ActionButton, template=r"refced:(?P<action>si|no):(?P<id>[0-9a-f]{16})"):
+    PREFIX = "refced"
+    LABELS = {"si": (T.BTN_CONFIRM_YES, discord.ButtonStyle.success),
+              "no": (T.BTN_CONFIRM_NO, discord.ButtonStyle.secondary)}
+    ID_TYPE = str
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /) -> CedulaConfirm:
-        return cls(match["action"], match["token"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            cog = interaction.client.get_cog("Referrals")  # type: ignore[attr-defined]
-            if not isinstance(cog, Referrals):
-                raise UserError(T.CONFIRM_EXPIRED)
-            await cog.confirm(interaction, self.action, self.token)
-        except Exception as exc:  # noqa: BLE001
-            await report_error(interaction, exc)
+    async def handle(self, interaction: discord.Interaction) -> None:
+        cog = interaction.client.get_cog("Referrals")  # type: ignore[attr-defined]
+        if not isinstance(cog, Referrals):
+            raise UserError(T.CONFIRM_EXPIRED)
+        await cog.confirm(interaction, self.action, self.target_id)
 
 
 def confirm_view(token: str) -> discord.ui.View:
@@ -490,7 +472,7 @@ class Referrals(BackgroundTasks, commands.Cog):
             lead = await session.get(Lead, lead_id)
             assert lead is not None
         text = T.REFERRED.format(
-            lead_id=lead.id, company=md(lead.company), service=_service_label(lead.service), hours=s.lead_sla_hours,
+            lead_id=lead.id, company=md(lead.company), service=Service.label_of(lead.service), hours=s.lead_sla_hours,
             bad=format_cop(0), good=format_cop(s.lead_reward_good), sold=format_cop(s.lead_reward_sold),
         )
         if not await post_card(bot, lead_id, fallback=fallback):
@@ -509,7 +491,7 @@ class Referrals(BackgroundTasks, commands.Cog):
             await send_ephemeral(interaction, T.MY_EMPTY)
             return
         lines = [
-            T.MY_LINE.format(lead_id=lead.id, company=truncate(md(lead.company), 60), service=_service_label(lead.service),
+            T.MY_LINE.format(lead_id=lead.id, company=truncate(md(lead.company), 60), service=Service.label_of(lead.service),
                              status=T.STATUS_LABELS.get(lead.status, lead.status), reward=format_cop(reward),
                              when=format_datetime(lead.created_at))
             for lead, reward in mine.leads

@@ -54,6 +54,14 @@ class _Labelled(StrEnum):
         return self._label_
 
     @classmethod
+    def label_of(cls, value: str | None) -> str:
+        """The label of a stored value; the value itself when it is not (or no longer) a member."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return str(value or "")
+
+    @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         """``(label, value)`` pairs, in declaration order (for Discord option choices)."""
         return [(m.label, m.value) for m in cls]

@@ -378,13 +378,7 @@ def deal_snapshot(deal: Deal) -> dict[str, Any]:
 
 
 def services_text(services: set[str]) -> str:
-    labels = []
-    for s in sorted(services):
-        try:
-            labels.append(Service(s).label)
-        except ValueError:
-            labels.append(s)
-    return ", ".join(labels) if labels else T.NO_SERVICES
+    return ", ".join(Service.label_of(s) for s in sorted(services)) or T.NO_SERVICES
 
 
 def escape(text: str) -> str:

@@ -37,14 +37,10 @@ async def ensure_member(session: AsyncSession, discord_id: int, name: str, actor
     return await create_member(session, actor or Actor(discord_id, name), discord_id, name)
 
 
-MEMBER_FIELDS = ("name", "job_role", "sense_email", "cedula")
-CLIENT_FIELDS = ("name", "nit", "hubspot_company_id", "active")
-
-
 async def create_member(
     session: AsyncSession, actor: Actor, discord_id: int, name: str, **fields: str | None
 ) -> Member:
-    """A new member row (audit-logged); ``fields`` among :data:`MEMBER_FIELDS`."""
+    """A new member row (audit-logged); ``fields``: job_role, sense_email, cedula."""
     member = Member(discord_id=discord_id, name=name[:200], active=True)
     for key, value in fields.items():
         if value is not None:
@@ -52,9 +48,7 @@ async def create_member(
     session.add(member)
     await session.flush()
     after = {"discord_id": discord_id, "name": member.name}
-    after.update({k: v for k, v in fields.items() if v is not None and k != "cedula"})
-    if member.cedula:
-        after["cedula"] = mask_cedula(member.cedula)
+    after.update({k: _audit_value(k, v) for k, v in fields.items() if v is not None})
     record(session, actor, "miembro.crear", "member", member.id, after=after)
     return member
 
@@ -181,10 +175,12 @@ async def autocomplete_clients(
 
 # Changes (audit-logged) ---------------------------------------------------------------------
 async def assign(
-    session: AsyncSession, actor: Actor, client: Client, member: Member, *, source: str = "manual"
+    session: AsyncSession, actor: Actor, client: Client, member: Member, *, source: str = "manual",
+    checked: bool = False,
 ) -> bool:
-    """Open an assignment; False when the member already serves the client."""
-    if await serves(session, member.id, client.id):
+    """Open an assignment; False when the member already serves the client. ``checked``: the caller
+    already knows they do not (bulk import and sync keep the open assignments in memory)."""
+    if not checked and await serves(session, member.id, client.id):
         return False
     a = ClientAssignment(client_id=client.id, member_id=member.id, source=source, started_at=utcnow())
     session.add(a)
@@ -221,8 +217,9 @@ async def unassign(session: AsyncSession, actor: Actor, client: Client, member: 
     return True
 
 
-async def add_service(session: AsyncSession, actor: Actor, client: Client, service: str) -> bool:
-    if service in await services_of(session, client.id):
+async def add_service(session: AsyncSession, actor: Actor, client: Client, service: str, *, checked: bool = False) -> bool:
+    """Record a contracted service; False when the client already has it (``checked``: as in :func:`assign`)."""
+    if not checked and service in await services_of(session, client.id):
         return False
     session.add(ClientService(client_id=client.id, service=service, started_at=utcnow()))
     record(session, actor, "cliente.servicio_agregar", "client", client.id, after={"service": service})

@@ -48,7 +48,6 @@ COLUMNS = (
     "cliente", "nit", "kam_discord_id", "kam_nombre", "kam_correo_sense", "kam_cedula", "kam_cargo",
     "servicios", "hubspot_company_id",
 )
-KAM_COLUMNS = ("kam_discord_id", "kam_nombre", "kam_correo_sense", "kam_cedula", "kam_cargo")
 # header spellings people use → column
 _HEADER_ALIASES = {
     "nombre_cliente": "cliente", "cliente_nombre": "cliente", "empresa": "cliente", "razon_social": "cliente",
@@ -451,13 +450,13 @@ async def apply(session: AsyncSession, actor: Actor, p: Plan, *, filename: str =
             current = p.open_assignments.get(client.id, set())
             for m in wanted:
                 if m.id not in current:
-                    await directory.assign(session, actor, client, m, source=source)
+                    await directory.assign(session, actor, client, m, source=source, checked=True)
             for mid in current - {m.id for m in wanted}:
                 gone = await session.get(Member, mid)
                 if gone is not None:
                     await directory.unassign(session, actor, client, gone)
         for svc in sorted(fc.services - p.open_services.get(client.id, set())):
-            await directory.add_service(session, actor, client, svc)
+            await directory.add_service(session, actor, client, svc, checked=True)
     record(session, actor, "directorio.importar", "import", p.parsed.sha256[:16],
            after={"filename": filename[:200], "rows": len(p.parsed.rows), **counts_dict(p.counts)})
     await session.flush()

@@ -64,7 +64,10 @@ def _owner_members(owners: list[HubSpotOwner], members: list[Member]) -> tuple[d
 
 async def sync_from_hubspot(session: AsyncSession, gateway: HubSpotGateway, actor: Actor) -> SyncResult:
     res = SyncResult()
+    # everything from HubSpot first: the writes below take SQLite's write lock, which must not be
+    # held across HubSpot pages (each with its own retries); and a HubSpot failure writes nothing
     owners = await gateway.list_owners()
+    companies = [company async for company in gateway.list_companies()]
     owner_names = {o.id: o.name for o in owners}
     members = list((await session.execute(select(Member))).scalars())
     by_owner, links = _owner_members(owners, members)
@@ -77,7 +80,7 @@ async def sync_from_hubspot(session: AsyncSession, gateway: HubSpotGateway, acto
     by_key = {c.name_key: c for c in clients}
     open_kams, open_services = await directory.open_maps(session)
 
-    async for company in gateway.list_companies():
+    for company in companies:
         res.companies += 1
         client = by_hubspot.get(company.id)
         if client is None:
@@ -104,7 +107,7 @@ async def sync_from_hubspot(session: AsyncSession, gateway: HubSpotGateway, acto
                 res.unknown_services.add(raw)
                 continue
             if svc not in open_services.setdefault(client.id, set()):
-                await directory.add_service(session, actor, client, svc)
+                await directory.add_service(session, actor, client, svc, checked=True)
                 open_services[client.id].add(svc)
                 res.services_new += 1
         if not company.owner_id:
@@ -120,13 +123,14 @@ async def sync_from_hubspot(session: AsyncSession, gateway: HubSpotGateway, acto
             local = tuple(sorted(members_by_id[m].name for m in current if m in members_by_id))
             res.conflicts.append(Conflict(client.name, local, member.name))
             continue
-        await directory.assign(session, actor, client, member, source="hubspot")
+        await directory.assign(session, actor, client, member, source="hubspot", checked=True)
         current.add(member.id)
         res.assignments_new += 1
     record(session, actor, "directorio.sincronizar_hubspot", "import", None, after={
         "companies": res.companies, "clients_new": res.clients_new, "clients_linked": res.clients_linked,
         "assignments_new": res.assignments_new, "services_new": res.services_new,
         "members_linked": res.members_linked, "conflicts": len(res.conflicts),
+        "skipped_without_name": res.skipped_without_name,
     })
     await session.flush()
     return res

@@ -252,3 +252,25 @@ async def test_daily_sync_runs_once_a_day_before_the_export(harness_factory):
     listed = h.hubspot.count("GET", r"/crm/v3/objects/companies")
     await directory_sync_job(h.bot)  # same day: not again
     assert h.hubspot.count("GET", r"/crm/v3/objects/companies") == listed
+
+
+def test_abandoned_import_previews_are_dropped_after_a_day(tmp_path):
+    """Uploaded CSVs hold cédulas: a preview nobody applied or cancelled does not stay on disk."""
+    import os
+    import time
+    from types import SimpleNamespace
+
+    from cogs.directory import PREVIEW_SECONDS, _import_dir, _store
+
+    bot = SimpleNamespace(settings=SimpleNamespace(data_dir=tmp_path))
+    old = _store(bot, b"cliente\nA\n", "viejo.csv")
+    folder = _import_dir(bot)
+    stale = time.time() - PREVIEW_SECONDS - 60
+    for f in folder.glob(f"{old}.*"):
+        os.utime(f, (stale, stale))
+    applying = folder / "otro.applying"
+    applying.write_bytes(b"")
+    os.utime(applying, (stale, stale))
+    new = _store(bot, b"cliente\nB\n", "nuevo.csv")
+    names = {f.name for f in folder.iterdir()}
+    assert names == {f"{new}.csv", f"{new}.name", "otro.applying"}
