@@ -395,6 +395,14 @@ async def test_cards_a_crash_left_unposted_are_posted_at_start(harness_factory):
     await access_card(h, 1)
     card = await billing_card(h, 1)
     assert {b["label"] for b in buttons(card)} == {"Hecho", "Rechazar"}
-    async with h.sessionmaker() as s:
-        assert (await s.execute(select(func.count()).select_from(Approval).where(
-            Approval.kind.in_(svc.KINDS), Approval.card_message_id.is_(None)))).scalar_one() == 0
+    # the card's message id is saved just after the post the fake has seen: wait for that commit
+    async def cards_without_message() -> int:
+        async with h.sessionmaker() as s:
+            return (await s.execute(select(func.count()).select_from(Approval).where(
+                Approval.kind.in_(svc.KINDS), Approval.card_message_id.is_(None)))).scalar_one()
+
+    for _ in range(100):
+        if await cards_without_message() == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert await cards_without_message() == 0
