@@ -251,6 +251,7 @@ def clientes_importar(
 async def _clientes_importar(data: bytes, filename: str, aplicar: bool) -> int:
     import getpass
 
+    from bot.clock import SystemClock
     from bot.services import directory_import as imp
     from bot.texts import directory as T
     from db import migrate
@@ -265,7 +266,8 @@ async def _clientes_importar(data: bytes, filename: str, aplicar: bool) -> int:
         async with make_sessionmaker(engine)() as session:
             plan = await imp.plan(session, parsed)
             if plan.ok and aplicar and plan.counts.changes:
-                await imp.apply(session, Actor(None, f"cli:{getpass.getuser()}"), plan, filename=filename)
+                await imp.apply(session, Actor(None, f"cli:{getpass.getuser()}"), plan, now=SystemClock().now(),
+                                filename=filename)
                 await session.commit()
     finally:
         await engine.dispose()

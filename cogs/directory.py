@@ -173,7 +173,7 @@ async def _on_import_click(interaction: discord.Interaction, action: str, token:
             async with bot.sessionmaker() as session:
                 plan = await imp.plan(session, parsed)
                 if plan.ok:
-                    await imp.apply(session, actor_of(interaction.user), plan, filename=filename)
+                    await imp.apply(session, actor_of(interaction.user), plan, now=bot.clock.now(), filename=filename)
                     await session.commit()
         except BaseException:
             claimed.rename(pending)  # nothing was written: the preview stays usable
@@ -204,11 +204,12 @@ async def assign_command(interaction: discord.Interaction, cliente: str, kam: di
     async with bot.sessionmaker() as session:
         client = await _client(session, cliente)
         member = await directory.ensure_member(session, kam.id, kam.display_name, actor)
-        added = await directory.assign(session, actor, client, member)
+        now = bot.clock.now()
+        added = await directory.assign(session, actor, client, member, now=now)
         ended = []
         if only:
             for other in await directory.current_kams(session, client.id):
-                if other.id != member.id and await directory.unassign(session, actor, client, other):
+                if other.id != member.id and await directory.unassign(session, actor, client, other, now=now):
                     ended.append(other.name)
         await session.commit()
     who, name = md(member.name), md(client.name)
@@ -225,7 +226,8 @@ async def unassign_command(interaction: discord.Interaction, cliente: str, kam: 
     async with bot.sessionmaker() as session:
         client = await _client(session, cliente)
         member = await directory.get_member(session, kam.id)
-        removed = member is not None and await directory.unassign(session, actor_of(interaction.user), client, member)
+        removed = member is not None and await directory.unassign(
+            session, actor_of(interaction.user), client, member, now=bot.clock.now())
         await session.commit()
     who = md(member.name if member else getattr(kam, "display_name", kam.name))
     await send_ephemeral(interaction, (T.UNASSIGNED if removed else T.NOT_ASSIGNED).format(kam=who, client=md(client.name)))
@@ -328,7 +330,7 @@ async def run_sync(bot: VentasOpsBot, actor: Any) -> Any:
     from bot.services.directory_sync import sync_from_hubspot
 
     async with _apply_lock, bot.sessionmaker() as session:
-        res = await sync_from_hubspot(session, bot.hubspot, actor)  # type: ignore[arg-type]
+        res = await sync_from_hubspot(session, bot.hubspot, actor, now=bot.clock.now())  # type: ignore[arg-type]
         await session.commit()
     return res
 

@@ -19,9 +19,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from db import migrate
 from db.engine import make_engine, make_sessionmaker
+from tests import timetravel
 
 GUILD_ID = 900000000000000001
 POSTGRES_ENV = "VENTAS_TEST_POSTGRES_URL"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--today", metavar="YYYY-MM-DD", default=None,
+        help="run the suite as if today were this date, 10:00 in Bogotá (see tests/timetravel.py)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if today := config.getoption("--today"):
+        os.environ[timetravel.TODAY_ENV] = today
+    timetravel.start()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"today (Bogotá): {timetravel.harness_today().astimezone(timetravel.BOGOTA):%Y-%m-%d %A}"
 
 
 def on_postgres() -> bool:

@@ -23,6 +23,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -426,7 +427,7 @@ async def plan(session: AsyncSession, parsed: ParsedFile) -> Plan:
 
 
 # 3. apply ----------------------------------------------------------------------------------------
-async def apply(session: AsyncSession, actor: Actor, p: Plan, *, filename: str = "") -> Counts:
+async def apply(session: AsyncSession, actor: Actor, p: Plan, *, now: datetime, filename: str = "") -> Counts:
     """Write the plan (the caller commits). Refuses a plan with errors."""
     if not p.ok:
         raise InputError(T.IMPORT_HAS_ERRORS.format(n=len(p.errors)))
@@ -450,13 +451,13 @@ async def apply(session: AsyncSession, actor: Actor, p: Plan, *, filename: str =
             current = p.open_assignments.get(client.id, set())
             for m in wanted:
                 if m.id not in current:
-                    await directory.assign(session, actor, client, m, source=source, checked=True)
+                    await directory.assign(session, actor, client, m, now=now, source=source, checked=True)
             for mid in current - {m.id for m in wanted}:
                 gone = await session.get(Member, mid)
                 if gone is not None:
-                    await directory.unassign(session, actor, client, gone)
+                    await directory.unassign(session, actor, client, gone, now=now)
         for svc in sorted(fc.services - p.open_services.get(client.id, set())):
-            await directory.add_service(session, actor, client, svc, checked=True)
+            await directory.add_service(session, actor, client, svc, now=now, checked=True)
     record(session, actor, "directorio.importar", "import", p.parsed.sha256[:16],
            after={"filename": filename[:200], "rows": len(p.parsed.rows), **counts_dict(p.counts)})
     await session.flush()

@@ -17,6 +17,7 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +83,8 @@ async def seed(url: str, fake: DiscordFake, trials: int) -> tuple[list[tuple[int
         members = [await directory.ensure_member(s, uid, f"KAM {i}", actor) for i, uid in enumerate(kams)]
         for n in range(trials * PER_TRIAL):
             c = await directory.create_client(s, actor, f"Cliente {n}")
-            await directory.assign(s, actor, c, members[n % KAMS])
-            await directory.add_service(s, actor, c, "web")
+            await directory.assign(s, actor, c, members[n % KAMS], now=datetime.now(UTC))
+            await directory.add_service(s, actor, c, "web", now=datetime.now(UTC))
             pairs.append((kams[n % KAMS], c.id))
         await s.commit()
     await eng.dispose()

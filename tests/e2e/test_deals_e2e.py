@@ -10,7 +10,8 @@ from sqlalchemy import select
 from bot.services import directory
 from db.audit import Actor
 from db.models import Approval, AuditLog, CommissionEntry, Deal
-from tests.fakes.discord_fake import buttons, message_text, mentions_safe
+from tests.fakes.discord_fake import buttons, mentions_safe, message_text
+from tests.timetravel import business_days_after, spanish_date
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 128
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -33,10 +34,10 @@ async def setup_people(h, *, services=("web",), client_name="Panadería La Espig
         luis = await directory.ensure_member(s, ids["luis"], "Luis Peña", sys)
         c = await directory.create_client(s, sys, client_name)
         other = await directory.create_client(s, sys, "Cliente de Luis")
-        await directory.assign(s, sys, c, ana)
-        await directory.assign(s, sys, other, luis)
+        await directory.assign(s, sys, c, ana, now=h.clock.now())
+        await directory.assign(s, sys, other, luis, now=h.clock.now())
         for svc in services:
-            await directory.add_service(s, sys, c, svc)
+            await directory.add_service(s, sys, c, svc, now=h.clock.now())
         await s.commit()
         ids["client"], ids["other_client"] = c.id, other.id
     return ids
@@ -130,7 +131,8 @@ async def test_audit_approves_and_commission_is_earned(harness):
     ids = await setup_people(harness)
     declared = await (await harness.fake.slash(ids["ana"], "intencion-renovacion", {
         "cliente": str(ids["client"]), "fecha-entrega": "hoy"})).text()
-    assert "26/11/2026" in declared or "26 de noviembre" in declared  # Monday 23/11 + 3 business days
+    deadline = business_days_after(harness.today(), 3)  # the renewal window, counted with Colombia's holidays
+    assert spanish_date(deadline) in declared, declared
     await register(harness, ids["ana"], options(ids["client"], tipo="renovacion", servicio="web"))
     [deal] = await deals(harness)
     from db.models import RenewalIntent
@@ -258,7 +260,7 @@ async def test_hubspot_mismatch_shown_and_hubspot_down_pending(harness_factory):
     h = await harness_factory(hubspot=True)
     ids = await setup_people(h, owner_id="501")
     good = h.hubspot.add_deal(dealname="Espiga", amount="10000000", hubspot_owner_id="501",
-                              fecha_de_anticipo="2026-11-23")
+                              fecha_de_anticipo=h.today().isoformat())
     await register(h, ids["ana"], options(ids["client"], **{"negocio-hubspot": good}))
     cog = h.bot.get_cog("Deals")
     await cog.wait_idle()
@@ -297,9 +299,9 @@ async def test_hubspot_deal_id_required_and_duplicates(harness_factory):
         sys = Actor.system("test")
         luis = await directory.get_member(s, ids["luis"])
         client = await directory.get_client(s, ids["client"])
-        await directory.assign(s, sys, client, luis)  # both serve the client now
+        await directory.assign(s, sys, client, luis, now=h.clock.now())  # both serve the client now
         await s.commit()
-    hid = h.hubspot.add_deal(dealname="Espiga", amount="12000000", hubspot_owner_id="501", fecha_de_anticipo="2026-11-23")
+    hid = h.hubspot.add_deal(dealname="Espiga", amount="12000000", hubspot_owner_id="501", fecha_de_anticipo=h.today().isoformat())
     _, text = await register(h, ids["ana"], options(ids["client"]))
     assert "negocio-hubspot" in text and "paso a paso" in text and await deals(h) == []
     url = f"https://app.hubspot.com/contacts/123/record/0-3/{hid}"
@@ -333,7 +335,7 @@ async def test_client_autocomplete_only_own_clients_accent_insensitive(harness):
 async def test_card_links_to_the_hubspot_deal(harness_factory):
     h = await harness_factory(hubspot=True, hubspot_portal_id="4455")
     ids = await setup_people(h, owner_id="501")
-    hid = h.hubspot.add_deal(dealname="Espiga", amount="12000000", hubspot_owner_id="501", fecha_de_anticipo="2026-11-23")
+    hid = h.hubspot.add_deal(dealname="Espiga", amount="12000000", hubspot_owner_id="501", fecha_de_anticipo=h.today().isoformat())
     await register(h, ids["ana"], options(ids["client"], **{"negocio-hubspot": hid}))
     await h.bot.get_cog("Deals").wait_idle()
     [deal] = await deals(h)

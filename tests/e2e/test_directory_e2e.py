@@ -4,6 +4,8 @@ bad rows, idempotency, restart), asignar / quitar / ver, /admin miembros ver, th
 from __future__ import annotations
 
 import copy
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -121,10 +123,16 @@ async def test_preview_button_survives_a_restart(harness):
     assert "Importación aplicada" in done and (await totals(harness))[0] == 3
 
 
+def bogota_day(when: datetime) -> str:
+    return f"{when.astimezone(ZoneInfo('America/Bogota')):%d/%m/%Y}"
+
+
 async def test_reassignment_keeps_history(harness):
     ids = await people(harness)
     _, preview = await upload(harness, ids["admin"], directory_csv(ids))
     await confirm(harness, ids["admin"], preview)
+    imported = bogota_day(harness.clock.now())
+    reassigned = bogota_day(harness.clock.advance(days=9))  # the history shows both days, from the bot's clock
     async with harness.sessionmaker() as s:
         espiga = await directory.find_client(s, "panaderia la espiga")
     h = await harness.fake.slash(ids["admin"], "admin clientes asignar",
@@ -134,8 +142,8 @@ async def test_reassignment_keeps_history(harness):
     h = await harness.fake.slash(ids["admin"], "admin clientes ver", {"cliente": "PANADERIA la espiga"})
     shown = await h.text()
     assert "KAMs actuales: Luis Peña" in shown and "NIT: 900123456-8" in shown and "Sitio web" in shown
-    assert "• Ana Gómez: desde 23/11/2026 hasta 23/11/2026 (CSV)" in shown
-    assert "• Luis Peña: desde 23/11/2026 hasta hoy (manual)" in shown
+    assert f"• Ana Gómez: desde {imported} hasta {reassigned} (CSV)" in shown
+    assert f"• Luis Peña: desde {reassigned} hasta hoy (manual)" in shown
     async with harness.sessionmaker() as s:
         hist = await directory.assignment_history(s, espiga.id)
     assert [(a.member.name, a.ended_at is None) for a in hist] == [("Ana Gómez", False), ("Luis Peña", True)]

@@ -6,19 +6,19 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import sys
 from datetime import UTC, datetime
 
+import pytest
 from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
 
 from bot.services import directory
 from cogs.reports import run_monthly_statement
-from db.audit import Actor
 from db.models import AuditLog, JobRun
 from tests.e2e.test_deals_e2e import card_of, deals, options, register, setup_people
 from tests.fakes.discord_fake import mentions_safe, message_text
+from tests.timetravel import BOT_CLI
 
 CEDULA = "1020304050"
 
@@ -34,6 +34,10 @@ REVERSED = -480_000
 NET = EARNED + REVERSED  # 735.000
 PENDING = 1_200_000
 REJECTED = 300_000
+
+# The month above is November 2026 and the statement is due on Tuesday 1 December (its first business
+# day): the harness clock starts inside that month, Monday 23/11/2026 10:00 in Bogotá.
+pytestmark = pytest.mark.start_at(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
 
 
 async def build_month(h) -> dict[str, int]:
@@ -149,7 +153,7 @@ async def test_monthly_payroll_statement_once_on_the_first_business_day(harness)
     env.update({"DISCORD_TOKEN": "x", "DISCORD_GUILD_ID": "1", "DATABASE_URL": harness.settings.database_url,
                 "EXPORT_DIR": str(harness.settings.export_dir), "DATA_DIR": str(harness.settings.data_dir)})
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "reporte", "mensual", "--mes", "2026-11", "--salida", str(out),
+        *BOT_CLI, "reporte", "mensual", "--mes", "2026-11", "--salida", str(out),
         env=env, cwd=harness.settings.data_dir, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     stdout, stderr = await asyncio.wait_for(proc.communicate(), 120)
     assert proc.returncode == 0, (stdout, stderr)

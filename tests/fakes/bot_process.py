@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.timetravel import BOT_CLI
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -27,7 +29,7 @@ class BotProcess:
         env["PYTHONPATH"] = str(ROOT)
         self.log_file = self.log_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "bot", cwd=self.cwd, env=env, stdout=self.log_file, stderr=self.log_file
+            *BOT_CLI, "bot", cwd=self.cwd, env=env, stdout=self.log_file, stderr=self.log_file
         )
         await fake.wait_for(
             lambda: (fake.identifies > identifies and fake.command_syncs > syncs) or self.proc.returncode is not None,

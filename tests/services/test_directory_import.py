@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ GOOD = HEADER + (
     f"Panadería La Espiga,,{LUIS},Luis Peña,luis@sensedigital.co,,CM,Community Manager,\n"
     f"Sánchez & Peña Ltda,,{ANA},,,,,google ads,12345\n"
 )
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
 
 async def run(sessionmaker, text: str | bytes, *, commit: bool = True) -> imp.Plan:
@@ -30,7 +32,7 @@ async def run(sessionmaker, text: str | bytes, *, commit: bool = True) -> imp.Pl
     async with sessionmaker() as s:
         p = await imp.plan(s, imp.parse(data))
         if p.ok and commit:
-            await imp.apply(s, ACTOR, p, filename="clientes.csv")
+            await imp.apply(s, ACTOR, p, filename="clientes.csv", now=NOW)
             await s.commit()
     return p
 
@@ -91,7 +93,7 @@ async def test_bad_rows_each_reported_and_nothing_written(sessionmaker):
     assert await count(sessionmaker, Client) == 0 and await count(sessionmaker, Member) == 0
     async with sessionmaker() as s:
         with pytest.raises(InputError):
-            await imp.apply(s, ACTOR, p)
+            await imp.apply(s, ACTOR, p, now=NOW)
 
 
 async def test_reimport_with_other_kam_reassigns_and_keeps_history(sessionmaker):
