@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -103,7 +104,7 @@ async def test_cross_sale_registered_with_card_and_stored_proof(harness):
         ("ana", {"total": "0"}, "mayor que cero"),
         ("ana", {"total": "999.999.999.999.999"}, "máximo"),
         ("ana", {"anticipo": "20.000.000"}, "anticipo"),
-        ("ana", {"fecha": "2030-01-01"}, "futuro"),
+        ("ana", {"fecha": "mañana"}, "futuro"),  # the day after the harness's today (resolved in the test)
         ("ana", {"fecha": "31/02/2026"}, "no existe"),
     ],
 )
@@ -113,6 +114,8 @@ async def test_refusals_quote_their_rule_and_change_nothing(harness, who, opts, 
     for k, v in opts.items():
         key = {"total": "valor-total", "fecha": "fecha-anticipo"}.get(k, k)
         o[key] = str(ids["other_client"]) if v == "other" else v
+        if v == "mañana":
+            o[key] = f"{harness.today() + timedelta(days=1):%Y-%m-%d}"
     handle, text = await register(harness, ids[who], o)
     assert handle.ephemeral and rule in text, text
     assert await deals(harness) == []
@@ -283,8 +286,9 @@ async def test_hubspot_mismatch_shown_and_hubspot_down_pending(harness_factory):
 
 async def test_late_registration_is_accepted_with_a_warning(harness):
     ids = await setup_people(harness)
-    # now: Monday 23/11 10:00 Bogotá; the export of 21/11 ran on 22/11 at 06:00
-    _, text = await register(harness, ids["ana"], options(ids["client"], fecha="21/11/2026"))
+    # now: today 10:00 Bogotá; the export of the day before yesterday ran yesterday at 06:00
+    two_days_ago = harness.today() - timedelta(days=2)
+    _, text = await register(harness, ids["ana"], options(ids["client"], fecha=f"{two_days_ago:%d/%m/%Y}"))
     assert "Registro tardío" in text and "exportación de las 6 AM" in text
     [deal] = await deals(harness)
     assert deal.is_late
