@@ -97,6 +97,8 @@ def build_embed(result: ex.ExportResult, summary: DailySummary) -> discord.Embed
         T.APPROVALS_LINE.format(label=APPROVAL_LABELS.get(k, k), count=c, age=_age(age)) for k, c, age in summary.approvals
     ]
     embed.add_field(name=T.FIELD_APPROVALS, value=_lines(approvals), inline=False)
+    if result.hubspot_calls:
+        embed.set_footer(text=T.POST_FOOTER_HUBSPOT.format(calls=result.hubspot_calls))
     return embed
 
 
