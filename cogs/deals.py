@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -29,6 +29,7 @@ from bot.notify import dm, post, repost_missing_cards
 from bot.services import commissions as ledger
 from bot.services import deals as svc
 from bot.services import directory, proofs, referrals
+from bot.services import outbox as ob
 from bot.texts import deals as T
 from bot.ui import ActionButton
 
@@ -392,12 +393,88 @@ def _safe_filename(name: str | None, suffix: str) -> str:
     return base
 
 
+# --- confirmations a crash prevented -----------------------------------------------------------
+TOKEN_LIFETIME = timedelta(minutes=14)  # Discord's interaction tokens last 15 minutes; one kept as margin
+
+
+def registered_text(bot: VentasOpsBot, v: svc.DealView) -> str:
+    """The "Negocio #N registrado" answer rebuilt from the stored deal, for a KAM who never got it."""
+    d = v.deal
+    kinds = {a.kind for a in v.approvals}
+    conditions = [T.CONDITION_AUDIT]
+    if svc.K_COO in kinds:
+        conditions.append(T.CONDITION_COO)
+    if svc.K_ATTRIBUTION in kinds:
+        conditions.append(T.CONDITION_ATTRIBUTION)
+    lines = [
+        T.REGISTERED.format(
+            deal_id=d.id, type=T.TYPE_LABELS.get(d.deal_type, d.deal_type), service=Service.label_of(d.service),
+            client=svc.escape(v.client.name), total=format_cop(d.total_value),
+            commission_line=commission_line(bot, d.total_value, d.commission_estimate),
+            conditions=" y ".join(conditions),
+        ),
+    ]
+    if d.is_late:
+        lines.append(T.LATE_NOTE)
+    lines.append(T.REGISTERED_AFTER_RESTART)
+    return "\n\n".join(lines)
+
+
+async def edit_original_answer(bot: VentasOpsBot, token: str, content: str) -> None:
+    """Edit an interaction's original answer from its token alone (what the interaction webhook allows
+    for 15 minutes), e.g. after a restart lost the ``Interaction`` object."""
+    webhook = discord.Webhook.partial(bot.application_id, token, client=bot)  # type: ignore[arg-type]
+    await webhook.edit_message("@original", content=content,  # type: ignore[arg-type]
+                               allowed_mentions=discord.AllowedMentions.none())
+
+
+async def confirm_unanswered(bot: VentasOpsBot, created_before: datetime) -> int:
+    """Tell each KAM whose registration was stored but never answered (the process stopped between
+    the commit and "registrado"): the original answer is edited while its token is valid, else a DM
+    goes through the outbox. Once: the deal is marked confirmed (with an audit row) in the same
+    transaction as the DM, or right after the edit (an edit repeated by a crash in between shows the
+    same text). Returns how many were confirmed."""
+    try:
+        async with bot.sessionmaker() as session:
+            pending = await svc.unconfirmed_deals(session, created_before)
+        done = queued = 0
+        for u in pending:
+            async with bot.sessionmaker() as session:
+                v = await svc.load_view(session, u.deal_id)
+            if v is None:
+                continue
+            text = registered_text(bot, v)
+            edited = False
+            if u.interaction_token and bot.clock.now() - u.created_at < TOKEN_LIFETIME:
+                try:
+                    await edit_original_answer(bot, u.interaction_token, text)
+                    edited = True
+                except discord.HTTPException as exc:
+                    log.info("Original answer of deal %s not editable (%s); confirming by DM", u.deal_id, exc)
+            now = bot.clock.now()
+            async with bot.sessionmaker() as session:
+                if await svc.confirm_late(session, u.deal_id, how="respuesta" if edited else "md", now=now):
+                    done += 1
+                    if not edited:
+                        await ob.enqueue(session, f"negocio-confirmacion:{u.deal_id}", user_id=u.discord_id,
+                                         content=text, now=now)
+                        queued += 1
+                await session.commit()
+        if queued:
+            bot.outbox.kick()
+        return done
+    except Exception:  # noqa: BLE001 - start-up and the periodic job must go on
+        log.exception("Confirming unanswered registrations failed")
+        return 0
+
+
 # --- the cog ---------------------------------------------------------------------------------
 class Deals(BackgroundTasks, commands.Cog):
     def __init__(self, bot: VentasOpsBot) -> None:
         self.bot = bot
         self._tasks: set[asyncio.Task[Any]] = set()
         self._cards_checked = False
+        self._started = bot.clock.now()  # registrations from before are a previous process's
 
     async def cog_load(self) -> None:
         if self.bot.hubspot is not None:
@@ -420,6 +497,7 @@ class Deals(BackgroundTasks, commands.Cog):
         only those old enough that their own post cannot still be on its way."""
         await repost_missing_cards(self.bot, "deal", lambda s: svc.deals_without_card(s, created_before=created_before),
                                    post_card)
+        await confirm_unanswered(self.bot, created_before or self._started)
 
     # /registrar-negocio ------------------------------------------------------------------
     @app_commands.command(name="registrar-negocio", description=T.CMD_REGISTER)
@@ -465,6 +543,7 @@ class Deals(BackgroundTasks, commands.Cog):
             advance_date=fecha_anticipo,
             hubspot=negocio_hubspot,
             interaction_id=interaction.id,
+            interaction_token=interaction.token,
         )
         rules = dict(
             tz=s.tz, export_time=s.export_time, rate=s.commission_rate,
@@ -547,6 +626,9 @@ class Deals(BackgroundTasks, commands.Cog):
         if not await post_card(bot, deal.id, fallback=interaction.channel):  # type: ignore[arg-type]
             lines.append(T.CARD_POST_FAILED)
         await send_ephemeral(interaction, "\n\n".join(lines))
+        async with bot.sessionmaker() as session:  # the KAM saw it: no confirmation after a restart
+            await svc.mark_confirmed(session, deal.id, bot.clock.now())
+            await session.commit()
         for other in c.disputed:
             other_member = await self._member_discord_id(other.member_id)
             if other_member:

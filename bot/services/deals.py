@@ -89,6 +89,7 @@ class RegistrationRequest:
     advance_date: str | None = None
     hubspot: str | None = None
     interaction_id: int | None = None
+    interaction_token: str | None = None  # kept until the KAM is told "registrado"
 
 
 @dataclass(slots=True)
@@ -313,6 +314,8 @@ async def register(
         proof_content_type=proof.content_type if proof else None,
         proof_status=PROOF_RECEIVED if proof else "pendiente",
         interaction_id=req.interaction_id,
+        interaction_token=req.interaction_token,
+        confirmed_at=None if req.interaction_id is not None else now,  # nobody waits for an answer
         created_at=now,
         updated_at=now,
     )
@@ -751,3 +754,45 @@ async def set_card(session: AsyncSession, deal_id: int, channel_id: int, message
     await session.execute(
         update(Deal).where(Deal.id == deal_id).values(card_channel_id=channel_id, card_message_id=message_id)
     )
+
+
+# --- confirmations a crash prevented ---------------------------------------------------------------
+@dataclass(slots=True)
+class Unconfirmed:
+    deal_id: int
+    discord_id: int
+    interaction_token: str | None
+    created_at: datetime
+
+
+async def mark_confirmed(session: AsyncSession, deal_id: int, now: datetime) -> bool:
+    """The KAM saw "registrado": forget the token. False when it was already marked (by the other path)."""
+    res = await session.execute(
+        update(Deal).where(Deal.id == deal_id, Deal.confirmed_at.is_(None))
+        .values(confirmed_at=now, interaction_token=None)
+    )
+    return res.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def unconfirmed_deals(session: AsyncSession, created_before: datetime, limit: int = 500) -> list[Unconfirmed]:
+    """Deals stored from an interaction whose "registrado" never reached the KAM (the process stopped
+    between the commit and the answer). ``created_before``: the start of this process, so that a
+    registration this process is answering right now is left alone."""
+    rows = await session.execute(
+        select(Deal.id, Member.discord_id, Deal.interaction_token, Deal.created_at)
+        .join(Member, Member.id == Deal.member_id)
+        .where(Deal.confirmed_at.is_(None), Deal.interaction_id.is_not(None), Deal.created_at < created_before)
+        .order_by(Deal.id)
+        .limit(limit)
+    )
+    return [Unconfirmed(*r) for r in rows]
+
+
+async def confirm_late(session: AsyncSession, deal_id: int, *, how: str, now: datetime) -> bool:
+    """Mark a confirmation sent after a restart (``how``: "respuesta", the original answer edited, or
+    "md", a DM queued in the same transaction) with its audit row; False when already marked."""
+    if not await mark_confirmed(session, deal_id, now):
+        return False
+    record(session, Actor.system("confirmación tras reinicio"), "negocio.confirmar", "deal", deal_id,
+           after={"how": how})
+    return True

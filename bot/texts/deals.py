@@ -110,6 +110,14 @@ REGISTERED = (
     "✅ Negocio **#{deal_id}** registrado: {type} de {service} para «{client}» por {total}.\n"
     "Comisión estimada: {commission_line}. Se gana cuando {conditions}."
 )
+REGISTERED_AFTER_RESTART = (
+    "ℹ️ Te lo confirmo tarde: el bot se reinició justo después de guardar tu negocio. Quedó registrado "
+    "una sola vez; no hace falta registrarlo de nuevo."
+)
+LATE_NOTE = (
+    "⚠️ **Registro tardío:** el corte de su fecha de anticipo ya había salido. Tu negocio queda marcado "
+    "como *tardío* y sale en el próximo corte."
+)
 REGISTERED_AGAIN = "Este registro ya se había guardado como negocio **#{deal_id}**; no se duplicó."
 CONDITION_AUDIT = "auditoría verifique que el anticipo llegó a la cuenta de Sense Digital"
 CONDITION_COO = "el COO apruebe el up sale"
