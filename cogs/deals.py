@@ -8,6 +8,7 @@ from the database on every click), the reject-reason modal and the DMs to the KA
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,9 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from bot.background import BackgroundTasks
 from bot.app import VentasOpsBot, report_error, send_ephemeral
 from bot.domain.commission import rate_label
-from bot.domain.dates import format_date
+from bot.domain.dates import format_date, month_label, parse_month, today_bogota
 from bot.domain.enums import Service
 from bot.domain.money import format_cop
+from bot.domain.text import count_of
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
 from bot.notify import dm, post, repost_missing_cards
@@ -30,6 +32,7 @@ from bot.services import commissions as ledger
 from bot.services import deals as svc
 from bot.services import directory, proofs, referrals
 from bot.services import outbox as ob
+from bot.services.deal_list import my_deals_xlsx
 from bot.texts import deals as T
 from bot.ui import ActionButton
 
@@ -468,6 +471,106 @@ async def confirm_unanswered(bot: VentasOpsBot, created_before: datetime) -> int
         return 0
 
 
+# --- /mis-negocios pages ------------------------------------------------------------------------
+PAGE_SIZE = 10
+MY_DEALS_BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
+    "ant": (T.BTN_PREVIOUS, discord.ButtonStyle.secondary),
+    "sig": (T.BTN_NEXT, discord.ButtonStyle.secondary),
+}
+
+
+def _page_state(page: int, status: str | None, month: tuple[int, int] | None) -> str:
+    """What a page button carries: ``<page>.<status>.<yyyymm>`` (the filters travel with the page)."""
+    return f"{page}.{status or ''}.{f'{month[0]}{month[1]:02d}' if month else ''}"
+
+
+def _parse_page_state(state: str) -> tuple[int, str | None, tuple[int, int] | None]:
+    page, status, ym = state.split(".")
+    return int(page), status or None, (int(ym[:4]), int(ym[4:])) if ym else None
+
+
+class MyDealsButton(ActionButton, template=r"mis-negocios:(?P<action>ant|sig):(?P<id>\d{1,6}\.[a-z]*\.(?:\d{6})?)"):
+    """«Anteriores» / «Siguientes» on a /mis-negocios answer: whoever clicks sees their own deals, re-read
+    from the database, so the buttons keep working after a restart."""
+
+    PREFIX = "mis-negocios"
+    LABELS = MY_DEALS_BUTTONS
+    ID_TYPE = str
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+        page, status, month = _parse_page_state(self.target_id)
+        await interaction.response.defer()
+        shown = await my_deals_page(bot, interaction.user.id, page, status, month)
+        if shown is None:
+            await interaction.edit_original_response(content=_my_deals_empty(status, month), embed=None, view=None)
+            return
+        await interaction.edit_original_response(embed=shown[0], view=shown[1])
+
+
+def _filters_label(status: str | None, month: tuple[int, int] | None) -> str:
+    parts = []
+    if status:
+        parts.append(T.MY_DEALS_FILTER_STATUS.get(status, status))
+    if month:
+        parts.append(T.MY_DEALS_FILTER_MONTH.format(month=month_label(*month)))
+    return ", ".join(parts)
+
+
+def _my_deals_empty(status: str | None, month: tuple[int, int] | None) -> str:
+    if status or month:
+        return T.MY_DEALS_EMPTY_FILTERED.format(filters=_filters_label(status, month))
+    return T.MY_DEALS_EMPTY
+
+
+def _my_deal_line(v: svc.DealView) -> str:
+    waiting = [T.KIND_LABELS.get(a.kind, a.kind) for a in v.approvals if a.status == svc.A_PENDING]
+    return T.MY_DEALS_LINE.format(
+        deal_id=v.deal.id,
+        date=format_date(v.deal.advance_date),
+        client=svc.escape(v.client.name)[:60],
+        type=T.TYPE_LABELS.get(v.deal.deal_type, v.deal.deal_type),
+        total=format_cop(v.deal.total_value),
+        status=T.STATUS_LABELS.get(v.deal.status, v.deal.status),
+        waiting=T.MY_DEALS_WAITING.format(kinds=", ".join(waiting)) if waiting else "",
+        late=T.CARD_LATE if v.deal.is_late else "",
+    )
+
+
+async def my_deals_page(
+    bot: VentasOpsBot, user_id: int, page: int, status: str | None, month: tuple[int, int] | None,
+) -> tuple[discord.Embed, discord.ui.View] | None:
+    """Page ``page`` (0 = the newest deals) of the user's deals with its buttons; None when none match."""
+    async with bot.sessionmaker() as session:
+        member = await directory.get_member(session, user_id)
+        if member is None:
+            return None
+        views, total = await svc.deals_of(session, member.id, PAGE_SIZE, offset=page * PAGE_SIZE, status=status,
+                                          month=month)
+        if total and not views:  # fewer deals than when the button was drawn: the last page
+            page = (total - 1) // PAGE_SIZE
+            views, total = await svc.deals_of(session, member.id, PAGE_SIZE, offset=page * PAGE_SIZE,
+                                              status=status, month=month)
+        bal = await ledger.balance(session, member.id)
+    if not total:
+        return None
+    pages = (total - 1) // PAGE_SIZE + 1
+    filters = _filters_label(status, month)
+    embed = discord.Embed(
+        title=T.MY_DEALS_TITLE_FILTERED.format(filters=filters) if filters else T.MY_DEALS_TITLE,
+        description="\n".join(_my_deal_line(v) for v in views)[:4000], colour=discord.Colour.blurple(),
+    )
+    embed.add_field(name=T.MY_DEALS_TOTALS_NAME, value=T.MY_DEALS_TOTALS.format(
+        pending=format_cop(bal.pending), earned=format_cop(bal.earned), reversed=format_cop(bal.reversed)), inline=False)
+    embed.set_footer(text=T.MY_DEALS_PAGE.format(page=page + 1, pages=pages, count=count_of(total, *T.MY_DEALS_COUNT)))
+    view = discord.ui.View(timeout=None)
+    for action, target, disabled in (("ant", page - 1, page == 0), ("sig", page + 1, page >= pages - 1)):
+        button = MyDealsButton(action, _page_state(max(target, 0), status, month))
+        button.item.disabled = disabled
+        view.add_item(button)
+    return embed, view
+
+
 # --- the cog ---------------------------------------------------------------------------------
 class Deals(BackgroundTasks, commands.Cog):
     def __init__(self, bot: VentasOpsBot) -> None:
@@ -626,15 +729,15 @@ class Deals(BackgroundTasks, commands.Cog):
         if not await post_card(bot, deal.id, fallback=interaction.channel):  # type: ignore[arg-type]
             lines.append(T.CARD_POST_FAILED)
         await send_ephemeral(interaction, "\n\n".join(lines))
-        async with bot.sessionmaker() as session:  # the KAM saw it: no confirmation after a restart
-            await svc.mark_confirmed(session, deal.id, bot.clock.now())
-            await session.commit()
         for other in c.disputed:
             other_member = await self._member_discord_id(other.member_id)
             if other_member:
                 await dm(bot, other_member, T.DM_UNREGISTERED_DISPUTE.format(hubspot_id=c.hubspot_deal_id, deal_id=other.id))
         if bot.hubspot is not None and deal.hubspot_deal_id:
             self.spawn(self.verify_and_refresh(deal.id))
+        async with bot.sessionmaker() as session:  # the KAM saw it: no confirmation after a restart
+            await svc.mark_confirmed(session, deal.id, bot.clock.now())
+            await session.commit()
 
     async def _member_discord_id(self, member_id: int) -> int | None:
         async with self.bot.sessionmaker() as session:
@@ -677,43 +780,31 @@ class Deals(BackgroundTasks, commands.Cog):
 
     # /mis-negocios -------------------------------------------------------------------------
     @app_commands.command(name="mis-negocios", description=T.CMD_MY_DEALS)
-    async def mis_negocios(self, interaction: discord.Interaction) -> None:
-        async with self.bot.sessionmaker() as session:
-            member = await directory.get_member(session, interaction.user.id)
-            if member is None:
-                await send_ephemeral(interaction, T.MY_DEALS_EMPTY)
-                return
-            views, total = await svc.deals_of(session, member.id)
-            bal = await ledger.balance(session, member.id)
-        if not views:
-            await send_ephemeral(interaction, T.MY_DEALS_EMPTY)
+    @app_commands.describe(estado=T.OPT_MY_STATUS, mes=T.OPT_MY_MONTH)
+    @app_commands.choices(estado=[app_commands.Choice(name=label, value=value)
+                                  for value, label in T.STATUS_CHOICES.items()])
+    async def mis_negocios(
+        self, interaction: discord.Interaction, estado: app_commands.Choice[str] | None = None,
+        mes: app_commands.Range[str, 1, 40] | None = None,
+    ) -> None:
+        bot = self.bot
+        month = parse_month(mes, today_bogota(bot.clock.now()), field="mes") if mes else None
+        status = estado.value if estado else None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        shown = await my_deals_page(bot, interaction.user.id, 0, status, month)
+        if shown is None:
+            await send_ephemeral(interaction, _my_deals_empty(status, month))
             return
-        lines = []
-        for v in views:
-            waiting = [T.KIND_LABELS.get(a.kind, a.kind) for a in v.approvals if a.status == svc.A_PENDING]
-            lines.append(
-                T.MY_DEALS_LINE.format(
-                    deal_id=v.deal.id,
-                    client=svc.escape(v.client.name)[:60],
-                    type=T.TYPE_LABELS.get(v.deal.deal_type, v.deal.deal_type),
-                    total=format_cop(v.deal.total_value),
-                    status=T.STATUS_LABELS.get(v.deal.status, v.deal.status),
-                    waiting=T.MY_DEALS_WAITING.format(kinds=", ".join(waiting)) if waiting else "",
-                    late=T.CARD_LATE if v.deal.is_late else "",
-                )
-            )
-        if total > len(views):
-            lines.append(T.MY_DEALS_MORE.format(n=total - len(views)))
-        body = "\n".join(lines)
-        if len(body) > 3800:
-            body = body[:3800].rsplit("\n", 1)[0] + "\n…"
-        embed = discord.Embed(title=T.MY_DEALS_TITLE, description=body, colour=discord.Colour.blurple())
-        embed.set_footer(
-            text=T.MY_DEALS_TOTALS.format(
-                pending=format_cop(bal.pending), earned=format_cop(bal.earned), reversed=format_cop(bal.reversed)
-            )
+        embed, view = shown
+        async with bot.sessionmaker() as session:  # the file has every matching deal, not just the page
+            member = await directory.get_member(session, interaction.user.id)
+            assert member is not None  # my_deals_page found it
+            views, _total = await svc.deals_of(session, member.id, None, status=status, month=month)
+        data = await asyncio.to_thread(my_deals_xlsx, views, bot.settings.tz)
+        await interaction.followup.send(
+            embed=embed, view=view, ephemeral=True, allowed_mentions=discord.AllowedMentions.none(),
+            file=discord.File(io.BytesIO(data), filename=T.MY_DEALS_FILENAME),
         )
-        await send_ephemeral(interaction, None, embed=embed)  # type: ignore[arg-type]
 
 
 # --- /admin negocio anular (called from cogs.admin) ---------------------------------------------
@@ -746,9 +837,9 @@ async def admin_cancel(interaction: discord.Interaction, deal_id: int, reason: s
 
 
 async def setup(bot: VentasOpsBot) -> None:
-    bot.add_dynamic_items(DealButton)
+    bot.add_dynamic_items(DealButton, MyDealsButton)
     await bot.add_cog(Deals(bot))
 
 
 async def teardown(bot: VentasOpsBot) -> None:
-    bot.remove_dynamic_items(DealButton)
+    bot.remove_dynamic_items(DealButton, MyDealsButton)

@@ -717,23 +717,37 @@ async def load_view(session: AsyncSession, deal_id: int) -> DealView | None:
     return DealView(deal, member, client, await approvals_of(session, deal_id), list(done))
 
 
-async def deals_of(session: AsyncSession, member_id: int, limit: int = 15) -> tuple[list[DealView], int]:
-    """The member's most recent deals (newest first) and how many there are in total."""
+async def deals_of(
+    session: AsyncSession, member_id: int, limit: int | None = 15, *, offset: int = 0, status: str | None = None,
+    month: tuple[int, int] | None = None,
+) -> tuple[list[DealView], int]:
+    """The member's deals, newest first: ``limit`` of them from ``offset`` (None: all), only those in
+    ``status`` and with their advance date in ``month`` (year, month) when given; and how many match."""
     from sqlalchemy import func
 
-    total = (await session.execute(select(func.count()).select_from(Deal).where(Deal.member_id == member_id))).scalar_one()
-    deals = list(
-        (
-            await session.execute(
-                select(Deal).where(Deal.member_id == member_id).order_by(Deal.id.desc()).limit(limit)
-            )
-        ).scalars()
-    )
+    where = [Deal.member_id == member_id]
+    if status is not None:
+        where.append(Deal.status == status)
+    if month is not None:
+        year, m = month
+        where += [Deal.advance_date >= date(year, m, 1),
+                  Deal.advance_date < (date(year + 1, 1, 1) if m == 12 else date(year, m + 1, 1))]
+    total = (await session.execute(select(func.count()).select_from(Deal).where(*where))).scalar_one()
+    q = select(Deal).where(*where).order_by(Deal.id.desc()).offset(offset)
+    deals = list((await session.execute(q.limit(limit) if limit is not None else q)).scalars())
     member = await session.get(Member, member_id)
-    out = []
-    for d in deals:
-        client = await session.get(Client, d.client_id)
-        out.append(DealView(d, member, client, await approvals_of(session, d.id)))  # type: ignore[arg-type]
+    clients: dict[int, Client] = {}
+    approvals: dict[int, list[Approval]] = {d.id: [] for d in deals}
+    for k in range(0, len(deals), 500):  # bounded IN lists (the XLSX reads every deal)
+        chunk = deals[k : k + 500]
+        client_ids = {d.client_id for d in chunk} - clients.keys()
+        if client_ids:
+            clients.update((c.id, c) for c in (await session.execute(select(Client).where(Client.id.in_(client_ids)))).scalars())
+        rows = await session.execute(
+            select(Approval).where(Approval.deal_id.in_([d.id for d in chunk])).order_by(Approval.id))
+        for a in rows.scalars():
+            approvals[a.deal_id].append(a)  # type: ignore[index]
+    out = [DealView(d, member, clients[d.client_id], approvals[d.id]) for d in deals]  # type: ignore[arg-type]
     return out, int(total)
 
 

@@ -235,12 +235,32 @@ CANCEL_ALREADY = "El negocio #{deal_id} ya está {status}; no se puede anular."
 CANCEL_REASON_REQUIRED = "Escribe el motivo de la anulación."
 
 # --- /mis-negocios -------------------------------------------------------------------------
+OPT_MY_STATUS = "Solo los negocios en este estado"
+OPT_MY_MONTH = "Solo los de este mes de anticipo, p. ej. 2026-11, «noviembre» o «mes pasado»"
+STATUS_CHOICES = {"pendiente": "En revisión", "aprobado": "Aprobados", "rechazado": "Rechazados", "anulado": "Anulados"}
 MY_DEALS_TITLE = "Tus negocios"
+MY_DEALS_TITLE_FILTERED = "Tus negocios · {filters}"
+MY_DEALS_FILTER_STATUS = {"pendiente": "en revisión", "aprobado": "aprobados", "rechazado": "rechazados",
+                          "anulado": "anulados"}
+MY_DEALS_FILTER_MONTH = "anticipo en {month}"
 MY_DEALS_EMPTY = "Aún no tienes negocios registrados. Cuando cierres uno, regístralo con `/registrar-negocio`."
-MY_DEALS_LINE = "**#{deal_id}** · {client} · {type} · {total} · {status}{waiting}{late}"
+MY_DEALS_EMPTY_FILTERED = "No tienes negocios {filters}. Prueba sin filtros: `/mis-negocios`."
+MY_DEALS_LINE = "**#{deal_id}** · {date} · {client} · {type} · {total} · {status}{waiting}{late}"
 MY_DEALS_WAITING = " (falta: {kinds})"
-MY_DEALS_MORE = "… y {n} más."
+MY_DEALS_PAGE = "Página {page} de {pages} · {count} · la lista completa va en el archivo adjunto"
+MY_DEALS_COUNT = ("negocio", "negocios")
+MY_DEALS_TOTALS_NAME = "Tus comisiones"
 MY_DEALS_TOTALS = "Comisión pendiente: {pending} · Ganada: {earned} · Reversos: {reversed}"
+BTN_PREVIOUS = "Anteriores"
+BTN_NEXT = "Siguientes"
+MY_DEALS_FILENAME = "mis-negocios.xlsx"
+MY_DEALS_SHEET = "Negocios"
+MY_DEALS_HEADERS = [
+    "ID", "Fecha anticipo", "Registrado (Bogotá)", "Cliente", "Tipo", "Servicio", "Valor total", "Anticipo",
+    "Comisión estimada", "Estado", "Falta aprobar", "Tardío", "Negocio HubSpot",
+]
+STATUS_WORDS = {"pendiente": "En revisión", "aprobado": "Aprobado", "rechazado": "Rechazado", "anulado": "Anulado"}
+YES, NO = "Sí", "No"
 
 # --- ledger descriptions ------------------------------------------------------------------
 LEDGER_COMMISSION = "Comisión {rate} del negocio #{deal_id} ({client})"
