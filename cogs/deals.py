@@ -275,7 +275,7 @@ async def handle_click(interaction: discord.Interaction, action: str, deal_id: i
         await send_ephemeral(interaction, _already_text(bot, approval))
         return
     if deal.status != svc.PENDING:
-        raise UserError(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_LABELS.get(deal.status, deal.status)))
+        raise UserError(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status)))
     if opens_modal:
         await interaction.response.send_modal(RejectModal(action, deal_id))
         return
@@ -298,7 +298,8 @@ async def apply_decision(interaction: discord.Interaction, action: str, deal_id:
     if kind == svc.K_ATTRIBUTION:
         ack = (T.ATTR_NEW_ACK if approve else T.ATTR_KEEP_ACK).format(deal_id=deal_id, other_id=other_id)
     else:
-        ack = T.DECIDED_ACK.format(kind=kind_label, deal_id=deal_id, outcome=T.OUTCOME[decision.approval.status])
+        ack = T.DECIDED_ACK.format(subject=T.DECISION_SUBJECTS.get(kind, kind_label), deal_id=deal_id,
+                                   outcome=T.OUTCOME[decision.approval.status])
     await send_ephemeral(interaction, ack)
     await refresh_card(bot, deal_id)
     if decision.other_deal is not None:
@@ -321,20 +322,21 @@ async def notify_decision(bot: VentasOpsBot, decision: svc.Decision, kind: str) 
             await dm(bot, winner.member.discord_id, T.DM_ATTR_WON.format(hubspot_id=hs, deal_id=winner.deal.id))
         if loser is not None:
             await dm(bot, loser.member.discord_id, T.DM_ATTR_LOST.format(
-                hubspot_id=hs, deal_id=loser.deal.id, status=T.STATUS_LABELS.get(loser.deal.status, loser.deal.status)))
+                hubspot_id=hs, deal_id=loser.deal.id, status=T.STATUS_STATES.get(loser.deal.status, loser.deal.status)))
         if decision.earned and winner is v:
             await dm(bot, v.member.discord_id, T.DM_EARNED.format(
                 deal_id=v.deal.id, client=client, commission=format_cop(decision.earned)))
         return
     if decision.rejected:
         await dm(bot, v.member.discord_id, T.DM_REJECTED.format(
-            deal_id=v.deal.id, client=client, kind=kind_label, reason=svc.escape(decision.approval.reason or "")))
+            deal_id=v.deal.id, client=client, who=T.APPROVERS_AFTER_BY.get(kind, kind_label),
+            reason=svc.escape(decision.approval.reason or "")))
     elif decision.earned:
         await dm(bot, v.member.discord_id, T.DM_EARNED.format(
             deal_id=v.deal.id, client=client, commission=format_cop(decision.earned)))
     else:
         await dm(bot, v.member.discord_id, T.DM_APPROVED_STEP.format(
-            kind=kind_label.capitalize() if kind != svc.K_COO else kind_label, deal_id=v.deal.id, client=client))
+            who=T.APPROVERS.get(kind, kind_label), deal_id=v.deal.id, client=client))
 
 
 async def refresh_card(bot: VentasOpsBot, deal_id: int) -> None:

@@ -466,7 +466,7 @@ async def decide(
         raise DealRefused(T.NOTHING_TO_DECIDE.format(deal_id=deal_id))
     if res.rowcount != 1:
         if approval.status == A_PENDING:  # the deal itself is closed
-            raise DealRefused(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_LABELS.get(deal.status, deal.status)))
+            raise DealRefused(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status)))
         return Decision(decided=False, approval=approval, deal=deal, approve=approve)
 
     out = Decision(decided=True, approval=approval, deal=deal, approve=approve)
@@ -592,7 +592,7 @@ async def cancel_deal(
         raise DealRefused(T.DEAL_GONE.format(deal_id=deal_id))
     if res.rowcount != 1:
         raise DealRefused(
-            T.CANCEL_ALREADY.format(deal_id=deal_id, status=T.STATUS_LABELS.get(deal.status, deal.status))
+            T.CANCEL_ALREADY.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status))
         )
     before = deal.status
     clawback = await _close_deal(session, deal, CANCELLED, reason, actor=actor, now=now)

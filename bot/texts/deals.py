@@ -204,17 +204,23 @@ OUTCOME = {"aprobada": "aprobada", "rechazada": "rechazada", "cancelada": "cerra
 DEAL_GONE = "No encuentro el negocio #{deal_id}."
 NOTHING_TO_DECIDE = "El negocio #{deal_id} no tiene esa aprobación."
 DEAL_CLOSED = "El negocio #{deal_id} ya está {status}; no hay nada que decidir."
-DECIDED_ACK = "Listo: {kind} del negocio #{deal_id} {outcome}."
+STATUS_STATES = {"pendiente": "en revisión", "aprobado": "aprobado", "rechazado": "rechazado", "anulado": "anulado"}
+DECIDED_ACK = "Listo: {subject} del negocio #{deal_id} quedó {outcome}."
+# the decision as the subject of a sentence (feminine, like OUTCOME): "la aprobación del COO … quedó aprobada"
+DECISION_SUBJECTS = {"auditoria": "la verificación de auditoría", "coo": "la aprobación del COO",
+                     "atribucion": "la atribución"}
 ATTR_KEEP_ACK = "Listo: el negocio de HubSpot sigue atribuido al registro #{other_id}; el registro #{deal_id} se rechazó."
 ATTR_NEW_ACK = "Listo: el negocio se atribuye al registro #{deal_id}; el registro #{other_id} se anuló."
 
 # --- DMs to the KAM ------------------------------------------------------------------------
-DM_APPROVED_STEP = "✅ {kind} aprobó tu negocio #{deal_id} («{client}»)."
+DM_APPROVED_STEP = "✅ {who} aprobó tu negocio #{deal_id} («{client}»)."
+APPROVERS = {"auditoria": "Auditoría", "coo": "El COO", "atribucion": "Un administrador"}  # who decides
+APPROVERS_AFTER_BY = {"auditoria": "auditoría", "coo": "el COO", "atribucion": "un administrador"}
 DM_EARNED = (
     "🎉 Tu negocio #{deal_id} («{client}») quedó aprobado: ganaste {commission} de comisión."
 )
 DM_REJECTED = (
-    "❌ Tu negocio #{deal_id} («{client}») fue rechazado por {kind}. Motivo: «{reason}». "
+    "❌ Tu negocio #{deal_id} («{client}») fue rechazado por {who}. Motivo: «{reason}». "
     "No genera comisión."
 )
 DM_CANCELLED = (

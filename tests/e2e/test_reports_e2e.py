@@ -201,9 +201,9 @@ async def test_admin_report_numbers_and_charts(harness):
     msg = await handle.wait_final(timeout=30)
     text = message_text(msg)
     # counted sales: #1 (aprobado, 12 M) and #3 (pendiente, 20 M); rejected and cancelled ones are not sales
-    assert "2 negocios · $ 32.000.000" in text
+    assert "negocios 2 · $ 32.000.000" in text
     assert "Referidos **3** → buenos **2** (67 %) → vendidos **1** (33 %)" in text
-    assert "Ana Gómez: 3 referidos · 2 buenos · 1 vendidos" in text
+    assert "Ana Gómez: referidos 3 · buenos 2 · vendidos 1" in text
     files = {a["filename"]: harness.fake.attachments[int(a["id"])][0] for a in msg["attachments"]}
     assert set(files) == {"ventas-mes.png", "embudo-referidos.png"}
     assert png_size(files["ventas-mes.png"]) == (1200, 480) and png_size(files["embudo-referidos.png"]) == (700, 360)
@@ -211,7 +211,7 @@ async def test_admin_report_numbers_and_charts(harness):
     await register(harness, ids["ana"], options(ids["client"], servicio="social_ads", total="30.000.000", anticipo="3.000.000"))
     again = await (await harness.fake.slash(ids["admin"], "admin reporte")).wait_final(timeout=30)
     files2 = {a["filename"]: harness.fake.attachments[int(a["id"])][0] for a in again["attachments"]}
-    assert "3 negocios · $ 62.000.000" in message_text(again)
+    assert "negocios 3 · $ 62.000.000" in message_text(again)
     assert files2["ventas-mes.png"] != files["ventas-mes.png"]
     assert files2["embudo-referidos.png"] == files["embudo-referidos.png"]
     # non-admins are refused

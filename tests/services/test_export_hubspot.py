@@ -91,7 +91,8 @@ async def test_every_reconciliation_category(sessionmaker, settings, hubspot):
     async with sessionmaker() as s:
         dms = list((await s.execute(select(OutboxMessage).where(OutboxMessage.target == "dm"))).scalars())
     assert len(dms) == 1 and dms[0].target_id == 11  # Ana owns the forgotten deal; the stranger maps to nobody
-    assert "¿Olvidaste registrarlos?" in dms[0].payload["content"] and "Olvidado S.A.S." in dms[0].payload["content"]
+    content = dms[0].payload["content"]
+    assert "un negocio tuyo" in content and "¿Olvidaste registrarlo?" in content and "Olvidado S.A.S." in content
 
 
 async def test_a_429_storm_and_500s_are_survived(sessionmaker, settings, hubspot):
