@@ -26,7 +26,7 @@ from bot import permissions
 from bot.app import VentasOpsBot, send_ephemeral
 from bot.domain.dates import format_date
 from bot.domain.enums import JobRole, Service
-from bot.domain.text import md
+from bot.domain.text import count_of, md
 from bot.domain.validation import mask_cedula
 from bot.errors import UserError
 from bot.guards import actor_of, require_role
@@ -283,7 +283,7 @@ async def show_members_command(interaction: discord.Interaction, miembro: discor
             return
         lines = [T.MEMBERS_TITLE.format(n=len(overview))]
         for i, (m, n) in enumerate(overview):
-            line = T.MEMBERS_LINE.format(name=md(m.name), role=JobRole.label_of(m.job_role), count=n)
+            line = T.MEMBERS_LINE.format(name=md(m.name), role=JobRole.label_of(m.job_role), clients=count_of(n, *T.CLIENTS))
             if sum(len(x) + 1 for x in lines) + len(line) > 1900:
                 lines.append(T.MORE.format(n=len(overview) - i))
                 break
@@ -307,7 +307,7 @@ async def show_members_command(interaction: discord.Interaction, miembro: discor
 def render_sync(res: Any) -> str:
     """The sync's summary with its conflicts, at most 2,000 characters."""
     lines = [T.SYNC_DONE.format(
-        companies=res.companies, clients_new=res.clients_new, clients_linked=res.clients_linked,
+        companies=count_of(res.companies, *T.COMPANIES_READ), clients_new=res.clients_new, clients_linked=res.clients_linked,
         assignments_new=res.assignments_new, services_new=res.services_new, members_linked=res.members_linked,
     )]
     if res.conflicts:

@@ -343,54 +343,56 @@ async def run_export(
         # HubSpot, page by page
         hubspot_ok = gateway is not None
         if gateway is not None:
-            from bot.hubspot.gateway import HubSpotUnavailable
+            from bot.hubspot.gateway import HubSpotGateway, HubSpotUnavailable
 
-            try:
-                async for page in read_ahead(gateway.search_deals_by_advance_date(d)):
-                    result.hubspot_calls += 1
-                    ids = [h.id for h in page]
-                    async with sessionmaker() as session:
-                        local_rows = (
-                            await session.execute(
-                                select(Deal).options(joinedload(Deal.member)).where(Deal.hubspot_deal_id.in_(ids))
-                            )
-                        ).scalars()
-                        local_by_id = {r.hubspot_deal_id: r for r in local_rows}
-                    for h in page:
-                        seen_hubspot.add(h.id)
-                        local = by_hubspot.get(h.id) or local_by_id.get(h.id)
-                        if local is None:
-                            owner = owners.get(h.owner_id or "")
-                            add(Finding("no_registrado", None, h.id, owner.name if owner else "", "",
-                                        T.DETAIL_UNREGISTERED.format(name=h.name or h.id, owner=h.owner_id or "—"),
-                                        None, h.amount))
-                            if owner is not None:
-                                result.forgotten_by_member.setdefault(owner.id, []).append(h.name or h.id)
+            # every request made (a lookup may take two, a retry is one more, the last empty search page
+            # counts too); read_ahead's task inherits the counter
+            with HubSpotGateway.counting() as made:
+                try:
+                    async for page in read_ahead(gateway.search_deals_by_advance_date(d)):
+                        ids = [h.id for h in page]
+                        async with sessionmaker() as session:
+                            local_rows = (
+                                await session.execute(
+                                    select(Deal).options(joinedload(Deal.member)).where(Deal.hubspot_deal_id.in_(ids))
+                                )
+                            ).scalars()
+                            local_by_id = {r.hubspot_deal_id: r for r in local_rows}
+                        for h in page:
+                            seen_hubspot.add(h.id)
+                            local = by_hubspot.get(h.id) or local_by_id.get(h.id)
+                            if local is None:
+                                owner = owners.get(h.owner_id or "")
+                                add(Finding("no_registrado", None, h.id, owner.name if owner else "", "",
+                                            T.DETAIL_UNREGISTERED.format(name=h.name or h.id, owner=h.owner_id or "—"),
+                                            None, h.amount))
+                                if owner is not None:
+                                    result.forgotten_by_member.setdefault(owner.id, []).append(h.name or h.id)
+                                continue
+                            _compare(local, h, d, add, owners)
+                        if progress:
+                            progress(len(page))
+                    # registered deals of the day HubSpot did not list under this date
+                    for hid, local in by_hubspot.items():
+                        if hid in seen_hubspot:
                             continue
-                        _compare(local, h, d, add, owners)
-                    if progress:
-                        progress(len(page))
-                # registered deals of the day HubSpot did not list under this date
-                for hid, local in by_hubspot.items():
-                    if hid in seen_hubspot:
-                        continue
-                    h = await gateway.get_deal(hid)
-                    result.hubspot_calls += 1
-                    who, client = local.member.name, local.client.name
-                    if h is None:
-                        add(Finding("no_en_hubspot", local.id, hid, who, client,
-                                    T.DETAIL_NOT_FOUND.format(hubspot_id=hid), local.total_value))
-                    elif h.archived:
-                        add(Finding("archivado_en_hubspot", local.id, hid, who, client,
-                                    T.DETAIL_ARCHIVED.format(hubspot_id=hid), local.total_value, h.amount))
-                    else:
-                        _compare(local, h, d, add, owners)
-            except HubSpotUnavailable:
-                hubspot_ok = False
-                log.warning("HubSpot unavailable during the export of %s", d)
-                for x in deals:
-                    add(Finding("hubspot_no_disponible", x.id, x.hubspot_deal_id, x.member.name, x.client.name,
-                                T.DETAIL_UNAVAILABLE))
+                        h = await gateway.get_deal(hid)
+                        who, client = local.member.name, local.client.name
+                        if h is None:
+                            add(Finding("no_en_hubspot", local.id, hid, who, client,
+                                        T.DETAIL_NOT_FOUND.format(hubspot_id=hid), local.total_value))
+                        elif h.archived:
+                            add(Finding("archivado_en_hubspot", local.id, hid, who, client,
+                                        T.DETAIL_ARCHIVED.format(hubspot_id=hid), local.total_value, h.amount))
+                        else:
+                            _compare(local, h, d, add, owners)
+                except HubSpotUnavailable:
+                    hubspot_ok = False
+                    log.warning("HubSpot unavailable during the export of %s", d)
+                    for x in deals:
+                        add(Finding("hubspot_no_disponible", x.id, x.hubspot_deal_id, x.member.name, x.client.name,
+                                    T.DETAIL_UNAVAILABLE))
+                result.hubspot_calls = made.value
             for x in deals:
                 if not x.hubspot_deal_id:
                     add(Finding("sin_negocio_hubspot", x.id, None, x.member.name, x.client.name))

@@ -18,7 +18,7 @@ IMPORT_UNKNOWN_COLUMNS = (
 IMPORT_NO_CLIENT_COLUMN = "Falta la columna «cliente». Las columnas de la plantilla son: {expected}."
 IMPORT_DUPLICATE_COLUMN = "La columna «{column}» aparece dos veces en el encabezado."
 IMPORT_TOO_MANY_ROWS = "El archivo tiene más de {max} filas. Divídelo en varios archivos."
-IMPORT_HAS_ERRORS = "El archivo tiene {n} filas con errores; no se importó nada."
+IMPORT_HAS_ERRORS = "El archivo tiene errores en {n} de sus filas; no se importó nada."
 
 # --- CSV import: row reasons ----------------------------------------------------------------------
 IMPORT_CLIENT_MISSING = "falta el nombre del cliente (columna «cliente»)."
@@ -32,7 +32,7 @@ IMPORT_TOO_MANY_CELLS = "la fila tiene {got} celdas y el encabezado {expected}; 
 IMPORT_CONFLICT_IN_FILE = "el {what} {value} no coincide con el {other} que tiene el mismo cliente en la línea {line}."
 IMPORT_VALUE_OF_OTHER_ROW = "el {what} {value} ya está en la línea {line} con otro cliente («{client}»)."
 IMPORT_DUPLICATE_PAIR = "esta asignación cliente–KAM ya está en la línea {line}."
-IMPORT_MEMBER_CONFLICT_IN_FILE = "{field} del KAM no coincide con el de la línea {line} (mismo kam_discord_id)."
+IMPORT_MEMBER_CONFLICT_IN_FILE = "{field} del KAM no coincide con lo que dice la línea {line} (mismo kam_discord_id)."
 IMPORT_MEMBER_VALUE_OF_OTHER_ROW = "{field} ya está en la línea {line} con otro KAM."
 IMPORT_MEMBER_VALUE_TAKEN = "{field} ya pertenece a otro miembro del directorio ({member})."
 IMPORT_MEMBER_NAME_MISSING = "el KAM no está en el directorio: escribe su nombre en kam_nombre."
@@ -52,24 +52,24 @@ IMPORT_COUNTS = (
     "• Servicios nuevos: **{servicios_nuevos}**"
 )
 IMPORT_ERROR_LINE = "• Línea {line}: {reason}"
-IMPORT_ERRORS_MORE = "… y {n} errores más (todos en el archivo adjunto)."
+IMPORT_ERRORS_MORE = "… y {n} más (todos los errores van en el archivo adjunto)."
 IMPORT_PREVIEW = (
-    "📋 **Vista previa** de «{filename}» ({rows} filas). Todavía no se guardó nada.\n{counts}\n"
+    "📋 **Vista previa** de «{filename}» (filas: {rows}). Todavía no se guardó nada.\n{counts}\n"
     "Pulsa **Importar** para aplicar estos cambios o **Cancelar**."
 )
 IMPORT_NOTHING_TO_DO = (
-    "✅ «{filename}» ({rows} filas) ya coincide con el directorio: no hay nada que cambiar.\n{counts}"
+    "✅ «{filename}» (filas: {rows}) ya coincide con el directorio: no hay nada que cambiar.\n{counts}"
 )
 IMPORT_BAD_ROWS = (
-    "❌ «{filename}» tiene **{n}** filas con errores y **no se importó nada**. "
+    "❌ «{filename}» tiene errores en **{n}** de sus filas y **no se importó nada**. "
     "Corrígelas y vuelve a subir el archivo:\n{errors}"
 )
-IMPORT_DONE = "✅ Importación aplicada: «{filename}» ({rows} filas).\n{counts}"
+IMPORT_DONE = "✅ Importación aplicada: «{filename}» (filas: {rows}).\n{counts}"
 IMPORT_RUNNING = "⏳ Importando…"
 IMPORT_CANCELLED = "Importación cancelada. No se cambió nada."
 IMPORT_GONE = "Esta vista previa ya se usó, se canceló o expiró. Vuelve a subir el archivo con `/admin clientes importar`."
 IMPORT_CHANGED_SINCE = (
-    "❌ El directorio cambió desde la vista previa y ahora el archivo tiene **{n}** filas con errores; "
+    "❌ El directorio cambió desde la vista previa y ahora el archivo tiene errores en **{n}** de sus filas; "
     "no se importó nada:\n{errors}"
 )
 IMPORT_DOWNLOAD_FAILED = "No pude descargar el archivo de Discord. Vuelve a intentarlo."
@@ -112,7 +112,8 @@ NOBODY = "ninguno"
 SOURCE_LABELS = {"manual": "manual", "csv": "CSV", "hubspot": "HubSpot"}
 
 MEMBERS_TITLE = "**Miembros del directorio** ({n}):"
-MEMBERS_LINE = "• {name} ({role}): {count} clientes"
+MEMBERS_LINE = "• {name} ({role}): {clients}"
+CLIENTS = ("cliente", "clientes")  # (singular, plural) for count_of
 MEMBERS_EMPTY = "El directorio no tiene miembros todavía. Importa el CSV con `/admin clientes importar`."
 MEMBER_NOT_FOUND = "{name} no está en el directorio todavía."
 MEMBER_TITLE = "**{name}** · {role}"
@@ -121,7 +122,7 @@ MEMBER_CLIENTS = "Clientes actuales ({n}): {clients}"
 MORE = "… y {n} más"
 
 CLI_PREVIEW = (
-    "Vista previa de «{filename}» ({rows} filas). Todavía no se guardó nada.\n{counts}\n"
+    "Vista previa de «{filename}» (filas: {rows}). Todavía no se guardó nada.\n{counts}\n"
     "Para aplicar estos cambios: ventas-ops clientes importar ARCHIVO.csv --aplicar"
 )
 
@@ -130,13 +131,14 @@ CMD_SYNC = "Sincroniza el directorio desde las empresas de HubSpot"
 SYNC_DISABLED = "HubSpot no está configurado (HUBSPOT_ACCESS_TOKEN), así que no hay nada que sincronizar."
 SYNC_FAILED = "No pude leer HubSpot ahora ({error}). No se cambió nada; intenta más tarde."
 SYNC_DONE = (
-    "🔄 Sincronización con HubSpot: {companies} empresas leídas.\n"
+    "🔄 Sincronización con HubSpot: {companies}.\n"
     "• Clientes nuevos: **{clients_new}** · vinculados por nombre: **{clients_linked}**\n"
     "• Asignaciones nuevas: **{assignments_new}** · servicios nuevos: **{services_new}** · "
     "miembros vinculados por correo: **{members_linked}**"
 )
+COMPANIES_READ = ("empresa leída", "empresas leídas")
 SYNC_CONFLICTS = (
-    "⚠️ **{n} conflictos** (no se cambió la asignación local; decide con `/admin clientes asignar`):"
+    "⚠️ **Conflictos: {n}** (no se cambió la asignación local; decide con `/admin clientes asignar`):"
 )
 SYNC_CONFLICT_LINE = "• {client}: en el directorio lo atiende {local}; en HubSpot su propietario es {hubspot}"
 SYNC_CONFLICT_LINKED = "• {client}: ya está vinculado a otra empresa de HubSpot con el mismo nombre"

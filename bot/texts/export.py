@@ -40,13 +40,18 @@ DETAIL_UNAVAILABLE = "HubSpot no respondió; se verificará en el próximo corte
 
 POST_TITLE = "📦 Corte diario — negocios con anticipo del {date}"
 POST_TITLE_FORCED = "🔁 Re-exportación #{attempt} — negocios con anticipo del {date}"
-POST_DESC = "{deals} negocio(s) exportado(s) · {findings} hallazgo(s). Archivos adjuntos: XLSX, CSV y gráfica."
+POST_DESC = "{deals} · {findings}. Archivos adjuntos: XLSX, CSV y gráfica."
+# (singular, plural) for ``count_of``: "1 negocio exportado", "3 negocios exportados"
+DEALS_EXPORTED = ("negocio exportado", "negocios exportados")
+DEALS = ("negocio", "negocios")
+FINDINGS = ("hallazgo", "hallazgos")
 FIELD_AUDIT = "Auditoría"
 FIELD_BY_TYPE = "Negocios del día por tipo"
 FIELD_COMMISSIONS = "Comisiones del mes ({month})"
 FIELD_APPROVALS = "Aprobaciones esperando"
 FIELD_LEADS = "Referidos sin calificar (más de {hours} h)"
 FIELD_RENEWALS = "Ventanas de renovación que cierran en ≤ 1 día hábil"
+POST_FOOTER_HUBSPOT = "Consultas a HubSpot en este corte: {calls}"
 NONE = "Ninguno ✅"
 BY_TYPE_LINE = "• {label}: {count} · {total}"
 COMMISSIONS_LINE = "Pendientes: {pending}\nGanadas: {earned}\nReversadas: {reversed}"
@@ -61,12 +66,17 @@ CHART_BY_TYPE = "Valor por tipo"
 CHART_EMPTY = "Sin negocios este mes"
 
 FORGOT_DM = (
-    "👋 Hola {name}. En HubSpot hay {count} negocio(s) tuyos con anticipo del {date} que no están "
+    "👋 Hola {name}. En HubSpot hay {count} negocios tuyos con anticipo del {date} que no están "
     "registrados en «dudas-ventas-ops»: {deals}. ¿Olvidaste registrarlos? Usa `/registrar-negocio` "
     "para que cuenten para tu comisión."
 )
+FORGOT_DM_ONE = (
+    "👋 Hola {name}. En HubSpot hay un negocio tuyo con anticipo del {date} que no está registrado en "
+    "«dudas-ventas-ops»: {deals}. ¿Olvidaste registrarlo? Usa `/registrar-negocio` para que cuente para "
+    "tu comisión."
+)
 
-ADMIN_EXPORT_DONE = "✅ Exportación del {date} lista: {deals} negocio(s), {findings} hallazgo(s). El resumen va al canal."
+ADMIN_EXPORT_DONE = "✅ Exportación del {date} lista: {deals}, {findings}. El resumen va al canal."
 ADMIN_EXPORT_ALREADY = (
     "El corte del {date} ya se hizo ({when}). Si necesitas repetirlo usa `forzar: True`; saldrá marcado "
     "como re-exportación."

@@ -31,15 +31,15 @@ MY_TITLE = "Tus comisiones · {month}"
 MY_EMPTY = "No tienes movimientos de comisiones en {month}. Registra tus ventas con `/registrar-negocio` 💪"
 MY_LINE = "{state_icon} **{amount}** · {reference} · {how} · {state}"
 STATE_ICONS = {"pendiente": "⏳", "ganada": "✅", "rechazada": "❌", "reversada": "↩️"}
-MY_MORE = "… y {n} movimientos más en el archivo adjunto."
+MY_MORE = "… y {n} más en el archivo adjunto."
 MY_TOTALS = ("Ganada: **{earned}** · Reversada: **{reversed}** · Neto del mes: **{net}**\n"
              "Pendiente de aprobación: {pending} · Rechazada: {rejected}")
 MY_FOOTER = "Cada movimiento cuenta en el mes en que se decidió (los pendientes, en el que se registraron)."
 
 PERIOD = "1–{day} de {month}"
 REPORT_TITLE = "Reporte de Ventas desde Operaciones · {month}"
-REPORT_DEALS = ("**{label}**: {deals} negocios · {value} · comisiones {commissions}\n"
-                "**{plabel}**: {pdeals} negocios · {pvalue} · comisiones {pcommissions}\n"
+REPORT_DEALS = ("**{label}**: negocios {deals} · {value} · comisiones {commissions}\n"
+                "**{plabel}**: negocios {pdeals} · {pvalue} · comisiones {pcommissions}\n"
                 "Variación en valor: {change}")
 REPORT_CHANGE_NONE = "sin base de comparación"
 REPORT_FIELD_DEALS = "Ventas (por fecha de anticipo)"
@@ -52,7 +52,7 @@ REPORT_FUNNEL = ("Referidos **{referred}** → buenos **{good}** ({good_rate}) �
                  "malos {bad}\nTiempo mediano a calificación: {median}")
 REPORT_MEDIAN_NONE = "sin calificaciones todavía"
 REPORT_FIELD_REFERRERS = "Por quien refiere"
-REPORT_REFERRER_ROW = "{name}: {referred} referidos · {good} buenos · {sold} vendidos"
+REPORT_REFERRER_ROW = "{name}: referidos {referred} · buenos {good} · vendidos {sold}"
 
 CHART_COMPARISON = "Mes en curso contra el mismo periodo del mes anterior (valor de los negocios)"
 CHART_BY_TYPE = "Por tipo"
@@ -63,6 +63,6 @@ FUNNEL_REFERRED = "Referidos"
 FUNNEL_GOOD = "Buenos"
 FUNNEL_SOLD = "Vendidos"
 
-MONTHLY_DM = ("📊 Estado de comisiones de **{month}** para nómina: {kams} personas, neto a pagar **{net}**. "
+MONTHLY_DM = ("📊 Estado de comisiones de **{month}** para nómina: personas con movimientos: {kams}; neto a pagar **{net}**. "
               "El archivo tiene una hoja por KAM y una de totales.")
 MONTHLY_NO_ADMINS = "No hay nadie con el rol de administración para recibir el estado mensual."

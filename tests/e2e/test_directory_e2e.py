@@ -222,7 +222,7 @@ async def test_hubspot_sync_assigns_owners_and_reports_conflicts(harness_factory
     text = await handle.text()
     assert handle.ephemeral and "3 empresas" in text and "Clientes nuevos: **2**" in text and "vinculados por nombre: **1**" in text
     assert "Asignaciones nuevas: **1**" in text and "miembros vinculados por correo: **2**" in text
-    assert "**1 conflictos**" in text and "Panadería La Espiga: en el directorio lo atiende Ana Gómez; en HubSpot su propietario es Luis Peña" in text
+    assert "**Conflictos: 1**" in text and "Panadería La Espiga: en el directorio lo atiende Ana Gómez; en HubSpot su propietario es Luis Peña" in text
     assert "Sin Miembro" in text and "hosting" in text
     async with h.sessionmaker() as s:
         espiga = await directory.find_client(s, "panaderia la espiga")

@@ -145,7 +145,7 @@ async def test_bad_with_reason_modal(harness_factory):
     assert await ledger(h) == [("referido", "rechazada", 0)]
     # a stale click on the old card changes nothing
     again = await h.fake.click(ids["perfi2"], stale, label="Bueno")
-    assert "ya está como **Malo**" in await again.text()
+    assert "ya está marcado como **Malo**" in await again.text()
     assert (await leads(h))[0].status == "malo"
 
 
@@ -351,3 +351,24 @@ async def test_deal_for_a_company_referred_by_someone_else_is_flagged(harness):
     async with harness.sessionmaker() as s:
         flags = [o for o in (await s.execute(select(OutboxMessage))).scalars() if "Ñandú" in str(o.payload)]
     assert flags, "the admins must be told about the conflict"
+
+
+async def test_duplicate_refusal_reads_right_for_each_duplicate_field(harness_factory):
+    """Issue 25.5: the field in the refusal agrees in gender with its article and adjective
+    ("la misma empresa", never "mismo empresa"), and the refusal stores nothing."""
+    h = await make(harness_factory)
+    ids = await people(h)
+    _, first = await refer(h, ids["ana"])
+    [lead] = await leads(h)
+    assert f"#{lead.id}" in first
+    cases = {
+        "(lead #{id}, con el mismo correo)": {"empresa": "Otra", "correo": "LAURA@tornillo.co", "telefono": None},
+        "(lead #{id}, con el mismo teléfono)": {"empresa": "Otra", "correo": None, "telefono": "+57 300-123-4567"},
+        "(lead #{id}, con la misma empresa)": {"empresa": "FERRETERIA EL TORNILLO S.A.S.", "correo": "z@z.co",
+                                                "telefono": None},
+    }
+    for expected, kw in cases.items():
+        handle, text = await refer(h, ids["luis"], cedula="52.111.222", **kw)
+        assert handle.ephemeral and expected.format(id=lead.id) in text, text
+        assert "Este lead ya fue referido el **" in text and "mismo empresa" not in text
+    assert [x.id for x in await leads(h)] == [lead.id]

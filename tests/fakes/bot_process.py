@@ -9,13 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.timetravel import BOT_CLI
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 class BotProcess:
-    def __init__(self, env: dict[str, str], cwd: Path, log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, log_path: Path, module: str = "tests.timetravel") -> None:
+        """``module``: what ``python -m`` runs: the CLI on the suite's date (``tests.timetravel``), or a test
+        wrapper that adds a fault hook (and travels too)."""
+        self.module = module
         self.env = env
         self.cwd = cwd
         self.log_path = log_path
@@ -29,7 +31,7 @@ class BotProcess:
         env["PYTHONPATH"] = str(ROOT)
         self.log_file = self.log_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(
-            *BOT_CLI, "bot", cwd=self.cwd, env=env, stdout=self.log_file, stderr=self.log_file
+            sys.executable, "-m", self.module, "bot", cwd=self.cwd, env=env, stdout=self.log_file, stderr=self.log_file
         )
         await fake.wait_for(
             lambda: (fake.identifies > identifies and fake.command_syncs > syncs) or self.proc.returncode is not None,

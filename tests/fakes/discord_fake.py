@@ -98,6 +98,7 @@ class InteractionRecord:
     latency: float | None = None
     original: dict[str, Any] | None = None
     followups: list[dict[str, Any]] = field(default_factory=list)
+    webhook_edits: list[dict[str, Any]] = field(default_factory=list)  # PATCH …/messages/{id} payloads
     ephemeral: bool = False
     modal: dict[str, Any] | None = None
     choices: list[dict[str, Any]] | None = None
@@ -224,6 +225,7 @@ class DiscordFake:
         self.guild_id = guild_id
         self.token = token
         self.interaction_timeout = interaction_timeout
+        self.token_lifetime = 15 * 60.0  # Discord: an interaction token is valid for 15 minutes
         self.host, self.port = host, port
         self._counter = itertools.count(1)
         self.users: dict[int, dict[str, Any]] = {}
@@ -843,10 +845,19 @@ class DiscordFake:
             if rec.message_id == message_id:
                 rec.changed.set()
 
+    def _token_expired(self, rec: InteractionRecord) -> bool:
+        return asyncio.get_running_loop().time() - rec.dispatched_at > self.token_lifetime
+
+    def expire_token(self, interaction_id: int) -> None:
+        """Age an interaction as if its 15 minutes had passed: its webhook refuses from now on."""
+        self.interactions[interaction_id].dispatched_at -= self.token_lifetime + 1
+
     async def _followup(self, request: web.Request) -> web.Response:
         rec = self.by_token.get(request.match_info["token"])
         if rec is None:
             return _error(404, 10015, "Unknown Webhook")
+        if self._token_expired(rec):
+            return _error(401, 50027, "Invalid Webhook Token")
         payload, files = await self._read_body(request)
         if (err := self._validate(payload)) is not None:
             return err
@@ -875,11 +886,14 @@ class DiscordFake:
 
     async def _webhook_edit(self, request: web.Request) -> web.Response:
         rec, msg = self._webhook_target(request)
+        if rec is not None and self._token_expired(rec):
+            return _error(401, 50027, "Invalid Webhook Token")
         if rec is None or msg is None:
             return _error(404, 10008, "Unknown Message")
         payload, files = await self._read_body(request)
         if (err := self._validate(payload)) is not None:
             return err
+        rec.webhook_edits.append(payload)
         self._apply_edit(msg, payload, files)
         rec.changed.set()
         return _json(msg)
