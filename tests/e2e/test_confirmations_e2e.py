@@ -32,12 +32,13 @@ async def seed(url: str, fake: DiscordFake, n: int) -> list[tuple[int, int]]:
     try:
         async with make_sessionmaker(eng)() as s:
             actor = Actor.system("prueba")
+            now = datetime.now(UTC)  # the bot subprocess runs on the wall clock (moved by --today)
             pairs = []
             for i, uid in enumerate(kams):
                 member = await directory.ensure_member(s, uid, f"KAM {i}", actor)
                 client = await directory.create_client(s, actor, f"Cliente {i}")
-                await directory.assign(s, actor, client, member)
-                await directory.add_service(s, actor, client, "web")
+                await directory.assign(s, actor, client, member, now=now)
+                await directory.add_service(s, actor, client, "web", now=now)
                 pairs.append((uid, client.id))
             await s.commit()
     finally:
