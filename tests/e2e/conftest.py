@@ -46,6 +46,7 @@ class Harness:
     sessionmaker: Any = None
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     starts: int = 0
+    fake_refusals_expected: bool = False  # a test that sends bad bodies on purpose sets it
 
     async def member(self, name: str, roles: tuple[str, ...] | list[str] = ()) -> int:
         return await self.fake.add_member(name, list(roles))
@@ -114,6 +115,10 @@ async def harness_factory(make_settings) -> AsyncIterator[Any]:
         await h.stop()
     for f in reversed(fakes):
         await f.stop()
+    # a body Discord would refuse fails the test even when the bot swallowed the 400 (cards, DMs...)
+    refused = [r for h in made for r in h.fake.spec_refusals if not h.fake_refusals_expected]
+    assert not refused, "Discord would refuse what the bot sent:\n" + "\n".join(
+        f"{r.method} {r.path}: {'; '.join(r.problems)}" for r in refused)
 
 
 @pytest.fixture
