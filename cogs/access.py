@@ -376,6 +376,8 @@ class ReasonModal(PersistentModal):
         reason = clean_user_text(str(self.reason.value or ""))
         if not reason:
             raise UserError(T.REASON_REQUIRED)
+        # the decision waits for the write lock behind other clicks: acknowledge within Discord's 3 s first
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await self.apply(interaction, reason)
 
     async def apply(self, interaction: discord.Interaction, reason: str) -> None:
@@ -452,6 +454,9 @@ class DoneModal(PersistentModal, template=r"bill-done:(?P<id>\d+)"):
                 )
             except proofs.ProofRefused as exc:
                 raise UserError(str(exc)) from exc
+        else:
+            # the decision waits for the write lock: acknowledge within Discord's 3 s first
+            await interaction.response.defer(ephemeral=True, thinking=True)
         await decide_billing_click(
             interaction, self.request_id, True, url=url or None, note=str(self.note.value or ""),
             file_path=stored.relative_path if stored else None,

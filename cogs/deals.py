@@ -246,6 +246,8 @@ class RejectModal(PersistentModal, template=rf"deal-reason:(?P<action>{'|'.join(
         reason = clean_user_text(str(self.reason.value or ""))
         if not reason:
             raise UserError(T.REASON_REQUIRED)
+        # the decision waits for the write lock behind other clicks: acknowledge within Discord's 3 s first
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await apply_decision(interaction, self.action, self.deal_id, reason)
 
 
