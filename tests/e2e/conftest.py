@@ -119,6 +119,10 @@ async def harness_factory(make_settings) -> AsyncIterator[Any]:
     refused = [r for h in made for r in h.fake.spec_refusals if not h.fake_refusals_expected]
     assert not refused, "Discord would refuse what the bot sent:\n" + "\n".join(
         f"{r.method} {r.path}: {'; '.join(r.problems)}" for r in refused)
+    hs_refused = [r for h in made if h.hubspot is not None and not h.fake_refusals_expected
+                  for r in h.hubspot.spec_refusals]
+    assert not hs_refused, "HubSpot would refuse what the bot sent:\n" + "\n".join(
+        f"{m} {p}: {'; '.join(found)}" for m, p, _body, found in hs_refused)
 
 
 @pytest.fixture

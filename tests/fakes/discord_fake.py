@@ -404,6 +404,7 @@ class DiscordFake:
 
     # ---- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> str:
+        discord_spec.spec()  # compiled once per process, before the first request can time out on it
         app = web.Application(middlewares=[self._middleware, self._spec_middleware], client_max_size=64 * 1024 * 1024)
         r = app.router
         api = "/api/v{v:\\d+}"
