@@ -158,3 +158,43 @@ async def test_longest_values_through_cards_modals_and_dms(harness):
         body = {k: msg[k] for k in ("content", "embeds", "components") if msg.get(k)}
         if body:
             discord_spec.assert_valid("POST", MESSAGE, body)
+
+
+async def test_longest_values_through_referral_and_renewal_cards(harness_factory):
+    from datetime import UTC, datetime
+
+    from tests.e2e import test_referrals_e2e as referrals
+    from tests.e2e import test_renewals_e2e as renewals
+
+    # the renewal's dates are this start's calendar (Monday 23/11/2026 10:00 in Bogotá)
+    h = await harness_factory(extensions=tuple(dict.fromkeys((*EXTENSIONS, "cogs.referrals", "cogs.renewals"))),
+                              now=datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
+    ids = await long_people(h)
+    ids["perfi"] = await h.member("Paula Perfiladora", ["Perfilador"])
+    ids["juli"] = await h.member("Juliana Abondano", ["Renovaciones"])
+    async with h.sessionmaker() as s:
+        from bot.services import directory
+
+        (await directory.ensure_member(s, ids["ana"], LONG_NAME[:200], Actor.system("test"))).cedula = "1020304050"
+        await s.commit()
+    # a referral with the longest contact, company, e-mail and notes, then qualified «Malo» with a long reason
+    local = "l" * 64
+    text = await (await h.fake.slash(ids["ana"], "referir-lead", referrals.opts(
+        contacto=LONG_NAME[:200], empresa=LONG_CLIENT.replace("Distribuidora", "Comercializadora")[:200], correo=f"{local}@{'d' * 60}.example.com",
+        notas=LONG_NOTES))).text()
+    assert "#1" in text, text
+    [lead] = await referrals.leads(h)
+    card = await referrals.card_of(h, lead.id)
+    click = await h.fake.click(ids["perfi"], card, label="Malo")
+    assert (await click.response())["type"] == 9
+    await (await h.fake.submit_modal(ids["perfi"], click.modal, {"reason": LONG_REASON})).text()
+    await h.fake.wait_for_dm(ids["ana"], lambda m: "tesorería" in message_text(m))
+    # a renewal window on the longest client name, by the KAM with the longest name
+    await renewals.declare(h, ids["ana"], ids["client"], "20/11/2026")
+    [intent] = await renewals.intents(h)
+    rcard = await renewals.card_of(h, intent.id)
+    assert LONG_CLIENT[:40] in message_text(rcard)
+    click = await h.fake.click(ids["juli"], rcard, label="Extender")
+    assert (await click.response())["type"] == 9
+    await (await h.fake.submit_modal(ids["juli"], click.modal, {"date": "02/12/2026"})).text()
+    assert h.fake.spec_refusals == []
