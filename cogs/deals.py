@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,7 +35,7 @@ from bot.services import directory, proofs, referrals
 from bot.services import outbox as ob
 from bot.services.deal_list import my_deals_xlsx
 from bot.texts import deals as T
-from bot.ui import ActionButton
+from bot.ui import ActionButton, PersistentModal
 
 log = logging.getLogger(__name__)
 
@@ -216,9 +217,12 @@ def role_for(bot: VentasOpsBot, kind: str) -> str:
 
 
 # --- clicks ----------------------------------------------------------------------------------
-class RejectModal(discord.ui.Modal):
+class RejectModal(PersistentModal, template=rf"deal-reason:(?P<action>{'|'.join(svc.ACTIONS)}):(?P<id>\d+)"):
+    """The reason of a rejection; persistent (bot.modals): the decision re-reads the approval, so a
+    second approver, a restart or a long pause are all answered."""
+
     def __init__(self, action: str, deal_id: int) -> None:
-        super().__init__(title=T.MODAL_TITLE.format(deal_id=deal_id)[:45], timeout=600)
+        super().__init__(title=T.MODAL_TITLE.format(deal_id=deal_id), custom_id=f"deal-reason:{action}:{deal_id}")
         self.action = action
         self.deal_id = deal_id
         self.reason: discord.ui.TextInput[RejectModal] = discord.ui.TextInput(
@@ -228,9 +232,13 @@ class RejectModal(discord.ui.Modal):
             min_length=3,
             max_length=500,
             required=True,
-            custom_id=f"deal-reason:{action}:{deal_id}",
+            custom_id="reason",
         )
         self.add_item(self.reason)
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> RejectModal:
+        return cls(match["action"], int(match["id"]))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         from bot.domain.validation import clean_user_text
@@ -242,10 +250,9 @@ class RejectModal(discord.ui.Modal):
         reason = clean_user_text(str(self.reason.value or ""))
         if not reason:
             raise UserError(T.REASON_REQUIRED)
+        # the decision waits for the write lock behind other clicks: acknowledge within Discord's 3 s first
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await apply_decision(interaction, self.action, self.deal_id, reason)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
-        await report_error(interaction, error)
 
 
 def _already_text(bot: VentasOpsBot, a: Any) -> str:
@@ -277,7 +284,7 @@ async def handle_click(interaction: discord.Interaction, action: str, deal_id: i
     if deal.status != svc.PENDING:
         raise UserError(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status)))
     if opens_modal:
-        await interaction.response.send_modal(RejectModal(action, deal_id))
+        await RejectModal(action, deal_id).open(interaction)
         return
     await apply_decision(interaction, action, deal_id, None)
 
@@ -840,8 +847,10 @@ async def admin_cancel(interaction: discord.Interaction, deal_id: int, reason: s
 
 async def setup(bot: VentasOpsBot) -> None:
     bot.add_dynamic_items(DealButton, MyDealsButton)
+    bot.modals.add(RejectModal)
     await bot.add_cog(Deals(bot))
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(DealButton, MyDealsButton)
+    bot.modals.remove(RejectModal)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from bot.notify import post, repost_missing_cards
 from bot.services import directory
 from bot.services import referrals as svc
 from bot.texts import referrals as T
-from bot.ui import ActionButton
+from bot.ui import ActionButton, PersistentModal
 from db.audit import Actor
 from db.models import Lead, Member
 
@@ -184,15 +185,21 @@ async def refresh_card(bot: VentasOpsBot, lead_id: int) -> None:
 
 
 # --- qualification clicks ----------------------------------------------------------------------
-class BadReasonModal(discord.ui.Modal):
+class BadReasonModal(PersistentModal, template=r"lead-reason:(?P<id>\d+)"):
+    """Why a lead is bad; persistent (bot.modals): the qualification re-reads the lead."""
+
     def __init__(self, lead_id: int) -> None:
-        super().__init__(title=T.MODAL_TITLE.format(lead_id=lead_id)[:45], timeout=600)
+        super().__init__(title=T.MODAL_TITLE.format(lead_id=lead_id), custom_id=f"lead-reason:{lead_id}")
         self.lead_id = lead_id
         self.reason: discord.ui.TextInput[BadReasonModal] = discord.ui.TextInput(
             label=T.MODAL_REASON_LABEL, style=discord.TextStyle.paragraph, placeholder=T.MODAL_REASON_PLACEHOLDER,
-            min_length=3, max_length=500, required=True, custom_id=f"lead-reason:{lead_id}",
+            min_length=3, max_length=500, required=True, custom_id="reason",
         )
         self.add_item(self.reason)
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> BadReasonModal:
+        return cls(int(match["id"]))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
@@ -202,9 +209,6 @@ class BadReasonModal(discord.ui.Modal):
             raise UserError(T.REASON_REQUIRED)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await apply_qualification(interaction, self.lead_id, svc.MALO, reason)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
-        await report_error(interaction, error)
 
 
 def _already_text(lead: Lead) -> str:
@@ -235,7 +239,7 @@ async def handle_click(interaction: discord.Interaction, action: str, lead_id: i
         await send_ephemeral(interaction, refusal)
         return
     if action == svc.MALO:
-        await interaction.response.send_modal(BadReasonModal(lead_id))
+        await BadReasonModal(lead_id).open(interaction)
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
     await apply_qualification(interaction, lead_id, action, None)
@@ -520,8 +524,10 @@ class Referrals(BackgroundTasks, commands.Cog):
 
 async def setup(bot: VentasOpsBot) -> None:
     bot.add_dynamic_items(LeadButton, CedulaConfirm)
+    bot.modals.add(BadReasonModal)
     await bot.add_cog(Referrals(bot))
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(LeadButton, CedulaConfirm)
+    bot.modals.remove(BadReasonModal)

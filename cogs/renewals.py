@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 import discord
@@ -34,7 +35,7 @@ from bot.notify import post
 from bot.services import directory
 from bot.services import renewals as svc
 from bot.texts import renewals as T
-from bot.ui import ActionButton
+from bot.ui import ActionButton, PersistentModal
 from db.models import Client, Member, RenewalIntent
 
 log = logging.getLogger(__name__)
@@ -145,15 +146,21 @@ async def refresh_card(bot: VentasOpsBot, intent_id: int) -> None:
 
 
 # --- clicks -------------------------------------------------------------------------------------
-class ExtendModal(discord.ui.Modal):
-    def __init__(self, intent_id: int, current: str) -> None:
-        super().__init__(title=T.MODAL_TITLE.format(intent_id=intent_id)[:45], timeout=600)
+class ExtendModal(PersistentModal, template=r"renov-date:(?P<id>\d+)"):
+    """A new deadline; persistent (bot.modals): the extension re-reads the window."""
+
+    def __init__(self, intent_id: int, current: str | None = None) -> None:
+        super().__init__(title=T.MODAL_TITLE.format(intent_id=intent_id), custom_id=f"renov-date:{intent_id}")
         self.intent_id = intent_id
         self.new_date: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
             label=T.MODAL_DATE_LABEL, placeholder=T.MODAL_DATE_PLACEHOLDER, min_length=1, max_length=30,
-            required=True, custom_id=f"renov-date:{intent_id}", default=current,
+            required=True, custom_id="date", default=current,
         )
         self.add_item(self.new_date)
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> ExtendModal:
+        return cls(int(match["id"]))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
@@ -167,9 +174,6 @@ class ExtendModal(discord.ui.Modal):
         await send_ephemeral(interaction, T.EXTENDED_ACK.format(
             intent_id=self.intent_id, client=md(change.client.name), deadline_long=format_date_long(new)))
         await _after_change(bot, self.intent_id)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
-        await report_error(interaction, error)
 
 
 async def _after_change(bot: VentasOpsBot, intent_id: int) -> None:
@@ -191,7 +195,7 @@ async def handle_click(interaction: discord.Interaction, action: str, intent_id:
         if intent.status != svc.ABIERTA:
             await refresh_card(bot, intent_id)
             raise svc.already_decided(intent)
-        await interaction.response.send_modal(ExtendModal(intent_id, format_date(intent.deadline)))
+        await ExtendModal(intent_id, format_date(intent.deadline)).open(interaction)
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
     actor = actor_of(interaction.user)
@@ -364,9 +368,11 @@ class Renewals(commands.Cog):
 
 async def setup(bot: VentasOpsBot) -> None:
     bot.add_dynamic_items(RenewalButton)
+    bot.modals.add(ExtendModal)
     await bot.add_cog(Renewals(bot))
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(RenewalButton)
+    bot.modals.remove(ExtendModal)
     _TICK_LOCKS.pop(id(bot), None)

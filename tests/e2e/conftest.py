@@ -49,6 +49,7 @@ class Harness:
     sessionmaker: Any = None
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     starts: int = 0
+    fake_refusals_expected: bool = False  # a test that sends bad bodies on purpose sets it
 
     def today(self) -> date:
         """The test clock's date in Bogotá (what the bot calls "hoy")."""
@@ -124,6 +125,14 @@ async def harness_factory(make_settings, request: pytest.FixtureRequest) -> Asyn
         await h.stop()
     for f in reversed(fakes):
         await f.stop()
+    # a body Discord would refuse fails the test even when the bot swallowed the 400 (cards, DMs...)
+    refused = [r for h in made for r in h.fake.spec_refusals if not h.fake_refusals_expected]
+    assert not refused, "Discord would refuse what the bot sent:\n" + "\n".join(
+        f"{r.method} {r.path}: {'; '.join(r.problems)}" for r in refused)
+    hs_refused = [r for h in made if h.hubspot is not None and not h.fake_refusals_expected
+                  for r in h.hubspot.spec_refusals]
+    assert not hs_refused, "HubSpot would refuse what the bot sent:\n" + "\n".join(
+        f"{m} {p}: {'; '.join(found)}" for m, p, _body, found in hs_refused)
 
 
 @pytest.fixture

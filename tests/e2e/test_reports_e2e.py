@@ -75,7 +75,7 @@ async def build_month(h) -> dict[str, int]:
         click = await h.fake.click(ids["perfi"], card, label=label)
         if label == "Malo":
             await click.response()
-            await (await h.fake.submit_modal(ids["perfi"], click.modal, {"lead-reason:3": "No tiene presupuesto"})).wait_final()
+            await (await h.fake.submit_modal(ids["perfi"], click.modal, {"reason": "No tiene presupuesto"})).wait_final()
         else:
             await click.wait_final()
     states = [(d.id, d.status) for d in await deals(h)]

@@ -300,3 +300,20 @@ def test_standalone():
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+async def test_bodies_are_checked_against_hubspots_spec(fake, http):
+    """Refused like HubSpot (400 VALIDATION_ERROR naming the field); the documented relaxations pass."""
+    bad = search_body({"propertyName": "dealname", "operator": "EQUALS", "value": "X"})
+    st, body, _ = await req(http, "POST", "/crm/v3/objects/deals/search", bad)
+    assert st == 400 and body["category"] == "VALIDATION_ERROR"
+    assert body["errors"][0]["context"]["field"] == ["filterGroups.0.filters.0.operator"]
+    st, body, _ = await req(http, "PATCH", "/crm/v3/objects/deals/1", {"properties": "no es un objeto"})
+    assert st == 400 and "properties" in body["message"]
+    assert len(fake.spec_refusals) == 2
+    # the object form of sorts and a first page without "after" (what the SDK sends) are accepted
+    fake.add_deal({"dealname": "X"})
+    st, body, _ = await req(http, "POST", "/crm/v3/objects/deals/search", {
+        "filterGroups": [], "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+        "properties": ["dealname"], "limit": 10})
+    assert st == 200 and body["total"] == 1 and len(fake.spec_refusals) == 2
