@@ -13,6 +13,7 @@ import pytest
 
 from bot.app import EXTENSIONS
 from bot.domain.validation import MAX_ROW_ID
+from bot.texts.deals import MY_DEALS_FILTER_STATUS
 from bot.ui import ActionButton, PersistentModal
 from db.audit import Actor
 from tests.e2e.test_access_e2e import billing_card, request_access
@@ -39,6 +40,8 @@ def _largest_id(cls: type) -> str:
     """The longest id the custom_id template accepts: a row id, or a 16-hex token."""
     template = cls.__discord_ui_compiled_template__.pattern if hasattr(cls, "__discord_ui_compiled_template__") \
         else cls.__modal_template__.pattern
+    if cls.__name__ == "MyDealsButton":  # page.status.yyyymm: the longest page, state filter and month
+        return f"999999.{max(MY_DEALS_FILTER_STATUS, key=len)}.202612"
     return "f" * 16 if "[0-9a-f]{16}" in template else str(MAX_ROW_ID)
 
 
