@@ -78,7 +78,8 @@ async def test_payroll_workbook_sheets_and_totals(sessionmaker):
         sts = await svc.monthly_statements(s, 2026, 11, RATE)
     wb = load_workbook(io.BytesIO(svc.payroll_xlsx(sts, 2026, 11)))
     titles = wb.sheetnames
-    assert titles[0] == "Totales" and len(titles) == 4 and len(set(t.lower() for t in titles)) == 4
+    assert titles[0] == "Totales" and titles[-1] == "Cómo leer" and len(titles) == 5
+    assert len(set(t.lower() for t in titles)) == 5
     assert all(len(t) <= 31 and not set(t) & set("[]:*?/\\") for t in titles)
     rows = {r[0]: r for r in wb["Totales"].iter_rows(min_row=4, values_only=True) if r and r[0]}
     assert rows["Total"][3:8] == (60_000, 720_000, 0, -30_000, 690_000)
