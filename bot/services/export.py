@@ -154,7 +154,7 @@ _DEAL_SPEC = [  # kind, width, summed in the totals row
     (Kind.INT, 8, False), (Kind.DATE, 14, False), (Kind.DATETIME, 19, False), (Kind.TEXT, 24, False),
     (Kind.TEXT, 30, False), (Kind.TEXT, 13, False), (Kind.TEXT, 18, False), (Kind.MONEY, 16, True),
     (Kind.MONEY, 16, True), (Kind.MONEY, 19, True), (Kind.TEXT, 12, False), (Kind.TEXT, 9, False),
-    (Kind.TEXT, 17, False), (Kind.TEXT, 24, False), (Kind.TEXT, 13, False),
+    (Kind.TEXT, 17, False), (Kind.TEXT, 38, False), (Kind.TEXT, 13, False),
 ]
 _FINDING_SPEC = [
     (Kind.TEXT, 38, False), (Kind.INT, 11, False), (Kind.TEXT, 17, False), (Kind.TEXT, 24, False),

@@ -49,6 +49,7 @@ MAX_WIDTH = 60
 _BOLD = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE3F8")
 _TITLE_FONT = Font(bold=True, size=13)
+_CENTER = Alignment(horizontal="center")
 
 
 class Kind:
@@ -96,6 +97,17 @@ def _shown_len(value: Any, kind: str) -> int:
     return max((len(part) for part in str(value).split("\n")), default=0)
 
 
+def _printable(ws: Any, header_row: int) -> None:  # noqa: ANN401 - openpyxl worksheet
+    """Printed (or rendered to PDF) on letter paper, landscape, all columns on one page wide, the
+    header repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 1  # letter, Colombia's «carta»
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+
+
 class Table:
     """One sheet of a :class:`Book`: optional title line, header, data rows, then the totals rows."""
 
@@ -112,14 +124,14 @@ class Table:
                 widths[i] = max(widths[i], min(MAX_WIDTH, _shown_len(v, c.kind) + 2))
         for i, w in enumerate(widths, start=1):  # write-only: dimensions before the first row
             self.ws.column_dimensions[get_column_letter(i)].width = w
-        self.header_row = 1
+        self.header_row = 1 if heading is None else 3
+        self.ws.freeze_panes = f"A{self.header_row + 1}"  # write-only: also before the first row
+        _printable(self.ws, self.header_row)
         if heading is not None:
             cell = xlsx_safe(WriteOnlyCell(self.ws, value=heading))
             cell.font = _TITLE_FONT  # type: ignore[attr-defined]
             self.ws.append([cell])
             self.ws.append([])
-            self.header_row = 3
-        self.ws.freeze_panes = f"A{self.header_row + 1}"
         header = []
         for c in self.columns:
             cell = WriteOnlyCell(self.ws, value=c.header)
@@ -151,7 +163,9 @@ class Table:
             cell.number_format = DATE_FORMAT
             return cell
         if kind == Kind.INT and isinstance(value, int):
-            return value
+            cell = WriteOnlyCell(ws, value=value)
+            cell.alignment = _CENTER  # an id right next to a left-aligned text column reads as one number
+            return cell
         cell = xlsx_safe(WriteOnlyCell(ws, value=str(value)))
         cell.number_format = TEXT_FORMAT  # type: ignore[attr-defined]
         return cell
@@ -213,8 +227,9 @@ class Book:
 
     def _howto(self) -> None:
         ws = self.wb.create_sheet(T.HOWTO_SHEET)
-        for col, width in zip("ABC", (24, 26, 90), strict=True):
+        for col, width in zip("ABC", (20, 24, 110), strict=True):
             ws.column_dimensions[col].width = width
+        _printable(ws, len(T.HOWTO_INTRO) + 3)
         title = WriteOnlyCell(ws, value=T.HOWTO_TITLE)
         title.font = _TITLE_FONT
         ws.append([title])
