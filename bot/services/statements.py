@@ -14,7 +14,6 @@ rewards earned), ``rechazada`` (shown, never paid), ``reversada`` (clawbacks, ne
 from __future__ import annotations
 
 import asyncio
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta

@@ -5,10 +5,9 @@ One deal of every type and state, and every reconciliation finding (HubSpot down
 from __future__ import annotations
 
 import csv
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import openpyxl
-import pytest
 
 from bot.domain.enums import ApprovalKind, DealStatus, DealType, HubSpotCheck, Service
 from bot.export_runner import perform_export
@@ -17,36 +16,15 @@ from bot.services.workbooks import COP_FORMAT, DATE_FORMAT, DATETIME_FORMAT
 from bot.texts import export as T
 from db.models import Approval, Client, Deal, Member
 from tests.fakes.hubspot_fake import HubSpotFake
+from tests.services.test_export_hubspot import D, NOW, TOKEN, gateway, hubspot, hubspot_deals
 
-D = date(2026, 11, 22)
-NOW = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)  # 06:00 in Bogotá
-TOKEN = "hs-token"
-PROP = "fecha_de_anticipo"
+__all__ = ["hubspot"]  # the fixture, shared with test_export_hubspot
+
 CODES = {m.value for e in (DealType, DealStatus, HubSpotCheck, Service, ApprovalKind) for m in e} | set(T.CATEGORY_LABELS)
 
 
-@pytest.fixture
-async def hubspot():
-    fake = HubSpotFake(token=TOKEN, limits=True)
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-def gateway(fake: HubSpotFake, **kw) -> HubSpotGateway:
-    return HubSpotGateway(TOKEN, base_url=fake.base_url, timeout=2, backoff_base=0.05, backoff_max=0.3, **kw)
-
-
 async def seed(sessionmaker, hs: HubSpotFake) -> dict[str, int]:
-    hid = {
-        "match": hs.add_deal(dealname="Espiga web", amount="5000000", hubspot_owner_id="501", **{PROP: D}),
-        "amount": hs.add_deal(dealname="Ads", amount="4000000", hubspot_owner_id="501", **{PROP: D}),
-        "owner": hs.add_deal(dealname="Owner", amount="1000000", hubspot_owner_id="777", **{PROP: D}),
-        "date": hs.add_deal(dealname="Fecha", amount="2000000", hubspot_owner_id="501", **{PROP: D - timedelta(days=2)}),
-        "archived": hs.add_deal(dealname="Archivado", amount="3000000", hubspot_owner_id="501", **{PROP: D}),
-        "forgotten": hs.add_deal(dealname="Olvidado S.A.S.", amount="9000000", hubspot_owner_id="501", **{PROP: D}),
-    }
-    hs.archive("deals", hid["archived"])
+    hid = hubspot_deals(hs)
     ids: dict[str, int] = {}
     async with sessionmaker() as s:
         ana = Member(discord_id=11, name="Ana Gómez", hubspot_owner_id="501")
@@ -80,7 +58,6 @@ async def seed(sessionmaker, hs: HubSpotFake) -> dict[str, int]:
                    Approval(kind="auditoria", deal_id=deals["owner"].id, status="pendiente")])
         await s.commit()
         ids = {k: d.id for k, d in deals.items()}
-    ids["hubspot_forgotten"] = int(hid["forgotten"])
     return ids
 
 
@@ -110,7 +87,7 @@ async def test_daily_export_cell_by_cell(sessionmaker, settings, hubspot):
     rows = data_rows(ws, 15)
     assert len(rows) == 8 and ws.auto_filter.ref == f"A1:O{len(rows) + 1}"
     by_id = {r[0].value: r for r in rows}
-    assert set(by_id) == {v for k, v in ids.items() if k != "hubspot_forgotten"}
+    assert set(by_id) == set(ids.values())
     for r in rows:
         assert isinstance(r[0].value, int)
         assert r[1].value in (datetime(2026, 11, 22), datetime(2026, 11, 19)) and r[1].number_format == DATE_FORMAT
@@ -120,7 +97,7 @@ async def test_daily_export_cell_by_cell(sessionmaker, settings, hubspot):
             assert isinstance(c.value, int) and c.number_format == COP_FORMAT
         assert r[11].value in ("Sí", "No") and r[14].value in ("Adjunto", "Falta")
         assert all(c.value not in CODES for c in r), [c.value for c in r]  # labels, never internal codes
-    labels = {k: [c.value for c in by_id[ids[k]]] for k in ids if k != "hubspot_forgotten"}
+    labels = {k: [c.value for c in by_id[ids[k]]] for k in ids}
     assert labels["match"][5:7] == ["Renovación", "Sitio web"] and labels["match"][10] == "Aprobado"
     assert labels["match"][13] == "Coincide" and labels["match"][12].isdigit()
     assert labels["amount"][5:7] == ["Cross sale", "Social Ads"] and labels["amount"][13] == "Con diferencias"
@@ -159,7 +136,8 @@ async def test_daily_export_cell_by_cell(sessionmaker, settings, hubspot):
     assert pend == ["Pendiente: Aprobación del COO, Auditoría del pago", "Pendiente: Auditoría del pago"]
     assert by_cat["Valor distinto en HubSpot"][5] == "Registrado $ 4.500.000 · HubSpot $ 4.000.000"
     assert by_cat["Valor distinto en HubSpot"][6:8] == [4_500_000, 4_000_000]
-    assert by_cat["En HubSpot pero nunca registrado"][1] is None and by_cat["En HubSpot pero nunca registrado"][7] == 9_000_000
+    forgotten = next(r for r in (list(v) for v in ([c.value for c in r] for r in findings)) if r[7] == 9_000_000)
+    assert forgotten[0] == "En HubSpot pero nunca registrado" and forgotten[1] is None and forgotten[3] == "Ana Gómez"
     rejected = next(r for r in findings if r[0].value == "Comprobante / pago rechazado")
     assert rejected[5].value == "=Pago no llegó" and rejected[5].data_type == "s"  # user text stays text
     assert by_cat["Registro tardío"][5].startswith("Registrado el 22/11/2026 10:05 con anticipo del 19/11/2026")
