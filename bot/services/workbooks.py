@@ -44,7 +44,6 @@ __all__ = [
 COP_FORMAT = '"$" #,##0;[Red]-"$" #,##0'
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
-TEXT_FORMAT = "@"
 MAX_WIDTH = 60
 _BOLD = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE3F8")
@@ -166,9 +165,9 @@ class Table:
             cell = WriteOnlyCell(ws, value=value)
             cell.alignment = _CENTER  # an id right next to a left-aligned text column reads as one number
             return cell
-        cell = xlsx_safe(WriteOnlyCell(ws, value=str(value)))
-        cell.number_format = TEXT_FORMAT  # type: ignore[attr-defined]
-        return cell
+        text = str(value)
+        # only text openpyxl would take for a formula needs a cell of its own (kept as text)
+        return xlsx_safe(WriteOnlyCell(ws, value=text)) if text.startswith("=") else text
 
     def append(self, values: Sequence[Any]) -> None:
         assert len(values) == len(self.columns), (self.name, len(values), len(self.columns))
