@@ -147,7 +147,7 @@ async def perform_export(
     try:
         result = await ex.run_export(
             sessionmaker, export_dir=Path(settings.export_dir), tz=tz, d=d, run=run, now=now,
-            gateway=gateway, progress=progress,
+            gateway=gateway, progress=progress, csv_delimiter=settings.csv_delimiter,
         )
         summary, chart = await side
         result.files["chart"] = str(chart)

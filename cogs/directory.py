@@ -99,9 +99,11 @@ def _discard(bot: VentasOpsBot, token: str) -> None:
         (_import_dir(bot) / f"{token}{suffix}").unlink(missing_ok=True)
 
 
-def _errors_reply(template: str, errors: list[imp.RowError], **fmt: Any) -> tuple[str, list[discord.File]]:
+def _errors_reply(bot: VentasOpsBot, template: str, errors: list[imp.RowError],
+                  **fmt: Any) -> tuple[str, list[discord.File]]:
     text, cut = imp.render_errors(errors, escape=md, limit=1500)
-    files = [discord.File(io.BytesIO(imp.errors_csv(errors)), filename=T.IMPORT_ERRORS_FILENAME)] if cut else []
+    data = imp.errors_csv(errors, delimiter=bot.settings.csv_delimiter)
+    files = [discord.File(io.BytesIO(data), filename=T.IMPORT_ERRORS_FILENAME)] if cut else []
     return template.format(n=len(errors), errors=text, **fmt)[:2000], files
 
 
@@ -137,7 +139,7 @@ async def import_command(interaction: discord.Interaction, archivo: discord.Atta
         plan = await imp.plan(session, parsed)
     name = md(archivo.filename)
     if not plan.ok:
-        text, files = _errors_reply(T.IMPORT_BAD_ROWS, plan.errors, filename=name)
+        text, files = _errors_reply(bot, T.IMPORT_BAD_ROWS, plan.errors, filename=name)
         await send_ephemeral(interaction, text, files=files)
         return
     counts = imp.render_counts(plan.counts)
@@ -180,7 +182,7 @@ async def _on_import_click(interaction: discord.Interaction, action: str, token:
             raise
     _discard(bot, token)
     if not plan.ok:
-        text, files = _errors_reply(T.IMPORT_CHANGED_SINCE, plan.errors)
+        text, files = _errors_reply(bot, T.IMPORT_CHANGED_SINCE, plan.errors)
         await interaction.edit_original_response(content=text, attachments=files,
                                                  allowed_mentions=discord.AllowedMentions.none())
         return

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 # --- CSV import: whole-file refusals ---------------------------------------------------------------
 IMPORT_TOO_BIG = "El archivo pesa más de {mb} MB. Divídelo en varios archivos y súbelos uno por uno."
-IMPORT_NOT_CSV_EXCEL = (
-    "Ese archivo parece un libro de Excel, no un CSV. En Excel usa «Archivo → Guardar como → "
-    "CSV UTF-8 (delimitado por comas)» y sube ese archivo."
+IMPORT_OLD_EXCEL = (
+    "Ese archivo es un libro de Excel antiguo (.xls). En Excel usa «Archivo → Guardar como → Libro de Excel "
+    "(.xlsx)» o «CSV UTF-8» y sube ese archivo."
+)
+IMPORT_BAD_XLSX = (
+    "No pude abrir el archivo como libro de Excel (.xlsx). Guárdalo de nuevo desde Excel como «Libro de Excel "
+    "(.xlsx)» o como «CSV UTF-8» y vuelve a subirlo."
 )
 IMPORT_NOT_TEXT = "Ese archivo no parece un CSV de texto. Guárdalo como «CSV UTF-8» y vuelve a subirlo."
-IMPORT_EMPTY = "El archivo no tiene filas de clientes. Usa la plantilla (examples/clientes.csv)."
+IMPORT_EMPTY = "El archivo no tiene filas de clientes. Usa la plantilla (examples/clientes.xlsx o examples/clientes.csv)."
 IMPORT_BAD_CSV = "No pude leer el archivo como CSV (línea {line}: {error})."
 IMPORT_BAD_CSV_ROW = "El CSV está mal formado desde aquí ({error}); revisa las comillas."
 IMPORT_UNKNOWN_COLUMNS = (
@@ -23,11 +27,26 @@ IMPORT_HAS_ERRORS = "El archivo tiene errores en {n} de sus filas; no se import�
 # --- CSV import: row reasons ----------------------------------------------------------------------
 IMPORT_CLIENT_MISSING = "falta el nombre del cliente (columna «cliente»)."
 IMPORT_KAM_ID_MISSING = "hay datos del KAM pero falta kam_discord_id (el número de usuario de Discord)."
+# (the import prefixes each reason with the column's name: "kam_discord_id: …")
+_KEEP_AS_TEXT = (
+    "Vuelve a copiar el id desde Discord (clic derecho sobre la persona → Copiar ID de usuario) y pégalo en "
+    "una columna con formato de texto: en Excel, selecciona la columna → clic derecho → Formato de celdas → "
+    "Texto, antes de pegar; o usa la plantilla examples/clientes.xlsx, que ya trae esa columna como texto."
+)
 IMPORT_BAD_DISCORD_ID = (
-    "kam_discord_id: «{value}» no es un id de usuario de Discord (15 a 20 dígitos; en Discord: "
+    "«{value}» no es un id de usuario de Discord (de 17 a 20 dígitos; en Discord: "
     "clic derecho sobre la persona → Copiar ID de usuario)."
 )
-IMPORT_BAD_HUBSPOT_ID = "hubspot_company_id: «{value}» debe ser el número de la empresa en HubSpot."
+IMPORT_DISCORD_ID_ROUNDED = (
+    "«{value}» parece redondeado por Excel: Excel guarda los números con {digits} cifras y cambia las "
+    "demás por ceros, así que ya no es el id de la persona. " + _KEEP_AS_TEXT
+    + " Si el id de verdad termina en esos ceros, escríbelo como <@{value}>."
+)
+IMPORT_DISCORD_ID_SCIENTIFIC = (
+    "«{value}» está en notación científica: Excel convirtió el id en un número y perdió sus últimas "
+    "cifras. " + _KEEP_AS_TEXT
+)
+IMPORT_BAD_HUBSPOT_ID = "«{value}» debe ser el número de la empresa en HubSpot."
 IMPORT_TOO_MANY_CELLS = "la fila tiene {got} celdas y el encabezado {expected}; revisa los separadores."
 IMPORT_CONFLICT_IN_FILE = "el {what} {value} no coincide con el {other} que tiene el mismo cliente en la línea {line}."
 IMPORT_VALUE_OF_OTHER_ROW = "el {what} {value} ya está en la línea {line} con otro cliente («{client}»)."
@@ -80,12 +99,12 @@ BUTTON_CANCEL = "Cancelar"
 # --- /admin clientes … and /admin miembros ver ----------------------------------------------------
 CMD_CLIENTES = "Directorio de clientes"
 CMD_MIEMBROS = "Directorio de miembros (KAMs)"
-CMD_IMPORT = "Importa clientes y KAMs desde un CSV (primero muestra una vista previa)"
+CMD_IMPORT = "Importa clientes y KAMs desde un CSV o Excel (primero muestra una vista previa)"
 CMD_ASSIGN = "Asigna un KAM a un cliente"
 CMD_UNASSIGN = "Quita un KAM de un cliente (se guarda el historial)"
 CMD_SHOW_CLIENT = "Muestra los KAMs, servicios e historial de un cliente"
 CMD_SHOW_MEMBERS = "Muestra los miembros y sus clientes"
-OPT_FILE = "El CSV con la plantilla de examples/clientes.csv"
+OPT_FILE = "CSV o Excel (.xlsx) con la plantilla de examples/clientes.xlsx"
 OPT_CLIENT = "El cliente (escribe parte del nombre)"
 OPT_KAM = "La persona de Discord que atiende al cliente"
 OPT_ONLY = "Deja a esta persona como único KAM del cliente (termina las demás asignaciones)"
@@ -123,7 +142,7 @@ MORE = "… y {n} más"
 
 CLI_PREVIEW = (
     "Vista previa de «{filename}» (filas: {rows}). Todavía no se guardó nada.\n{counts}\n"
-    "Para aplicar estos cambios: ventas-ops clientes importar ARCHIVO.csv --aplicar"
+    "Para aplicar estos cambios: ventas-ops clientes importar {path} --aplicar"
 )
 
 # --- HubSpot sync ------------------------------------------------------------------------------------

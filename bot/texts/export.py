@@ -16,13 +16,37 @@ CATEGORY_LABELS = {
     "hubspot_no_disponible": "HubSpot no disponible (verificación pendiente)",
 }
 
-DEAL_HEADERS = [
-    "ID", "Fecha anticipo", "Registrado (Bogotá)", "KAM", "Cliente", "Tipo", "Servicio", "Valor total",
-    "Anticipo", "Comisión estimada", "Estado", "Tardío", "Negocio HubSpot", "Verificación HubSpot", "Comprobante",
+# (header, its line in the «Cómo leer» sheet)
+DEAL_COLUMNS = [
+    ("ID", "Número del negocio en el bot (el # de la tarjeta en Discord)."),
+    ("Fecha anticipo", "Día en que el cliente pagó el anticipo: define el corte en que sale el negocio."),
+    ("Registrado (Bogotá)", "Cuándo el KAM registró el negocio con /registrar-negocio, en hora de Bogotá."),
+    ("KAM", "Quien registró la venta y recibe la comisión."),
+    ("Cliente", "El cliente, como está en el directorio."),
+    ("Tipo", "Renovación, Cross sale (otro servicio) o Up sale (más del mismo servicio; lo aprueba el COO)."),
+    ("Servicio", "El servicio vendido."),
+    ("Valor total", "Valor total del negocio en COP."),
+    ("Anticipo", "Valor del anticipo pagado en COP."),
+    ("Comisión estimada", "Comisión del KAM si el negocio se aprueba (porcentaje sobre el valor total)."),
+    ("Estado", "Pendiente (esperando aprobaciones), Aprobado, Rechazado o Anulado."),
+    ("Tardío", "Sí: se registró después del corte de su fecha de anticipo y sale en este corte."),
+    ("Negocio HubSpot", "Id del negocio en HubSpot."),
+    ("Verificación HubSpot", "Resultado de comparar el negocio con HubSpot (valor, responsable, fecha)."),
+    ("Comprobante", "Adjunto o Falta: el comprobante de pago del anticipo."),
 ]
-FINDING_HEADERS = [
-    "Categoría", "ID negocio", "Negocio HubSpot", "KAM", "Cliente", "Detalle", "Valor registrado", "Valor HubSpot",
+FINDING_COLUMNS = [
+    ("Categoría", "Qué se encontró al conciliar con HubSpot (una fila por hallazgo; un negocio puede tener varios)."),
+    ("ID negocio", "Número del negocio en el bot (vacío si nunca se registró)."),
+    ("Negocio HubSpot", "Id del negocio en HubSpot."),
+    ("KAM", "Quien registró el negocio o, si no se registró, el responsable en HubSpot."),
+    ("Cliente", "El cliente del negocio registrado."),
+    ("Detalle", "La diferencia o el motivo, en palabras."),
+    ("Valor registrado", "Valor total registrado en el bot, en COP."),
+    ("Valor HubSpot", "Valor del negocio en HubSpot, en COP."),
 ]
+DEAL_HEADERS = [h for h, _ in DEAL_COLUMNS]
+FINDING_HEADERS = [h for h, _ in FINDING_COLUMNS]
+FINDINGS_TOTAL = "Total: {n} hallazgo(s)"
 SHEET_DEALS = "negocios"
 SHEET_FINDINGS = "hallazgos"
 YES, NO = "Sí", "No"

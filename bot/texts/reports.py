@@ -10,8 +10,6 @@ REF_DEAL = "Negocio #{deal_id} · {client}"
 REF_LEAD = "Lead #{lead_id} · {company}"
 HOW_COMMISSION = "{rate} de {total}"
 HOW_CLAWBACK = "Reverso del negocio #{deal_id}"
-KIND_LABELS = {"comision": "Comisión", "referido": "Referido", "reverso": "Reverso"}
-STATE_LABELS = {"pendiente": "Pendiente", "ganada": "Ganada", "rechazada": "Rechazada", "reversada": "Reversada"}
 
 TOTAL_PENDING = "Pendiente"
 TOTAL_EARNED = "Ganada"
@@ -21,11 +19,29 @@ TOTAL_NET = "Neto del mes"
 TOTAL_ALL = "Total"
 
 XLSX_TITLE = "Comisiones de {name} · {month}"
-XLSX_HEADERS = ["Fecha", "Tipo", "Referencia", "Cálculo", "Estado", "Valor (COP)"]
+# (header, its line in the «Cómo leer» sheet)
+XLSX_COLUMNS = [
+    ("Fecha", "Cuándo se decidió el movimiento (ganado, rechazado o reversado) o, si está pendiente, cuándo se registró; hora de Bogotá."),
+    ("Tipo", "Comisión (por un negocio), Referido (premio por un lead) o Reverso (descuento de una comisión ya ganada)."),
+    ("Referencia", "El negocio o el lead del movimiento."),
+    ("Cálculo", "Cómo se calculó el valor."),
+    ("Estado", "Pendiente (esperando aprobaciones), Ganada, Rechazada (no se paga) o Reversada."),
+    ("Valor (COP)", "Valor del movimiento en pesos; los reversos son negativos. Debajo, los totales por estado."),
+]
 XLSX_SHEET_MINE = "Comisiones"
 XLSX_SHEET_TOTALS = "Totales"
+XLSX_SHEET_EACH = "(hoja de cada KAM)"
 XLSX_PAYROLL_TITLE = "Comisiones de Ventas desde Operaciones · {month}"
-XLSX_TOTAL_HEADERS = ["KAM", "Cédula", "Correo Sense", "Pendiente", "Ganada", "Rechazada", "Reversada", "Neto a pagar"]
+XLSX_TOTAL_COLUMNS = [
+    ("KAM", "La persona (tiene además su propia hoja con cada movimiento)."),
+    ("Cédula", "Cédula del KAM, para nómina."),
+    ("Correo Sense", "Correo de Sense del KAM."),
+    ("Pendiente", "Comisiones registradas que esperan aprobaciones: todavía no se pagan."),
+    ("Ganada", "Comisiones y premios por referidos ganados en el mes."),
+    ("Rechazada", "Comisiones rechazadas en el mes: no se pagan."),
+    ("Reversada", "Reversos del mes (negativos): se descuentan."),
+    ("Neto a pagar", "Ganada + Reversada: lo que paga nómina este mes."),
+]
 
 MY_TITLE = "Tus comisiones · {month}"
 MY_EMPTY = "No tienes movimientos de comisiones en {month}. Registra tus ventas con `/registrar-negocio` 💪"

@@ -282,3 +282,26 @@ def test_abandoned_import_previews_are_dropped_after_a_day(tmp_path):
     new = _store(bot, b"cliente\nB\n", "nuevo.csv")
     names = {f.name for f in folder.iterdir()}
     assert names == {f"{new}.csv", f"{new}.name", "otro.applying"}
+
+
+async def test_xlsx_upload_imports_like_the_csv(harness):
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    ids = await people(harness)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "clientes"
+    for row in csv.reader(directory_csv(ids).decode().splitlines()):
+        ws.append(row)  # every cell text, as in examples/clientes.xlsx
+    buf = io.BytesIO()
+    wb.save(buf)
+    _, preview = await upload(harness, ids["admin"], buf.getvalue(), filename="clientes.xlsx")
+    assert "Clientes nuevos: **3**" in message_text(preview), message_text(preview)
+    await harness.restart()  # the stored workbook is read again by the button
+    done = await confirm(harness, ids["admin"], preview)
+    assert "Importación aplicada" in done and await totals(harness) == [3, 2, 3, 4]
+    _, again = await upload(harness, ids["admin"], directory_csv(ids))
+    assert "nada que cambiar" in message_text(again)

@@ -30,7 +30,8 @@ def gateway(fake: HubSpotFake) -> HubSpotGateway:
     return HubSpotGateway(TOKEN, base_url=fake.base_url, timeout=2, backoff_base=0.05, backoff_max=0.3)
 
 
-async def seed(sessionmaker, hs: HubSpotFake) -> dict[str, str]:
+def hubspot_deals(hs: HubSpotFake) -> dict[str, str]:
+    """HubSpot's side: one deal per reconciliation case (also used by test_export_files)."""
     prop = "fecha_de_anticipo"
     ids = {
         "match": hs.add_deal(dealname="Espiga web", amount="5000000", hubspot_owner_id="501", **{prop: D}),
@@ -42,6 +43,11 @@ async def seed(sessionmaker, hs: HubSpotFake) -> dict[str, str]:
         "stranger": hs.add_deal(dealname="De otro", amount="100", hubspot_owner_id="999", **{prop: D}),
     }
     hs.archive("deals", ids["archived"])
+    return ids
+
+
+async def seed(sessionmaker, hs: HubSpotFake) -> dict[str, str]:
+    ids = hubspot_deals(hs)
     async with sessionmaker() as s:
         ana = Member(discord_id=11, name="Ana", hubspot_owner_id="501")
         c = Client(name="Cliente", name_key="cliente")
