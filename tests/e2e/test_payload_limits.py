@@ -114,8 +114,8 @@ async def long_people(h):
         sys = Actor.system("test")
         ana = await directory.ensure_member(s, ids["ana"], LONG_NAME[:200], sys)
         client = await directory.create_client(s, sys, LONG_CLIENT)
-        await directory.assign(s, sys, client, ana)
-        await directory.add_service(s, sys, client, "web")
+        await directory.assign(s, sys, client, ana, now=h.clock.now())
+        await directory.add_service(s, sys, client, "web", now=h.clock.now())
         await s.commit()
         ids["client"] = client.id
     return ids
