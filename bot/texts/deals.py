@@ -261,9 +261,21 @@ BTN_PREVIOUS = "Anteriores"
 BTN_NEXT = "Siguientes"
 MY_DEALS_FILENAME = "mis-negocios.xlsx"
 MY_DEALS_SHEET = "Negocios"
-MY_DEALS_HEADERS = [
-    "ID", "Fecha anticipo", "Registrado (Bogotá)", "Cliente", "Tipo", "Servicio", "Valor total", "Anticipo",
-    "Comisión estimada", "Estado", "Falta aprobar", "Tardío", "Negocio HubSpot",
+# /mis-negocios workbook: (header, its line in «Cómo leer»)
+MY_DEALS_COLUMNS = [
+    ("ID", "Número del negocio en el bot (el mismo de la tarjeta en Discord)."),
+    ("Fecha anticipo", "Día en que el cliente pagó el anticipo."),
+    ("Registrado (Bogotá)", "Cuándo lo registraste, hora de Bogotá."),
+    ("Cliente", "Cliente del negocio."),
+    ("Tipo", "Renovación, venta cruzada o up sale."),
+    ("Servicio", "Servicio vendido."),
+    ("Valor total", "Valor total del negocio, en pesos."),
+    ("Anticipo", "Valor del anticipo pagado, en pesos."),
+    ("Comisión estimada", "Comisión que se gana si el negocio se aprueba, en pesos."),
+    ("Estado", "En revisión, aprobado, rechazado o anulado."),
+    ("Falta aprobar", "Aprobaciones que siguen pendientes."),
+    ("Tardío", "Sí cuando se registró después de la exportación de las 6 AM de su fecha."),
+    ("Negocio HubSpot", "Id del negocio en HubSpot, si lo diste."),
 ]
 STATUS_WORDS = {"pendiente": "En revisión", "aprobado": "Aprobado", "rechazado": "Rechazado", "anulado": "Anulado"}
 YES, NO = "Sí", "No"

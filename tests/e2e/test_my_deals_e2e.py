@@ -55,6 +55,16 @@ async def click(h, user: int, msg: dict, label: str) -> dict:
     return h.fake.messages_by_id[int(msg["id"])]
 
 
+def data_rows(sheet) -> list[tuple]:
+    """The deal rows: from under the header to the blank row above the totals."""
+    rows = []
+    for r in sheet.iter_rows(min_row=2, values_only=True):
+        if r[0] is None:
+            break
+        rows.append(r)
+    return rows
+
+
 async def test_forty_deals_browsed_to_the_first_one_with_filters_and_the_full_xlsx(harness):
     h = harness
     ids = await setup_people(h)
@@ -70,9 +80,11 @@ async def test_forty_deals_browsed_to_the_first_one_with_filters_and_the_full_xl
     [att] = first["attachments"]
     assert att["filename"] == "mis-negocios.xlsx"
     sheet = load_workbook(io.BytesIO(h.fake.attachments[int(att["id"])][0])).active
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    rows = data_rows(sheet)
     assert [r[0] for r in rows] == newest_first  # every deal, not just the page
     assert rows[-1][6] == 1_000_000 and sheet.cell(2, 7).number_format.startswith('"$"')
+    [total] = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "Total"]
+    assert total[6] == sum(r[6] for r in rows)  # the totals row adds up the value column
 
     msg = first
     for page in (2, 3, 4):
@@ -98,7 +110,7 @@ async def test_forty_deals_browsed_to_the_first_one_with_filters_and_the_full_xl
     assert "Página 1 de 1 · 5 negocios" in message_text(approved)
     assert button(approved, "Siguientes").get("disabled")
     sheet = load_workbook(io.BytesIO(h.fake.attachments[int(approved["attachments"][0]["id"])][0])).active
-    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == expected
+    assert [r[0] for r in data_rows(sheet)] == expected
     pending_now = await (await h.fake.slash(ana, "mis-negocios", {"estado": "pendiente", "mes": "este mes"})).wait_final()
     assert len(shown_ids(pending_now)) == 10 and "Página 1 de 2 · 15 negocios" in message_text(pending_now)
     page2 = await click(h, ana, pending_now, "Siguientes")
