@@ -8,7 +8,7 @@ from typing import Any
 
 import discord
 
-from bot.domain.cards import CardKey
+from bot.domain.cards import CardKey, button_target
 from bot.texts import general as T
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,18 @@ class RecentCards:
 
     async def find(self, bot: Any, channel: discord.abc.Messageable, key: CardKey) -> list[discord.Message]:
         """The messages carrying ``key``'s buttons, newest first."""
+        return [m for m in await self._read(bot, channel) if key.owns_any(custom_ids(m))]
+
+    async def by_object(self, bot: Any, channel: discord.abc.Messageable, prefix: str) -> dict[int, list[discord.Message]]:
+        """The messages with ``prefix:<action>:<id>`` buttons grouped by id, newest first."""
+        out: dict[int, list[discord.Message]] = {}
+        for m in await self._read(bot, channel):
+            targets = {button_target(c) for c in custom_ids(m)}
+            for object_id in {t[1] for t in targets if t is not None and t[0] == prefix}:
+                out.setdefault(object_id, []).append(m)
+        return out
+
+    async def _read(self, bot: Any, channel: discord.abc.Messageable) -> list[discord.Message]:
         channel_id = getattr(channel, "id", 0)
         if channel_id not in self._by_channel:
             mine: list[discord.Message] = []
@@ -69,7 +81,7 @@ class RecentCards:
                 # without the history the nonce still protects a re-post inside Discord's window
                 log.warning("Could not read the recent history of %s: %s", channel_id, exc)
             self._by_channel[channel_id] = mine
-        return [m for m in self._by_channel[channel_id] if key.owns_any(custom_ids(m))]
+        return self._by_channel[channel_id]
 
 
 async def mark_replaced(stale: discord.Message, live: discord.Message) -> None:
@@ -151,3 +163,34 @@ async def repost_missing_cards(
     except Exception:  # noqa: BLE001 - start-up must go on
         log.exception("Posting missing %s cards failed", what)
         return done
+
+
+async def retire_duplicate_cards(
+    bot: Any, what: str, prefix: str, recorded: Callable[[Any, list[int]], Awaitable[dict[int, int | None]]]
+) -> int:
+    """At start-up: a card with a stored message id that has other copies in the channel's recent
+    history (left by a crash before cards had nonces) keeps the stored one; the others are marked as
+    replaced. ``recorded(session, ids)`` gives the stored message ids. Returns how many were marked."""
+    channel = bot.sales_channel()
+    if channel is None:
+        return 0
+    marked = 0
+    try:
+        groups = {i: ms for i, ms in (await RecentCards().by_object(bot, channel, prefix)).items() if len(ms) > 1}
+        if not groups:
+            return 0
+        async with bot.sessionmaker() as session:
+            stored = await recorded(session, list(groups))
+        for object_id, messages in groups.items():
+            live = next((m for m in messages if m.id == stored.get(object_id)), None)
+            if live is None:
+                continue  # not recorded (the re-post pass adopts one) or out of the history read
+            for m in messages:
+                if m is not live:
+                    await mark_replaced(m, live)
+                    marked += 1
+        if marked:
+            log.info("Marked %s duplicate %s cards as replaced", marked, what)
+    except Exception:  # noqa: BLE001 - start-up must go on
+        log.exception("Retiring duplicate %s cards failed", what)
+    return marked

@@ -31,7 +31,7 @@ from bot.app import ANYWHERE, VentasOpsBot, report_error, send_ephemeral
 from bot.domain.cards import CardKey
 from bot.errors import UserError
 from bot.guards import actor_of, require_role
-from bot.notify import RecentCards, dm, post, repost_missing_cards, send_card
+from bot.notify import RecentCards, dm, post, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import access as svc
 from bot.services import billing as bsvc
 from bot.ui import ActionButton
@@ -710,6 +710,9 @@ class Access(commands.Cog):
             return
         self._cards_checked = True
         await self.repost_cards()
+        await retire_duplicate_cards(self.bot, "access", AccessButton.PREFIX, svc.recorded_cards)
+        await retire_duplicate_cards(self.bot, "billing", BillingButton.PREFIX,
+                                     lambda s, ids: svc.recorded_cards(s, ids, svc.K_BILLING))
 
     async def repost_cards(self, created_before: datetime | None = None) -> None:
         """Post missing request cards (see ``Deals.repost_cards``)."""

@@ -26,7 +26,7 @@ from bot.domain.enums import Service
 from bot.domain.money import format_cop
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
-from bot.notify import RecentCards, dm, repost_missing_cards, send_card
+from bot.notify import RecentCards, dm, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import commissions as ledger
 from bot.services import deals as svc
 from bot.services import directory, proofs, referrals
@@ -413,6 +413,7 @@ class Deals(BackgroundTasks, commands.Cog):
             return
         self._cards_checked = True
         await self.repost_cards()
+        await retire_duplicate_cards(self.bot, "deal", DealButton.PREFIX, svc.recorded_cards)
 
     async def repost_cards(self, created_before: datetime | None = None) -> None:
         """Post missing cards: at start-up all of them; from the periodic job (``created_before``)

@@ -35,7 +35,7 @@ from bot.domain.text import md, truncate
 from bot.domain.validation import clean_user_text, mask_cedula
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
-from bot.notify import RecentCards, repost_missing_cards, send_card
+from bot.notify import RecentCards, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import directory
 from bot.services import referrals as svc
 from bot.texts import referrals as T
@@ -509,6 +509,7 @@ class Referrals(BackgroundTasks, commands.Cog):
         self._cards_checked = True
         await repost_missing_cards(self.bot, "lead", lambda s: svc.leads_without_card(s, self.bot.clock.now()),
                                    post_card)
+        await retire_duplicate_cards(self.bot, "lead", LeadButton.PREFIX, svc.recorded_cards)
 
 
 async def setup(bot: VentasOpsBot) -> None:

@@ -31,7 +31,7 @@ from bot.domain.dates import format_date, format_date_long, format_datetime, par
 from bot.domain.text import md, truncate
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
-from bot.notify import RecentCards, repost_missing_cards, send_card
+from bot.notify import RecentCards, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import directory
 from bot.services import renewals as svc
 from bot.texts import renewals as T
@@ -353,6 +353,7 @@ class Renewals(commands.Cog):
                 stale = await svc.blocked_cards(session)
             for intent_id in stale:  # an expiry committed just before a crash left its card unedited
                 await refresh_card(self.bot, intent_id)
+            await retire_duplicate_cards(self.bot, "renewal", RenewalButton.PREFIX, svc.recorded_cards)
         except Exception:  # noqa: BLE001 - start-up must go on
             log.exception("Start-up renewals tick failed")
 

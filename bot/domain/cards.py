@@ -14,6 +14,14 @@ from dataclasses import dataclass
 NONCE_MAX_LENGTH = 25  # Discord's limit for a string nonce
 
 
+def button_target(custom_id: str | None) -> tuple[str, int] | None:
+    """``(prefix, object id)`` of a card button's custom id ``<prefix>:<action>:<id>``; None otherwise."""
+    parts = (custom_id or "").split(":")
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    return parts[0], int(parts[2])
+
+
 @dataclass(frozen=True)
 class CardKey:
     kind: str  # deal, lead, renewal, access, billing: the nonce's first word
@@ -29,8 +37,7 @@ class CardKey:
 
     def owns(self, custom_id: str | None) -> bool:
         """True for a button of this card, whatever its action."""
-        parts = (custom_id or "").split(":")
-        return len(parts) == 3 and parts[0] == self.prefix and parts[2] == str(self.object_id)
+        return button_target(custom_id) == (self.prefix, self.object_id)
 
     def owns_any(self, custom_ids: Iterable[str | None]) -> bool:
         return any(self.owns(c) for c in custom_ids)

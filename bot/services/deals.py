@@ -751,3 +751,9 @@ async def set_card(session: AsyncSession, deal_id: int, channel_id: int, message
     await session.execute(
         update(Deal).where(Deal.id == deal_id).values(card_channel_id=channel_id, card_message_id=message_id)
     )
+
+
+async def recorded_cards(session: AsyncSession, deal_ids: list[int]) -> dict[int, int | None]:
+    """The stored card message id of each deal (None: not recorded)."""
+    q = select(Deal.id, Deal.card_message_id).where(Deal.id.in_(deal_ids))
+    return {i: m for i, m in (await session.execute(q)).all()}

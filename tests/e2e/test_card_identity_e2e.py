@@ -102,5 +102,21 @@ async def test_history_unreadable_the_nonce_returns_the_card_posted_before(harne
     h.fake.fail_next("GET", r"^/channels/\d+/messages$", status=403, times=100)  # no Read Message History
     await h.restart()
     await h.fake.wait_for(lambda: h.fake.nonce_replays == 1)
-    assert len([m for m in h.fake.channel_messages() if m["embeds"] and m["embeds"][0]["title"] == first["embeds"][0]["title"]]) == 1
+    title = first["embeds"][0]["title"]
+    assert [m["id"] for m in h.fake.channel_messages() if m["embeds"] and m["embeds"][0]["title"] == title] == [first["id"]]
+    assert await recorded(h, deal.id) == int(first["id"])
+
+
+async def test_start_up_marks_duplicates_of_a_recorded_card_replaced(harness_factory):
+    """Two live cards left by a crash before nonces, one of them recorded: at start the recorded one
+    stays live, the other is marked as replaced."""
+    h = await harness_factory(extensions=EXTENSIONS)
+    ids, deal = await billing_setup(h)
+    first = await card_of(h, deal.id)  # recorded
+    copy = h.fake._new_message(int(first["channel_id"]), {  # newer, but not the one stored
+        "embeds": first["embeds"], "components": first["components"], "allowed_mentions": {"parse": []}}, [])
+    await h.restart()
+    await h.fake.wait_for(lambda: h.fake.messages_by_id[int(copy["id"])]["content"].startswith(REPLACED_MARK))
+    assert not buttons(h.fake.messages_by_id[int(copy["id"])])
+    assert buttons(h.fake.messages_by_id[int(first["id"])])  # the recorded card keeps its buttons
     assert await recorded(h, deal.id) == int(first["id"])
