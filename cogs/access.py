@@ -29,9 +29,10 @@ from discord.ext import commands
 
 from bot import permissions
 from bot.app import ANYWHERE, VentasOpsBot, send_ephemeral
+from bot.domain.cards import CardKey
 from bot.errors import UserError
 from bot.guards import actor_of, require_role
-from bot.notify import dm, post, post_card, repost_missing_cards
+from bot.notify import RecentCards, dm, post, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import access as svc
 from bot.services import billing as bsvc
 from bot.ui import ActionButton, PersistentModal
@@ -194,12 +195,13 @@ async def refresh_access_card(
         log.warning("Could not edit the card of access request %s: %s", request_id, exc)
 
 
-async def post_access_card(bot: VentasOpsBot, request_id: int) -> bool:
+async def post_access_card(bot: VentasOpsBot, request_id: int, recent: RecentCards | None = None) -> bool:
     req, approval = await _load_access(bot, request_id)
     channel = bot.sales_channel()
     if req is None or approval is None or channel is None:
         return False
-    return await post_card(bot, channel, lambda s, c, m: svc.set_card(s, request_id, c, m),
+    return await send_card(bot, channel, CardKey("access", AccessButton.PREFIX, request_id),
+                           lambda s, c, m: svc.set_card(s, request_id, c, m), recent=recent,
                            embed=access_embed(bot, req, approval, None), view=access_view(bot, req, None))
 
 
@@ -529,12 +531,15 @@ async def refresh_billing_card(bot: VentasOpsBot, request_id: int) -> None:
         log.warning("Could not edit the card of billing request %s: %s", request_id, exc)
 
 
-async def post_billing_card(bot: VentasOpsBot, request_id: int, fallback: Any = None) -> bool:
+async def post_billing_card(
+    bot: VentasOpsBot, request_id: int, fallback: Any = None, recent: RecentCards | None = None
+) -> bool:
     v = await _load_billing(bot, request_id)
     channel = bot.sales_channel() or fallback
     if v is None or channel is None:
         return False
-    return await post_card(bot, channel, lambda s, c, m: bsvc.set_card(s, request_id, c, m),
+    return await send_card(bot, channel, CardKey("billing", BillingButton.PREFIX, request_id),
+                           lambda s, c, m: bsvc.set_card(s, request_id, c, m), recent=recent,
                            embed=billing_embed(bot, v), view=billing_view(v))
 
 
@@ -738,6 +743,9 @@ class Access(commands.Cog):
             return
         self._cards_checked = True
         await self.repost_cards()
+        await retire_duplicate_cards(self.bot, "access", AccessButton.PREFIX, svc.recorded_cards)
+        await retire_duplicate_cards(self.bot, "billing", BillingButton.PREFIX,
+                                     lambda s, ids: svc.recorded_cards(s, ids, svc.K_BILLING))
 
     async def repost_cards(self, created_before: datetime | None = None) -> None:
         """Post missing request cards (see ``Deals.repost_cards``)."""

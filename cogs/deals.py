@@ -20,7 +20,8 @@ from discord.ext import commands, tasks
 from sqlalchemy.exc import IntegrityError
 
 from bot.background import BackgroundTasks
-from bot.app import VentasOpsBot, report_error, send_ephemeral
+from bot.app import VentasOpsBot, send_ephemeral
+from bot.domain.cards import CardKey
 from bot.domain.commission import rate_label
 from bot.domain.dates import format_date, month_label, parse_month, today_bogota
 from bot.domain.enums import Service
@@ -28,7 +29,7 @@ from bot.domain.money import format_cop
 from bot.domain.text import count_of
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
-from bot.notify import dm, post, repost_missing_cards
+from bot.notify import RecentCards, dm, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import commissions as ledger
 from bot.services import deals as svc
 from bot.services import directory, proofs, referrals
@@ -366,7 +367,9 @@ async def refresh_card(bot: VentasOpsBot, deal_id: int) -> None:
         log.warning("Could not edit the card of deal %s: %s", deal_id, exc)
 
 
-async def post_card(bot: VentasOpsBot, deal_id: int, fallback: discord.abc.Messageable | None = None) -> bool:
+async def post_card(
+    bot: VentasOpsBot, deal_id: int, fallback: discord.abc.Messageable | None = None, recent: RecentCards | None = None
+) -> bool:
     async with bot.sessionmaker() as session:
         v = await svc.load_view(session, deal_id)
     if v is None:
@@ -379,21 +382,17 @@ async def post_card(bot: VentasOpsBot, deal_id: int, fallback: discord.abc.Messa
         path = proofs.absolute(bot.settings.data_dir, v.deal.proof_path)
         if path.exists():
             files.append(discord.File(path, filename=_safe_filename(v.deal.proof_filename, path.suffix)))
+    kwargs: dict[str, Any] = {"embed": card_embed(bot, v), "view": card_view(v)}
+    if kwargs["view"] is None:
+        del kwargs["view"]
+    if files:
+        kwargs["files"] = files
     try:
-        kwargs: dict[str, Any] = {"embed": card_embed(bot, v)}
-        view = card_view(v)
-        if view is not None:
-            kwargs["view"] = view
-        if files:
-            kwargs["files"] = files
-        msg = await post(channel, **kwargs)
-    except discord.HTTPException as exc:
-        log.warning("Could not post the card of deal %s: %s", deal_id, exc)
-        return False
-    async with bot.sessionmaker() as session:
-        await svc.set_card(session, deal_id, msg.channel.id, msg.id)
-        await session.commit()
-    return True
+        return await send_card(bot, channel, CardKey("deal", DealButton.PREFIX, deal_id),
+                               lambda s, c, m: svc.set_card(s, deal_id, c, m), recent=recent, **kwargs)
+    finally:
+        for f in files:  # an adopted card sends no file
+            f.close()
 
 
 def _safe_filename(name: str | None, suffix: str) -> str:
@@ -603,6 +602,7 @@ class Deals(BackgroundTasks, commands.Cog):
             return
         self._cards_checked = True
         await self.repost_cards()
+        await retire_duplicate_cards(self.bot, "deal", DealButton.PREFIX, svc.recorded_cards)
 
     async def repost_cards(self, created_before: datetime | None = None) -> None:
         """Post missing cards: at start-up all of them; from the periodic job (``created_before``)

@@ -26,12 +26,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import VentasOpsBot, report_error, send_ephemeral
+from bot.app import VentasOpsBot, send_ephemeral
+from bot.domain.cards import CardKey
 from bot.domain.dates import format_date, format_date_long, format_datetime, parse_user_date, today_bogota
 from bot.domain.text import md, truncate
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
-from bot.notify import post
+from bot.notify import RecentCards, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import directory
 from bot.services import renewals as svc
 from bot.texts import renewals as T
@@ -103,7 +104,9 @@ async def _load(bot: VentasOpsBot, intent_id: int) -> tuple[RenewalIntent, Clien
         return await svc.load_card(session, intent_id)
 
 
-async def post_card(bot: VentasOpsBot, intent_id: int, fallback: discord.abc.Messageable | None = None) -> bool:
+async def post_card(
+    bot: VentasOpsBot, intent_id: int, fallback: discord.abc.Messageable | None = None, recent: RecentCards | None = None
+) -> bool:
     """Post the coordinator's card in the sales channel and remember it. False when it failed."""
     loaded = await _load(bot, intent_id)
     if loaded is None:
@@ -116,15 +119,9 @@ async def post_card(bot: VentasOpsBot, intent_id: int, fallback: discord.abc.Mes
     view = card_view(intent)
     if view is not None:
         kwargs["view"] = view
-    try:
-        msg = await post(channel, T.CARD_CONTENT.format(role=svc.role_label(bot.settings.role_renewals)), **kwargs)
-    except discord.HTTPException as exc:
-        log.warning("Renewal card %s not posted: %s", intent_id, exc)
-        return False
-    async with bot.sessionmaker() as session:
-        await svc.set_card(session, intent_id, msg.channel.id, msg.id)
-        await session.commit()
-    return True
+    content = T.CARD_CONTENT.format(role=svc.role_label(bot.settings.role_renewals))
+    return await send_card(bot, channel, CardKey("renewal", RenewalButton.PREFIX, intent_id),
+                           lambda s, c, m: svc.set_card(s, intent_id, c, m), recent=recent, content=content, **kwargs)
 
 
 async def refresh_card(bot: VentasOpsBot, intent_id: int) -> None:
@@ -238,10 +235,8 @@ async def run_renewals_tick(bot: VentasOpsBot) -> list[svc.Event]:
         for e in events:
             if e.kind == "vencida":
                 await refresh_card(bot, e.intent_id)
-        async with bot.sessionmaker() as session:
-            missing = await svc.intents_without_card(session, now - timedelta(minutes=2))
-        for intent_id in missing:
-            await post_card(bot, intent_id)
+        await repost_missing_cards(
+            bot, "renewal", lambda session: svc.intents_without_card(session, now - timedelta(minutes=2)), post_card)
         return events
 
 
@@ -362,6 +357,7 @@ class Renewals(commands.Cog):
                 stale = await svc.blocked_cards(session)
             for intent_id in stale:  # an expiry committed just before a crash left its card unedited
                 await refresh_card(self.bot, intent_id)
+            await retire_duplicate_cards(self.bot, "renewal", RenewalButton.PREFIX, svc.recorded_cards)
         except Exception:  # noqa: BLE001 - start-up must go on
             log.exception("Start-up renewals tick failed")
 

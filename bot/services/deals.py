@@ -810,3 +810,9 @@ async def confirm_late(session: AsyncSession, deal_id: int, *, how: str, now: da
     record(session, Actor.system("confirmación tras reinicio"), "negocio.confirmar", "deal", deal_id,
            after={"how": how})
     return True
+
+
+async def recorded_cards(session: AsyncSession, deal_ids: list[int]) -> dict[int, int | None]:
+    """The stored card message id of each deal (None: not recorded)."""
+    q = select(Deal.id, Deal.card_message_id).where(Deal.id.in_(deal_ids))
+    return {i: m for i, m in (await session.execute(q)).all()}

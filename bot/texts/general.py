@@ -98,3 +98,6 @@ COO_NAME = "Camilo Castro"
 COORDINATOR_NAME = "Juliana Abondano"
 APPROVER_NAMES = "Juan Diego Dillmann o Daniel Valcarcel"
 CCO_NAME = "Carlos Abondano"
+
+# a second card of the same deal / lead / request (a crash between posting it and recording it)
+CARD_REPLACED = "♻️ Esta tarjeta quedó duplicada y ya no se actualiza. La vigente está aquí: {link}"

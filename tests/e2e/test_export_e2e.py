@@ -3,7 +3,7 @@ through the outbox (a Discord failure is retried without duplicates)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 class BotProcess:
     def __init__(self, env: dict[str, str], cwd: Path, log_path: Path, module: str = "tests.timetravel") -> None:
         """``module``: what ``python -m`` runs: the CLI on the suite's date (``tests.timetravel``), or a test
-        wrapper that adds a fault hook (and travels too)."""
+        entry point with fault hooks (``tests.e2e.held_bot``, ``tests.e2e.held_cards_bot``) that travels too."""
         self.module = module
         self.env = env
         self.cwd = cwd

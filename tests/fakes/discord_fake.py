@@ -12,6 +12,10 @@ second callback (40060), injected 429s (with ``Via`` and ``retry_after``, as dis
 against Discord's OpenAPI spec plus the limits it leaves loose (:mod:`tests.fakes.discord_spec`) and
 refused with 400 / 50035 "Invalid Form Body" naming the field, as Discord does; the refusals are
 kept in :attr:`DiscordFake.spec_refusals` (the e2e harness fails a test that caused any).
+
+Nonces: a message created with ``nonce`` and ``enforce_nonce`` is returned again, instead of a new
+one, for the same author and nonce "in the past few minutes" (``nonce_window`` seconds of the fake's
+own clock, which tests move with ``advance_clock``).
 """
 
 from __future__ import annotations
@@ -262,6 +266,7 @@ class DiscordFake:
         interaction_timeout: float = 3.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        nonce_window: float = 180.0,
     ) -> None:
         self.guild_id = guild_id
         self.token = token
@@ -284,6 +289,10 @@ class DiscordFake:
         self.global_commands: list[dict[str, Any]] = []
         self.command_syncs = 0
         self.faults: list[Fault] = []
+        self.nonce_window = nonce_window
+        self.clock_offset = 0.0  # seconds added to the real clock (advance_clock)
+        self.nonces: dict[tuple[str, str], tuple[float, int]] = {}  # (author, nonce) -> (created at, message id)
+        self.nonce_replays = 0  # posts answered with the message created before for the same nonce
         self.request_log: list[tuple[str, str, float, int]] = []
         self.unhandled: list[tuple[str, str]] = []
         self.spec_refusals: list[SpecRefusal] = []
@@ -398,6 +407,13 @@ class DiscordFake:
     # ---- driver: faults -----------------------------------------------------------------------
     def fail_next(self, method: str, path_regex: str, status: int = 429, times: int = 1, retry_after: float = 0.3) -> None:
         self.faults.append(Fault(method.upper(), re.compile(path_regex), status, times, retry_after))
+
+    def now(self) -> float:
+        """The fake's clock (the nonce window): the real one moved by ``advance_clock``."""
+        return time.time() + self.clock_offset
+
+    def advance_clock(self, seconds: float) -> None:
+        self.clock_offset += seconds
 
     async def drop_gateway(self) -> None:
         """Close the bot's websocket as a network hiccup would (code 4000: reconnect and resume)."""
@@ -691,11 +707,20 @@ class DiscordFake:
             return _error(400, 50006, "Cannot send an empty message")
         if self.channels[cid].get("type") == 1 and any(self.dm_channels.get(u) == cid for u in self.closed_dms):
             return _error(403, 50007, "Cannot send messages to this user")
-        if payload.get("enforce_nonce") and payload.get("nonce") is not None:
-            for m in self.messages.get(cid, []):
-                if m.get("nonce") == payload["nonce"] and m["author"]["id"] == str(BOT_ID):
-                    return _json(m)
-        return _json(self._new_message(cid, payload, files))
+        nonce = payload.get("nonce")
+        if isinstance(nonce, str) and len(nonce) > 25:
+            return _error(400, 50035, "Invalid Form Body", {"nonce": {"_errors": [
+                {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 25 or fewer in length."}]}})
+        key = (str(BOT_ID), str(nonce))
+        if payload.get("enforce_nonce") and nonce is not None and key in self.nonces:
+            created, mid = self.nonces[key]
+            if self.now() - created < self.nonce_window and mid in self.messages_by_id:
+                self.nonce_replays += 1
+                return _json(self.messages_by_id[mid])
+        msg = self._new_message(cid, payload, files)
+        if nonce is not None:
+            self.nonces[key] = (self.now(), int(msg["id"]))
+        return _json(msg)
 
     async def _list_messages(self, request: web.Request) -> web.Response:
         cid = int(request.match_info["cid"])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes.openapi_check import Problem, Spec, load, walk_schemas
+from tests.fakes.openapi_check import Problem, Spec, load
 
 SPEC_FILE = "discord-openapi/openapi.json"
 
