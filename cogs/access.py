@@ -17,7 +17,6 @@ to the file (Drive or similar).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import Any
@@ -28,6 +27,7 @@ from discord.ext import commands
 
 from bot import permissions
 from bot.app import ANYWHERE, VentasOpsBot, report_error, send_ephemeral
+from bot.blocking import run_blocking
 from bot.errors import UserError
 from bot.guards import actor_of, require_role
 from bot.notify import dm, post, post_card, repost_missing_cards
@@ -416,7 +416,7 @@ class DoneModal(discord.ui.Modal):
             from bot.services import proofs
 
             try:
-                stored = await asyncio.to_thread(
+                stored = await run_blocking(
                     proofs.store, bot.settings.data_dir, data, meta, bot.settings.proof_max_bytes, "billing"
                 )
             except proofs.ProofRefused as exc:

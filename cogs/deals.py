@@ -14,10 +14,11 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 from sqlalchemy.exc import IntegrityError
 
 from bot.background import BackgroundTasks
+from bot.blocking import run_blocking
 from bot.app import VentasOpsBot, report_error, send_ephemeral
 from bot.domain.commission import rate_label
 from bot.domain.dates import format_date
@@ -34,6 +35,7 @@ from bot.ui import ActionButton
 
 log = logging.getLogger(__name__)
 
+HS_SOURCE = "verificacion-negocios"  # this cog's work in the HubSpot queue
 TYPE_CHOICES = [app_commands.Choice(name=label, value=value) for value, label in T.TYPE_LABELS.items()]
 
 
@@ -378,8 +380,10 @@ async def post_card(bot: VentasOpsBot, deal_id: int, fallback: discord.abc.Messa
         log.warning("Could not post the card of deal %s: %s", deal_id, exc)
         return False
     async with bot.sessionmaker() as session:
-        await svc.set_card(session, deal_id, msg.channel.id, msg.id)
+        check = await svc.set_card(session, deal_id, msg.channel.id, msg.id)
         await session.commit()
+    if check != v.deal.hubspot_check:  # verified while the card was on its way: draw it again
+        await refresh_card(bot, deal_id)
     return True
 
 
@@ -401,11 +405,16 @@ class Deals(BackgroundTasks, commands.Cog):
 
     async def cog_load(self) -> None:
         if self.bot.hubspot is not None:
-            self.retry_verifications.start()
+            self.bot.hubspot_queue.register(HS_SOURCE, self._pending_verifications, self._verify)
 
     async def cog_unload(self) -> None:
-        self.retry_verifications.cancel()
+        self.bot.hubspot_queue.unregister(HS_SOURCE)
         self.cancel_background()
+
+    async def wait_idle(self) -> None:
+        """The HubSpot work known so far was tried and its card edits are done (tests)."""
+        await self.bot.hubspot_queue.wait_idle()
+        await super().wait_idle()
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -485,7 +494,7 @@ class Deals(BackgroundTasks, commands.Cog):
         except (discord.HTTPException, discord.NotFound) as exc:
             log.warning("Proof download failed for interaction %s: %s", interaction.id, exc)
             raise UserError(T.PROOF_DOWNLOAD_FAILED) from None
-        stored = await asyncio.to_thread(proofs.store, s.data_dir, data, meta, s.proof_max_bytes)
+        stored = await run_blocking(proofs.store, s.data_dir, data, meta, s.proof_max_bytes)
 
         # 3. one transaction: deal + approvals + ledger + audit
         actor = actor_of(interaction.user)
@@ -513,6 +522,8 @@ class Deals(BackgroundTasks, commands.Cog):
             reg = svc.Registration(existing, None, created=False)
 
         deal = reg.deal
+        if reg.created and bot.hubspot is not None and deal.hubspot_deal_id:
+            bot.hubspot_queue.kick()  # verified by the queue, at HubSpot's pace; the card says "verificando…"
         if not reg.created:
             await send_ephemeral(interaction, T.REGISTERED_AGAIN.format(deal_id=deal.id))
             return
@@ -544,15 +555,15 @@ class Deals(BackgroundTasks, commands.Cog):
             )
         if c.disputed:
             lines.append(T.DISPUTE_WARNING.format(hubspot_id=c.hubspot_deal_id, other_id=c.disputed[0].id))
-        if not await post_card(bot, deal.id, fallback=interaction.channel):  # type: ignore[arg-type]
-            lines.append(T.CARD_POST_FAILED)
+        # the KAM reads the confirmation first: the card post shares the sales channel's rate limit
+        # with every other card, and a burst of registrations must not wait behind it
         await send_ephemeral(interaction, "\n\n".join(lines))
+        if not await post_card(bot, deal.id, fallback=interaction.channel):  # type: ignore[arg-type]
+            await send_ephemeral(interaction, T.CARD_POST_FAILED)
         for other in c.disputed:
             other_member = await self._member_discord_id(other.member_id)
             if other_member:
                 await dm(bot, other_member, T.DM_UNREGISTERED_DISPUTE.format(hubspot_id=c.hubspot_deal_id, deal_id=other.id))
-        if bot.hubspot is not None and deal.hubspot_deal_id:
-            self.spawn(self.verify_and_refresh(deal.id))
 
     async def _member_discord_id(self, member_id: int) -> int | None:
         async with self.bot.sessionmaker() as session:
@@ -567,43 +578,31 @@ class Deals(BackgroundTasks, commands.Cog):
 
         return await client_choices(interaction, current)
 
-    # HubSpot -------------------------------------------------------------------------------
-    async def verify_and_refresh(self, deal_id: int) -> None:
-        try:
-            async with self.bot.sessionmaker() as session:
-                await svc.verify_deal(session, self.bot.hubspot, deal_id, now=self.bot.clock.now())
-                await session.commit()
-        except Exception:  # noqa: BLE001 - never blocks the registration
-            log.exception("HubSpot verification of deal %s failed", deal_id)
-            return
-        await refresh_card(self.bot, deal_id)
+    # HubSpot (run by the bot's HubSpot queue) ------------------------------------------------
+    async def _pending_verifications(self, after_id: int, limit: int) -> list[int]:
+        async with self.bot.sessionmaker() as session:
+            return await svc.pending_verifications(session, after_id, limit)
 
-    @tasks.loop(minutes=10)
-    async def retry_verifications(self) -> None:
-        try:
-            async with self.bot.sessionmaker() as session:
-                ids = await svc.retry_pending_verifications(session, self.bot.hubspot, now=self.bot.clock.now())
-        except Exception:  # noqa: BLE001 - the loop must survive
-            log.exception("Retrying HubSpot verifications failed")
-            return
-        for deal_id in ids:
-            await refresh_card(self.bot, deal_id)
+    async def _verify(self, deal_id: int) -> None:
+        """Verify one deal; the card edit runs apart, so Discord's rate limits never slow HubSpot's queue."""
+        if await svc.verify_deal(self.bot.sessionmaker, self.bot.hubspot, deal_id, now=self.bot.clock.now) is not None:
+            self.spawn(refresh_card(self.bot, deal_id))
 
-    @retry_verifications.before_loop
-    async def _before_retry(self) -> None:
-        await self.bot.wait_until_ready()
+    async def retry_verifications(self) -> list[int]:
+        """Verify the pending deals now (oldest first, stops at an outage); returns those verified."""
+        done = (await self.bot.hubspot_queue.run_pass([HS_SOURCE])).get(HS_SOURCE, [])
+        await BackgroundTasks.wait_idle(self)  # the card edits
+        return done
 
     # /mis-negocios -------------------------------------------------------------------------
     @app_commands.command(name="mis-negocios", description=T.CMD_MY_DEALS)
     async def mis_negocios(self, interaction: discord.Interaction) -> None:
-        async with self.bot.sessionmaker() as session:
+        async with self.bot.sessionmaker() as session:  # read, closed before Discord is answered
             member = await directory.get_member(session, interaction.user.id)
-            if member is None:
-                await send_ephemeral(interaction, T.MY_DEALS_EMPTY)
-                return
-            views, total = await svc.deals_of(session, member.id)
-            bal = await ledger.balance(session, member.id)
-        if not views:
+            if member is not None:
+                views, total = await svc.deals_of(session, member.id)
+                bal = await ledger.balance(session, member.id)
+        if member is None or not views:
             await send_ephemeral(interaction, T.MY_DEALS_EMPTY)
             return
         lines = []
