@@ -51,6 +51,15 @@ class LoopWorker:
         self._stopping = False
         self._task = asyncio.create_task(loop, name=name)
 
+    async def _nap(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less when ``_wake`` is set meanwhile."""
+        self._wake.clear()
+        try:
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
+
     async def stop(self) -> None:
         if self._task is not None:
             self._stopping = True

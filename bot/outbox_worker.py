@@ -40,12 +40,7 @@ class OutboxWorker(LoopWorker):
                 log.exception("Outbox delivery failed")
             if self._stopping:
                 break
-            self._wake.clear()
-            try:
-                async with asyncio.timeout(interval):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
+            await self._nap(interval)
 
     async def flush(self) -> int:
         """Send everything due now; returns how many were delivered."""

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.blocking import run_blocking
-
 from db.models import JobRun
 
 log = logging.getLogger(__name__)

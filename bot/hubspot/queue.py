@@ -124,12 +124,7 @@ class HubSpotQueue(LoopWorker):
             left = deadline - loop.time()
             if left <= 0:
                 return
-            self._wake.clear()
-            try:
-                async with asyncio.timeout(left):
-                    await self._wake.wait()
-            except TimeoutError:
-                return
+            await self._nap(left)
 
     # ------------------------------------------------------------------ a pass
     async def run_pass(self, only: Iterable[str] | None = None) -> dict[str, list[int]]:
