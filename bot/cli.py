@@ -159,6 +159,7 @@ async def _export(settings: Settings, fecha: str | None, forzar: bool) -> None:
         typer.echo("ventas-ops: only a day that has ended can be exported (up to yesterday)", err=True)
         raise typer.Exit(code=2)
     engine = make_engine(settings.database_url)
+    gateway = build_hubspot(settings)
     try:
         await migrate.upgrade(engine)
         with typer.progressbar(length=0, label=f"Exporting {d.isoformat()}", show_pos=True) as bar:
@@ -169,9 +170,11 @@ async def _export(settings: Settings, fecha: str | None, forzar: bool) -> None:
 
             outcome = await perform_export(
                 make_sessionmaker(engine), settings, d=d, now=now, trigger="cli", forced=forzar,
-                gateway=build_hubspot(settings), progress=progress,
+                gateway=gateway, progress=progress,
             )
     finally:
+        if gateway is not None:
+            await gateway.aclose()
         await engine.dispose()
     if outcome.status == "ya_hecha":
         typer.echo(f"{d.isoformat()} was already exported; use --forzar to export it again.")

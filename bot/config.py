@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     hubspot_access_token: SecretStr | None = None
     hubspot_api_base: str | None = None
     hubspot_timeout_seconds: float = 10.0
+    hubspot_max_concurrency: int = Field(default=8, ge=1, le=64)
     hubspot_advance_date_property: str = "fecha_de_anticipo"
     hubspot_company_services_property: str = "servicios"
     hubspot_portal_id: str = ""

@@ -19,6 +19,7 @@ import discord
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.blocking import run_blocking
 from bot.config import Settings
 from bot.domain.text import count_of
 from bot.services import export as ex
@@ -141,7 +142,7 @@ async def perform_export(
         # in a thread (matplotlib's first draw takes seconds and must not block the event loop)
         async with sessionmaker() as session:
             summary = await build_summary(session, d, now, tz, lead_sla_hours=settings.lead_sla_hours)
-        return summary, await asyncio.to_thread(render_chart, summary, chart_path)
+        return summary, await run_blocking(render_chart, summary, chart_path)
 
     side = asyncio.create_task(summary_and_chart())
     try:

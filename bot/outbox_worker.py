@@ -10,6 +10,7 @@ from pathlib import Path
 import discord
 from sqlalchemy import update
 
+from bot.background import LoopWorker
 from bot.services import outbox as ob
 from db.models import OutboxMessage
 
@@ -17,35 +18,18 @@ log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
-class OutboxWorker:
+class OutboxWorker(LoopWorker):
     def __init__(self, bot: discord.Client) -> None:
+        super().__init__()
         self.bot = bot
         self._lock = asyncio.Lock()
-        self._kick = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
 
     def kick(self) -> None:
         """Deliver soon (call after committing an enqueue)."""
-        self._kick.set()
+        self._wake.set()
 
     def start(self, interval: float = 30.0) -> None:
-        if self._task is None:
-            self._stopping = False
-            self._task = asyncio.create_task(self._loop(interval), name="outbox")
-
-    async def stop(self) -> None:
-        """Stop the loop. The flag (not only the cancel) ends it: on Python 3.11 a cancel that lands
-        just as the kick event fires can be swallowed by the wait, and the bot would never exit."""
-        if self._task is not None:
-            self._stopping = True
-            self._kick.set()
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        self._start(self._loop(interval), "outbox")
 
     async def _loop(self, interval: float) -> None:
         await self.bot.wait_until_ready()
@@ -56,12 +40,7 @@ class OutboxWorker:
                 log.exception("Outbox delivery failed")
             if self._stopping:
                 break
-            self._kick.clear()
-            try:
-                async with asyncio.timeout(interval):
-                    await self._kick.wait()
-            except TimeoutError:
-                pass
+            await self._nap(interval)
 
     async def flush(self) -> int:
         """Send everything due now; returns how many were delivered."""

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 
+from bot import blocking
 from bot.app import VentasOpsBot
 from bot.config import Settings
 from bot.discord_api import apply_api_base
@@ -26,6 +27,7 @@ def build_hubspot(settings: Settings):  # noqa: ANN201 - optional component
         access_token=settings.hubspot_access_token.get_secret_value(),
         base_url=settings.hubspot_api_base,
         timeout=settings.hubspot_timeout_seconds,
+        max_concurrency=settings.hubspot_max_concurrency,
         advance_date_property=settings.hubspot_advance_date_property,
         services_property=settings.hubspot_company_services_property or None,
     )
@@ -64,3 +66,4 @@ async def run_bot(settings: Settings) -> None:
         else:
             await runner
     await engine.dispose()
+    blocking.shutdown()

@@ -17,7 +17,6 @@ to the file (Drive or similar).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from datetime import datetime
@@ -29,6 +28,7 @@ from discord.ext import commands
 
 from bot import permissions
 from bot.app import ANYWHERE, VentasOpsBot, send_ephemeral
+from bot.blocking import run_blocking
 from bot.domain.cards import CardKey
 from bot.errors import UserError
 from bot.guards import actor_of, require_role
@@ -451,7 +451,7 @@ class DoneModal(PersistentModal, template=r"bill-done:(?P<id>\d+)"):
             from bot.services import proofs
 
             try:
-                stored = await asyncio.to_thread(
+                stored = await run_blocking(
                     proofs.store, bot.settings.data_dir, data, meta, bot.settings.proof_max_bytes, "billing"
                 )
             except proofs.ProofRefused as exc:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import permissions
 from bot.app import VentasOpsBot, send_ephemeral
+from bot.blocking import run_blocking
 from bot.domain.business_days import next_business_day
 from bot.domain.enums import CommissionState
 from bot.domain.dates import month_label, parse_month, previous_month, today_bogota
@@ -64,7 +65,7 @@ class Reports(commands.Cog):
             earned=format_cop(st.earned), reversed=format_cop(st.reversed), net=format_cop(st.net),
             pending=format_cop(st.pending), rejected=format_cop(st.rejected)), inline=False)
         embed.set_footer(text=T.MY_FOOTER)
-        data = await asyncio.to_thread(svc.statement_xlsx, st)
+        data = await run_blocking(svc.statement_xlsx, st)
         file = discord.File(io.BytesIO(data), filename=f"mis-comisiones-{year}-{month:02d}.xlsx")
         await interaction.followup.send(embed=embed, file=file, ephemeral=True,
                                         allowed_mentions=discord.AllowedMentions.none())
@@ -98,7 +99,7 @@ async def admin_report(interaction: discord.Interaction) -> None:
         rows = [T.REPORT_REFERRER_ROW.format(name=md(n), referred=v[0], good=v[1], sold=v[2])
                 for n, v in sorted(f.by_referrer.items(), key=lambda kv: -kv[1][0])[:12]]
         embed.add_field(name=T.REPORT_FIELD_REFERRERS, value="\n".join(rows)[:1024], inline=False)
-    comparison, funnel = await asyncio.gather(asyncio.to_thread(svc.comparison_png, r), asyncio.to_thread(svc.funnel_png, f))
+    comparison, funnel = await asyncio.gather(run_blocking(svc.comparison_png, r), run_blocking(svc.funnel_png, f))
     files = [discord.File(io.BytesIO(comparison), filename="ventas-mes.png"),
              discord.File(io.BytesIO(funnel), filename="embudo-referidos.png")]
     embed.set_image(url="attachment://ventas-mes.png")

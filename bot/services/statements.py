@@ -13,7 +13,6 @@ rewards earned), ``rechazada`` (shown, never paid), ``reversada`` (clawbacks, ne
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -24,6 +23,7 @@ from statistics import median
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.blocking import run_blocking
 from bot.domain.commission import rate_label
 from bot.domain.dates import MONTHS, BOGOTA, month_bounds_utc, month_label, previous_month, start_of_day_bogota
 from bot.domain.money import format_cop
@@ -187,7 +187,7 @@ async def write_payroll(session: AsyncSession, export_dir: Path, year: int, mont
     """The month's payroll XLSX written (atomically) to ``path``, default
     ``EXPORT_DIR/reportes/comisiones-YYYY-MM.xlsx``: what the bot DMs the admins and the CLI writes."""
     statements = await monthly_statements(session, year, month, rate)
-    data = await asyncio.to_thread(payroll_xlsx, statements, year, month)
+    data = await run_blocking(payroll_xlsx, statements, year, month)
     path = path or Path(export_dir) / "reportes" / payroll_filename(year, month)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
