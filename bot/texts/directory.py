@@ -122,7 +122,7 @@ MORE = "… y {n} más"
 
 CLI_PREVIEW = (
     "Vista previa de «{filename}» ({rows} filas). Todavía no se guardó nada.\n{counts}\n"
-    "Para aplicar estos cambios: ventas-ops clientes importar ARCHIVO.csv --aplicar"
+    "Para aplicar estos cambios: uv run ventas-ops clientes importar {path} --aplicar"
 )
 
 # --- HubSpot sync ------------------------------------------------------------------------------------

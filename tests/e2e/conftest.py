@@ -80,6 +80,15 @@ class Harness:
 
 
 @pytest.fixture
+async def fake() -> AsyncIterator[DiscordFake]:
+    """A started Discord fake alone (for tests that run the bot as a subprocess)."""
+    f = DiscordFake()
+    await f.start()
+    yield f
+    await f.stop()
+
+
+@pytest.fixture
 async def harness_factory(make_settings) -> AsyncIterator[Any]:
     made: list[Harness] = []
     fakes: list[Any] = []
