@@ -64,7 +64,7 @@ async def check_database(settings: Settings) -> list[OnlineCheck]:
 async def check_discord(settings: Settings) -> list[OnlineCheck]:
     apply_api_base(settings.discord_api_base)
     quiet_voice_warnings()
-    client = discord.Client(intents=discord.Intents.none())
+    client = discord.Client(intents=discord.Intents(guilds=True))  # REST only; no gateway
     out: list[OnlineCheck] = []
     try:
         try:

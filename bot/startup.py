@@ -87,8 +87,8 @@ def discord_error(exc: BaseException, guild_id: int | None = None) -> StartupErr
         return StartupError("active «Server Members Intent» en Discord Developer Portal → Bot → Privileged Gateway "
                             "Intents", EXIT_CONFIG)
     if isinstance(exc, (discord.Forbidden, discord.NotFound)):
-        return StartupError(f"Discord negó el acceso al servidor DISCORD_GUILD_ID={guild_id}: el bot no está en ese "
-                            "servidor (revise el id o invítelo con los alcances bot y applications.commands)",
+        return StartupError(f"el bot no está en el servidor DISCORD_GUILD_ID={guild_id} (Discord negó el acceso): "
+                            "corrija el id o invite el bot con los alcances bot y applications.commands",
                             EXIT_CONFIG)
     if isinstance(exc, discord.ConnectionClosed) and exc.code == 4004:
         return discord_error(discord.LoginFailure(), guild_id)

@@ -4,20 +4,13 @@ one line naming the cause and the fix, exit 2 (configuration) or 3 (a service un
 from __future__ import annotations
 
 import asyncio
-import socket
 import sqlite3
 
 import pytest
 
 from tests.fakes.bot_process import BotProcess
-from tests.fakes.cli_process import CliResult, run_cli
+from tests.fakes.cli_process import CliResult, free_port, run_cli
 from tests.fakes.discord_fake import DiscordFake
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def env_for(fake: DiscordFake, tmp_path, **extra: str) -> dict[str, str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.fakes.bot_process import BotProcess
 from tests.fakes.discord_fake import DiscordFake
 

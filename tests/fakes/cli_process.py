@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,3 +44,10 @@ async def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: floa
         out, err = await proc.communicate()
         raise AssertionError(f"ventas-ops {' '.join(args)} did not finish: {err.decode()[-2000:]}") from None
     return CliResult(proc.returncode or 0, out.decode(), err.decode())
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for "unreachable" and for servers the test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
