@@ -122,6 +122,12 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         log.warning("Could not deliver the error reply for interaction %s", interaction.id)
 
 
+def quiet_voice_warnings() -> None:
+    """The bot has no voice: no «PyNaCl/davey is not installed» warnings on every start."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
 class VentasOpsBot(commands.Bot):
     def __init__(
         self,
@@ -138,6 +144,7 @@ class VentasOpsBot(commands.Bot):
     ) -> None:
         intents = discord.Intents.default()
         intents.members = True
+        quiet_voice_warnings()
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -151,6 +158,7 @@ class VentasOpsBot(commands.Bot):
         self.sessionmaker = sessionmaker
         self.hubspot = hubspot
         self.clock: Clock = clock or SystemClock()
+        self.started_at = self.clock.now()
         self._extensions = extensions
         self._sync_commands = sync_commands
         self._run_jobs = run_jobs

@@ -16,7 +16,10 @@ from bot.app import VentasOpsBot
 from bot.guards import require_role
 from bot.domain.text import count_of
 from bot.domain.validation import MAX_ROW_ID
+from bot.services import health
 from bot.texts import admin as T
+from bot.texts import health as HT
+from bot.version import version
 from bot.texts import deals as DT
 from bot.texts import directory as XT
 
@@ -45,6 +48,14 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         await interaction.response.send_message(
             T.CONFIG_HEADER + f"\n```\n{body[:1800]}\n```", ephemeral=True
         )
+
+    @app_commands.command(name="estado", description=T.CMD_ESTADO)
+    async def estado(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = self.bot
+        status = await health.gather(bot.sessionmaker, bot.clock.now(), version=version(), started_at=bot.started_at,
+                                     hubspot=bot.hubspot, database_url=bot.settings.database_url)
+        await interaction.followup.send(HT.clip(HT.render(status)), ephemeral=True)
 
     # --- directory (issue 4; logic in bot/services/directory*.py, Discord side in cogs/directory.py) ---
     clientes = app_commands.Group(name="clientes", description=XT.CMD_CLIENTES)

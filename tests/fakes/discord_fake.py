@@ -515,6 +515,10 @@ class DiscordFake:
             if needs_auth and request.headers.get("Authorization") != f"Bot {self.token}":
                 self.request_log.append((request.method, rel, now, 401))
                 return _error(401, 0, "401: Unauthorized")
+            gid = request.match_info.get("gid")
+            if gid is not None and gid != str(self.guild_id):  # a server the bot is not in
+                self.request_log.append((request.method, rel, now, 403))
+                return _error(403, 50001, "Missing Access")
             resp = await handler(request)
             self.request_log.append((request.method, rel, now, resp.status))
             return resp
