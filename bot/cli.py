@@ -126,6 +126,53 @@ def db_restore(file: Path = typer.Argument(..., help="A backup file made by 'db 
     typer.echo(f"Restored {file} into {target} (the previous file is kept as {target.name}.before-restore).")
 
 
+outbox_app = typer.Typer(help="Mensajes que el bot no pudo entregar (retenidos).", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.command("retenidos")
+def outbox_retenidos() -> None:
+    """Lista los mensajes retenidos y por qué."""
+    asyncio.run(_outbox(resend=False))
+
+
+@outbox_app.command("reenviar")
+def outbox_reenviar() -> None:
+    """Devuelve los mensajes retenidos a la cola (corrige antes la causa); el bot en marcha los entrega."""
+    asyncio.run(_outbox(resend=True))
+
+
+async def _outbox(*, resend: bool) -> None:
+    import getpass
+
+    from bot.clock import SystemClock
+    from bot.domain.dates import format_datetime
+    from bot.services import outbox as ob
+    from bot.texts import outbox as OT
+    from db import migrate
+    from db.audit import Actor
+    from db.engine import make_engine, make_sessionmaker
+
+    engine = make_engine(_db_url())
+    try:
+        await migrate.upgrade(engine)
+        async with make_sessionmaker(engine)() as session:
+            rows = await ob.held(session)
+            if resend:
+                ids = await ob.release_held(session, Actor(None, f"cli:{getpass.getuser()}"), SystemClock().now())
+                await session.commit()
+    finally:
+        await engine.dispose()
+    if not rows:
+        typer.echo(OT.CLI_HELD_NONE)
+        return
+    for r in rows:
+        since = format_datetime(r.held_at) if r.held_at else "—"
+        typer.echo(OT.CLI_HELD_LINE.format(id=r.id, key=r.dedupe_key, since=since, reason=r.held_reason or r.last_error))
+    if resend:
+        typer.echo(OT.CLI_RESENT.format(count=len(ids)))
+
+
 @app.command("export")
 def export_cmd(
     fecha: str = typer.Option(None, "--fecha", help="Advance-payment date to export (YYYY-MM-DD); default yesterday in TIMEZONE."),
