@@ -24,6 +24,8 @@ from db.models import OutboxMessage
 SALES_CHANNEL = 0  # target_id meaning "the configured sales channel"
 MAX_ATTEMPTS = 10  # transient failures before an item is held
 PENDING, SENT, HELD = "pendiente", "enviado", "retenido"
+# a catch-up day's post waiting to be folded into one post (``en_resumen``), then folded (``resumido``)
+FOR_DIGEST, DIGESTED = "en_resumen", "resumido"
 HELD_RETRY = timedelta(hours=1)  # a held item is tried again this often (the cause may be fixed)
 NOTICE_KEY = "retenido:"  # dedupe-key prefix of the admins' notices (a held notice is not noticed again)
 
@@ -44,8 +46,12 @@ async def enqueue(
     channel_id: int = SALES_CHANNEL,
     user_id: int | None = None,
     now: datetime | None = None,
+    for_digest: dict[str, Any] | None = None,
 ) -> OutboxMessage:
-    """Add a message to deliver unless one with this key exists (then return that one)."""
+    """Add a message to deliver unless one with this key exists (then return that one).
+
+    ``for_digest`` (facts about the message, kept in its payload) queues it to be folded with
+    others into one post (:func:`take_for_digest`) instead of being delivered by itself."""
     existing = (
         await session.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     ).scalar_one_or_none()
@@ -59,8 +65,11 @@ async def enqueue(
             "content": content,
             "embeds": embeds or [],
             "files": [{"path": str(Path(f.path)), "filename": f.filename} for f in files or []],
+            **({"digest": for_digest} if for_digest is not None else {}),
         },
     )
+    if for_digest is not None:
+        row.status = FOR_DIGEST
     if now is not None:
         row.created_at = row.next_attempt_at = now
     try:
@@ -159,6 +168,19 @@ async def take_unnoticed(session: AsyncSession, now: datetime) -> list[tuple[str
         .values(held_notified_at=now)
     )
     return by_reason(new)
+
+
+async def take_for_digest(session: AsyncSession) -> list[OutboxMessage]:
+    """The messages waiting to be folded into one post, marked folded (the caller enqueues that post
+    in the same transaction: a crash in between leaves them waiting, never lost)."""
+    rows = list((await session.execute(
+        select(OutboxMessage).where(OutboxMessage.status == FOR_DIGEST).order_by(OutboxMessage.id)
+    )).scalars())
+    if rows:
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows])).values(status=DIGESTED)
+        )
+    return rows
 
 
 def backoff(attempts: int) -> timedelta:

@@ -215,3 +215,26 @@ async def test_admin_report_numbers_and_charts(harness):
     # non-admins are refused
     t = await (await harness.fake.slash(ids["ana"], "admin reporte")).text()
     assert "Admin ventas-ops" in t
+
+
+async def test_statement_with_no_admin_waits_and_is_sent_when_one_appears(harness, caplog):
+    from bot.services import statements as svc
+
+    ids = await setup_people(harness)
+    await harness.fake.set_roles(ids["admin"], [])  # nobody in ROLE_ADMIN
+    s = harness.settings
+    harness.clock.set(datetime(2026, 12, 1, 11, 0, tzinfo=UTC))  # Tuesday 1 Dec 06:00 Bogotá: due
+    await harness.fake.wait_for(lambda: not harness.bot.guild.get_member(ids["admin"]).roles[1:])
+    assert await run_monthly_statement(harness.bot) is None
+    assert "nadie tiene el rol Admin ventas-ops" in caplog.text and "2026-11" in caplog.text
+    async with harness.sessionmaker() as session:
+        assert await svc.monthly_statement_waiting(session, harness.clock.now(), s.tz, s.export_time) == (2026, 11)
+        assert (await session.execute(select(JobRun))).first() is None  # not marked done
+
+    await harness.fake.set_roles(ids["admin"], ["Admin ventas-ops"])
+    await harness.fake.wait_for(lambda: harness.bot.guild.get_member(ids["admin"]).roles[1:])
+    harness.clock.set(datetime(2026, 12, 1, 12, 0, tzinfo=UTC))  # the next hourly try
+    assert await run_monthly_statement(harness.bot) == "2026-11"
+    await harness.fake.wait_for_dm(ids["admin"], lambda m: bool(m.get("attachments")), timeout=10)
+    async with harness.sessionmaker() as session:
+        assert await svc.monthly_statement_waiting(session, harness.clock.now(), s.tz, s.export_time) is None

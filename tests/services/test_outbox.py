@@ -138,3 +138,39 @@ def test_cli_lists_and_resends_held_items(monkeypatch, tmp_path, database_url):
     assert asyncio.run(statuses()) == ["pendiente"]
     again = runner.invoke(app, ["outbox", "reenviar"])
     assert again.exit_code == 0 and "No hay mensajes retenidos." in again.output
+
+
+async def test_catch_up_days_fold_into_one_post_with_busy_days_files(sessionmaker, tmp_path):
+    from bot.export_runner import post_catch_up
+
+    async with sessionmaker() as s:
+        for day, deals, findings in ((17, 0, 0), (18, 3, 1), (19, 0, 0), (20, 0, 2), (21, 0, 0)):
+            iso = f"2026-11-{day}"
+            files = [ob.OutFile(str(tmp_path / f"negocios-{iso}.xlsx"), f"negocios-{iso}.xlsx"),
+                     ob.OutFile(str(tmp_path / f"resumen-{iso}.png"), f"resumen-{iso}.png")]
+            embed = {"title": f"Corte {iso}", "fields": [{"name": "Auditoría", "value": "x"},
+                                                          {"name": "Aprobaciones esperando", "value": f"día {day}"}]}
+            await ob.enqueue(s, f"export:{iso}:1", embeds=[embed], files=files, now=NOW,
+                             for_digest={"date": iso, "deals": deals, "findings": findings, "xlsx": files[0].path})
+        await s.commit()
+    async with sessionmaker() as s:
+        assert await ob.due(s, NOW) == []  # waiting to be folded, never sent one by one
+        await post_catch_up(s, NOW)
+        await s.commit()
+    async with sessionmaker() as s:
+        [post] = await ob.due(s, NOW)
+        statuses = set((await s.execute(select(OutboxMessage.status).where(OutboxMessage.id != post.id))).scalars())
+        await post_catch_up(s, NOW)  # nothing left to fold
+        await s.commit()
+        assert len(list((await s.execute(select(OutboxMessage))).scalars())) == 6
+    assert statuses == {ob.DIGESTED}
+    embed = post.payload["embeds"][0]
+    assert embed["title"] == "📦 Puesta al día — cortes del 17/11/2026 al 21/11/2026"
+    assert embed["fields"][0]["value"] == (
+        "• 18/11/2026: 3 negocio(s) · 1 hallazgo(s)\n• 20/11/2026: 0 negocio(s) · 2 hallazgo(s)\n"
+        "• Sin negocios ni hallazgos: 17/11, 19/11, 21/11"
+    )
+    assert [f["name"] for f in embed["fields"]] == ["Cortes", "Aprobaciones esperando"]
+    assert embed["fields"][1]["value"] == "día 21"  # the latest state, not the first day's
+    assert [f["filename"] for f in post.payload["files"]] == [
+        "negocios-2026-11-18.xlsx", "negocios-2026-11-20.xlsx", "resumen-2026-11-21.png"]
