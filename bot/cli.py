@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
@@ -49,14 +48,27 @@ def check_config() -> None:
 
 
 def _offline_settings():  # noqa: ANN202 - a local pydantic model
-    """The database and directory commands need only DATABASE_URL (and SENSE_EMAIL_DOMAIN), not the
-    Discord token."""
+    """The database and directory commands need only DATABASE_URL, the directories (DATA_DIR,
+    BACKUP_DIR, BACKUP_KEEP) and SENSE_EMAIL_DOMAIN from the environment or .env, not the Discord token."""
+    from pydantic import field_validator
     from pydantic_settings import BaseSettings, SettingsConfigDict
 
     class DbSettings(BaseSettings):
         model_config = SettingsConfigDict(env_file=".env", extra="ignore")
         database_url: str = Settings.model_fields["database_url"].default
         sense_email_domain: str = Settings.model_fields["sense_email_domain"].default
+        data_dir: Path = Settings.model_fields["data_dir"].default
+        backup_dir: Path | None = None
+        backup_keep: int = Settings.model_fields["backup_keep"].default
+
+        @field_validator("backup_dir", mode="before")
+        @classmethod
+        def _blank_is_none(cls, v: object) -> object:
+            return None if isinstance(v, str) and not v.strip() else v
+
+        @property
+        def backups_path(self) -> Path:
+            return Settings.backups_path.fget(self)  # type: ignore[attr-defined]
 
     return DbSettings()
 
@@ -98,32 +110,89 @@ def main() -> None:  # pragma: no cover - console entry
 
 
 @db_app.command("backup")
-def db_backup(keep: int = typer.Option(14, help="How many backups to keep.")) -> None:
-    """Online backup of the SQLite database into DATA_DIR/backups (pruned to --keep)."""
-    from bot.clock import SystemClock
+def db_backup(keep: int = typer.Option(None, help="Cuántos respaldos conservar (por defecto BACKUP_KEEP).")) -> None:
+    """Respaldo completo (base de datos + archivos de DATA_DIR + manifiesto) en BACKUP_DIR, verificado."""
     from bot.services import backup as bk
 
-    settings_db = _db_url()
-    data_dir = Path(os.environ.get("DATA_DIR", "data"))
+    s = _offline_settings()
     try:
-        path = bk.backup(settings_db, data_dir / "backups", SystemClock().now(), keep=keep)
+        result = asyncio.run(_backup(s, keep or s.backup_keep))
     except bk.BackupError as exc:
-        typer.echo(f"ventas-ops: {exc}", err=True)
+        typer.echo(f"ventas-ops: respaldo fallido: {exc}", err=True)
         raise typer.Exit(code=1) from None
-    typer.echo(f"Backup written: {path}")
+    m = result.manifest
+    typer.echo(f"Respaldo escrito y verificado: {result.path} ({sum(m['counts'].values())} filas, "
+               f"{len(m['files'])} archivos de DATA_DIR)")
+    if m["missing_files"]:
+        typer.echo(f"Aviso: la base menciona {len(m['missing_files'])} archivos que no están en DATA_DIR: "
+                   + ", ".join(m["missing_files"][:10]), err=True)
+
+
+async def _backup(s, keep: int):  # noqa: ANN001, ANN202 - the local settings model
+    from bot.clock import SystemClock
+    from bot.services import backup as bk
+    from db.engine import make_engine, make_sessionmaker
+
+    engine = make_engine(s.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            referenced = await bk.referenced_files(session)
+    except Exception:  # noqa: BLE001 - an unreadable database is reported by the backup itself
+        referenced = []
+    finally:
+        await engine.dispose()
+    return await asyncio.to_thread(bk.backup, s.database_url, s.data_dir, s.backups_path, SystemClock().now(),
+                                   keep, referenced)
 
 
 @db_app.command("restore")
-def db_restore(file: Path = typer.Argument(..., help="A backup file made by 'db backup' or the daily job.")) -> None:
-    """Replace the database with a backup (stop the bot first)."""
+def db_restore(file: Path = typer.Argument(..., help="Un respaldo hecho por 'db backup' o el respaldo nocturno.")) -> None:
+    """Restaura un respaldo: la base (la anterior se conserva con otro nombre), los archivos y las migraciones.
+    Se niega mientras el bot esté en marcha sobre esta base."""
     from bot.services import backup as bk
 
     try:
-        target = bk.restore(file, _db_url())
-    except bk.BackupError as exc:
+        result = asyncio.run(_restore(_offline_settings(), file))
+    except bk.NotAnArchive as exc:
         typer.echo(f"ventas-ops: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    except bk.BackupError as exc:
+        typer.echo(f"ventas-ops: restauración fallida: {exc}", err=True)
         raise typer.Exit(code=1) from None
-    typer.echo(f"Restored {file} into {target} (the previous file is kept as {target.name}.before-restore).")
+    if result is None:
+        raise typer.Exit(code=2)
+    typer.echo(f"Restaurado {file} en {result.database} ({sum(result.manifest['counts'].values())} filas, "
+               f"{result.files_restored} archivos escritos en DATA_DIR); migraciones al día.")
+    for kept in result.kept:
+        typer.echo(f"  lo reemplazado se conserva en: {kept}")
+
+
+async def _restore(s, file: Path):  # noqa: ANN001, ANN202 - the local settings model
+    from bot.clock import SystemClock
+    from bot.lease import lease_for
+    from bot.services import backup as bk
+    from db import migrate
+    from db.engine import make_engine
+
+    await asyncio.to_thread(bk.verify, file)  # not an archive: refused before anything else
+    lease = lease_for(s.database_url)
+    if not await lease.try_acquire():
+        holder = lease.holder()
+        typer.echo("ventas-ops: el bot está en marcha sobre esta base de datos"
+                   + (f" (proceso {holder})" if holder else "")
+                   + "; detenlo (y su instancia en espera) antes de restaurar. No se cambió nada.", err=True)
+        return None
+    try:
+        result = await asyncio.to_thread(bk.restore, file, s.database_url, s.data_dir, s.backups_path,
+                                         SystemClock().now())
+        engine = make_engine(s.database_url)
+        try:
+            await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()
+    finally:
+        await lease.release()
+    return result
 
 
 outbox_app = typer.Typer(help="Mensajes que el bot no pudo entregar (retenidos).", no_args_is_help=True)

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///data/ventas-ops.db"
     data_dir: Path = Path("data")
     export_dir: Path = Path("exports")
+    # backup archives (database + DATA_DIR files); empty = DATA_DIR/backups. Better another disk.
+    backup_dir: Path | None = None
+    backup_keep: int = 14
 
     # HubSpot
     hubspot_access_token: SecretStr | None = None
@@ -89,7 +92,7 @@ class Settings(BaseSettings):
             raise ValueError("must not be empty")
         return v
 
-    @field_validator("hubspot_access_token", mode="before")
+    @field_validator("hubspot_access_token", "backup_dir", mode="before")
     @classmethod
     def _blank_is_none(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
@@ -136,7 +139,7 @@ class Settings(BaseSettings):
             raise ValueError("must be zero or a positive whole number")
         return v
 
-    @field_validator("renewal_window_business_days", "lead_sla_hours", "approval_reminder_hours")
+    @field_validator("renewal_window_business_days", "lead_sla_hours", "approval_reminder_hours", "backup_keep")
     @classmethod
     def _positive(cls, v: int) -> int:
         if v < 1:
@@ -155,6 +158,11 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def backups_path(self) -> Path:
+        """Where backup archives go: BACKUP_DIR, else DATA_DIR/backups."""
+        return self.backup_dir if self.backup_dir is not None else self.data_dir / "backups"
 
     @property
     def hubspot_enabled(self) -> bool:

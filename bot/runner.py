@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
 from bot.app import VentasOpsBot
 from bot.config import Settings
 from bot.discord_api import apply_api_base
+from bot.lease import Lease, lease_for
 from bot.logging_setup import setup_logging
 from db import migrate
 from db.engine import make_engine, make_sessionmaker
@@ -31,6 +33,36 @@ def build_hubspot(settings: Settings):  # noqa: ANN201 - optional component
     )
 
 
+LEASE_POLL_SECONDS = 2.0  # a standby checks this often whether the active instance is gone
+LEASE_CHECK_SECONDS = 10.0  # the active instance checks this often that it still holds the lease
+
+
+async def wait_for_lease(lease: Lease, stop: asyncio.Event) -> bool:
+    """Take the lease, waiting on standby while another instance holds it. False when stopped first."""
+    if await lease.try_acquire():
+        return True
+    holder = lease.holder()
+    log.warning("Standby: another instance%s is active on this database (%s); this one waits and takes over "
+                "when it stops", f" ({holder})" if holder else "", lease.description)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), LEASE_POLL_SECONDS)
+        if not stop.is_set() and await lease.try_acquire():
+            log.warning("Taking over: the active instance is gone")
+            return True
+    return False
+
+
+async def _watch_lease(lease: Lease, stop: asyncio.Event) -> None:
+    """Stop the bot if its lease is lost (PostgreSQL connection dropped): a standby may be taking over."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), LEASE_CHECK_SECONDS)
+        if not stop.is_set() and not await lease.alive():
+            log.error("Lost the database lease; stopping so that only one instance stays active")
+            stop.set()
+
+
 async def run_bot(settings: Settings) -> None:
     secrets = [settings.discord_token.get_secret_value()]
     if settings.hubspot_access_token:
@@ -38,10 +70,6 @@ async def run_bot(settings: Settings) -> None:
     setup_logging(settings.log_level, secrets)
     apply_api_base(settings.discord_api_base)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
-    await migrate.upgrade(engine)
-    log.info("Database at head")
-    bot = VentasOpsBot(settings, engine, make_sessionmaker(engine), hubspot=build_hubspot(settings))
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -51,6 +79,23 @@ async def run_bot(settings: Settings) -> None:
         except (NotImplementedError, RuntimeError):
             pass
 
+    lease = lease_for(settings.database_url)
+    if not await wait_for_lease(lease, stop):
+        log.info("Stopping (standby)")
+        return
+    try:
+        await _run_active(settings, lease, stop)
+    finally:
+        await lease.release()
+
+
+async def _run_active(settings: Settings, lease: Lease, stop: asyncio.Event) -> None:
+    engine = make_engine(settings.database_url)
+    await migrate.upgrade(engine)
+    log.info("Database at head; this instance is the active one")
+    bot = VentasOpsBot(settings, engine, make_sessionmaker(engine), hubspot=build_hubspot(settings))
+
+    watcher = asyncio.create_task(_watch_lease(lease, stop))
     async with bot:
         runner = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))
         stopper = asyncio.create_task(stop.wait())
@@ -59,6 +104,7 @@ async def run_bot(settings: Settings) -> None:
             log.info("Stopping")
             await bot.close()
         stopper.cancel()
+        watcher.cancel()
         if runner.done():
             runner.result()
         else:

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from db.models import ExportRun, JobRun
-from tests.conftest import sqlite_only
 
 BOG = ZoneInfo("America/Bogota")
 
@@ -104,7 +103,6 @@ async def test_discord_failure_is_retried_without_duplicates(harness_factory):
     assert len(export_posts(h.fake)) == 1
 
 
-@sqlite_only
 async def test_daily_backup_once_per_day(harness_factory):
     h = await harness_factory(jobs=True, now=bogota(23, 5, 0))
     await settle(h)
@@ -112,7 +110,7 @@ async def test_daily_backup_once_per_day(harness_factory):
     async with h.sessionmaker() as s:
         n = (await s.execute(select(func.count()).select_from(JobRun).where(JobRun.job == "backup"))).scalar_one()
     assert n == 1
-    assert len(list((h.settings.data_dir / "backups").glob("ventas-ops-*.db"))) == 1
+    assert len(list((h.settings.data_dir / "backups").glob("ventas-ops-*.tar.gz"))) == 1
 
 
 async def test_admin_exportar_and_forced_reexport(harness_factory):
