@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -697,6 +697,7 @@ class Access(commands.Cog):
     def __init__(self, bot: VentasOpsBot) -> None:
         self.bot = bot
         self._cards_checked = False
+        self._started_at = bot.clock.now() + timedelta(microseconds=1)  # rows created up to the start
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -704,7 +705,10 @@ class Access(commands.Cog):
         if self._cards_checked:
             return
         self._cards_checked = True
-        await self.repost_cards()
+        # only what existed when this process started: interactions are answered before on_ready
+        # fires, and a card being posted right now by one of them (e.g. just after a standby took
+        # over) must not be posted twice
+        await self.repost_cards(created_before=self._started_at)
 
     async def repost_cards(self, created_before: datetime | None = None) -> None:
         """Post missing request cards (see ``Deals.repost_cards``)."""

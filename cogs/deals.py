@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -398,6 +398,7 @@ class Deals(BackgroundTasks, commands.Cog):
         self.bot = bot
         self._tasks: set[asyncio.Task[Any]] = set()
         self._cards_checked = False
+        self._started_at = bot.clock.now() + timedelta(microseconds=1)  # rows created up to the start
 
     async def cog_load(self) -> None:
         if self.bot.hubspot is not None:
@@ -413,7 +414,10 @@ class Deals(BackgroundTasks, commands.Cog):
         if self._cards_checked:
             return
         self._cards_checked = True
-        await self.repost_cards()
+        # only what existed when this process started: interactions are answered before on_ready
+        # fires, and a card being posted right now by one of them (e.g. just after a standby took
+        # over) must not be posted twice
+        await self.repost_cards(created_before=self._started_at)
 
     async def repost_cards(self, created_before: datetime | None = None) -> None:
         """Post missing cards: at start-up all of them; from the periodic job (``created_before``)

@@ -44,6 +44,7 @@ class Figures:
     duplicated: int = 0  # deals stored twice, cards posted twice, decisions taken twice
     lost: int = 0  # acknowledged registrations or clicks not in the database
     clicks_decided: int = 0
+    details: list[str] = field(default_factory=list)  # what was duplicated, if anything
 
 
 async def seed(url: str, fake: DiscordFake, clients: int) -> tuple[int, int, list[int]]:
@@ -105,7 +106,7 @@ async def run_trials(tmp_path: Path, trials: int, url: str | None = None) -> Fig
     try:
         kam, auditor, clients = await seed(url, fake, 2 * trials)
         active = new_proc()
-        await active.start(fake)
+        await active.start(fake, timeout=120)
         acked: list[int] = []  # interaction ids the user saw "registrado" for
         clicked: list[int] = []  # deal ids whose «Pago verificado» the auditor saw decided
         for t in range(trials):
@@ -166,6 +167,9 @@ async def run_trials(tmp_path: Path, trials: int, url: str | None = None) -> Fig
         fig.deals_stored = len(deals)
         fig.clicks_decided = len(clicked)
         fig.lost = sum(1 for i in acked if i not in by_interaction) + sum(1 for d in clicked if not decided.get(d))
+        fig.details = ([f"interaction {i} stored {n}×" for i, n in by_interaction.items() if n > 1]
+                       + [f"deal {d.id}: {len(cards_of(fake, d.id))} cards" for d in deals if len(cards_of(fake, d.id)) > 1]
+                       + [f"deal {d}: {n} decisions" for d, n in decided.items() if n > 1])
         fig.duplicated = (sum(n - 1 for n in by_interaction.values())
                           + sum(max(len(cards_of(fake, d.id)) - 1, 0) for d in deals)
                           + sum(max(n - 1, 0) for n in decided.values()))

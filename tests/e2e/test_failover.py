@@ -12,6 +12,6 @@ async def test_standby_takes_over_after_kill_9_without_duplicates_or_losses(tmp_
     assert all(s < TAKEOVER_LIMIT for s in fig.takeover_seconds), fig.takeover_seconds
     assert fig.registrations_acknowledged == fig.deals_stored == 4  # before and after each takeover, once
     assert fig.clicks_decided == 4  # both cards' buttons worked on the new active instance
-    assert (fig.duplicated, fig.lost) == (0, 0)
+    assert (fig.duplicated, fig.lost) == (0, 0), fig.details
     logs = "".join(p.read_text() for p in tmp_path.glob("bot-*.log"))
     assert logs.count("Standby: another instance") == 2 and logs.count("Taking over") == 2
