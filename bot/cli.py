@@ -18,6 +18,7 @@ import typer
 import typer.rich_utils
 from typer._click import core as _click_core
 
+from bot.blocking import run_blocking
 from bot.config import ConfigError, OfflineSettings, Settings, load_settings
 from bot.domain.errors import DomainError
 from bot.domain.money import format_cop
@@ -256,31 +257,133 @@ def db_history() -> None:
 
 
 @db_app.command("backup")
-def db_backup(keep: int = typer.Option(14, "--keep", metavar="N", help="Cuántos respaldos conservar.")) -> None:
-    """Respaldo en línea de la base SQLite en DATA_DIR/backups (conserva los --keep más nuevos)."""
-    from bot.clock import SystemClock
+def db_backup(keep: int = typer.Option(None, help="Cuántos respaldos conservar (por defecto BACKUP_KEEP).")) -> None:
+    """Respaldo completo (base de datos + archivos de DATA_DIR + manifiesto) en BACKUP_DIR, verificado."""
     from bot.services import backup as bk
 
-    settings = _offline()
+    s = _offline()
     try:
-        path = bk.backup(settings.database_url, settings.backup_dir, SystemClock().now(), keep=keep)
+        result = asyncio.run(_backup(s, keep or s.backup_keep))
     except bk.BackupError as exc:
-        raise _fail(str(exc), 1) from None
-    typer.echo(T.BACKUP_WRITTEN.format(path=path))
+        raise _fail(f"respaldo fallido: {exc}", 1) from None
+    m = result.manifest
+    typer.echo(f"Respaldo escrito y verificado: {result.path} ({sum(m['counts'].values())} filas, "
+               f"{len(m['files'])} archivos de DATA_DIR)")
+    if m["missing_files"]:
+        typer.echo(f"Aviso: la base menciona {len(m['missing_files'])} archivos que no están en DATA_DIR: "
+                   + ", ".join(m["missing_files"][:10]), err=True)
+
+
+async def _backup(s, keep: int):  # noqa: ANN001, ANN202 - the local settings model
+    from bot.clock import SystemClock
+    from bot.services import backup as bk
+    from db.engine import make_engine, make_sessionmaker
+
+    engine = make_engine(s.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            referenced = await bk.referenced_files(session)
+    except Exception:  # noqa: BLE001 - an unreadable database is reported by the backup itself
+        referenced = []
+    finally:
+        await engine.dispose()
+    return await run_blocking(bk.backup, s.database_url, s.data_dir, s.backups_path, SystemClock().now(),
+                              keep, referenced)
 
 
 @db_app.command("restore")
-def db_restore(file: Path = typer.Argument(..., metavar="ARCHIVO",
-                                           help="Un respaldo hecho por 'db backup' o por la tarea diaria.")) -> None:
-    """Reemplaza la base de datos por un respaldo (detenga el bot antes)."""
+def db_restore(file: Path = typer.Argument(..., help="Un respaldo hecho por 'db backup' o el respaldo nocturno.")) -> None:
+    """Restaura un respaldo: la base (la anterior se conserva con otro nombre), los archivos y las migraciones.
+    Se niega mientras el bot esté en marcha sobre esta base."""
     from bot.services import backup as bk
 
     settings = _offline()
     try:
-        target = bk.restore(file, settings.database_url)
+        result = asyncio.run(_restore(settings, file))
+    except bk.NotAnArchive as exc:
+        raise _fail(str(exc), 2) from None
     except bk.BackupError as exc:
-        raise _fail(str(exc), 1) from None
-    typer.echo(T.RESTORED.format(file=file, target=target, target_name=target.name))
+        raise _fail(f"restauración fallida: {exc}", 1) from None
+    if result is None:
+        raise typer.Exit(code=2)
+    typer.echo(f"Restaurado {file} en {result.database} ({sum(result.manifest['counts'].values())} filas, "
+               f"{result.files_restored} archivos escritos en DATA_DIR); migraciones al día.")
+    for kept in result.kept:
+        typer.echo(f"  lo reemplazado se conserva en: {kept}")
+
+
+async def _restore(s, file: Path):  # noqa: ANN001, ANN202 - the local settings model
+    from bot.clock import SystemClock
+    from bot.lease import lease_for
+    from bot.services import backup as bk
+    from db import migrate
+    from db.engine import make_engine
+
+    await run_blocking(bk.verify, file)  # not an archive: refused before anything else
+    lease = lease_for(s.database_url)
+    if not await lease.try_acquire():
+        holder = lease.holder()
+        typer.echo(T.PREFIX + "el bot está en marcha sobre esta base de datos"
+                   + (f" (proceso {holder})" if holder else "")
+                   + "; detenlo (y su instancia en espera) antes de restaurar. No se cambió nada.", err=True)
+        return None
+    try:
+        result = await run_blocking(bk.restore, file, s.database_url, s.data_dir, s.backups_path, SystemClock().now())
+        engine = make_engine(s.database_url)
+        try:
+            await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()
+    finally:
+        await lease.release()
+    return result
+
+
+outbox_app = typer.Typer(help="Mensajes que el bot no pudo entregar (retenidos).", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.command("retenidos")
+def outbox_retenidos() -> None:
+    """Lista los mensajes retenidos y por qué."""
+    asyncio.run(_outbox(resend=False))
+
+
+@outbox_app.command("reenviar")
+def outbox_reenviar() -> None:
+    """Devuelve los mensajes retenidos a la cola (corrige antes la causa); el bot en marcha los entrega."""
+    asyncio.run(_outbox(resend=True))
+
+
+async def _outbox(*, resend: bool) -> None:
+    import getpass
+
+    from bot.clock import SystemClock
+    from bot.domain.dates import format_datetime
+    from bot.services import outbox as ob
+    from bot.texts import outbox as OT
+    from db import migrate
+    from db.audit import Actor
+    from db.engine import make_engine, make_sessionmaker
+
+    engine = make_engine(_offline().database_url)
+    try:
+        await migrate.upgrade(engine)
+        async with make_sessionmaker(engine)() as session:
+            rows = await ob.held(session)
+            if resend:
+                ids = await ob.release_held(session, Actor(None, f"cli:{getpass.getuser()}"), SystemClock().now())
+                await session.commit()
+    finally:
+        await engine.dispose()
+    if not rows:
+        typer.echo(OT.CLI_HELD_NONE)
+        return
+    for r in rows:
+        since = format_datetime(r.held_at) if r.held_at else "—"
+        typer.echo(OT.CLI_HELD_LINE.format(id=r.id, key=r.dedupe_key, since=since, reason=r.held_reason or r.last_error))
+    if resend:
+        typer.echo(OT.CLI_RESENT.format(count=len(ids)))
 
 
 @app.command("export")

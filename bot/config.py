@@ -56,6 +56,9 @@ class OfflineSettings(BaseSettings):
     export_dir: Path = Path("exports")
     # CSV files the bot writes: ";" for Excel with Colombian regional settings (decimal comma), "," otherwise
     csv_delimiter: str = ";"
+    # backup archives (database + DATA_DIR files); empty = DATA_DIR/backups. Better another disk.
+    backup_dir: Path | None = None
+    backup_keep: int = 14
 
     # HubSpot
     hubspot_access_token: SecretStr | None = None
@@ -93,7 +96,7 @@ class OfflineSettings(BaseSettings):
     # port of the HTTP health check (GET /healthz on 127.0.0.1); empty = off
     health_port: int | None = None
 
-    @field_validator("hubspot_access_token", mode="before")
+    @field_validator("hubspot_access_token", "backup_dir", mode="before")
     @classmethod
     def _blank_is_none(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
@@ -184,7 +187,7 @@ class OfflineSettings(BaseSettings):
             raise ValueError("debe ser text o json")
         return v
 
-    @field_validator("renewal_window_business_days", "lead_sla_hours", "approval_reminder_hours")
+    @field_validator("renewal_window_business_days", "lead_sla_hours", "approval_reminder_hours", "backup_keep")
     @classmethod
     def _positive(cls, v: int) -> int:
         if v < 1:
@@ -205,6 +208,11 @@ class OfflineSettings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     @property
+    def backups_path(self) -> Path:
+        """Where backup archives go: BACKUP_DIR, else DATA_DIR/backups."""
+        return self.backup_dir if self.backup_dir is not None else self.data_dir / "backups"
+
+    @property
     def hubspot_enabled(self) -> bool:
         return self.hubspot_access_token is not None
 
@@ -213,12 +221,9 @@ class OfflineSettings(BaseSettings):
         return self.model_copy(update={
             "data_dir": home.path(self.data_dir),
             "export_dir": home.path(self.export_dir),
+            "backup_dir": home.path(self.backup_dir) if self.backup_dir is not None else None,
             "database_url": normalize_url(self.database_url, home.root),
         })
-
-    @property
-    def backup_dir(self) -> Path:
-        return Path(self.data_dir) / "backups"
 
     def masked(self) -> dict[str, str]:
         """Every setting as text, secrets masked (for check-config and /admin config)."""

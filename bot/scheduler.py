@@ -39,17 +39,28 @@ async def job_done(bot: Any, job: str, run_key: str) -> bool:
 
 
 async def daily_backup(bot: Any) -> None:
+    """The nightly backup archive (database + DATA_DIR files), verified, once a day. A failure (e.g.
+    PostgreSQL without pg_dump on the PATH) is logged as an error with what to do and retried at the
+    next start or the next night; ``ultimo-respaldo.json`` in BACKUP_DIR records it either way."""
     from bot.services import backup as bk
 
-    if not bot.settings.database_url.startswith("sqlite"):
+    s = bot.settings
+    today = bot.clock.now().astimezone(s.tz).date().isoformat()
+    if await job_done(bot, "backup", today):
         return
-    today = bot.clock.now().astimezone(bot.settings.tz).date().isoformat()
-    if not await claim_job(bot, "backup", today):
+    async with bot.sessionmaker() as session:
+        referenced = await bk.referenced_files(session)
+    try:
+        result = await run_blocking(
+            bk.backup, s.database_url, s.data_dir, s.backups_path, bot.clock.now(), s.backup_keep, referenced
+        )
+    except bk.BackupError as exc:
+        log.error("Nightly backup FAILED: %s", exc)
         return
-    path = await run_blocking(
-        bk.backup, bot.settings.database_url, bot.settings.data_dir / "backups", bot.clock.now()
-    )
-    log.info("Database backup written to %s", path)
+    m = result.manifest
+    await claim_job(bot, "backup", today, {"archive": str(result.path), "verified": result.verified})
+    log.info("Backup written and verified: %s (%d rows, %d files; %d referenced files missing)",
+             result.path, sum(m["counts"].values()), len(m["files"]), len(m["missing_files"]))
 
 
 async def directory_sync_job(bot: Any) -> None:

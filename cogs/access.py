@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import discord
@@ -735,6 +735,7 @@ class Access(commands.Cog):
     def __init__(self, bot: VentasOpsBot) -> None:
         self.bot = bot
         self._cards_checked = False
+        self._started_at = bot.clock.now() + timedelta(microseconds=1)  # rows created up to the start
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -742,7 +743,10 @@ class Access(commands.Cog):
         if self._cards_checked:
             return
         self._cards_checked = True
-        await self.repost_cards()
+        # only what existed when this process started: interactions are answered before on_ready
+        # fires, and a card being posted right now by one of them (e.g. just after a standby took
+        # over) must not be posted twice
+        await self.repost_cards(created_before=self._started_at)
         await retire_duplicate_cards(self.bot, "access", AccessButton.PREFIX, svc.recorded_cards)
         await retire_duplicate_cards(self.bot, "billing", BillingButton.PREFIX,
                                      lambda s, ids: svc.recorded_cards(s, ids, svc.K_BILLING))

@@ -595,6 +595,7 @@ class Deals(BackgroundTasks, commands.Cog):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._cards_checked = False
         self._started = bot.clock.now()  # registrations from before are a previous process's
+        self._started_at = bot.clock.now() + timedelta(microseconds=1)  # rows created up to the start
 
     async def cog_load(self) -> None:
         if self.bot.hubspot is not None:
@@ -615,7 +616,10 @@ class Deals(BackgroundTasks, commands.Cog):
         if self._cards_checked:
             return
         self._cards_checked = True
-        await self.repost_cards()
+        # only what existed when this process started: interactions are answered before on_ready
+        # fires, and a card being posted right now by one of them (e.g. just after a standby took
+        # over) must not be posted twice
+        await self.repost_cards(created_before=self._started_at)
         await retire_duplicate_cards(self.bot, "deal", DealButton.PREFIX, svc.recorded_cards)
 
     async def repost_cards(self, created_before: datetime | None = None) -> None:

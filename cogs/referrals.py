@@ -355,6 +355,7 @@ class Referrals(BackgroundTasks, commands.Cog):
         self.pending: dict[str, PendingReferral] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._cards_checked = False
+        self._started_at = bot.clock.now()  # leads created up to the start (leads_without_card: <=)
         # check-then-insert of leads is serialized in the (single) bot process: first referral wins
         self._create_lock = asyncio.Lock()
 
@@ -519,7 +520,8 @@ class Referrals(BackgroundTasks, commands.Cog):
         if self._cards_checked:
             return
         self._cards_checked = True
-        await repost_missing_cards(self.bot, "lead", lambda s: svc.leads_without_card(s, self.bot.clock.now()),
+        # only leads that existed when this process started (see Deals.on_ready)
+        await repost_missing_cards(self.bot, "lead", lambda s: svc.leads_without_card(s, self._started_at),
                                    post_card)
         await retire_duplicate_cards(self.bot, "lead", LeadButton.PREFIX, svc.recorded_cards)
 

@@ -15,9 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from bot import permissions
 from bot.app import VentasOpsBot, send_ephemeral
 from bot.blocking import run_blocking
-from bot.domain.business_days import next_business_day
 from bot.domain.enums import CommissionState
-from bot.domain.dates import month_label, parse_month, previous_month, today_bogota
+from bot.domain.dates import month_label, parse_month, today_bogota
 from bot.domain.money import format_cop
 from bot.domain.text import md
 from bot.services import directory
@@ -108,29 +107,29 @@ async def admin_report(interaction: discord.Interaction) -> None:
 
 
 # --- monthly payroll statement --------------------------------------------------------------------
-JOB = "reporte-mensual"
+JOB = svc.MONTHLY_JOB
 
 
 async def run_monthly_statement(bot: VentasOpsBot) -> str | None:
     """On (or after, when the bot was down) the first business day of a month at EXPORT_TIME: the
     previous month's statement, DM'd to every admin through the outbox — exactly once per month: the
-    job marker, the DMs and the audit row are one transaction."""
-    from bot.scheduler import job_done
-
+    job marker, the DMs and the audit row are one transaction. With nobody in ROLE_ADMIN it is not
+    marked done: it waits (logged each hourly try) until an admin can receive it."""
     s = bot.settings
     now = bot.clock.now()
-    local = now.astimezone(s.tz)
-    today = local.date()
-    due = next_business_day(today.replace(day=1))
-    if today < due or (today == due and local.time() < s.export_time):
+    async with bot.sessionmaker() as session:
+        waiting = await svc.monthly_statement_waiting(session, now, s.tz, s.export_time)
+    if waiting is None:
         return None
-    year, month = previous_month(today.year, today.month)
+    year, month = waiting
     key = f"{year}-{month:02d}"
-    if await job_done(bot, JOB, key):
-        return None
     guild = bot.guild
     role = permissions.find_role(guild, s.role_admin) if guild else None
-    admins = list(role.members) if role is not None else []
+    admins = [m for m in role.members if not m.bot] if role is not None else []
+    if not admins:
+        # not marked done: it waits (the job retries hourly) until someone can receive it
+        log.warning(T.MONTHLY_NO_ADMINS_LOG.format(month=key, role=s.role_admin))
+        return None
     async with bot.sessionmaker() as session:
         path, statements = await svc.write_payroll(session, s.export_dir, year, month, s.commission_rate)
         net = sum(st.net for st in statements)
@@ -146,8 +145,6 @@ async def run_monthly_statement(bot: VentasOpsBot) -> str | None:
             await session.commit()
         except IntegrityError:  # another run of the job got there first
             return None
-    if not admins:
-        log.warning(T.MONTHLY_NO_ADMINS)
     bot.outbox.kick()
     return key
 

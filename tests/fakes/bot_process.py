@@ -27,17 +27,33 @@ class BotProcess:
         self.log_path = log_path
         self.proc: asyncio.subprocess.Process | None = None
 
-    async def start(self, fake: Any, timeout: float = 30.0) -> None:
-        """Start and wait until the bot identified and synced its commands against ``fake``."""
-        identifies, syncs = fake.identifies, fake.command_syncs
+    async def spawn(self) -> None:
+        """Start the process without waiting for anything (a standby never connects)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HUBSPOT_", "ROLE_"))}
         env.setdefault("VENTAS_OPS_HOME", str(self.cwd))  # not the project's .env
         env.update(self.env)
         env["PYTHONPATH"] = str(ROOT)
+        self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         self.log_file = self.log_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", self.module, *self.args, cwd=self.cwd, env=env, stdout=self.log_file, stderr=self.log_file
         )
+
+    def log_text(self) -> str:
+        """What this process wrote to the log so far."""
+        with self.log_path.open("rb") as f:
+            f.seek(self._log_start)
+            return f.read().decode(errors="replace")
+
+    async def wait_log(self, fake: Any, text: str, timeout: float = 30.0) -> None:
+        await fake.wait_for(lambda: text in self.log_text() or self.proc.returncode is not None, timeout=timeout)
+        if text not in self.log_text():
+            raise RuntimeError(f"bot exited with {self.proc.returncode}: {self.log_text()[-3000:]}")
+
+    async def start(self, fake: Any, timeout: float = 30.0) -> None:
+        """Start and wait until the bot identified and synced its commands against ``fake``."""
+        identifies, syncs = fake.identifies, fake.command_syncs
+        await self.spawn()
         await fake.wait_for(
             lambda: (fake.identifies > identifies and fake.command_syncs > syncs) or self.proc.returncode is not None,
             timeout=timeout,
