@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from db.models import Client, Deal, ExportRun, JobRun, Member
-from tests.conftest import sqlite_only
 
 BOG = ZoneInfo("America/Bogota")
 
