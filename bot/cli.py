@@ -183,7 +183,8 @@ async def _estado(settings: OfflineSettings) -> None:
         try:
             status = await health.gather(make_sessionmaker(engine), SystemClock().now(), version=version(),
                                          started_at=None, hubspot=build_hubspot(settings),
-                                         database_url=settings.database_url)
+                                         database_url=settings.database_url, backups_path=settings.backups_path,
+                                         tz=settings.tz, export_time=settings.export_time)
         finally:
             await engine.dispose()
     for line in HT.render(status, markdown=False):

@@ -57,7 +57,9 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = self.bot
         status = await health.gather(bot.sessionmaker, bot.clock.now(), version=version(), started_at=bot.started_at,
-                                     hubspot=bot.hubspot, database_url=bot.settings.database_url)
+                                     hubspot=bot.hubspot, database_url=bot.settings.database_url,
+                                     backups_path=bot.settings.backups_path, tz=bot.settings.tz,
+                                     export_time=bot.settings.export_time)
         await interaction.followup.send(HT.clip(HT.render(status)), ephemeral=True)
 
     # --- directory (issue 4; logic in bot/services/directory*.py, Discord side in cogs/directory.py) ---

@@ -1,7 +1,7 @@
 """The program's health in one object: what ``/admin estado`` and ``ventas-ops estado`` show.
 
 :func:`gather` reads the database (and asks HubSpot once); :mod:`bot.texts.health` renders it. To add a
-line (e.g. held outbox items), add a field here and its line in ``bot.texts.health.render``.
+line, add a field here and its line in ``bot.texts.health.render``.
 """
 
 from __future__ import annotations
@@ -9,14 +9,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.services import backup, outbox, statements
 from db.models import Approval, ExportRun, JobRun, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -49,11 +51,13 @@ class Status:
     exports: list[ExportLine] = field(default_factory=list)
     outbox_pending: int = 0
     outbox_oldest: datetime | None = None
-    outbox_failed: int = 0  # given up on
+    held: list[tuple[str, int]] = field(default_factory=list)  # outbox items held back: (reason, count)
     pending: list[PendingKind] = field(default_factory=list)
     hubspot: str = "desactivado"  # desactivado, ok, or the error
     database_bytes: int | None = None
     last_backup: datetime | None = None
+    backup: dict[str, Any] | None = None  # the last backup's outcome (``backup.last_backup``), incl. failures
+    statement_waiting: tuple[int, int] | None = None  # a monthly statement due but not sent (no admin)
 
 
 def _aware(dt: datetime | None) -> datetime | None:
@@ -83,7 +87,8 @@ async def probe_hubspot(hubspot: Any) -> str:
 
 async def gather(
     sessionmaker: async_sessionmaker[AsyncSession], now: datetime, *, version: str, started_at: datetime | None,
-    hubspot: Any, database_url: str, export_days: int = 7,
+    hubspot: Any, database_url: str, export_days: int = 7, backups_path: Path | None = None,
+    tz: ZoneInfo | None = None, export_time: time | None = None,
 ) -> Status:
     status = Status(version=version, now=now, started_at=started_at)
     probe = asyncio.create_task(probe_hubspot(hubspot))
@@ -103,9 +108,9 @@ async def gather(
                 select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pendiente")
             )).one()
             status.outbox_pending, status.outbox_oldest = int(pending[0]), _aware(pending[1])
-            status.outbox_failed = int((await session.execute(
-                select(func.count()).where(OutboxMessage.status == "fallido")
-            )).scalar_one())
+            status.held = await outbox.held_summary(session)
+            if tz is not None and export_time is not None:
+                status.statement_waiting = await statements.monthly_statement_waiting(session, now, tz, export_time)
             rows = (await session.execute(
                 select(Approval.kind, func.count(), func.min(Approval.created_at))
                 .where(Approval.status == "pendiente").group_by(Approval.kind).order_by(Approval.kind)
@@ -115,6 +120,8 @@ async def gather(
                 select(func.max(JobRun.ran_at)).where(JobRun.job == "backup")
             )).scalar_one())
             status.database_bytes = await _database_size(session, database_url)
+        if backups_path is not None:
+            status.backup = backup.last_backup(backups_path)
     finally:
         status.hubspot = await probe
     return status

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.dates import format_date, format_datetime
 from bot.domain.enums import ApprovalKind
@@ -54,7 +54,9 @@ def render(status: Status, *, markdown: bool = True) -> list[str]:
     pending = f"{status.outbox_pending} por enviar"
     if status.outbox_oldest is not None and status.outbox_pending:
         pending += f" (el más antiguo hace {age(now - status.outbox_oldest)})"
-    lines.append(f"• {pending}; {status.outbox_failed} abandonados tras varios intentos")
+    lines.append(f"• {pending}; {sum(n for _, n in status.held)} retenidos")
+    for reason, n in status.held:  # what cannot be delivered and why (`/admin reenviar` once fixed)
+        lines.append(f"  – {n} {'mensaje' if n == 1 else 'mensajes'}: {reason[:200]}")
     lines.append(b("Aprobaciones pendientes"))
     if not status.pending:
         lines.append("• ninguna")
@@ -65,16 +67,32 @@ def render(status: Status, *, markdown: bool = True) -> list[str]:
         status.hubspot, f"❌ no responde ({status.hubspot})")
     lines.append(f"• HubSpot: {hubspot}")
     lines.append(f"• Base de datos: {size(status.database_bytes)}")
-    backup = f"{format_datetime(status.last_backup)} (hace {age(now - status.last_backup)})" \
-        if status.last_backup else "ninguno registrado"
-    lines.append(f"• Último respaldo: {backup}")
+    lines.append(f"• Último respaldo: {_backup_line(status)}")
     lines.extend(extra_lines(status))
     return lines
 
 
+def _backup_line(status: Status) -> str:
+    b, now = status.backup, status.now
+    if b and b.get("at"):
+        at = datetime.fromisoformat(b["at"])
+        when = f"{format_datetime(at)} (hace {age(now - at)})"
+        if not b.get("ok"):
+            return f"❌ falló el {when}: {str(b.get('error') or '')[:200]}"
+        checked = "verificado" if b.get("verified") else "sin verificar"
+        return f"{when}, {checked}, {size(b.get('bytes'))}"
+    if status.last_backup:
+        return f"{format_datetime(status.last_backup)} (hace {age(now - status.last_backup)})"
+    return "ninguno registrado"
+
+
 def extra_lines(status: Status) -> list[str]:
-    """Room for more lines (e.g. outbox items held back); empty for now."""
-    return []
+    """What needs someone: a monthly statement that waits for an admin to receive it."""
+    if status.statement_waiting is None:
+        return []
+    year, month = status.statement_waiting
+    return [f"⚠️ El estado de comisiones de {month:02d}/{year} espera: nadie tiene el rol de administrador "
+            "para recibirlo (se envía en cuanto alguien lo tenga, a la hora de la exportación o al reiniciar)."]
 
 
 def clip(lines: list[str], limit: int = 1900) -> str:

@@ -27,7 +27,8 @@ async def test_admin_estado_shows_exports_outbox_approvals_and_backup(harness):
             OutboxMessage(dedupe_key="t1", target="channel", target_id=0, payload={"content": "x"},
                           created_at=now - timedelta(hours=2), next_attempt_at=later),
             OutboxMessage(dedupe_key="t2", target="channel", target_id=0, payload={"content": "y"},
-                          status="fallido", attempts=12, next_attempt_at=later),
+                          status="retenido", attempts=1, next_attempt_at=later,
+                          held_reason="el bot no puede escribir en #dudas-ventas-ops"),
             Approval(kind="auditoria", created_at=now - timedelta(days=2, hours=3)),
             Approval(kind="auditoria", created_at=now - timedelta(hours=1)),
             Approval(kind="coo", status="aprobada", created_at=now - timedelta(days=9)),
@@ -41,7 +42,8 @@ async def test_admin_estado_shows_exports_outbox_approvals_and_backup(harness):
     assert "Versión: " in text and "En marcha desde" in text
     assert f"{format_date(today - timedelta(days=1))}: ✅ hecha el {format_datetime(now - timedelta(hours=4))}, 4 negocios" in text
     assert f"{format_date(today - timedelta(days=2))}: ❌ fallida: HubSpot no respondió" in text
-    assert "1 por enviar (el más antiguo hace 2 h 0 min); 1 abandonados" in text
+    assert "1 por enviar (el más antiguo hace 2 h 0 min); 1 retenidos" in text
+    assert "1 mensaje: el bot no puede escribir en #dudas-ventas-ops" in text
     assert "Auditoría del pago: 2 (la más antigua hace 2 d 3 h)" in text
     assert "COO" not in text.split("Aprobaciones pendientes")[1].split("Servicios")[0]
     assert "HubSpot: desactivado" in text
