@@ -69,9 +69,9 @@ async def test_entrypoint_and_healthcheck_outside_a_container(fake, tmp_path):
         return await p.wait()
 
     proc = BotProcess(env, home, tmp_path / "bot.log")
-    await proc.start(fake)
+    await proc.start(fake, timeout=90)  # generous: CI machines are shared
     try:
-        await fake.wait_for(lambda: "Health check on" in (tmp_path / "bot.log").read_text(), timeout=30)
+        await fake.wait_for(lambda: "Health check on" in (tmp_path / "bot.log").read_text(), timeout=90)
         assert await healthy() == 0
         assert (home / "data" / "ventas-ops.db").is_file()  # the default SQLite file lands in the volume
         await fake.stop()  # Discord gone: the gateway cannot reconnect

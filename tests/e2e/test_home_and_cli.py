@@ -25,10 +25,10 @@ async def test_bot_from_an_unrelated_folder_keeps_every_file_in_its_home(fake, t
     )
     proc = BotProcess({"VENTAS_OPS_HOME": str(tmp_path / "not-this-one")}, cwd, tmp_path / "bot.log",
                       args=("--env-file", str(home / "produccion.env"), "bot"))
-    await proc.start(fake)
+    await proc.start(fake, timeout=90)  # generous: CI machines are shared
     ana = await fake.add_member("Ana", ["KAM"])
     assert "6 %" in await (await fake.slash(ana, "ayuda")).text()
-    await fake.wait_for(lambda: "Health check on" in (tmp_path / "bot.log").read_text(), timeout=30)
+    await fake.wait_for(lambda: "Health check on" in (tmp_path / "bot.log").read_text(), timeout=90)
     async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as r:
         assert r.status == 200
     assert await proc.stop() == 0

@@ -117,7 +117,7 @@ async def test_ambiguous_reward_is_refused(fake, tmp_path):
 
 async def test_lost_network_after_login_logs_one_warning_per_retry(fake, tmp_path):
     proc = BotProcess(env_for(fake, tmp_path), tmp_path, tmp_path / "bot.log")
-    await proc.start(fake)
+    await proc.start(fake, timeout=90)  # generous: CI machines are shared
 
     def log_count(text: str) -> int:
         return (tmp_path / "bot.log").read_text().count(text)
@@ -125,7 +125,7 @@ async def test_lost_network_after_login_logs_one_warning_per_retry(fake, tmp_pat
     def retries() -> int:
         return log_count("Discord connection lost")
 
-    await fake.wait_for(lambda: log_count("bot.runner: Ready") == 1, timeout=30)
+    await fake.wait_for(lambda: log_count("bot.runner: Ready") == 1, timeout=90)
     await fake.stop()  # the network goes away: the gateway closes and reconnecting fails
 
     for _ in range(200):
