@@ -676,7 +676,7 @@ class Deals(BackgroundTasks, commands.Cog):
             interaction_token=interaction.token,
         )
         rules = dict(
-            tz=s.tz, export_time=s.export_time, rate=s.commission_rate,
+            tz=s.tz, export_time=s.export_time, rate=s.commission_rate, window_days=s.renewal_window_business_days,
         )
         # 1. checks that need no I/O, then acknowledge at once: under load the database can take
         #    longer than Discord's 3 s, and a refusal is just as private as a follow-up

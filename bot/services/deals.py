@@ -138,14 +138,14 @@ def late_status(advance_date: date, now: datetime, tz: ZoneInfo, export_time: ti
 
 async def renewal_window_check(
     session: AsyncSession, member: Member, client: Client, service: Service, advance_date: date, now: datetime,
-    tz: ZoneInfo | None = None,
+    tz: ZoneInfo, *, window_days: int,
 ) -> None:
     """Raise :class:`DealRefused` unless ``member`` has an open renewal window for ``client``
     (declared with /intencion-renovacion, not expired, released or blocked)."""
     from bot.services import renewals
 
-    today = now.astimezone(tz or ZoneInfo("America/Bogota")).date()
-    text = await renewals.window_refusal(session, member.id, client.id, client.name, today)
+    today = now.astimezone(tz).date()
+    text = await renewals.window_refusal(session, member.id, client.id, client.name, today, window_days=window_days)
     if text:
         raise DealRefused(text, field="tipo")
 
@@ -169,6 +169,7 @@ async def check_registration(
     export_time: time,
     rate: Decimal,
     hubspot_required: bool,
+    window_days: int,
 ) -> CheckedDeal:
     """Every rule that can be checked from the request and the database. Raises :class:`DealRefused`
     (or another ``DomainError`` from the parsers) with the rule in Spanish."""
@@ -229,7 +230,7 @@ async def check_registration(
     is_late, export_date = late_status(advance_date, now, tz, export_time)
 
     if deal_type is DealType.RENOVACION:
-        await renewal_window_check(session, member, client, service, advance_date, now, tz)
+        await renewal_window_check(session, member, client, service, advance_date, now, tz, window_days=window_days)
 
     # HubSpot deal: required when enabled, registered once
     hubspot_id: str | None = None
@@ -286,6 +287,7 @@ async def register(
     export_time: time,
     rate: Decimal,
     hubspot_enabled: bool,
+    window_days: int,
 ) -> Registration:
     """Check every rule again (inside the write transaction) and store the deal, its approvals,
     the pending ledger line and the audit rows. Idempotent on ``req.interaction_id``."""
@@ -294,7 +296,8 @@ async def register(
         if existing is not None:
             return Registration(existing, None, created=False)
     c = await check_registration(
-        session, req, now=now, tz=tz, export_time=export_time, rate=rate, hubspot_required=hubspot_enabled
+        session, req, now=now, tz=tz, export_time=export_time, rate=rate, hubspot_required=hubspot_enabled,
+        window_days=window_days,
     )
     deal = Deal(
         member_id=c.member.id,

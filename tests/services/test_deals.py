@@ -75,7 +75,7 @@ def req(w, **kw) -> svc.RegistrationRequest:
 async def register(sm, r, *, now=NOW, hubspot=False, proof=PROOF) -> svc.Registration:
     async with sm() as s:
         out = await svc.register(
-            s, r, proof, actor=Actor(r.discord_id, "kam"), now=now, tz=TZ, export_time=EXPORT, rate=RATE,
+            s, r, proof, actor=Actor(r.discord_id, "kam"), now=now, tz=TZ, export_time=EXPORT, rate=RATE, window_days=3,
             hubspot_enabled=hubspot,
         )
         await s.commit()
