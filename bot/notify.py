@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
+import aiohttp
 import discord
 
 from bot.domain.cards import CardKey, button_target
@@ -77,9 +78,10 @@ class RecentCards:
                 async for m in channel.history(limit=self.limit):
                     if bot.user is not None and m.author.id == bot.user.id and m.components:
                         mine.append(m)
-            except discord.HTTPException as exc:
-                # without the history the nonce still protects a re-post inside Discord's window
-                log.warning("Could not read the recent history of %s: %s", channel_id, exc)
+            except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+                # without the history the nonce still protects a re-post inside Discord's window (and a
+                # lost connection is one line: discord.py reconnects on its own)
+                log.warning("Could not read the recent history of %s: %s: %s", channel_id, type(exc).__name__, exc)
             self._by_channel[channel_id] = mine
         return self._by_channel[channel_id]
 

@@ -87,7 +87,7 @@ def test_relative_paths_resolve_against_the_home_not_the_cwd(env, tmp_path, monk
     monkeypatch.chdir(elsewhere)
     s = load_settings(resolve_home(home / ".env"))
     assert s.discord_token.get_secret_value() == "from-home-env-123"
-    assert s.data_dir == home / "data" and s.export_dir == home / "exports" and s.backup_dir == home / "data" / "backups"
+    assert s.data_dir == home / "data" and s.export_dir == home / "exports" and s.backups_path == home / "data" / "backups"
     assert s.database_url == f"sqlite+aiosqlite:///{home}/data/ventas-ops.db"
     monkeypatch.setenv("VENTAS_OPS_HOME", str(home))
     assert load_settings().data_dir == home / "data"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +58,11 @@ async def seed(url: str, fake: DiscordFake, clients: int) -> tuple[int, int, lis
             actor = Actor.system("failover-trial")
             member = await directory.ensure_member(s, kam, "KAM Failover", actor)
             ids = []
+            now = datetime.now(UTC)  # the bot subprocesses run on the wall clock (moved by --today)
             for n in range(clients):
                 c = await directory.create_client(s, actor, f"Cliente relevo {n}")
-                await directory.assign(s, actor, c, member)
-                await directory.add_service(s, actor, c, "web")
+                await directory.assign(s, actor, c, member, now=now)
+                await directory.add_service(s, actor, c, "web", now=now)
                 ids.append(c.id)
             await s.commit()
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from db.models import AuditLog, Client, Member
 from tests.conftest import on_postgres
 from tests.fakes.bot_process import ROOT, BotProcess
 from tests.fakes.discord_fake import DiscordFake
+from tests.timetravel import BOT_CLI
 
 
 def env_for(tmp_path: Path, url: str) -> dict[str, str]:
@@ -30,7 +31,7 @@ def env_for(tmp_path: Path, url: str) -> dict[str, str]:
 
 async def cli(tmp_path: Path, url: str, *args: str) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=tmp_path, env=env_for(tmp_path, url),
+        *BOT_CLI, *args, cwd=tmp_path, env=env_for(tmp_path, url),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(), 180)
     return proc.returncode or 0, out.decode(), err.decode()
@@ -62,7 +63,7 @@ async def seed(url: str, data: Path) -> None:
             actor = Actor.system("simulacro")
             ana = await directory.ensure_member(s, 101, "Ana Gómez", actor)
             c = await directory.create_client(s, actor, "Panadería La Espiga")
-            await directory.assign(s, actor, c, ana)
+            await directory.assign(s, actor, c, ana, now=datetime.now(UTC))  # the subprocesses' wall clock
             await s.commit()
     finally:
         await eng.dispose()

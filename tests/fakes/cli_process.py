@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.timetravel import BOT_CLI
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,7 +35,7 @@ async def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: floa
     base.update(env)
     base["PYTHONPATH"] = str(ROOT)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=cwd, env=base,
+        *BOT_CLI, *args, cwd=cwd, env=base,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:
