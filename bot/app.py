@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.general", "cogs.admin", "cogs.deals", "cogs.referrals", "cogs.renewals", "cogs.access", "cogs.reports",
+    "cogs.questions",
 )
 
 ANYWHERE = "anywhere"  # app command extras flag: usable outside the sales channel
@@ -174,7 +175,7 @@ class VentasOpsBot(commands.Bot):
         """Run what was missed while the bot was down (each job is idempotent)."""
         await self.wait_until_ready()
         assert self.jobs is not None
-        for name in ("exportacion", "respaldo", "referidos", "renovaciones", "aprobaciones", "reporte-mensual"):
+        for name in ("exportacion", "respaldo", "referidos", "renovaciones", "aprobaciones", "reporte-mensual", "dudas"):
             await self.jobs.run_now(name)
         self.outbox.kick()
         # matplotlib's first draw costs seconds of CPU; paid now, after the catch-up, so the first

@@ -143,6 +143,14 @@ async def monthly_job(bot: Any) -> None:
     await run_monthly_statement(bot)
 
 
+async def questions_job(bot: Any) -> None:
+    if "cogs.questions" not in bot.extensions:
+        return
+    from cogs.questions import run_questions_tick
+
+    await run_questions_tick(bot)
+
+
 CARD_GRACE = 120  # seconds a fresh row's own card post may still be on its way
 
 
@@ -169,4 +177,5 @@ def default_jobs(bot: Any) -> Jobs:
     jobs.add_interval("aprobaciones", approvals_job, seconds=900)  # access/proforma reminders, provisioning
     jobs.add_interval("tarjetas", cards_job, seconds=300)  # cards Discord refused to take
     jobs.add_interval("reporte-mensual", monthly_job, seconds=3600)  # payroll statement, 1st business day
+    jobs.add_interval("dudas", questions_job, seconds=300)  # /duda SLA reminders and escalations
     return jobs
