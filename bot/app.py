@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.general", "cogs.admin", "cogs.deals", "cogs.referrals", "cogs.renewals", "cogs.access", "cogs.reports",
-    "cogs.questions",
+    "cogs.questions", "cogs.support",
 )
 
 ANYWHERE = "anywhere"  # app command extras flag: usable outside the sales channel

@@ -9,7 +9,7 @@ database, so all of them keep working after a restart.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -18,19 +18,17 @@ from discord.ext import commands
 
 from bot import modals, permissions
 from bot.app import VentasOpsBot, send_ephemeral
-from bot.domain.commission import rate_label
+from bot.card_cog import CardsCog
 from bot.domain.dates import format_datetime
 from bot.domain.faq_search import asks_sales_to_sell
-from bot.domain.money import format_cop
 from bot.domain.text import md, truncate
 from bot.domain.validation import clean_user_text
 from bot.errors import UserCheckFailure, UserError
-from bot.faq_render import hits_embed
+from bot.faq_render import hits_embed, sell_for_me_embed
 from bot.guards import actor_of, require_role
 from bot.notify import post
 from bot.services import questions as svc
 from bot.services.referrals import role_label
-from bot.texts import general as GT
 from bot.texts import questions as T
 from bot.ui import ActionButton
 from db.models import FaqEntry, Question
@@ -38,14 +36,6 @@ from db.models import FaqEntry, Question
 log = logging.getLogger(__name__)
 TOPIC_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in T.TOPIC_LABELS.items()]
 CARD_GRACE = timedelta(minutes=2)  # a fresh card's own post may still be on its way
-
-
-def sell_for_me_embed(bot: VentasOpsBot) -> discord.Embed:
-    """The rule and the two allowed paths, for a request that the sales team do the selling."""
-    s = bot.settings
-    return discord.Embed(title=T.SELL_FOR_ME_TITLE, colour=discord.Colour.orange(), description=T.SELL_FOR_ME.format(
-        cco=GT.CCO_NAME, rate=rate_label(s.commission_rate), good=format_cop(s.lead_reward_good),
-        sold=format_cop(s.lead_reward_sold)))
 
 
 # --- the card -----------------------------------------------------------------------------------
@@ -295,10 +285,10 @@ async def run_questions_tick(bot: VentasOpsBot) -> svc.SlaResult:
 
 
 # --- the cog --------------------------------------------------------------------------------------
-class Questions(commands.Cog):
-    def __init__(self, bot: VentasOpsBot) -> None:
-        self.bot = bot
-        self._cards_checked = False
+class Questions(CardsCog):
+    MODALS = {"duda-resp": on_answer_submit}
+    missing_cards = staticmethod(svc.without_card)
+    post_one = staticmethod(post_card)
 
     @app_commands.command(name="duda", description=T.CMD_DUDA)
     @app_commands.describe(pregunta=T.OPT_QUESTION, tema=T.OPT_TOPIC, publicar=T.OPT_POST)
@@ -317,7 +307,7 @@ class Questions(commands.Cog):
             raise UserError(T.NOT_KAM.format(role=bot.settings.role_kam)) from None
         text = clean_user_text(pregunta, "pregunta", T.QUESTION_MAX, required=True)
         if asks_sales_to_sell(text):
-            await send_ephemeral(interaction, None, embed=sell_for_me_embed(bot))  # type: ignore[arg-type]
+            await send_ephemeral(interaction, None, embed=sell_for_me_embed(bot.settings))  # type: ignore[arg-type]
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         topic = tema.value if tema else "otro"
@@ -335,28 +325,6 @@ class Questions(commands.Cog):
         view.add_item(QuestionButton("publicar", qid))
         await interaction.followup.send(embed=hits_embed(T.FOUND_TITLE, asked.hits, T.FOUND_INTRO.format(role=role)),
                                         view=view, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
-
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        await modals.dispatch_submit(interaction, {"duda-resp": on_answer_submit})
-
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        """Post the cards a crash left unposted. Once per process."""
-        if not self._cards_checked:
-            self._cards_checked = True
-            await self.repost_cards()
-
-    async def repost_cards(self, created_before: datetime | None = None) -> None:
-        """Post missing cards (called at start-up and by the periodic cards job)."""
-        before = created_before or self.bot.clock.now()
-        try:
-            async with self.bot.sessionmaker() as session:
-                ids = await svc.without_card(session, before)
-            for qid in ids:
-                await post_card(self.bot, qid)
-        except Exception:  # noqa: BLE001 - start-up and the job must go on
-            log.exception("Posting missing question cards failed")
 
 
 async def setup(bot: VentasOpsBot) -> None:

@@ -43,7 +43,7 @@ def question_cards(h) -> list[dict]:
 
 async def card_of(h, qid: int) -> dict:
     return await h.fake.wait_for_message(
-        predicate=lambda m: any((e.get("title") or "").startswith(f"Duda #{qid} ") for e in m["embeds"]))
+        predicate=lambda m: any((e.get("title") or "").startswith(f"Duda #{qid} ") for e in m["embeds"]), timeout=15)
 
 
 def latest(h, msg: dict) -> dict:
@@ -172,7 +172,7 @@ async def test_sla_reminded_once_then_escalated_once(harness_factory):
     [escalation] = posts("🚨")
     assert "Admin ventas-ops" in escalation["content"] and mentions_safe(escalation)
     assert len(posts("⏰")) == 1
-    dm = await h.fake.wait_for_dm(ids["admin"], lambda m: "duda #1" in (m.get("content") or ""))
+    dm = await h.fake.wait_for_dm(ids["admin"], lambda m: "duda #1" in (m.get("content") or ""), timeout=15)
     assert "sigue sin respuesta" in dm["content"]
     card = latest(h, await card_of(h, 1))
     assert "venció" in message_text(card)
@@ -212,3 +212,23 @@ async def test_outsider_cannot_ask(harness_factory):
     text = await (await h.fake.slash(ids["outsider"], "duda", {"pregunta": "hola"})).text()
     assert "para KAMs" in text
     assert await questions(h) == []
+
+
+async def test_admin_report_shows_the_questions_figures(harness_factory):
+    h, ids = await make(harness_factory, now=MONDAY_10)
+    await duda(h, ids["ana"], "cuanto es la comision por vender", tema="comisiones")  # served by the rules
+    await duda(h, ids["ana"], "¿Cómo cambio el propietario de un negocio en HubSpot?", tema="hubspot", publicar=True)
+    await duda(h, ids["luis"], "¿Puedo usar el logo del cliente en mi perfil?", tema="hubspot", publicar=True)
+    card = await card_of(h, 2)
+    h.clock.set(MONDAY_10 + timedelta(hours=2))
+    assert "Respondiste" in await answer(h, ids["vera"], card, "Desde la ficha del negocio, campo Propietario.")
+    card = await h.fake.wait_for(lambda: latest(h, card) if buttons(latest(h, card))[0]["label"] != "Responder" else None)
+    added = await (await h.fake.click(ids["admin"], card, label="Agregar a preguntas frecuentes")).text()
+    assert "preguntas frecuentes" in added
+    _, msg = await duda(h, ids["luis"], "como cambio el propietario del negocio en hubspot", tema="hubspot")
+    assert "Pregunta frecuente" in message_text(msg)
+    report = await (await h.fake.slash(ids["admin"], "admin reporte")).wait_final(timeout=30)
+    text = message_text(report)
+    assert "Preguntadas **4** · resueltas con reglas/FAQ sin publicar **2** · publicadas **2** · respondidas **1**" in text
+    assert "Tiempo mediano de respuesta: 2.0 h" in text and "Aciertos de preguntas frecuentes: **1**" in text
+    assert "HubSpot (3)" in text and "Comisiones (1)" in text
