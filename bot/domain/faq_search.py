@@ -118,11 +118,13 @@ class Index:
 
 # --- "sell it for me" -----------------------------------------------------------------------------
 _SELL_FOR_ME = (
-    re.compile(r"\b(ventas|comercial|equipo comercial|vendedor(es)?|ustedes|alguien|asesor(es)? comercial(es)?)\b.{0,40}"
-               r"\b(venda|vendan|venderle|vender por mi|cierre|cierren|cerrar la venta|haga la venta|hagan la venta|"
-               r"hacer la venta|se encargue|se encarguen|tome el cliente|tomen el cliente)\b"),
-    re.compile(r"\b(vend\w*|cierre\w*|cerrar\w*)\b.{0,25}\bpor mi\b"),
-    re.compile(r"\b(que|quien|puede|pueden|podrian)\b.{0,20}\b(me )?(haga|hagan|hiciera|hicieran)\b.{0,10}\bla venta\b"),
+    # "que ventas / el equipo comercial le venda (cierre la venta, haga la venta…)"
+    re.compile(r"\b(ventas|comercial|equipo comercial|vendedor(es)?|asesor(es)? comercial(es)?)\b.{0,40}"
+               r"\b(venda|vendan|lo venda|lo vendan|(cierre|cierren) (la venta|el negocio)|(haga|hagan|hacer) la venta|"
+               r"(se encargue|se encarguen) de (la venta|vender)|(tome|tomen) (el|al) cliente)\b"),
+    # "véndanlo por mí" (but "vender por mi cuenta" is exactly what the rules ask)
+    re.compile(r"\b(vend\w*|cerr\w*|cierr\w*)\b.{0,25}\bpor mi\b(?! cuenta| mism| propia)"),
+    re.compile(r"\b(me|le) (vendan|hagan la venta|haga la venta)\b"),
 )
 
 

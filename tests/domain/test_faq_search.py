@@ -104,6 +104,10 @@ def test_sell_for_me_detected(text: str) -> None:
     "como subo la venta a hubspot",
     "cuanto comisiono por vender un plan",
     "necesito apoyo del cco para una reunion",
+    "puedo vender por mi cuenta a un cliente que atiendo?",
+    "ustedes saben a que hora es el cierre del corte?",
+    "ustedes saben si puedo venderle a un cliente de otro kam?",
+    "si ventas y yo atendemos al mismo cliente de quien es la venta",
 ])
 def test_ordinary_questions_not_refused(text: str) -> None:
     assert not asks_sales_to_sell(text)
