@@ -14,7 +14,6 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot import modals
 from bot.app import VentasOpsBot, send_ephemeral
