@@ -17,6 +17,18 @@ from bot import modals
 log = logging.getLogger(__name__)
 
 
+async def post_once(posting: set[int], row_id: int, post: Callable[[], Awaitable[bool]]) -> bool:
+    """Run ``post`` unless the same row's card is already being posted in this process (the command
+    and the start-up repost can race); ``post`` must itself skip a row whose card is stored."""
+    if row_id in posting:
+        return True
+    posting.add(row_id)
+    try:
+        return await post()
+    finally:
+        posting.discard(row_id)
+
+
 class CardsCog(commands.Cog):
     """Subclasses set ``MODALS`` (custom_id prefix → submit handler), ``missing_cards(session, before)``
     (ids without a card) and ``post_one(bot, id)``."""

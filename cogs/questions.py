@@ -17,7 +17,7 @@ from discord import app_commands
 
 from bot import modals, permissions
 from bot.app import VentasOpsBot, send_ephemeral
-from bot.card_cog import CardsCog
+from bot.card_cog import CardsCog, post_once
 from bot.domain.dates import format_datetime
 from bot.domain.faq_search import asks_sales_to_sell
 from bot.domain.text import md, truncate
@@ -89,12 +89,22 @@ async def _load(bot: VentasOpsBot, qid: int) -> tuple[Question, FaqEntry | None]
         return (q, await svc.faq_of(session, qid)) if q is not None else None
 
 
+_POSTING: set[int] = set()  # question ids whose card is being posted (the command vs. the start-up repost)
+
+
 async def post_card(bot: VentasOpsBot, qid: int, fallback: discord.abc.Messageable | None = None) -> bool:
+    """Post the question's card once: True when it is (or is being) posted."""
+    return await post_once(_POSTING, qid, lambda: _post_card(bot, qid, fallback))
+
+
+async def _post_card(bot: VentasOpsBot, qid: int, fallback: discord.abc.Messageable | None) -> bool:
     loaded = await _load(bot, qid)
     channel = bot.sales_channel() or fallback
     if loaded is None or channel is None:
         return False
     q, faq = loaded
+    if q.card_message_id:
+        return True
     kwargs: dict[str, Any] = {"embed": card_embed(bot, q, faq)}
     if (view := card_view(q, faq)) is not None:
         kwargs["view"] = view

@@ -17,7 +17,7 @@ from discord import app_commands
 
 from bot import modals
 from bot.app import VentasOpsBot, send_ephemeral
-from bot.card_cog import CardsCog
+from bot.card_cog import CardsCog, post_once
 from bot.domain.dates import format_date, format_datetime, parse_user_date, parse_user_datetime, today_bogota
 from bot.domain.faq_search import asks_sales_to_sell
 from bot.domain.text import md, truncate
@@ -92,11 +92,21 @@ async def _load(bot: VentasOpsBot, rid: int) -> tuple[SupportRequest, Member, Cl
     return loaded
 
 
+_POSTING: set[int] = set()  # request ids whose card is being posted (the command vs. the start-up repost)
+
+
 async def post_card(bot: VentasOpsBot, rid: int, fallback: discord.abc.Messageable | None = None) -> bool:
+    """Post the request's card once: True when it is (or is being) posted."""
+    return await post_once(_POSTING, rid, lambda: _post_card(bot, rid, fallback))
+
+
+async def _post_card(bot: VentasOpsBot, rid: int, fallback: discord.abc.Messageable | None) -> bool:
     req, member, client = await _load(bot, rid)
     channel = bot.sales_channel() or fallback
     if channel is None:
         return False
+    if req.card_message_id:
+        return True
     kwargs: dict[str, Any] = {"embed": card_embed(req, member, client)}
     if (view := card_view(req)) is not None:
         kwargs["view"] = view
