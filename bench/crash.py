@@ -28,7 +28,9 @@ async def main() -> None:
     print(f"registrations: sent {fig.registrations_sent}, acknowledged before the kill {fig.registrations_acknowledged}, "
           f"stored {fig.registrations_stored} (every acknowledged one exactly once, none half written)")
     print(f"approvals: sent {fig.approvals_sent}, acknowledged {fig.approvals_acknowledged} (all stored)")
-    print(f"cards posted at restart for deals the crash left without one: {fig.cards_reposted}")
+    print(f"cards posted or adopted at restart for deals the crash left without a recorded one: {fig.cards_reposted}")
+    print(f"deals with more than one live card after each restart: {fig.several_cards} "
+          f"(total {sum(fig.several_cards)}, must be 0)")
     print(f"pending cards clicked after restart (all worked): {fig.buttons_clicked_after_restart}")
     print(f"kill moments (ms after the burst; answers already seen): "
           f"{list(zip(fig.kill_delays_ms, fig.kill_targets, strict=True))}")

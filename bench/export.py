@@ -15,13 +15,12 @@ import argparse
 import asyncio
 import json
 import math
-import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,10 +45,10 @@ def report(name: str, lat: list[float], wall: float) -> None:
 
 
 async def seed(db_url: str, kams: list[int]) -> None:
+    from bot.services import directory
     from db import migrate
     from db.audit import Actor
     from db.engine import make_engine, make_sessionmaker
-    from bot.services import directory
 
     engine = make_engine(db_url)
     await migrate.upgrade(engine)
@@ -58,8 +59,8 @@ async def seed(db_url: str, kams: list[int]) -> None:
             m = await directory.ensure_member(s, uid, f"KAM {i}", admin)
             m.hubspot_owner_id = "501"
             c = await directory.create_client(s, admin, f"Cliente {i:03d}")
-            await directory.assign(s, admin, c, m)
-            await directory.add_service(s, admin, c, "web")
+            await directory.assign(s, admin, c, m, now=datetime.now(UTC))
+            await directory.add_service(s, admin, c, "web", now=datetime.now(UTC))
         await s.commit()
     await engine.dispose()
 

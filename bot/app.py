@@ -16,6 +16,7 @@ from bot import permissions
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.errors import UserCheckFailure, UserError
+from bot.modals import ModalRouter
 from bot.outbox_worker import OutboxWorker
 from bot.scheduler import Jobs, default_jobs
 from bot.texts import general as T
@@ -156,6 +157,7 @@ class VentasOpsBot(commands.Bot):
         self.jobs: Jobs | None = None
         self._startup_task: asyncio.Task[None] | None = None
         self.synced_commands: list[app_commands.AppCommand] = []
+        self.modals = ModalRouter()  # persistent modals (bot.ui.PersistentModal), registered by the cogs
 
     async def setup_hook(self) -> None:
         for ext in self._extensions:
@@ -195,6 +197,20 @@ class VentasOpsBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("Connected as %s (%s)", self.user, self.user.id if self.user else "?")
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Modal submissions go to the persistent modal router (see :mod:`bot.modals`). One that no
+        modal claims (a form of an older version) gets a Spanish answer instead of Discord's
+        «Esta interacción falló», unless something else answered it meanwhile."""
+        if interaction.type is not discord.InteractionType.modal_submit or self.modals.dispatch(interaction):
+            return
+        log.info("Modal submission with unknown custom_id %r", (interaction.data or {}).get("custom_id"))
+        await asyncio.sleep(1.0)
+        if not interaction.response.is_done():
+            try:
+                await send_ephemeral(interaction, T.FORM_UNKNOWN)
+            except discord.HTTPException:
+                log.warning("Could not answer the unknown modal submission %s", interaction.id)
 
     # Helpers shared by cogs ---------------------------------------------------------
     @property

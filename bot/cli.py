@@ -229,10 +229,10 @@ async def _monthly(settings: Settings, mes: str | None, salida: Path | None) -> 
 
 @clientes_app.command("importar")
 def clientes_importar(
-    file: Path = typer.Argument(..., help="CSV with the template of examples/clientes.csv."),
+    file: Path = typer.Argument(..., help="CSV or Excel workbook (.xlsx) with the template of examples/clientes.xlsx / .csv."),
     aplicar: bool = typer.Option(False, "--aplicar", help="Apply the import (default: preview only, nothing written)."),
 ) -> None:
-    """Import clients and KAMs from a CSV: a preview with counts by default, --aplicar to write it."""
+    """Import clients and KAMs from a CSV or .xlsx: a preview with counts by default, --aplicar to write it."""
     from bot.domain.errors import DomainError
 
     try:
@@ -241,16 +241,17 @@ def clientes_importar(
         typer.echo(f"ventas-ops: cannot read {file}: {exc.strerror}", err=True)
         raise typer.Exit(code=2) from None
     try:
-        code = asyncio.run(_clientes_importar(data, file.name, aplicar))
+        code = asyncio.run(_clientes_importar(data, file.name, aplicar, str(file)))
     except DomainError as exc:
         typer.echo(f"ventas-ops: {exc}", err=True)
         raise typer.Exit(code=1) from None
     raise typer.Exit(code=code)
 
 
-async def _clientes_importar(data: bytes, filename: str, aplicar: bool) -> int:
+async def _clientes_importar(data: bytes, filename: str, aplicar: bool, path: str = "ARCHIVO") -> int:
     import getpass
 
+    from bot.clock import SystemClock
     from bot.services import directory_import as imp
     from bot.texts import directory as T
     from db import migrate
@@ -265,7 +266,8 @@ async def _clientes_importar(data: bytes, filename: str, aplicar: bool) -> int:
         async with make_sessionmaker(engine)() as session:
             plan = await imp.plan(session, parsed)
             if plan.ok and aplicar and plan.counts.changes:
-                await imp.apply(session, Actor(None, f"cli:{getpass.getuser()}"), plan, filename=filename)
+                await imp.apply(session, Actor(None, f"cli:{getpass.getuser()}"), plan, now=SystemClock().now(),
+                                filename=filename)
                 await session.commit()
     finally:
         await engine.dispose()
@@ -280,5 +282,5 @@ async def _clientes_importar(data: bytes, filename: str, aplicar: bool) -> int:
     elif aplicar:
         typer.echo(T.IMPORT_DONE.format(filename=filename, rows=rows, counts=counts).replace("**", ""))
     else:
-        typer.echo(T.CLI_PREVIEW.format(filename=filename, rows=rows, counts=counts))
+        typer.echo(T.CLI_PREVIEW.format(filename=filename, rows=rows, counts=counts, path=path))
     return 0

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///data/ventas-ops.db"
     data_dir: Path = Path("data")
     export_dir: Path = Path("exports")
+    # CSV files the bot writes: ";" for Excel with Colombian regional settings (decimal comma), "," otherwise
+    csv_delimiter: str = ";"
 
     # HubSpot
     hubspot_access_token: SecretStr | None = None
@@ -106,6 +108,15 @@ class Settings(BaseSettings):
         if isinstance(v, str) and not re.match(r"^https?://", v.strip()):
             raise ValueError("must be an http(s):// URL")
         return v.strip() if isinstance(v, str) else v
+
+    @field_validator("csv_delimiter", mode="before")
+    @classmethod
+    def _delimiter(cls, v: Any) -> Any:
+        names = {"semicolon": ";", "punto y coma": ";", "comma": ",", "coma": ","}
+        value = names.get(str(v).strip().lower(), str(v).strip()) if isinstance(v, str) else v
+        if value not in (";", ","):
+            raise ValueError('must be ";" (Excel in Colombia) or ","')
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.domain.text import count_of
 from bot.services import export as ex
 from bot.services import outbox
 from bot.services.summary import APPROVAL_LABELS, TYPE_LABELS, TYPE_ORDER, DailySummary, build_summary, render_chart
@@ -69,7 +70,8 @@ def build_embed(result: ex.ExportResult, summary: DailySummary) -> discord.Embed
     )
     embed = discord.Embed(
         title=title,
-        description=T.POST_DESC.format(deals=result.deals_count, findings=result.findings_count),
+        description=T.POST_DESC.format(deals=count_of(result.deals_count, *T.DEALS_EXPORTED),
+                                       findings=count_of(result.findings_count, *T.FINDINGS)),
         colour=discord.Colour.orange() if result.forced else discord.Colour.green(),
     )
     audit = [
@@ -97,6 +99,8 @@ def build_embed(result: ex.ExportResult, summary: DailySummary) -> discord.Embed
         T.APPROVALS_LINE.format(label=APPROVAL_LABELS.get(k, k), count=c, age=_age(age)) for k, c, age in summary.approvals
     ]
     embed.add_field(name=T.FIELD_APPROVALS, value=_lines(approvals), inline=False)
+    if result.hubspot_calls:
+        embed.set_footer(text=T.POST_FOOTER_HUBSPOT.format(calls=result.hubspot_calls))
     return embed
 
 
@@ -143,7 +147,7 @@ async def perform_export(
     try:
         result = await ex.run_export(
             sessionmaker, export_dir=Path(settings.export_dir), tz=tz, d=d, run=run, now=now,
-            gateway=gateway, progress=progress,
+            gateway=gateway, progress=progress, csv_delimiter=settings.csv_delimiter,
         )
         summary, chart = await side
         result.files["chart"] = str(chart)
@@ -173,7 +177,7 @@ async def perform_export(
                     await outbox.enqueue(
                         session,
                         f"olvido:{d.isoformat()}:{member_id}",
-                        content=T.FORGOT_DM.format(
+                        content=(T.FORGOT_DM_ONE if len(names) == 1 else T.FORGOT_DM).format(
                             name=m.name, count=len(names), date=d.strftime("%d/%m/%Y"), deals=shown
                         )[:1990],
                         user_id=m.discord_id,

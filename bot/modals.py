@@ -1,58 +1,69 @@
-"""Modals whose submission survives a restart.
+"""Routing of modal submissions by their ``custom_id``, the way ``DynamicItem`` routes button clicks.
 
-discord.py only dispatches a modal submission to the ``Modal`` object that opened it, kept in memory;
-after a restart (or past its timeout) the submission is dropped. Here a modal is sent and at once
-detached from discord.py's store (``stop()``), and its submission is handled by an ``on_interaction``
-listener that parses the custom_id (``<prefix>:<id>``) and re-reads the state from the database —
-the same idea as the persistent ``DynamicItem`` buttons in :mod:`bot.ui`.
+discord.py 2.7 keeps the modals it sent in memory, keyed by ``custom_id`` alone, and drops a
+submission it does not find there (``ViewStore.dispatch_modal``: "Modal interaction referencing
+unknown custom_id ... Discarding"). That loses work three ways: after a restart, after the modal's
+timeout, and when two approvers open the same per-object modal (the second replaces the first, the
+first submission uses it up, the second gets no answer). So the bot never lets discord.py keep a
+modal (:meth:`bot.ui.PersistentModal.open` stops it before sending) and routes every submission
+here instead: ``Client.dispatch('interaction')`` reaches :meth:`VentasOpsBot.on_interaction` for
+every interaction, known or not. Each modal class names a ``template`` (a regex over the
+``custom_id``, e.g. ``bill-done:(?P<id>\\d+)``) and rebuilds itself from the match; its
+``on_submit`` re-reads the state from the database, so it answers whoever submits, whenever.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 
-from bot.app import report_error
-
-Handler = Callable[[discord.Interaction, int, dict[str, str]], Awaitable[None]]
+log = logging.getLogger(__name__)
 
 
-async def send_detached(interaction: discord.Interaction, modal: discord.ui.Modal) -> None:
-    """Open ``modal``; its submission reaches the listener registered with :func:`dispatch_submit`."""
-    await interaction.response.send_modal(modal)
-    modal.stop()  # removes it from discord.py's store: the listener handles the submission
+class RoutedModal(Protocol):
+    __modal_template__: re.Pattern[str] | None
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Any: ...
 
 
-def values(interaction: discord.Interaction) -> dict[str, str]:
-    """The submitted text inputs by custom_id (in action rows or labels)."""
-    out: dict[str, str] = {}
+class ModalRouter:
+    def __init__(self) -> None:
+        self._routes: dict[re.Pattern[str], type[RoutedModal]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
-    def walk(items: list[dict[str, Any]]) -> None:
-        for c in items:
-            if "custom_id" in c and isinstance(c.get("value"), str):
-                out[c["custom_id"]] = c["value"]
-            if c.get("components"):
-                walk(c["components"])
-            if isinstance(c.get("component"), dict):
-                walk([c["component"]])
+    def add(self, *classes: type[RoutedModal]) -> None:
+        for cls in classes:
+            if cls.__modal_template__ is None:
+                raise TypeError(f"{cls.__name__} has no template")
+            self._routes[cls.__modal_template__] = cls
 
-    walk(list((interaction.data or {}).get("components", [])))  # type: ignore[arg-type]
-    return out
+    def remove(self, *classes: type[RoutedModal]) -> None:
+        for cls in classes:
+            if cls.__modal_template__ is not None:
+                self._routes.pop(cls.__modal_template__, None)
 
-
-async def dispatch_submit(interaction: discord.Interaction, handlers: dict[str, Handler]) -> bool:
-    """Call the handler for a submitted ``<prefix>:<id>`` modal; True when one matched. Every failure
-    gets the Spanish answer of :func:`bot.app.report_error`."""
-    if interaction.type is not discord.InteractionType.modal_submit:
+    def dispatch(self, interaction: discord.Interaction) -> bool:
+        """Hand a modal submission to the modal class whose template matches; False when none does."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return False
+        data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        custom_id = str(data.get("custom_id", ""))
+        for pattern, cls in self._routes.items():
+            match = pattern.fullmatch(custom_id)
+            if match is None:
+                continue
+            modal = cls.from_match(match)
+            modal.stop()
+            # discord.py has no public way to feed a submission to a modal this process did not
+            # send; ``_dispatch_submit`` is what its ViewStore calls: it reads the text inputs and
+            # uploads into the modal's items, then runs interaction_check, on_submit / on_error.
+            task = modal._dispatch_submit(interaction, data.get("components", []), data.get("resolved", {}))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return True
         return False
-    m = re.fullmatch(r"([a-z-]+):(\d{1,10})", str((interaction.data or {}).get("custom_id", "")))
-    if not m or m[1] not in handlers:
-        return False
-    try:
-        await handlers[m[1]](interaction, int(m[2]), values(interaction))
-    except Exception as exc:  # noqa: BLE001 - every failure gets a Spanish answer
-        await report_error(interaction, exc)
-    return True

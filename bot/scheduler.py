@@ -176,6 +176,8 @@ def default_jobs(bot: Any) -> Jobs:
     jobs.add_interval("renovaciones", renewals_job, seconds=60)  # reminders and expiries
     jobs.add_interval("aprobaciones", approvals_job, seconds=900)  # access/proforma reminders, provisioning
     jobs.add_interval("tarjetas", cards_job, seconds=300)  # cards Discord refused to take
-    jobs.add_interval("reporte-mensual", monthly_job, seconds=3600)  # payroll statement, 1st business day
+    # payroll statement on the 1st business day at EXPORT_TIME (the job itself checks the day; a run the
+    # bot missed is caught up at start and by the next day's run)
+    jobs.add_cron("reporte-mensual", monthly_job, hour=s.export_time.hour, minute=s.export_time.minute)
     jobs.add_interval("dudas", questions_job, seconds=300)  # /duda SLA reminders and escalations
     return jobs

@@ -1,12 +1,15 @@
-"""Persistent buttons shared by the cogs.
+"""Persistent buttons and modals shared by the cogs.
 
 A card's buttons are ``discord.ui.DynamicItem``s whose custom_id carries the action and the row id
 (``<prefix>:<action>:<id>``); they are registered in each cog's ``setup`` and every click re-reads
-the state from the database, so they keep working after a restart.
+the state from the database, so they keep working after a restart. Modals work the same way
+(:class:`PersistentModal`, routed by :mod:`bot.modals`): a submission is answered after a restart,
+after any delay, and when another approver got there first.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -44,3 +47,39 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):
             await self.handle(interaction)
         except Exception as exc:  # noqa: BLE001 - every failure gets a Spanish answer
             await report_error(interaction, exc)
+
+
+class PersistentModal(discord.ui.Modal):
+    """A modal whose submission is routed by its custom_id (:mod:`bot.modals`), not kept in memory.
+
+    Subclasses pass ``template=`` (a regex over the custom_id, fully matched) and implement
+    :meth:`from_match` (rebuild the same modal from the custom_id: the items' custom_ids must be
+    the same) and ``on_submit``, which must re-read the state from the database. Register the
+    classes with ``bot.modals.add(...)`` in the cog's ``setup``; open with :meth:`open`.
+    """
+
+    __modal_template__: ClassVar[re.Pattern[str] | None] = None
+
+    def __init_subclass__(cls, *, template: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if template is not None:
+            cls.__modal_template__ = re.compile(template)
+
+    def __init__(self, *, title: str, custom_id: str) -> None:
+        super().__init__(title=title, custom_id=custom_id, timeout=None)
+        template = type(self).__modal_template__
+        if template is None or template.fullmatch(custom_id) is None:
+            raise ValueError(f"custom_id {custom_id!r} does not match {type(self).__name__}'s template")
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> PersistentModal:
+        raise NotImplementedError
+
+    async def open(self, interaction: discord.Interaction) -> None:
+        """Send the modal without letting discord.py keep it: its store is keyed by custom_id alone,
+        so a second approver's modal would replace the first; the router answers every submission."""
+        self.stop()
+        await interaction.response.send_modal(self)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        await report_error(interaction, error)

@@ -19,21 +19,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import permissions
-from bot.app import ANYWHERE, VentasOpsBot, report_error, send_ephemeral
+from bot.app import ANYWHERE, VentasOpsBot, send_ephemeral
+from bot.domain.cards import CardKey
 from bot.errors import UserError
 from bot.guards import actor_of, require_role
-from bot.notify import dm, post, post_card, repost_missing_cards
+from bot.notify import RecentCards, dm, post, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import access as svc
 from bot.services import billing as bsvc
-from bot.ui import ActionButton
+from bot.ui import ActionButton, PersistentModal
 from bot.texts import access as T
 from db.audit import Actor
 
@@ -193,12 +195,13 @@ async def refresh_access_card(
         log.warning("Could not edit the card of access request %s: %s", request_id, exc)
 
 
-async def post_access_card(bot: VentasOpsBot, request_id: int) -> bool:
+async def post_access_card(bot: VentasOpsBot, request_id: int, recent: RecentCards | None = None) -> bool:
     req, approval = await _load_access(bot, request_id)
     channel = bot.sales_channel()
     if req is None or approval is None or channel is None:
         return False
-    return await post_card(bot, channel, lambda s, c, m: svc.set_card(s, request_id, c, m),
+    return await send_card(bot, channel, CardKey("access", AccessButton.PREFIX, request_id),
+                           lambda s, c, m: svc.set_card(s, request_id, c, m), recent=recent,
                            embed=access_embed(bot, req, approval, None), view=access_view(bot, req, None))
 
 
@@ -237,10 +240,7 @@ async def handle_access_click(interaction: discord.Interaction, action: str, req
         await send_ephemeral(interaction, _already(bot, approval))
         return
     if action == "no":
-        await interaction.response.send_modal(
-            ReasonModal(f"acc-reason:{request_id}", T.REASON_MODAL_TITLE.format(request_id=request_id),
-                        on_reason=lambda i, reason: reject_access(i, request_id, reason))
-        )
+        await AccessReasonModal(request_id).open(interaction)
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
     await approve_access(interaction, request_id)
@@ -351,18 +351,26 @@ async def retry_access(interaction: discord.Interaction, request_id: int) -> Non
     await send_ephemeral(interaction, T.RETRY_DONE.format(request_id=req.id, steps=" ".join(steps)))
 
 
-# --- modals ------------------------------------------------------------------------------------
-class ReasonModal(discord.ui.Modal):
-    """A required reason, handed to ``on_reason(interaction, cleaned_reason)``."""
+# --- modals (persistent: routed by custom_id, see bot.modals) -----------------------------------
+class ReasonModal(PersistentModal):
+    """A required reason, handed to :meth:`apply` (the decision re-reads the request: a second
+    approver is told who decided first, and nothing changes)."""
 
-    def __init__(self, custom_id: str, title: str, *, on_reason: Any) -> None:
-        super().__init__(title=title[:45], timeout=600, custom_id=custom_id)
-        self.on_reason = on_reason
+    PREFIX: ClassVar[str] = ""
+
+    def __init__(self, request_id: int) -> None:
+        super().__init__(title=T.REASON_MODAL_TITLE.format(request_id=request_id),
+                         custom_id=f"{self.PREFIX}:{request_id}")
+        self.request_id = request_id
         self.reason: discord.ui.TextInput[ReasonModal] = discord.ui.TextInput(
             label=T.REASON_LABEL, style=discord.TextStyle.paragraph, placeholder=T.REASON_PLACEHOLDER,
             min_length=3, max_length=500, required=True, custom_id="reason",
         )
         self.add_item(self.reason)
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> ReasonModal:
+        return cls(int(match["id"]))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         from bot.domain.validation import clean_user_text
@@ -370,18 +378,33 @@ class ReasonModal(discord.ui.Modal):
         reason = clean_user_text(str(self.reason.value or ""))
         if not reason:
             raise UserError(T.REASON_REQUIRED)
-        await self.on_reason(interaction, reason)
+        # the decision waits for the write lock behind other clicks: acknowledge within Discord's 3 s first
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.apply(interaction, reason)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
-        await report_error(interaction, error)
+    async def apply(self, interaction: discord.Interaction, reason: str) -> None:
+        raise NotImplementedError
 
 
-class DoneModal(discord.ui.Modal):
+class AccessReasonModal(ReasonModal, template=r"acc-reason:(?P<id>\d+)"):
+    PREFIX = "acc-reason"
+
+    async def apply(self, interaction: discord.Interaction, reason: str) -> None:
+        await reject_access(interaction, self.request_id, reason)
+
+
+class BillingReasonModal(ReasonModal, template=r"bill-reason:(?P<id>\d+)"):
+    PREFIX = "bill-reason"
+
+    async def apply(self, interaction: discord.Interaction, reason: str) -> None:
+        await decide_billing_click(interaction, self.request_id, False, reason=reason)
+
+
+class DoneModal(PersistentModal, template=r"bill-done:(?P<id>\d+)"):
     """"Hecho": a link, a PDF (uploaded in the modal itself) or both, and an optional note."""
 
     def __init__(self, request_id: int) -> None:
-        super().__init__(title=T.DONE_MODAL_TITLE.format(request_id=request_id)[:45], timeout=900,
-                         custom_id=f"bill-done:{request_id}")
+        super().__init__(title=T.DONE_MODAL_TITLE.format(request_id=request_id), custom_id=f"bill-done:{request_id}")
         self.request_id = request_id
         self.link: discord.ui.TextInput[DoneModal] = discord.ui.TextInput(
             placeholder=T.DONE_LINK_PLACEHOLDER, max_length=1000, required=False, custom_id="link",
@@ -396,8 +419,20 @@ class DoneModal(discord.ui.Modal):
         self.add_item(discord.ui.Label(text=T.DONE_FILE_LABEL, description=T.DONE_FILE_DESCRIPTION, component=self.pdf))
         self.add_item(discord.ui.Label(text=T.DONE_NOTE_LABEL, component=self.note))
 
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> DoneModal:
+        return cls(int(match["id"]))
+
     async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+        await require_role(interaction, bot.settings.role_hubspot_approver, action="bill:done")
+        # decided while this modal was open (another approver, or before a restart): say who, keep the PDF out
+        v = await _load_billing(bot, self.request_id)
+        if v is None or v.approval is None:
+            raise UserError(T.REQUEST_GONE.format(request_id=self.request_id))
+        if v.approval.status != svc.PENDING:
+            await send_ephemeral(interaction, _already(bot, v.approval))
+            return
         url = str(self.link.value or "").strip()
         attachment = self.pdf.values[0] if self.pdf.values else None
         if url:
@@ -421,13 +456,16 @@ class DoneModal(discord.ui.Modal):
                 )
             except proofs.ProofRefused as exc:
                 raise UserError(str(exc)) from exc
+        else:
+            # the decision waits for the write lock: acknowledge within Discord's 3 s first
+            await interaction.response.defer(ephemeral=True, thinking=True)
         await decide_billing_click(
             interaction, self.request_id, True, url=url or None, note=str(self.note.value or ""),
             file_path=stored.relative_path if stored else None,
         )
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
-        await report_error(interaction, error)
+
+MODALS = (AccessReasonModal, BillingReasonModal, DoneModal)
 
 
 # --- billing card ------------------------------------------------------------------------------
@@ -493,12 +531,15 @@ async def refresh_billing_card(bot: VentasOpsBot, request_id: int) -> None:
         log.warning("Could not edit the card of billing request %s: %s", request_id, exc)
 
 
-async def post_billing_card(bot: VentasOpsBot, request_id: int, fallback: Any = None) -> bool:
+async def post_billing_card(
+    bot: VentasOpsBot, request_id: int, fallback: Any = None, recent: RecentCards | None = None
+) -> bool:
     v = await _load_billing(bot, request_id)
     channel = bot.sales_channel() or fallback
     if v is None or channel is None:
         return False
-    return await post_card(bot, channel, lambda s, c, m: bsvc.set_card(s, request_id, c, m),
+    return await send_card(bot, channel, CardKey("billing", BillingButton.PREFIX, request_id),
+                           lambda s, c, m: bsvc.set_card(s, request_id, c, m), recent=recent,
                            embed=billing_embed(bot, v), view=billing_view(v))
 
 
@@ -520,12 +561,9 @@ async def handle_billing_click(interaction: discord.Interaction, action: str, re
         await send_ephemeral(interaction, _already(bot, v.approval))
         return
     if action == "done":
-        await interaction.response.send_modal(DoneModal(request_id))
+        await DoneModal(request_id).open(interaction)
     else:
-        await interaction.response.send_modal(
-            ReasonModal(f"bill-reason:{request_id}", T.REASON_MODAL_TITLE.format(request_id=request_id),
-                        on_reason=lambda i, reason: decide_billing_click(i, request_id, False, reason=reason))
-        )
+        await BillingReasonModal(request_id).open(interaction)
 
 
 def billing_filename(r: Any) -> str:
@@ -705,6 +743,9 @@ class Access(commands.Cog):
             return
         self._cards_checked = True
         await self.repost_cards()
+        await retire_duplicate_cards(self.bot, "access", AccessButton.PREFIX, svc.recorded_cards)
+        await retire_duplicate_cards(self.bot, "billing", BillingButton.PREFIX,
+                                     lambda s, ids: svc.recorded_cards(s, ids, svc.K_BILLING))
 
     async def repost_cards(self, created_before: datetime | None = None) -> None:
         """Post missing request cards (see ``Deals.repost_cards``)."""
@@ -793,8 +834,10 @@ class Access(commands.Cog):
 
 async def setup(bot: VentasOpsBot) -> None:
     bot.add_dynamic_items(AccessButton, BillingButton)
+    bot.modals.add(*MODALS)
     await bot.add_cog(Access(bot))
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(AccessButton, BillingButton)
+    bot.modals.remove(*MODALS)

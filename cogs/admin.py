@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.app import VentasOpsBot
 from bot.guards import require_role
+from bot.domain.text import count_of
 from bot.domain.validation import MAX_ROW_ID
 from bot.texts import admin as T
 from bot.texts import deals as DT
@@ -162,7 +163,8 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         r = out.result
         assert r is not None
         await interaction.followup.send(
-            XT.ADMIN_EXPORT_DONE.format(date=format_date(d), deals=r.deals_count, findings=r.findings_count), ephemeral=True
+            XT.ADMIN_EXPORT_DONE.format(date=format_date(d), deals=count_of(r.deals_count, *XT.DEALS),
+                                        findings=count_of(r.findings_count, *XT.FINDINGS)), ephemeral=True
         )
 
     # --- reports (issue 10; logic in bot/services/statements.py, Discord side in cogs/reports.py) ----

@@ -8,8 +8,10 @@ from the database on every click), the reject-reason modal and the DMs to the KA
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -18,20 +20,24 @@ from discord.ext import commands, tasks
 from sqlalchemy.exc import IntegrityError
 
 from bot.background import BackgroundTasks
-from bot.app import VentasOpsBot, report_error, send_ephemeral
+from bot.app import VentasOpsBot, send_ephemeral
+from bot.domain.cards import CardKey
 from bot.domain.commission import rate_label
-from bot.domain.dates import format_date
+from bot.domain.dates import format_date, month_label, parse_month, today_bogota
 from bot.domain.enums import Service
 from bot.domain.money import format_cop
+from bot.domain.text import count_of
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
-from bot.notify import dm, post, repost_missing_cards
+from bot.notify import RecentCards, dm, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import commissions as ledger
 from bot.services import deals as svc
 from bot.services import directory, proofs, referrals
+from bot.services import outbox as ob
+from bot.services.deal_list import my_deals_xlsx
 from bot.texts import deals as T
 from bot.texts import questions as QT
-from bot.ui import ActionButton
+from bot.ui import ActionButton, PersistentModal
 
 log = logging.getLogger(__name__)
 
@@ -217,9 +223,12 @@ def role_for(bot: VentasOpsBot, kind: str) -> str:
 
 
 # --- clicks ----------------------------------------------------------------------------------
-class RejectModal(discord.ui.Modal):
+class RejectModal(PersistentModal, template=rf"deal-reason:(?P<action>{'|'.join(svc.ACTIONS)}):(?P<id>\d+)"):
+    """The reason of a rejection; persistent (bot.modals): the decision re-reads the approval, so a
+    second approver, a restart or a long pause are all answered."""
+
     def __init__(self, action: str, deal_id: int) -> None:
-        super().__init__(title=T.MODAL_TITLE.format(deal_id=deal_id)[:45], timeout=600)
+        super().__init__(title=T.MODAL_TITLE.format(deal_id=deal_id), custom_id=f"deal-reason:{action}:{deal_id}")
         self.action = action
         self.deal_id = deal_id
         self.reason: discord.ui.TextInput[RejectModal] = discord.ui.TextInput(
@@ -229,9 +238,13 @@ class RejectModal(discord.ui.Modal):
             min_length=3,
             max_length=500,
             required=True,
-            custom_id=f"deal-reason:{action}:{deal_id}",
+            custom_id="reason",
         )
         self.add_item(self.reason)
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> RejectModal:
+        return cls(match["action"], int(match["id"]))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         from bot.domain.validation import clean_user_text
@@ -243,10 +256,9 @@ class RejectModal(discord.ui.Modal):
         reason = clean_user_text(str(self.reason.value or ""))
         if not reason:
             raise UserError(T.REASON_REQUIRED)
+        # the decision waits for the write lock behind other clicks: acknowledge within Discord's 3 s first
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await apply_decision(interaction, self.action, self.deal_id, reason)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
-        await report_error(interaction, error)
 
 
 def _already_text(bot: VentasOpsBot, a: Any) -> str:
@@ -276,9 +288,9 @@ async def handle_click(interaction: discord.Interaction, action: str, deal_id: i
         await send_ephemeral(interaction, _already_text(bot, approval))
         return
     if deal.status != svc.PENDING:
-        raise UserError(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_LABELS.get(deal.status, deal.status)))
+        raise UserError(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status)))
     if opens_modal:
-        await interaction.response.send_modal(RejectModal(action, deal_id))
+        await RejectModal(action, deal_id).open(interaction)
         return
     await apply_decision(interaction, action, deal_id, None)
 
@@ -299,7 +311,8 @@ async def apply_decision(interaction: discord.Interaction, action: str, deal_id:
     if kind == svc.K_ATTRIBUTION:
         ack = (T.ATTR_NEW_ACK if approve else T.ATTR_KEEP_ACK).format(deal_id=deal_id, other_id=other_id)
     else:
-        ack = T.DECIDED_ACK.format(kind=kind_label, deal_id=deal_id, outcome=T.OUTCOME[decision.approval.status])
+        ack = T.DECIDED_ACK.format(subject=T.DECISION_SUBJECTS.get(kind, kind_label), deal_id=deal_id,
+                                   outcome=T.OUTCOME[decision.approval.status])
     await send_ephemeral(interaction, ack)
     await refresh_card(bot, deal_id)
     if decision.other_deal is not None:
@@ -322,20 +335,21 @@ async def notify_decision(bot: VentasOpsBot, decision: svc.Decision, kind: str) 
             await dm(bot, winner.member.discord_id, T.DM_ATTR_WON.format(hubspot_id=hs, deal_id=winner.deal.id))
         if loser is not None:
             await dm(bot, loser.member.discord_id, T.DM_ATTR_LOST.format(
-                hubspot_id=hs, deal_id=loser.deal.id, status=T.STATUS_LABELS.get(loser.deal.status, loser.deal.status)))
+                hubspot_id=hs, deal_id=loser.deal.id, status=T.STATUS_STATES.get(loser.deal.status, loser.deal.status)))
         if decision.earned and winner is v:
             await dm(bot, v.member.discord_id, T.DM_EARNED.format(
                 deal_id=v.deal.id, client=client, commission=format_cop(decision.earned)))
         return
     if decision.rejected:
         await dm(bot, v.member.discord_id, T.DM_REJECTED.format(
-            deal_id=v.deal.id, client=client, kind=kind_label, reason=svc.escape(decision.approval.reason or "")))
+            deal_id=v.deal.id, client=client, who=T.APPROVERS_AFTER_BY.get(kind, kind_label),
+            reason=svc.escape(decision.approval.reason or "")))
     elif decision.earned:
         await dm(bot, v.member.discord_id, T.DM_EARNED.format(
             deal_id=v.deal.id, client=client, commission=format_cop(decision.earned)))
     else:
         await dm(bot, v.member.discord_id, T.DM_APPROVED_STEP.format(
-            kind=kind_label.capitalize() if kind != svc.K_COO else kind_label, deal_id=v.deal.id, client=client))
+            who=T.APPROVERS.get(kind, kind_label), deal_id=v.deal.id, client=client))
 
 
 async def refresh_card(bot: VentasOpsBot, deal_id: int) -> None:
@@ -358,7 +372,9 @@ async def refresh_card(bot: VentasOpsBot, deal_id: int) -> None:
         log.warning("Could not edit the card of deal %s: %s", deal_id, exc)
 
 
-async def post_card(bot: VentasOpsBot, deal_id: int, fallback: discord.abc.Messageable | None = None) -> bool:
+async def post_card(
+    bot: VentasOpsBot, deal_id: int, fallback: discord.abc.Messageable | None = None, recent: RecentCards | None = None
+) -> bool:
     async with bot.sessionmaker() as session:
         v = await svc.load_view(session, deal_id)
     if v is None:
@@ -371,21 +387,17 @@ async def post_card(bot: VentasOpsBot, deal_id: int, fallback: discord.abc.Messa
         path = proofs.absolute(bot.settings.data_dir, v.deal.proof_path)
         if path.exists():
             files.append(discord.File(path, filename=_safe_filename(v.deal.proof_filename, path.suffix)))
+    kwargs: dict[str, Any] = {"embed": card_embed(bot, v), "view": card_view(v)}
+    if kwargs["view"] is None:
+        del kwargs["view"]
+    if files:
+        kwargs["files"] = files
     try:
-        kwargs: dict[str, Any] = {"embed": card_embed(bot, v)}
-        view = card_view(v)
-        if view is not None:
-            kwargs["view"] = view
-        if files:
-            kwargs["files"] = files
-        msg = await post(channel, **kwargs)
-    except discord.HTTPException as exc:
-        log.warning("Could not post the card of deal %s: %s", deal_id, exc)
-        return False
-    async with bot.sessionmaker() as session:
-        await svc.set_card(session, deal_id, msg.channel.id, msg.id)
-        await session.commit()
-    return True
+        return await send_card(bot, channel, CardKey("deal", DealButton.PREFIX, deal_id),
+                               lambda s, c, m: svc.set_card(s, deal_id, c, m), recent=recent, **kwargs)
+    finally:
+        for f in files:  # an adopted card sends no file
+            f.close()
 
 
 def _safe_filename(name: str | None, suffix: str) -> str:
@@ -397,12 +409,188 @@ def _safe_filename(name: str | None, suffix: str) -> str:
     return base
 
 
+# --- confirmations a crash prevented -----------------------------------------------------------
+TOKEN_LIFETIME = timedelta(minutes=14)  # Discord's interaction tokens last 15 minutes; one kept as margin
+
+
+def registered_text(bot: VentasOpsBot, v: svc.DealView) -> str:
+    """The "Negocio #N registrado" answer rebuilt from the stored deal, for a KAM who never got it."""
+    d = v.deal
+    kinds = {a.kind for a in v.approvals}
+    conditions = [T.CONDITION_AUDIT]
+    if svc.K_COO in kinds:
+        conditions.append(T.CONDITION_COO)
+    if svc.K_ATTRIBUTION in kinds:
+        conditions.append(T.CONDITION_ATTRIBUTION)
+    lines = [
+        T.REGISTERED.format(
+            deal_id=d.id, type=T.TYPE_LABELS.get(d.deal_type, d.deal_type), service=Service.label_of(d.service),
+            client=svc.escape(v.client.name), total=format_cop(d.total_value),
+            commission_line=commission_line(bot, d.total_value, d.commission_estimate),
+            conditions=" y ".join(conditions),
+        ),
+    ]
+    if d.is_late:
+        lines.append(T.LATE_NOTE)
+    lines.append(T.REGISTERED_AFTER_RESTART)
+    return "\n\n".join(lines)
+
+
+async def edit_original_answer(bot: VentasOpsBot, token: str, content: str) -> None:
+    """Edit an interaction's original answer from its token alone (what the interaction webhook allows
+    for 15 minutes), e.g. after a restart lost the ``Interaction`` object."""
+    webhook = discord.Webhook.partial(bot.application_id, token, client=bot)  # type: ignore[arg-type]
+    await webhook.edit_message("@original", content=content,  # type: ignore[arg-type]
+                               allowed_mentions=discord.AllowedMentions.none())
+
+
+async def confirm_unanswered(bot: VentasOpsBot, created_before: datetime) -> int:
+    """Tell each KAM whose registration was stored but never answered (the process stopped between
+    the commit and "registrado"): the original answer is edited while its token is valid, else a DM
+    goes through the outbox. Once: the deal is marked confirmed (with an audit row) in the same
+    transaction as the DM, or right after the edit (an edit repeated by a crash in between shows the
+    same text). Returns how many were confirmed."""
+    try:
+        async with bot.sessionmaker() as session:
+            pending = await svc.unconfirmed_deals(session, created_before)
+        done = queued = 0
+        for u in pending:
+            async with bot.sessionmaker() as session:
+                v = await svc.load_view(session, u.deal_id)
+            if v is None:
+                continue
+            text = registered_text(bot, v)
+            edited = False
+            if u.interaction_token and bot.clock.now() - u.created_at < TOKEN_LIFETIME:
+                try:
+                    await edit_original_answer(bot, u.interaction_token, text)
+                    edited = True
+                except discord.HTTPException as exc:
+                    log.info("Original answer of deal %s not editable (%s); confirming by DM", u.deal_id, exc)
+            now = bot.clock.now()
+            async with bot.sessionmaker() as session:
+                if await svc.confirm_late(session, u.deal_id, how="respuesta" if edited else "md", now=now):
+                    done += 1
+                    if not edited:
+                        await ob.enqueue(session, f"negocio-confirmacion:{u.deal_id}", user_id=u.discord_id,
+                                         content=text, now=now)
+                        queued += 1
+                await session.commit()
+        if queued:
+            bot.outbox.kick()
+        return done
+    except Exception:  # noqa: BLE001 - start-up and the periodic job must go on
+        log.exception("Confirming unanswered registrations failed")
+        return 0
+
+
+# --- /mis-negocios pages ------------------------------------------------------------------------
+PAGE_SIZE = 10
+MY_DEALS_BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
+    "ant": (T.BTN_PREVIOUS, discord.ButtonStyle.secondary),
+    "sig": (T.BTN_NEXT, discord.ButtonStyle.secondary),
+}
+
+
+def _page_state(page: int, status: str | None, month: tuple[int, int] | None) -> str:
+    """What a page button carries: ``<page>.<status>.<yyyymm>`` (the filters travel with the page)."""
+    return f"{page}.{status or ''}.{f'{month[0]}{month[1]:02d}' if month else ''}"
+
+
+def _parse_page_state(state: str) -> tuple[int, str | None, tuple[int, int] | None]:
+    page, status, ym = state.split(".")
+    return int(page), status or None, (int(ym[:4]), int(ym[4:])) if ym else None
+
+
+class MyDealsButton(ActionButton, template=r"mis-negocios:(?P<action>ant|sig):(?P<id>\d{1,6}\.[a-z]*\.(?:\d{6})?)"):
+    """«Anteriores» / «Siguientes» on a /mis-negocios answer: whoever clicks sees their own deals, re-read
+    from the database, so the buttons keep working after a restart."""
+
+    PREFIX = "mis-negocios"
+    LABELS = MY_DEALS_BUTTONS
+    ID_TYPE = str
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+        page, status, month = _parse_page_state(self.target_id)
+        await interaction.response.defer()
+        shown = await my_deals_page(bot, interaction.user.id, page, status, month)
+        if shown is None:
+            await interaction.edit_original_response(content=_my_deals_empty(status, month), embed=None, view=None)
+            return
+        await interaction.edit_original_response(embed=shown[0], view=shown[1])
+
+
+def _filters_label(status: str | None, month: tuple[int, int] | None) -> str:
+    parts = []
+    if status:
+        parts.append(T.MY_DEALS_FILTER_STATUS.get(status, status))
+    if month:
+        parts.append(T.MY_DEALS_FILTER_MONTH.format(month=month_label(*month)))
+    return ", ".join(parts)
+
+
+def _my_deals_empty(status: str | None, month: tuple[int, int] | None) -> str:
+    if status or month:
+        return T.MY_DEALS_EMPTY_FILTERED.format(filters=_filters_label(status, month))
+    return T.MY_DEALS_EMPTY
+
+
+def _my_deal_line(v: svc.DealView) -> str:
+    waiting = [T.KIND_LABELS.get(a.kind, a.kind) for a in v.approvals if a.status == svc.A_PENDING]
+    return T.MY_DEALS_LINE.format(
+        deal_id=v.deal.id,
+        date=format_date(v.deal.advance_date),
+        client=svc.escape(v.client.name)[:60],
+        type=T.TYPE_LABELS.get(v.deal.deal_type, v.deal.deal_type),
+        total=format_cop(v.deal.total_value),
+        status=T.STATUS_LABELS.get(v.deal.status, v.deal.status),
+        waiting=T.MY_DEALS_WAITING.format(kinds=", ".join(waiting)) if waiting else "",
+        late=T.CARD_LATE if v.deal.is_late else "",
+    )
+
+
+async def my_deals_page(
+    bot: VentasOpsBot, user_id: int, page: int, status: str | None, month: tuple[int, int] | None,
+) -> tuple[discord.Embed, discord.ui.View] | None:
+    """Page ``page`` (0 = the newest deals) of the user's deals with its buttons; None when none match."""
+    async with bot.sessionmaker() as session:
+        member = await directory.get_member(session, user_id)
+        if member is None:
+            return None
+        views, total = await svc.deals_of(session, member.id, PAGE_SIZE, offset=page * PAGE_SIZE, status=status,
+                                          month=month)
+        if total and not views:  # fewer deals than when the button was drawn: the last page
+            page = (total - 1) // PAGE_SIZE
+            views, total = await svc.deals_of(session, member.id, PAGE_SIZE, offset=page * PAGE_SIZE,
+                                              status=status, month=month)
+        bal = await ledger.balance(session, member.id)
+    if not total:
+        return None
+    pages = (total - 1) // PAGE_SIZE + 1
+    filters = _filters_label(status, month)
+    embed = discord.Embed(
+        title=T.MY_DEALS_TITLE_FILTERED.format(filters=filters) if filters else T.MY_DEALS_TITLE,
+        description="\n".join(_my_deal_line(v) for v in views)[:4000], colour=discord.Colour.blurple(),
+    )
+    embed.add_field(name=T.MY_DEALS_TOTALS_NAME, value=T.MY_DEALS_TOTALS.format(
+        pending=format_cop(bal.pending), earned=format_cop(bal.earned), reversed=format_cop(bal.reversed)), inline=False)
+    embed.set_footer(text=T.MY_DEALS_PAGE.format(page=page + 1, pages=pages, count=count_of(total, *T.MY_DEALS_COUNT)))
+    view = discord.ui.View(timeout=None)
+    for action, target, disabled in (("ant", page - 1, page == 0), ("sig", page + 1, page >= pages - 1)):
+        button = MyDealsButton(action, _page_state(max(target, 0), status, month))
+        button.item.disabled = disabled
+        view.add_item(button)
+    return embed, view
+
+
 # --- the cog ---------------------------------------------------------------------------------
 class Deals(BackgroundTasks, commands.Cog):
     def __init__(self, bot: VentasOpsBot) -> None:
         self.bot = bot
         self._tasks: set[asyncio.Task[Any]] = set()
         self._cards_checked = False
+        self._started = bot.clock.now()  # registrations from before are a previous process's
 
     async def cog_load(self) -> None:
         if self.bot.hubspot is not None:
@@ -419,12 +607,14 @@ class Deals(BackgroundTasks, commands.Cog):
             return
         self._cards_checked = True
         await self.repost_cards()
+        await retire_duplicate_cards(self.bot, "deal", DealButton.PREFIX, svc.recorded_cards)
 
     async def repost_cards(self, created_before: datetime | None = None) -> None:
         """Post missing cards: at start-up all of them; from the periodic job (``created_before``)
         only those old enough that their own post cannot still be on its way."""
         await repost_missing_cards(self.bot, "deal", lambda s: svc.deals_without_card(s, created_before=created_before),
                                    post_card)
+        await confirm_unanswered(self.bot, created_before or self._started)
 
     # /registrar-negocio ------------------------------------------------------------------
     @app_commands.command(name="registrar-negocio", description=T.CMD_REGISTER)
@@ -470,6 +660,7 @@ class Deals(BackgroundTasks, commands.Cog):
             advance_date=fecha_anticipo,
             hubspot=negocio_hubspot,
             interaction_id=interaction.id,
+            interaction_token=interaction.token,
         )
         rules = dict(
             tz=s.tz, export_time=s.export_time, rate=s.commission_rate,
@@ -558,6 +749,9 @@ class Deals(BackgroundTasks, commands.Cog):
                 await dm(bot, other_member, T.DM_UNREGISTERED_DISPUTE.format(hubspot_id=c.hubspot_deal_id, deal_id=other.id))
         if bot.hubspot is not None and deal.hubspot_deal_id:
             self.spawn(self.verify_and_refresh(deal.id))
+        async with bot.sessionmaker() as session:  # the KAM saw it: no confirmation after a restart
+            await svc.mark_confirmed(session, deal.id, bot.clock.now())
+            await session.commit()
 
     async def _member_discord_id(self, member_id: int) -> int | None:
         async with self.bot.sessionmaker() as session:
@@ -600,43 +794,31 @@ class Deals(BackgroundTasks, commands.Cog):
 
     # /mis-negocios -------------------------------------------------------------------------
     @app_commands.command(name="mis-negocios", description=T.CMD_MY_DEALS)
-    async def mis_negocios(self, interaction: discord.Interaction) -> None:
-        async with self.bot.sessionmaker() as session:
-            member = await directory.get_member(session, interaction.user.id)
-            if member is None:
-                await send_ephemeral(interaction, T.MY_DEALS_EMPTY)
-                return
-            views, total = await svc.deals_of(session, member.id)
-            bal = await ledger.balance(session, member.id)
-        if not views:
-            await send_ephemeral(interaction, T.MY_DEALS_EMPTY)
+    @app_commands.describe(estado=T.OPT_MY_STATUS, mes=T.OPT_MY_MONTH)
+    @app_commands.choices(estado=[app_commands.Choice(name=label, value=value)
+                                  for value, label in T.STATUS_CHOICES.items()])
+    async def mis_negocios(
+        self, interaction: discord.Interaction, estado: app_commands.Choice[str] | None = None,
+        mes: app_commands.Range[str, 1, 40] | None = None,
+    ) -> None:
+        bot = self.bot
+        month = parse_month(mes, today_bogota(bot.clock.now()), field="mes") if mes else None
+        status = estado.value if estado else None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        shown = await my_deals_page(bot, interaction.user.id, 0, status, month)
+        if shown is None:
+            await send_ephemeral(interaction, _my_deals_empty(status, month))
             return
-        lines = []
-        for v in views:
-            waiting = [T.KIND_LABELS.get(a.kind, a.kind) for a in v.approvals if a.status == svc.A_PENDING]
-            lines.append(
-                T.MY_DEALS_LINE.format(
-                    deal_id=v.deal.id,
-                    client=svc.escape(v.client.name)[:60],
-                    type=T.TYPE_LABELS.get(v.deal.deal_type, v.deal.deal_type),
-                    total=format_cop(v.deal.total_value),
-                    status=T.STATUS_LABELS.get(v.deal.status, v.deal.status),
-                    waiting=T.MY_DEALS_WAITING.format(kinds=", ".join(waiting)) if waiting else "",
-                    late=T.CARD_LATE if v.deal.is_late else "",
-                )
-            )
-        if total > len(views):
-            lines.append(T.MY_DEALS_MORE.format(n=total - len(views)))
-        body = "\n".join(lines)
-        if len(body) > 3800:
-            body = body[:3800].rsplit("\n", 1)[0] + "\n…"
-        embed = discord.Embed(title=T.MY_DEALS_TITLE, description=body, colour=discord.Colour.blurple())
-        embed.set_footer(
-            text=T.MY_DEALS_TOTALS.format(
-                pending=format_cop(bal.pending), earned=format_cop(bal.earned), reversed=format_cop(bal.reversed)
-            )
+        embed, view = shown
+        async with bot.sessionmaker() as session:  # the file has every matching deal, not just the page
+            member = await directory.get_member(session, interaction.user.id)
+            assert member is not None  # my_deals_page found it
+            views, _total = await svc.deals_of(session, member.id, None, status=status, month=month)
+        data = await asyncio.to_thread(my_deals_xlsx, views, bot.settings.tz)
+        await interaction.followup.send(
+            embed=embed, view=view, ephemeral=True, allowed_mentions=discord.AllowedMentions.none(),
+            file=discord.File(io.BytesIO(data), filename=T.MY_DEALS_FILENAME),
         )
-        await send_ephemeral(interaction, None, embed=embed)  # type: ignore[arg-type]
 
 
 # --- /admin negocio anular (called from cogs.admin) ---------------------------------------------
@@ -669,9 +851,11 @@ async def admin_cancel(interaction: discord.Interaction, deal_id: int, reason: s
 
 
 async def setup(bot: VentasOpsBot) -> None:
-    bot.add_dynamic_items(DealButton)
+    bot.add_dynamic_items(DealButton, MyDealsButton)
+    bot.modals.add(RejectModal)
     await bot.add_cog(Deals(bot))
 
 
 async def teardown(bot: VentasOpsBot) -> None:
-    bot.remove_dynamic_items(DealButton)
+    bot.remove_dynamic_items(DealButton, MyDealsButton)
+    bot.modals.remove(RejectModal)

@@ -26,7 +26,7 @@ from bot import permissions
 from bot.app import VentasOpsBot, send_ephemeral
 from bot.domain.dates import format_date
 from bot.domain.enums import JobRole, Service
-from bot.domain.text import md
+from bot.domain.text import count_of, md
 from bot.domain.validation import mask_cedula
 from bot.errors import UserError
 from bot.guards import actor_of, require_role
@@ -99,9 +99,11 @@ def _discard(bot: VentasOpsBot, token: str) -> None:
         (_import_dir(bot) / f"{token}{suffix}").unlink(missing_ok=True)
 
 
-def _errors_reply(template: str, errors: list[imp.RowError], **fmt: Any) -> tuple[str, list[discord.File]]:
+def _errors_reply(bot: VentasOpsBot, template: str, errors: list[imp.RowError],
+                  **fmt: Any) -> tuple[str, list[discord.File]]:
     text, cut = imp.render_errors(errors, escape=md, limit=1500)
-    files = [discord.File(io.BytesIO(imp.errors_csv(errors)), filename=T.IMPORT_ERRORS_FILENAME)] if cut else []
+    data = imp.errors_csv(errors, delimiter=bot.settings.csv_delimiter)
+    files = [discord.File(io.BytesIO(data), filename=T.IMPORT_ERRORS_FILENAME)] if cut else []
     return template.format(n=len(errors), errors=text, **fmt)[:2000], files
 
 
@@ -137,7 +139,7 @@ async def import_command(interaction: discord.Interaction, archivo: discord.Atta
         plan = await imp.plan(session, parsed)
     name = md(archivo.filename)
     if not plan.ok:
-        text, files = _errors_reply(T.IMPORT_BAD_ROWS, plan.errors, filename=name)
+        text, files = _errors_reply(bot, T.IMPORT_BAD_ROWS, plan.errors, filename=name)
         await send_ephemeral(interaction, text, files=files)
         return
     counts = imp.render_counts(plan.counts)
@@ -173,14 +175,14 @@ async def _on_import_click(interaction: discord.Interaction, action: str, token:
             async with bot.sessionmaker() as session:
                 plan = await imp.plan(session, parsed)
                 if plan.ok:
-                    await imp.apply(session, actor_of(interaction.user), plan, filename=filename)
+                    await imp.apply(session, actor_of(interaction.user), plan, now=bot.clock.now(), filename=filename)
                     await session.commit()
         except BaseException:
             claimed.rename(pending)  # nothing was written: the preview stays usable
             raise
     _discard(bot, token)
     if not plan.ok:
-        text, files = _errors_reply(T.IMPORT_CHANGED_SINCE, plan.errors)
+        text, files = _errors_reply(bot, T.IMPORT_CHANGED_SINCE, plan.errors)
         await interaction.edit_original_response(content=text, attachments=files,
                                                  allowed_mentions=discord.AllowedMentions.none())
         return
@@ -204,11 +206,12 @@ async def assign_command(interaction: discord.Interaction, cliente: str, kam: di
     async with bot.sessionmaker() as session:
         client = await _client(session, cliente)
         member = await directory.ensure_member(session, kam.id, kam.display_name, actor)
-        added = await directory.assign(session, actor, client, member)
+        now = bot.clock.now()
+        added = await directory.assign(session, actor, client, member, now=now)
         ended = []
         if only:
             for other in await directory.current_kams(session, client.id):
-                if other.id != member.id and await directory.unassign(session, actor, client, other):
+                if other.id != member.id and await directory.unassign(session, actor, client, other, now=now):
                     ended.append(other.name)
         await session.commit()
     who, name = md(member.name), md(client.name)
@@ -225,7 +228,8 @@ async def unassign_command(interaction: discord.Interaction, cliente: str, kam: 
     async with bot.sessionmaker() as session:
         client = await _client(session, cliente)
         member = await directory.get_member(session, kam.id)
-        removed = member is not None and await directory.unassign(session, actor_of(interaction.user), client, member)
+        removed = member is not None and await directory.unassign(
+            session, actor_of(interaction.user), client, member, now=bot.clock.now())
         await session.commit()
     who = md(member.name if member else getattr(kam, "display_name", kam.name))
     await send_ephemeral(interaction, (T.UNASSIGNED if removed else T.NOT_ASSIGNED).format(kam=who, client=md(client.name)))
@@ -281,7 +285,7 @@ async def show_members_command(interaction: discord.Interaction, miembro: discor
             return
         lines = [T.MEMBERS_TITLE.format(n=len(overview))]
         for i, (m, n) in enumerate(overview):
-            line = T.MEMBERS_LINE.format(name=md(m.name), role=JobRole.label_of(m.job_role), count=n)
+            line = T.MEMBERS_LINE.format(name=md(m.name), role=JobRole.label_of(m.job_role), clients=count_of(n, *T.CLIENTS))
             if sum(len(x) + 1 for x in lines) + len(line) > 1900:
                 lines.append(T.MORE.format(n=len(overview) - i))
                 break
@@ -305,7 +309,7 @@ async def show_members_command(interaction: discord.Interaction, miembro: discor
 def render_sync(res: Any) -> str:
     """The sync's summary with its conflicts, at most 2,000 characters."""
     lines = [T.SYNC_DONE.format(
-        companies=res.companies, clients_new=res.clients_new, clients_linked=res.clients_linked,
+        companies=count_of(res.companies, *T.COMPANIES_READ), clients_new=res.clients_new, clients_linked=res.clients_linked,
         assignments_new=res.assignments_new, services_new=res.services_new, members_linked=res.members_linked,
     )]
     if res.conflicts:
@@ -328,7 +332,7 @@ async def run_sync(bot: VentasOpsBot, actor: Any) -> Any:
     from bot.services.directory_sync import sync_from_hubspot
 
     async with _apply_lock, bot.sessionmaker() as session:
-        res = await sync_from_hubspot(session, bot.hubspot, actor)  # type: ignore[arg-type]
+        res = await sync_from_hubspot(session, bot.hubspot, actor, now=bot.clock.now())  # type: ignore[arg-type]
         await session.commit()
     return res
 

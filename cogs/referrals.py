@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.background import BackgroundTasks
-from bot.app import VentasOpsBot, report_error, send_ephemeral
+from bot.app import VentasOpsBot, send_ephemeral
+from bot.domain.cards import CardKey
 from bot.domain.dates import format_datetime
 from bot.domain.enums import Service
 from bot.domain.money import format_cop
@@ -34,11 +36,11 @@ from bot.domain.text import md, truncate
 from bot.domain.validation import clean_user_text, mask_cedula
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
-from bot.notify import post, repost_missing_cards
+from bot.notify import RecentCards, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import directory
 from bot.services import referrals as svc
 from bot.texts import referrals as T
-from bot.ui import ActionButton
+from bot.ui import ActionButton, PersistentModal
 from db.audit import Actor
 from db.models import Lead, Member
 
@@ -136,7 +138,9 @@ async def _load_card(bot: VentasOpsBot, lead_id: int) -> tuple[Lead, Member | No
     return lead, referrer, reward
 
 
-async def post_card(bot: VentasOpsBot, lead_id: int, fallback: discord.abc.Messageable | None = None) -> bool:
+async def post_card(
+    bot: VentasOpsBot, lead_id: int, fallback: discord.abc.Messageable | None = None, recent: RecentCards | None = None
+) -> bool:
     loaded = await _load_card(bot, lead_id)
     if loaded is None:
         return False
@@ -149,15 +153,8 @@ async def post_card(bot: VentasOpsBot, lead_id: int, fallback: discord.abc.Messa
     if view is not None:
         kwargs["view"] = view
     content = T.CARD_CONTENT.format(role=svc.role_label(bot.settings.role_profiler), hours=bot.settings.lead_sla_hours)
-    try:
-        msg = await post(channel, content, **kwargs)
-    except discord.HTTPException as exc:
-        log.warning("Could not post the card of lead %s: %s", lead_id, exc)
-        return False
-    async with bot.sessionmaker() as session:
-        await svc.set_card(session, lead_id, msg.channel.id, msg.id)
-        await session.commit()
-    return True
+    return await send_card(bot, channel, CardKey("lead", LeadButton.PREFIX, lead_id),
+                           lambda s, c, m: svc.set_card(s, lead_id, c, m), recent=recent, content=content, **kwargs)
 
 
 async def refresh_card(bot: VentasOpsBot, lead_id: int) -> None:
@@ -184,15 +181,21 @@ async def refresh_card(bot: VentasOpsBot, lead_id: int) -> None:
 
 
 # --- qualification clicks ----------------------------------------------------------------------
-class BadReasonModal(discord.ui.Modal):
+class BadReasonModal(PersistentModal, template=r"lead-reason:(?P<id>\d+)"):
+    """Why a lead is bad; persistent (bot.modals): the qualification re-reads the lead."""
+
     def __init__(self, lead_id: int) -> None:
-        super().__init__(title=T.MODAL_TITLE.format(lead_id=lead_id)[:45], timeout=600)
+        super().__init__(title=T.MODAL_TITLE.format(lead_id=lead_id), custom_id=f"lead-reason:{lead_id}")
         self.lead_id = lead_id
         self.reason: discord.ui.TextInput[BadReasonModal] = discord.ui.TextInput(
             label=T.MODAL_REASON_LABEL, style=discord.TextStyle.paragraph, placeholder=T.MODAL_REASON_PLACEHOLDER,
-            min_length=3, max_length=500, required=True, custom_id=f"lead-reason:{lead_id}",
+            min_length=3, max_length=500, required=True, custom_id="reason",
         )
         self.add_item(self.reason)
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> BadReasonModal:
+        return cls(int(match["id"]))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
@@ -202,9 +205,6 @@ class BadReasonModal(discord.ui.Modal):
             raise UserError(T.REASON_REQUIRED)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await apply_qualification(interaction, self.lead_id, svc.MALO, reason)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
-        await report_error(interaction, error)
 
 
 def _already_text(lead: Lead) -> str:
@@ -235,7 +235,7 @@ async def handle_click(interaction: discord.Interaction, action: str, lead_id: i
         await send_ephemeral(interaction, refusal)
         return
     if action == svc.MALO:
-        await interaction.response.send_modal(BadReasonModal(lead_id))
+        await BadReasonModal(lead_id).open(interaction)
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
     await apply_qualification(interaction, lead_id, action, None)
@@ -355,11 +355,8 @@ async def run_referrals_tick(bot: VentasOpsBot) -> dict[str, list[int]]:
     out["escalated"] = [lead.id for lead in escalated]
     for lead_id in out["escalated"]:
         await refresh_card(bot, lead_id)
-    async with bot.sessionmaker() as session:
-        missing = await svc.leads_without_card(session, now - timedelta(minutes=2))
-    for lead_id in missing:
-        if await post_card(bot, lead_id):
-            out["cards"].append(lead_id)
+    out["cards"] = await repost_missing_cards(
+        bot, "lead", lambda session: svc.leads_without_card(session, now - timedelta(minutes=2)), post_card)
     if bot.hubspot is not None:
         async with bot.sessionmaker() as session:
             ids = await svc.leads_to_push(session)
@@ -516,12 +513,15 @@ class Referrals(BackgroundTasks, commands.Cog):
         self._cards_checked = True
         await repost_missing_cards(self.bot, "lead", lambda s: svc.leads_without_card(s, self.bot.clock.now()),
                                    post_card)
+        await retire_duplicate_cards(self.bot, "lead", LeadButton.PREFIX, svc.recorded_cards)
 
 
 async def setup(bot: VentasOpsBot) -> None:
     bot.add_dynamic_items(LeadButton, CedulaConfirm)
+    bot.modals.add(BadReasonModal)
     await bot.add_cog(Referrals(bot))
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(LeadButton, CedulaConfirm)
+    bot.modals.remove(BadReasonModal)

@@ -19,22 +19,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import VentasOpsBot, report_error, send_ephemeral
+from bot.app import VentasOpsBot, send_ephemeral
+from bot.domain.cards import CardKey
 from bot.domain.dates import format_date, format_date_long, format_datetime, parse_user_date, today_bogota
 from bot.domain.text import md, truncate
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
-from bot.notify import post
+from bot.notify import RecentCards, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import directory
 from bot.services import renewals as svc
 from bot.texts import renewals as T
-from bot.ui import ActionButton
+from bot.ui import ActionButton, PersistentModal
 from db.models import Client, Member, RenewalIntent
 
 log = logging.getLogger(__name__)
@@ -102,7 +104,9 @@ async def _load(bot: VentasOpsBot, intent_id: int) -> tuple[RenewalIntent, Clien
         return await svc.load_card(session, intent_id)
 
 
-async def post_card(bot: VentasOpsBot, intent_id: int, fallback: discord.abc.Messageable | None = None) -> bool:
+async def post_card(
+    bot: VentasOpsBot, intent_id: int, fallback: discord.abc.Messageable | None = None, recent: RecentCards | None = None
+) -> bool:
     """Post the coordinator's card in the sales channel and remember it. False when it failed."""
     loaded = await _load(bot, intent_id)
     if loaded is None:
@@ -115,15 +119,9 @@ async def post_card(bot: VentasOpsBot, intent_id: int, fallback: discord.abc.Mes
     view = card_view(intent)
     if view is not None:
         kwargs["view"] = view
-    try:
-        msg = await post(channel, T.CARD_CONTENT.format(role=svc.role_label(bot.settings.role_renewals)), **kwargs)
-    except discord.HTTPException as exc:
-        log.warning("Renewal card %s not posted: %s", intent_id, exc)
-        return False
-    async with bot.sessionmaker() as session:
-        await svc.set_card(session, intent_id, msg.channel.id, msg.id)
-        await session.commit()
-    return True
+    content = T.CARD_CONTENT.format(role=svc.role_label(bot.settings.role_renewals))
+    return await send_card(bot, channel, CardKey("renewal", RenewalButton.PREFIX, intent_id),
+                           lambda s, c, m: svc.set_card(s, intent_id, c, m), recent=recent, content=content, **kwargs)
 
 
 async def refresh_card(bot: VentasOpsBot, intent_id: int) -> None:
@@ -145,15 +143,21 @@ async def refresh_card(bot: VentasOpsBot, intent_id: int) -> None:
 
 
 # --- clicks -------------------------------------------------------------------------------------
-class ExtendModal(discord.ui.Modal):
-    def __init__(self, intent_id: int, current: str) -> None:
-        super().__init__(title=T.MODAL_TITLE.format(intent_id=intent_id)[:45], timeout=600)
+class ExtendModal(PersistentModal, template=r"renov-date:(?P<id>\d+)"):
+    """A new deadline; persistent (bot.modals): the extension re-reads the window."""
+
+    def __init__(self, intent_id: int, current: str | None = None) -> None:
+        super().__init__(title=T.MODAL_TITLE.format(intent_id=intent_id), custom_id=f"renov-date:{intent_id}")
         self.intent_id = intent_id
         self.new_date: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
             label=T.MODAL_DATE_LABEL, placeholder=T.MODAL_DATE_PLACEHOLDER, min_length=1, max_length=30,
-            required=True, custom_id=f"renov-date:{intent_id}", default=current,
+            required=True, custom_id="date", default=current,
         )
         self.add_item(self.new_date)
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> ExtendModal:
+        return cls(int(match["id"]))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
@@ -167,9 +171,6 @@ class ExtendModal(discord.ui.Modal):
         await send_ephemeral(interaction, T.EXTENDED_ACK.format(
             intent_id=self.intent_id, client=md(change.client.name), deadline_long=format_date_long(new)))
         await _after_change(bot, self.intent_id)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
-        await report_error(interaction, error)
 
 
 async def _after_change(bot: VentasOpsBot, intent_id: int) -> None:
@@ -191,7 +192,7 @@ async def handle_click(interaction: discord.Interaction, action: str, intent_id:
         if intent.status != svc.ABIERTA:
             await refresh_card(bot, intent_id)
             raise svc.already_decided(intent)
-        await interaction.response.send_modal(ExtendModal(intent_id, format_date(intent.deadline)))
+        await ExtendModal(intent_id, format_date(intent.deadline)).open(interaction)
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
     actor = actor_of(interaction.user)
@@ -234,10 +235,8 @@ async def run_renewals_tick(bot: VentasOpsBot) -> list[svc.Event]:
         for e in events:
             if e.kind == "vencida":
                 await refresh_card(bot, e.intent_id)
-        async with bot.sessionmaker() as session:
-            missing = await svc.intents_without_card(session, now - timedelta(minutes=2))
-        for intent_id in missing:
-            await post_card(bot, intent_id)
+        await repost_missing_cards(
+            bot, "renewal", lambda session: svc.intents_without_card(session, now - timedelta(minutes=2)), post_card)
         return events
 
 
@@ -358,15 +357,18 @@ class Renewals(commands.Cog):
                 stale = await svc.blocked_cards(session)
             for intent_id in stale:  # an expiry committed just before a crash left its card unedited
                 await refresh_card(self.bot, intent_id)
+            await retire_duplicate_cards(self.bot, "renewal", RenewalButton.PREFIX, svc.recorded_cards)
         except Exception:  # noqa: BLE001 - start-up must go on
             log.exception("Start-up renewals tick failed")
 
 
 async def setup(bot: VentasOpsBot) -> None:
     bot.add_dynamic_items(RenewalButton)
+    bot.modals.add(ExtendModal)
     await bot.add_cog(Renewals(bot))
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(RenewalButton)
+    bot.modals.remove(ExtendModal)
     _TICK_LOCKS.pop(id(bot), None)

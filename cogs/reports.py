@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import permissions
 from bot.app import VentasOpsBot, send_ephemeral
 from bot.domain.business_days import next_business_day
+from bot.domain.enums import CommissionState
 from bot.domain.dates import month_bounds_utc, month_label, parse_month, previous_month, today_bogota
 from bot.domain.money import format_cop
 from bot.domain.text import md
@@ -54,7 +55,7 @@ class Reports(commands.Cog):
             return
         lines = [T.MY_LINE.format(state_icon=T.STATE_ICONS.get(x.state, "•"), amount=format_cop(x.amount),
                                   reference=md(x.reference[:80]), how=md(x.how[:80]),
-                                  state=T.STATE_LABELS.get(x.state, x.state)) for x in st.lines[-MAX_LINES:]]
+                                  state=CommissionState.label_of(x.state)) for x in st.lines[-MAX_LINES:]]
         if len(st.lines) > MAX_LINES:
             lines.insert(0, T.MY_MORE.format(n=len(st.lines) - MAX_LINES))
         body = "\n".join(lines)

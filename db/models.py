@@ -146,6 +146,10 @@ class Deal(TimestampMixin, Base):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     # idempotency: the Discord interaction that created it
     interaction_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    # the registering interaction's token until the KAM was told "registrado" (``confirmed_at``): a
+    # confirmation a crash prevented is sent after the restart (bot.services.deals.unconfirmed_deals)
+    interaction_token: Mapped[str | None] = mapped_column(String(200))
+    confirmed_at: Mapped[datetime | None]
 
     member: Mapped[Member] = relationship()
     client: Mapped[Client] = relationship()

@@ -19,9 +19,39 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from db import migrate
 from db.engine import make_engine, make_sessionmaker
+from tests import timetravel
 
 GUILD_ID = 900000000000000001
 POSTGRES_ENV = "VENTAS_TEST_POSTGRES_URL"
+
+
+def _check_specs() -> None:
+    """The fakes validate request bodies against the vendors' specs in ../shared: without them, stop
+    the run with one line instead of failing every end-to-end test."""
+    from tests.fakes.openapi_check import SHARED
+
+    for name in ("discord-openapi/openapi.json", "hubspot-openapi/deals.json"):
+        if not (SHARED / name).exists():
+            pytest.exit(f"OpenAPI spec missing: {(SHARED / name).resolve()} (the Discord and HubSpot fakes "
+                        "validate request bodies against ../shared beside the repository)", returncode=2)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--today", metavar="YYYY-MM-DD", default=None,
+        help="run the suite as if today were this date, 10:00 in Bogotá (see tests/timetravel.py)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if today := config.getoption("--today"):
+        os.environ[timetravel.TODAY_ENV] = today
+    timetravel.start()
+    _check_specs()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"today (Bogotá): {timetravel.harness_today().astimezone(timetravel.BOGOTA):%Y-%m-%d %A}"
 
 
 def on_postgres() -> bool:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_settings
+from tests.timetravel import BOT_CLI
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,6 +23,12 @@ def test_defaults_match_the_program(settings):
     assert settings.export_time == time(6, 0)
     assert settings.timezone == "America/Bogota"
     assert settings.hubspot_enabled is False
+    assert settings.csv_delimiter == ";"  # Excel with Colombian regional settings
+
+
+def test_csv_delimiter_accepts_names(make_settings):
+    assert make_settings(csv_delimiter="coma").csv_delimiter == ","
+    assert make_settings(csv_delimiter=" Punto y coma ").csv_delimiter == ";"
 
 
 def test_masked_hides_secrets(make_settings):
@@ -49,6 +55,7 @@ def test_masked_hides_secrets(make_settings):
         ({"DISCORD_TOKEN": "x" * 20, "DISCORD_GUILD_ID": "1", "TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
         ({"DISCORD_TOKEN": "x" * 20, "DISCORD_GUILD_ID": "1", "DISCORD_API_BASE": "ftp://x"}, "DISCORD_API_BASE"),
         ({"DISCORD_TOKEN": "  ", "DISCORD_GUILD_ID": "1"}, "DISCORD_TOKEN"),
+        ({"DISCORD_TOKEN": "x" * 20, "DISCORD_GUILD_ID": "1", "CSV_DELIMITER": "|"}, "CSV_DELIMITER"),
     ],
 )
 def test_bad_settings_name_the_variable(monkeypatch, env, var):
@@ -72,7 +79,7 @@ def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
     base = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "DISCORD_GUILD_ID", "DATABASE_URL"}}
     base.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=cwd, env=base, capture_output=True, text=True, timeout=60
+        [*BOT_CLI, *args], cwd=cwd, env=base, capture_output=True, text=True, timeout=60
     )
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "CommissionState",
     "DealStatus",
     "DealType",
+    "HubSpotCheck",
     "JobRole",
     "LeadStatus",
     "RenewalStatus",
@@ -123,6 +124,17 @@ class DealStatus(_Labelled):
     APROBADO = "aprobado", "Aprobado"
     RECHAZADO = "rechazado", "Rechazado"
     ANULADO = "anulado", "Anulado"
+
+
+class HubSpotCheck(_Labelled):
+    """A registered deal compared with its HubSpot deal (``Deal.hubspot_check``)."""
+
+    _NOUN = nonmember("la verificación de HubSpot")
+    OK = "ok", "Coincide"
+    DIFERENCIAS = "diferencias", "Con diferencias"
+    NO_ENCONTRADO = "no_encontrado", "No encontrado en HubSpot"
+    PENDIENTE = "pendiente", "Pendiente"
+    DESACTIVADO = "desactivado", "Sin verificar (integración desactivada)"
 
 
 class ApprovalKind(_Labelled):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ZWSP", "csv_safe", "md", "truncate", "xlsx_safe"]
+__all__ = ["ZWSP", "count_of", "csv_safe", "md", "truncate", "xlsx_safe"]
 
 ZWSP = "\u200b"
 _INLINE = re.compile(r"([\\*_~|`\[\]<])")  # emphasis, strike, spoiler, code, masked links, mentions
@@ -42,6 +42,11 @@ def truncate(text: str | None, limit: int) -> str:
     if limit <= 0:
         return ""
     return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
+
+
+def count_of(n: int, one: str, many: str) -> str:
+    """``1 negocio`` / ``3 negocios``: a count with the noun in the number it takes."""
+    return f"{n} {one if n == 1 else many}"
 
 
 # --- spreadsheets ----------------------------------------------------------------------------------

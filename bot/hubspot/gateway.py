@@ -17,13 +17,15 @@ The bot's services call :class:`HubSpotGateway`; it wraps the official (synchron
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
 import re
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -243,6 +245,17 @@ def _retry_after(exc: Any) -> float | None:
             return None
 
 
+# --------------------------------------------------------------------------------------- counting
+@dataclass
+class RequestCount:
+    """HTTP requests made (every attempt, retries included) inside one :meth:`HubSpotGateway.counting`."""
+
+    value: int = 0
+
+
+_request_count: ContextVar[RequestCount | None] = ContextVar("hubspot_request_count", default=None)
+
+
 # --------------------------------------------------------------------------------------- gateway
 class HubSpotGateway:
     """Async facade over ``hubspot.HubSpot``. Build it once and share it."""
@@ -318,6 +331,18 @@ class HubSpotGateway:
     async def aclose(self) -> None:
         self.close()
 
+    @staticmethod
+    @contextlib.contextmanager
+    def counting() -> Iterator[RequestCount]:
+        """Count the requests made by this task and the tasks it starts inside the block (a context
+        variable: other users of the shared gateway running meanwhile are not counted)."""
+        count = RequestCount()
+        token = _request_count.set(count)
+        try:
+            yield count
+        finally:
+            _request_count.reset(token)
+
     def _backoff(self, attempt: int) -> float:
         return min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)) * (0.75 + random.random() * 0.5)
 
@@ -341,6 +366,8 @@ class HubSpotGateway:
             general_slot = await self.general_limiter.acquire()
             t0 = time.monotonic()
             self.calls += 1
+            if (count := _request_count.get()) is not None:
+                count.value += 1
             wait: float | None = None
             try:
                 try:

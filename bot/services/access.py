@@ -288,6 +288,13 @@ async def set_card(session: AsyncSession, request_id: int, channel_id: int, mess
     )
 
 
+async def recorded_cards(session: AsyncSession, request_ids: list[int], kind: str = K_ACCESS) -> dict[int, int | None]:
+    """The stored card message id of each access (or, with ``kind=K_BILLING``, billing) request."""
+    column = Approval.access_request_id if kind == K_ACCESS else Approval.billing_request_id
+    q = select(column, Approval.card_message_id).where(Approval.kind == kind, column.in_(request_ids))
+    return {i: m for i, m in (await session.execute(q)).all()}
+
+
 async def requests_without_card(
     session: AsyncSession, kind: str = K_ACCESS, limit: int = 50, created_before: datetime | None = None
 ) -> list[int]:
@@ -515,6 +522,7 @@ __all__ = [
     "provision_request",
     "record_provision",
     "requests_without_card",
+    "recorded_cards",
     "set_card",
     "unprovisioned",
 ]

@@ -155,7 +155,7 @@ async def create_billing_request(
         from bot.texts import deals as DT
 
         raise BillingRefused(
-            T.BILLING_DEAL_CLOSED.format(deal_id=deal_id, status=DT.STATUS_LABELS.get(deal.status, deal.status))
+            T.BILLING_DEAL_CLOSED.format(deal_id=deal_id, status=DT.STATUS_STATES.get(deal.status, deal.status))
         )
     if value > deal.total_value:
         raise BillingRefused(

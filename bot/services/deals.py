@@ -89,6 +89,7 @@ class RegistrationRequest:
     advance_date: str | None = None
     hubspot: str | None = None
     interaction_id: int | None = None
+    interaction_token: str | None = None  # kept until the KAM is told "registrado"
 
 
 @dataclass(slots=True)
@@ -313,6 +314,8 @@ async def register(
         proof_content_type=proof.content_type if proof else None,
         proof_status=PROOF_RECEIVED if proof else "pendiente",
         interaction_id=req.interaction_id,
+        interaction_token=req.interaction_token,
+        confirmed_at=None if req.interaction_id is not None else now,  # nobody waits for an answer
         created_at=now,
         updated_at=now,
     )
@@ -464,7 +467,7 @@ async def decide(
         raise DealRefused(T.NOTHING_TO_DECIDE.format(deal_id=deal_id))
     if res.rowcount != 1:
         if approval.status == A_PENDING:  # the deal itself is closed
-            raise DealRefused(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_LABELS.get(deal.status, deal.status)))
+            raise DealRefused(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status)))
         return Decision(decided=False, approval=approval, deal=deal, approve=approve)
 
     out = Decision(decided=True, approval=approval, deal=deal, approve=approve)
@@ -590,7 +593,7 @@ async def cancel_deal(
         raise DealRefused(T.DEAL_GONE.format(deal_id=deal_id))
     if res.rowcount != 1:
         raise DealRefused(
-            T.CANCEL_ALREADY.format(deal_id=deal_id, status=T.STATUS_LABELS.get(deal.status, deal.status))
+            T.CANCEL_ALREADY.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status))
         )
     before = deal.status
     clawback = await _close_deal(session, deal, CANCELLED, reason, actor=actor, now=now)
@@ -717,23 +720,37 @@ async def load_view(session: AsyncSession, deal_id: int) -> DealView | None:
                     await support.for_deal(session, deal_id))
 
 
-async def deals_of(session: AsyncSession, member_id: int, limit: int = 15) -> tuple[list[DealView], int]:
-    """The member's most recent deals (newest first) and how many there are in total."""
+async def deals_of(
+    session: AsyncSession, member_id: int, limit: int | None = 15, *, offset: int = 0, status: str | None = None,
+    month: tuple[int, int] | None = None,
+) -> tuple[list[DealView], int]:
+    """The member's deals, newest first: ``limit`` of them from ``offset`` (None: all), only those in
+    ``status`` and with their advance date in ``month`` (year, month) when given; and how many match."""
     from sqlalchemy import func
 
-    total = (await session.execute(select(func.count()).select_from(Deal).where(Deal.member_id == member_id))).scalar_one()
-    deals = list(
-        (
-            await session.execute(
-                select(Deal).where(Deal.member_id == member_id).order_by(Deal.id.desc()).limit(limit)
-            )
-        ).scalars()
-    )
+    where = [Deal.member_id == member_id]
+    if status is not None:
+        where.append(Deal.status == status)
+    if month is not None:
+        year, m = month
+        where += [Deal.advance_date >= date(year, m, 1),
+                  Deal.advance_date < (date(year + 1, 1, 1) if m == 12 else date(year, m + 1, 1))]
+    total = (await session.execute(select(func.count()).select_from(Deal).where(*where))).scalar_one()
+    q = select(Deal).where(*where).order_by(Deal.id.desc()).offset(offset)
+    deals = list((await session.execute(q.limit(limit) if limit is not None else q)).scalars())
     member = await session.get(Member, member_id)
-    out = []
-    for d in deals:
-        client = await session.get(Client, d.client_id)
-        out.append(DealView(d, member, client, await approvals_of(session, d.id)))  # type: ignore[arg-type]
+    clients: dict[int, Client] = {}
+    approvals: dict[int, list[Approval]] = {d.id: [] for d in deals}
+    for k in range(0, len(deals), 500):  # bounded IN lists (the XLSX reads every deal)
+        chunk = deals[k : k + 500]
+        client_ids = {d.client_id for d in chunk} - clients.keys()
+        if client_ids:
+            clients.update((c.id, c) for c in (await session.execute(select(Client).where(Client.id.in_(client_ids)))).scalars())
+        rows = await session.execute(
+            select(Approval).where(Approval.deal_id.in_([d.id for d in chunk])).order_by(Approval.id))
+        for a in rows.scalars():
+            approvals[a.deal_id].append(a)  # type: ignore[index]
+    out = [DealView(d, member, clients[d.client_id], approvals[d.id]) for d in deals]  # type: ignore[arg-type]
     return out, int(total)
 
 
@@ -754,3 +771,51 @@ async def set_card(session: AsyncSession, deal_id: int, channel_id: int, message
     await session.execute(
         update(Deal).where(Deal.id == deal_id).values(card_channel_id=channel_id, card_message_id=message_id)
     )
+
+
+# --- confirmations a crash prevented ---------------------------------------------------------------
+@dataclass(slots=True)
+class Unconfirmed:
+    deal_id: int
+    discord_id: int
+    interaction_token: str | None
+    created_at: datetime
+
+
+async def mark_confirmed(session: AsyncSession, deal_id: int, now: datetime) -> bool:
+    """The KAM saw "registrado": forget the token. False when it was already marked (by the other path)."""
+    res = await session.execute(
+        update(Deal).where(Deal.id == deal_id, Deal.confirmed_at.is_(None))
+        .values(confirmed_at=now, interaction_token=None)
+    )
+    return res.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def unconfirmed_deals(session: AsyncSession, created_before: datetime, limit: int = 500) -> list[Unconfirmed]:
+    """Deals stored from an interaction whose "registrado" never reached the KAM (the process stopped
+    between the commit and the answer). ``created_before``: the start of this process, so that a
+    registration this process is answering right now is left alone."""
+    rows = await session.execute(
+        select(Deal.id, Member.discord_id, Deal.interaction_token, Deal.created_at)
+        .join(Member, Member.id == Deal.member_id)
+        .where(Deal.confirmed_at.is_(None), Deal.interaction_id.is_not(None), Deal.created_at < created_before)
+        .order_by(Deal.id)
+        .limit(limit)
+    )
+    return [Unconfirmed(*r) for r in rows]
+
+
+async def confirm_late(session: AsyncSession, deal_id: int, *, how: str, now: datetime) -> bool:
+    """Mark a confirmation sent after a restart (``how``: "respuesta", the original answer edited, or
+    "md", a DM queued in the same transaction) with its audit row; False when already marked."""
+    if not await mark_confirmed(session, deal_id, now):
+        return False
+    record(session, Actor.system("confirmación tras reinicio"), "negocio.confirmar", "deal", deal_id,
+           after={"how": how})
+    return True
+
+
+async def recorded_cards(session: AsyncSession, deal_ids: list[int]) -> dict[int, int | None]:
+    """The stored card message id of each deal (None: not recorded)."""
+    q = select(Deal.id, Deal.card_message_id).where(Deal.id.in_(deal_ids))
+    return {i: m for i, m in (await session.execute(q)).all()}

@@ -7,6 +7,7 @@ change and its audit-log row land together.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +16,6 @@ from sqlalchemy.orm import selectinload
 from bot.domain.validation import fold_text, mask_cedula, parse_row_id
 from db.audit import Actor, record
 from db.models import Client, ClientAssignment, ClientService, Member
-from db.types import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,14 +175,14 @@ async def autocomplete_clients(
 
 # Changes (audit-logged) ---------------------------------------------------------------------
 async def assign(
-    session: AsyncSession, actor: Actor, client: Client, member: Member, *, source: str = "manual",
+    session: AsyncSession, actor: Actor, client: Client, member: Member, *, now: datetime, source: str = "manual",
     checked: bool = False,
 ) -> bool:
     """Open an assignment; False when the member already serves the client. ``checked``: the caller
     already knows they do not (bulk import and sync keep the open assignments in memory)."""
     if not checked and await serves(session, member.id, client.id):
         return False
-    a = ClientAssignment(client_id=client.id, member_id=member.id, source=source, started_at=utcnow())
+    a = ClientAssignment(client_id=client.id, member_id=member.id, source=source, started_at=now)
     session.add(a)
     await session.flush()
     record(
@@ -196,13 +196,12 @@ async def assign(
     return True
 
 
-async def unassign(session: AsyncSession, actor: Actor, client: Client, member: Member) -> bool:
+async def unassign(session: AsyncSession, actor: Actor, client: Client, member: Member, *, now: datetime) -> bool:
     """Close the open assignment (history is kept); False when there was none."""
     q = select(ClientAssignment).where(ClientAssignment.client_id == client.id, _open_assignment(member.id))
     rows = list((await session.execute(q)).scalars())
     if not rows:
         return False
-    now = utcnow()
     for a in rows:
         a.ended_at = now
         record(
@@ -217,11 +216,13 @@ async def unassign(session: AsyncSession, actor: Actor, client: Client, member: 
     return True
 
 
-async def add_service(session: AsyncSession, actor: Actor, client: Client, service: str, *, checked: bool = False) -> bool:
+async def add_service(
+    session: AsyncSession, actor: Actor, client: Client, service: str, *, now: datetime, checked: bool = False,
+) -> bool:
     """Record a contracted service; False when the client already has it (``checked``: as in :func:`assign`)."""
     if not checked and service in await services_of(session, client.id):
         return False
-    session.add(ClientService(client_id=client.id, service=service, started_at=utcnow()))
+    session.add(ClientService(client_id=client.id, service=service, started_at=now))
     record(session, actor, "cliente.servicio_agregar", "client", client.id, after={"service": service})
     return True
 

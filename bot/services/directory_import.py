@@ -1,15 +1,16 @@
-"""Importing the client directory from a CSV file (``/admin clientes importar``, ``ventas-ops clientes
-importar``).
+"""Importing the client directory from a CSV or XLSX file (``/admin clientes importar``, ``ventas-ops
+clientes importar``).
 
 Three steps, the same for the preview and the real import so the two never disagree:
 
-1. :func:`parse` (pure): bytes → rows, or every bad row with its line number and a Spanish reason.
+1. :func:`parse` (pure): bytes (CSV, or an ``.xlsx`` workbook read with openpyxl) → rows, or every bad
+   row with its line number (the spreadsheet's row number) and a Spanish reason.
 2. :func:`plan` (reads the database): resolves each row against the directory, adds the conflicts it
    finds (a NIT that belongs to another client, an e-mail of another member…) and counts the changes.
 3. :func:`apply` writes the plan in the caller's transaction, every change audit-logged. Nothing is
    written when any row is bad; importing the same file again changes nothing.
 
-The file has one row per client–KAM assignment (see ``examples/clientes.csv`` and the README). For
+The file has one row per client–KAM assignment (see ``examples/clientes.csv`` / ``.xlsx`` and the README). For
 every client in the file that has KAM rows, the file's KAMs become the client's current KAMs: new
 ones are assigned, those no longer listed are unassigned (the assignment is closed, history kept).
 Services are only added. Empty cells never erase what the directory already has.
@@ -21,9 +22,12 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable
+import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +41,7 @@ from bot.domain.validation import (
     validate_nit,
 )
 from bot.services import directory
+from bot.services.workbooks import csv_bytes
 from bot.texts import directory as T
 from db.audit import Actor, record
 from db.models import Client, Member
@@ -62,7 +67,11 @@ _HEADER_ALIASES = {
     "empresa_hubspot": "hubspot_company_id",
 }
 _SERVICE_SEPARATORS = re.compile(r"[;,|+]")
-_DISCORD_ID = re.compile(r"<@!?([0-9]{15,20})>|([0-9]{15,20})")
+_DISCORD_ID = re.compile(r"[0-9]{17,20}")
+_MENTION = re.compile(r"<@!?([0-9]{17,20})>")  # also how to write an id that really ends in zeros
+_SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]*)?\s*[eE]\s*[+-]?[0-9]+")
+EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number and turns the rest into zeros
+XLSX_SHEET = "clientes"  # the sheet read from a workbook (else its first sheet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +159,13 @@ class Plan:
 
 
 # 1. parse ----------------------------------------------------------------------------------------
+_ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+Records = Iterator[tuple[int, list[str] | None, str | None]]  # (line, values, or why the file breaks here)
+
+
 def _decode(data: bytes) -> str:
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(T.IMPORT_NOT_CSV_EXCEL, "archivo")
+    if data.startswith(_OLE):
+        raise InputError(T.IMPORT_OLD_EXCEL, "archivo")
     if b"\x00" in data[:4096]:
         raise InputError(T.IMPORT_NOT_TEXT, "archivo")
     try:
@@ -164,6 +177,70 @@ def _decode(data: bytes) -> str:
 def _sniff_delimiter(text: str) -> str:
     header = text.split("\n", 1)[0]
     return max((";", ",", "\t"), key=header.count) if any(d in header for d in ";,\t") else ","
+
+
+def _csv_records(text: str, delimiter: str) -> tuple[list[str], Records]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise InputError(T.IMPORT_BAD_CSV.format(line=1, error=exc), "archivo") from None
+
+    def records() -> Records:
+        line = reader.line_num + 1
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield line, None, T.IMPORT_BAD_CSV_ROW.format(error=exc)
+                return
+            start, line = line, reader.line_num + 1
+            yield start, values, None
+
+    return header, records()
+
+
+def xlsx_text(value: object) -> str:
+    """A workbook cell as the text a person would have typed. Numbers Excel rounded stay visibly
+    rounded (``1.23456789012345E+17``), so the id check can explain what Excel did."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 10**EXCEL_DIGITS:
+            return str(int(value))
+        return format(value, ".15G")
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_records(data: bytes) -> tuple[list[str], Records]:
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        raise InputError(T.IMPORT_BAD_XLSX, "archivo") from None
+    sheet = next((ws for ws in wb.worksheets if fold_text(ws.title).strip() == XLSX_SHEET), wb.worksheets[0])
+    rows = sheet.iter_rows(values_only=True)
+    header = [xlsx_text(v) for v in next(rows, ())]
+    while header and not header[-1].strip():
+        header.pop()  # formatted but empty cells to the right
+
+    def records() -> Records:
+        try:
+            for line, row in enumerate(rows, start=2):
+                yield line, [xlsx_text(v) for v in row], None
+        finally:
+            wb.close()
+
+    return header, records()
 
 
 def _column(name: str) -> str:
@@ -217,33 +294,45 @@ def _hubspot_id(v: str) -> str:
 
 
 def _discord_id(v: str) -> str:
-    m = _DISCORD_ID.fullmatch(v)
-    if not m:
-        raise InputError(T.IMPORT_BAD_DISCORD_ID.format(value=v[:30]))
-    return m.group(1) or m.group(2)
+    """17–20 digits, read as text. Refuses, explaining it, an id Excel turned into a number: in
+    scientific notation (``4,56789E+17``) or rounded to 15 significant digits (``123456789012345000``).
+    ``<@id>`` (how Discord writes a mention) is taken as is: Excel never rounds it."""
+    v = v.strip()
+    if m := _MENTION.fullmatch(v):
+        return m.group(1)
+    shown = v[:30]
+    if _SCIENTIFIC.fullmatch(v):
+        raise InputError(T.IMPORT_DISCORD_ID_SCIENTIFIC.format(value=shown))
+    if not _DISCORD_ID.fullmatch(v):
+        raise InputError(T.IMPORT_BAD_DISCORD_ID.format(value=shown))
+    if not v[EXCEL_DIGITS:].strip("0"):
+        raise InputError(T.IMPORT_DISCORD_ID_ROUNDED.format(value=shown, digits=EXCEL_DIGITS))
+    return v
 
 
 def parse(data: bytes, *, email_domain: str = "sensedigital.co") -> ParsedFile:
-    """Read the CSV. File-level problems (too big, not a CSV, bad header) raise ``InputError``;
-    bad rows are collected, each with its line number."""
+    """Read the CSV or XLSX. File-level problems (too big, not a CSV or workbook, bad header) raise
+    ``InputError``; bad rows are collected, each with its line number."""
     if len(data) > MAX_BYTES:
         raise InputError(T.IMPORT_TOO_BIG.format(mb=MAX_BYTES // (1024 * 1024)), "archivo")
-    text = _decode(data)
     sha = hashlib.sha256(data).hexdigest()
-    if not text.strip():
-        raise InputError(T.IMPORT_EMPTY, "archivo")
-    delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except csv.Error as exc:
-        raise InputError(T.IMPORT_BAD_CSV.format(line=1, error=exc), "archivo") from None
+    if data.startswith(_ZIP):
+        delimiter = "xlsx"
+        header, records = _xlsx_records(data)
+    else:
+        text = _decode(data)
+        if not text.strip():
+            raise InputError(T.IMPORT_EMPTY, "archivo")
+        delimiter = _sniff_delimiter(text)
+        header, records = _csv_records(text, delimiter)
     columns = [_column(h) for h in header]
     unknown = [h for h, c in zip(header, columns, strict=True) if c not in COLUMNS and h.strip()]
     if unknown:
         raise InputError(T.IMPORT_UNKNOWN_COLUMNS.format(
             columns=", ".join(f"«{u[:30]}»" for u in unknown[:5]), expected=", ".join(COLUMNS)), "archivo")
     if "cliente" not in columns:
+        if not any(h.strip() for h in header):
+            raise InputError(T.IMPORT_EMPTY, "archivo")
         raise InputError(T.IMPORT_NO_CLIENT_COLUMN.format(expected=", ".join(COLUMNS)), "archivo")
     dup = next((c for c in columns if c and columns.count(c) > 1), None)
     if dup:
@@ -252,28 +341,22 @@ def parse(data: bytes, *, email_domain: str = "sensedigital.co") -> ParsedFile:
     rows: list[Row] = []
     errors: list[RowError] = []
     seen = 0
-    line = reader.line_num + 1
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
+    for line, values, broken in records:
+        if values is None:
+            errors.append(RowError(line, broken or ""))
             break
-        except csv.Error as exc:
-            errors.append(RowError(line, T.IMPORT_BAD_CSV_ROW.format(error=exc)))
-            break
-        start, line = line, reader.line_num + 1
         if not any(v.strip() for v in values):
             continue
         seen += 1
         if seen > MAX_ROWS:
             raise InputError(T.IMPORT_TOO_MANY_ROWS.format(max=MAX_ROWS), "archivo")
         if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
-            errors.append(RowError(start, T.IMPORT_TOO_MANY_CELLS.format(got=len(values), expected=len(header))))
+            errors.append(RowError(line, T.IMPORT_TOO_MANY_CELLS.format(got=len(values), expected=len(header))))
             continue
         try:
-            rows.append(_parse_row(start, values, index, email_domain))
+            rows.append(_parse_row(line, values, index, email_domain))
         except DomainError as exc:
-            errors.append(RowError(start, str(exc)))
+            errors.append(RowError(line, str(exc)))
     if not rows and not errors:
         raise InputError(T.IMPORT_EMPTY, "archivo")
     return ParsedFile(rows, errors, sha, delimiter)
@@ -426,7 +509,7 @@ async def plan(session: AsyncSession, parsed: ParsedFile) -> Plan:
 
 
 # 3. apply ----------------------------------------------------------------------------------------
-async def apply(session: AsyncSession, actor: Actor, p: Plan, *, filename: str = "") -> Counts:
+async def apply(session: AsyncSession, actor: Actor, p: Plan, *, now: datetime, filename: str = "") -> Counts:
     """Write the plan (the caller commits). Refuses a plan with errors."""
     if not p.ok:
         raise InputError(T.IMPORT_HAS_ERRORS.format(n=len(p.errors)))
@@ -450,13 +533,13 @@ async def apply(session: AsyncSession, actor: Actor, p: Plan, *, filename: str =
             current = p.open_assignments.get(client.id, set())
             for m in wanted:
                 if m.id not in current:
-                    await directory.assign(session, actor, client, m, source=source, checked=True)
+                    await directory.assign(session, actor, client, m, now=now, source=source, checked=True)
             for mid in current - {m.id for m in wanted}:
                 gone = await session.get(Member, mid)
                 if gone is not None:
-                    await directory.unassign(session, actor, client, gone)
+                    await directory.unassign(session, actor, client, gone, now=now)
         for svc in sorted(fc.services - p.open_services.get(client.id, set())):
-            await directory.add_service(session, actor, client, svc, checked=True)
+            await directory.add_service(session, actor, client, svc, now=now, checked=True)
     record(session, actor, "directorio.importar", "import", p.parsed.sha256[:16],
            after={"filename": filename[:200], "rows": len(p.parsed.rows), **counts_dict(p.counts)})
     await session.flush()
@@ -491,10 +574,5 @@ def render_errors(errors: list[RowError], *, escape: Callable[[str], str] = str,
     return "\n".join(lines), False
 
 
-def errors_csv(errors: list[RowError]) -> bytes:
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(["linea", "motivo"])
-    for e in errors:
-        w.writerow([e.line, e.reason])
-    return out.getvalue().encode("utf-8-sig")
+def errors_csv(errors: list[RowError], *, delimiter: str = ";") -> bytes:
+    return csv_bytes(["linea", "motivo"], ([e.line, e.reason] for e in errors), delimiter=delimiter)

@@ -14,6 +14,7 @@ One transaction (the caller commits); every change is audit-logged.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,7 +63,7 @@ def _owner_members(owners: list[HubSpotOwner], members: list[Member]) -> tuple[d
     return by_owner, links
 
 
-async def sync_from_hubspot(session: AsyncSession, gateway: HubSpotGateway, actor: Actor) -> SyncResult:
+async def sync_from_hubspot(session: AsyncSession, gateway: HubSpotGateway, actor: Actor, *, now: datetime) -> SyncResult:
     res = SyncResult()
     # everything from HubSpot first: the writes below take SQLite's write lock, which must not be
     # held across HubSpot pages (each with its own retries); and a HubSpot failure writes nothing
@@ -107,7 +108,7 @@ async def sync_from_hubspot(session: AsyncSession, gateway: HubSpotGateway, acto
                 res.unknown_services.add(raw)
                 continue
             if svc not in open_services.setdefault(client.id, set()):
-                await directory.add_service(session, actor, client, svc, checked=True)
+                await directory.add_service(session, actor, client, svc, now=now, checked=True)
                 open_services[client.id].add(svc)
                 res.services_new += 1
         if not company.owner_id:
@@ -123,7 +124,7 @@ async def sync_from_hubspot(session: AsyncSession, gateway: HubSpotGateway, acto
             local = tuple(sorted(members_by_id[m].name for m in current if m in members_by_id))
             res.conflicts.append(Conflict(client.name, local, member.name))
             continue
-        await directory.assign(session, actor, client, member, source="hubspot", checked=True)
+        await directory.assign(session, actor, client, member, now=now, source="hubspot", checked=True)
         current.add(member.id)
         res.assignments_new += 1
     record(session, actor, "directorio.sincronizar_hubspot", "import", None, after={

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import logging
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable
@@ -21,26 +20,22 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload
 
-from bot.domain.text import csv_safe, xlsx_safe
+from bot.domain.enums import ApprovalKind, DealStatus, DealType, HubSpotCheck, Service
+from bot.domain.money import format_cop
+from bot.services.workbooks import Book, Column, CsvTable, Kind
 from bot.texts import export as T
 from db.audit import Actor, record
 from db.models import Approval, Deal, ExportRun, Member
 
 log = logging.getLogger(__name__)
 
-COP_FORMAT = '"$" #,##0'
 STALE_RUN = timedelta(minutes=15)
 CATCH_UP_DAYS = 7
-DEAL_WIDTHS = [8, 14, 18, 24, 30, 14, 20, 16, 16, 18, 12, 8, 16, 20, 12]
-FINDING_WIDTHS = [38, 10, 16, 24, 30, 60, 16, 16]
 
 
 # ---- dates ------------------------------------------------------------------------------------
@@ -155,75 +150,53 @@ class ExportResult:
         return sum(self.findings.values())
 
 
-class _Writers:
-    """The XLSX (write-only, two sheets) and CSV files, fed row by row."""
+_DEAL_SPEC = [  # kind, width, summed in the totals row
+    (Kind.INT, 8, False), (Kind.DATE, 14, False), (Kind.DATETIME, 19, False), (Kind.TEXT, 24, False),
+    (Kind.TEXT, 30, False), (Kind.TEXT, 13, False), (Kind.TEXT, 18, False), (Kind.MONEY, 16, True),
+    (Kind.MONEY, 16, True), (Kind.MONEY, 19, True), (Kind.TEXT, 12, False), (Kind.TEXT, 9, False),
+    (Kind.TEXT, 17, False), (Kind.TEXT, 38, False), (Kind.TEXT, 13, False),
+]
+_FINDING_SPEC = [
+    (Kind.TEXT, 38, False), (Kind.INT, 11, False), (Kind.TEXT, 17, False), (Kind.TEXT, 24, False),
+    (Kind.TEXT, 30, False), (Kind.TEXT, 60, False), (Kind.MONEY, 17, False), (Kind.MONEY, 16, False),
+]
+DEAL_COLUMNS = [Column(h, k, w, help_, total) for (h, help_), (k, w, total) in zip(T.DEAL_COLUMNS, _DEAL_SPEC, strict=True)]
+FINDING_COLUMNS = [Column(h, k, w, help_, total)
+                   for (h, help_), (k, w, total) in zip(T.FINDING_COLUMNS, _FINDING_SPEC, strict=True)]
 
-    def __init__(self, folder: Path, d: date) -> None:
+
+class _Writers:
+    """The XLSX (write-only: deals, findings, «Cómo leer») and the two CSV files, fed row by row."""
+
+    def __init__(self, folder: Path, d: date, tz: ZoneInfo, delimiter: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         stamp = d.isoformat()
         self.xlsx_path = folder / f"negocios-{stamp}.xlsx"
         self.csv_path = folder / f"negocios-{stamp}.csv"
         self.findings_csv_path = folder / f"hallazgos-{stamp}.csv"
-        self.wb = Workbook(write_only=True)
-        self.ws_deals = self._sheet(T.SHEET_DEALS, T.DEAL_HEADERS, DEAL_WIDTHS)
-        self.ws_findings = self._sheet(T.SHEET_FINDINGS, T.FINDING_HEADERS, FINDING_WIDTHS)
-        self.deal_rows = 0
-        self.finding_rows = 0
-        self._csv_deals_f = self.csv_path.open("w", encoding="utf-8-sig", newline="")
-        self._csv_findings_f = self.findings_csv_path.open("w", encoding="utf-8-sig", newline="")
-        self.csv_deals = csv.writer(self._csv_deals_f)
-        self.csv_findings = csv.writer(self._csv_findings_f)
-        self.csv_deals.writerow(T.DEAL_HEADERS)
-        self.csv_findings.writerow(T.FINDING_HEADERS)
-
-    def _sheet(self, title: str, headers: list[str], widths: list[int]):
-        ws = self.wb.create_sheet(title)
-        for i, w in enumerate(widths):
-            ws.column_dimensions[chr(ord("A") + i)].width = w
-        ws.freeze_panes = "A2"
-        bold = Font(bold=True)
-        row = []
-        for h in headers:
-            c = WriteOnlyCell(ws, value=h)
-            c.font = bold
-            row.append(c)
-        ws.append(row)
-        return ws
-
-    def _money_row(self, ws, values: list[Any], money_cols: set[int]) -> list[Any]:
-        out: list[Any] = []
-        for i, v in enumerate(values):
-            if i in money_cols and isinstance(v, int):
-                c = WriteOnlyCell(ws, value=v)
-                c.number_format = COP_FORMAT
-                out.append(c)
-            elif isinstance(v, str):
-                out.append(xlsx_safe(WriteOnlyCell(ws, value=v)))
-            else:
-                out.append(v)
-        return out
+        self.book = Book(tz)
+        self.deals = self.book.table(T.SHEET_DEALS, DEAL_COLUMNS)
+        self.findings = self.book.table(T.SHEET_FINDINGS, FINDING_COLUMNS)
+        self.csv_deals, self._csv_deals_f = CsvTable.open(self.csv_path, DEAL_COLUMNS, delimiter=delimiter, tz=tz)
+        self.csv_findings, self._csv_findings_f = CsvTable.open(
+            self.findings_csv_path, FINDING_COLUMNS, delimiter=delimiter, tz=tz)
 
     def deal(self, values: list[Any]) -> None:
-        self.ws_deals.append(self._money_row(self.ws_deals, values, {7, 8, 9}))
-        self.csv_deals.writerow(["" if v is None else csv_safe(v) for v in values])
-        self.deal_rows += 1
+        self.deals.append(values)
+        self.csv_deals.append(values)
 
     def finding(self, f: Finding) -> None:
         values = [
             T.CATEGORY_LABELS.get(f.category, f.category), f.deal_id, f.hubspot_deal_id, f.kam, f.client, f.detail,
             f.local_amount, f.hubspot_amount,
         ]
-        self.ws_findings.append(self._money_row(self.ws_findings, values, {6, 7}))
-        self.csv_findings.writerow(["" if v is None else csv_safe(v) for v in values])
-        self.finding_rows += 1
+        self.findings.append(values)
+        self.csv_findings.append(values)
 
     def close(self) -> None:
-        last_col = chr(ord("A") + len(T.DEAL_HEADERS) - 1)
-        self.ws_deals.auto_filter.ref = f"A1:{last_col}{self.deal_rows + 1}"
-        last_col = chr(ord("A") + len(T.FINDING_HEADERS) - 1)
-        self.ws_findings.auto_filter.ref = f"A1:{last_col}{self.finding_rows + 1}"
-        self.wb.save(self.xlsx_path)
+        self.findings.close([(T.FINDINGS_TOTAL.format(n=self.findings.rows), {})])
+        self.book.save(self.xlsx_path)
         self._csv_deals_f.close()
         self._csv_findings_f.close()
 
@@ -296,11 +269,12 @@ async def run_export(
     gateway: Any = None,
     commission_label: str = "",
     progress: Callable[[int], None] | None = None,
+    csv_delimiter: str = ";",
 ) -> ExportResult:
     """Build the files for ``d``. The caller claimed ``run`` and finishes it (see :func:`finish_run`)."""
     result = ExportResult(export_date=d, attempt=run.attempt, forced=run.forced)
     folder = export_dir / d.isoformat()
-    writers = _Writers(folder, d)
+    writers = _Writers(folder, d, tz, csv_delimiter)
     try:
         async with sessionmaker() as session:
             prev = (
@@ -334,7 +308,7 @@ async def run_export(
                 add(Finding("comprobante_rechazado", x.id, x.hubspot_deal_id, who, client, x.cancel_reason or ""))
             if pending.get(x.id):
                 add(Finding("aprobacion_pendiente", x.id, x.hubspot_deal_id, who, client,
-                            T.DETAIL_APPROVALS.format(kinds=", ".join(sorted(pending[x.id])))))
+                            T.DETAIL_APPROVALS.format(kinds=", ".join(sorted(ApprovalKind.label_of(k) for k in pending[x.id])))))
             if x.is_late:
                 created = x.created_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")
                 add(Finding("tardio", x.id, x.hubspot_deal_id, who, client,
@@ -343,54 +317,56 @@ async def run_export(
         # HubSpot, page by page
         hubspot_ok = gateway is not None
         if gateway is not None:
-            from bot.hubspot.gateway import HubSpotUnavailable
+            from bot.hubspot.gateway import HubSpotGateway, HubSpotUnavailable
 
-            try:
-                async for page in read_ahead(gateway.search_deals_by_advance_date(d)):
-                    result.hubspot_calls += 1
-                    ids = [h.id for h in page]
-                    async with sessionmaker() as session:
-                        local_rows = (
-                            await session.execute(
-                                select(Deal).options(joinedload(Deal.member)).where(Deal.hubspot_deal_id.in_(ids))
-                            )
-                        ).scalars()
-                        local_by_id = {r.hubspot_deal_id: r for r in local_rows}
-                    for h in page:
-                        seen_hubspot.add(h.id)
-                        local = by_hubspot.get(h.id) or local_by_id.get(h.id)
-                        if local is None:
-                            owner = owners.get(h.owner_id or "")
-                            add(Finding("no_registrado", None, h.id, owner.name if owner else "", "",
-                                        T.DETAIL_UNREGISTERED.format(name=h.name or h.id, owner=h.owner_id or "—"),
-                                        None, h.amount))
-                            if owner is not None:
-                                result.forgotten_by_member.setdefault(owner.id, []).append(h.name or h.id)
+            # every request made (a lookup may take two, a retry is one more, the last empty search page
+            # counts too); read_ahead's task inherits the counter
+            with HubSpotGateway.counting() as made:
+                try:
+                    async for page in read_ahead(gateway.search_deals_by_advance_date(d)):
+                        ids = [h.id for h in page]
+                        async with sessionmaker() as session:
+                            local_rows = (
+                                await session.execute(
+                                    select(Deal).options(joinedload(Deal.member)).where(Deal.hubspot_deal_id.in_(ids))
+                                )
+                            ).scalars()
+                            local_by_id = {r.hubspot_deal_id: r for r in local_rows}
+                        for h in page:
+                            seen_hubspot.add(h.id)
+                            local = by_hubspot.get(h.id) or local_by_id.get(h.id)
+                            if local is None:
+                                owner = owners.get(h.owner_id or "")
+                                add(Finding("no_registrado", None, h.id, owner.name if owner else "", "",
+                                            T.DETAIL_UNREGISTERED.format(name=h.name or h.id, owner=h.owner_id or "—"),
+                                            None, h.amount))
+                                if owner is not None:
+                                    result.forgotten_by_member.setdefault(owner.id, []).append(h.name or h.id)
+                                continue
+                            _compare(local, h, d, add, owners)
+                        if progress:
+                            progress(len(page))
+                    # registered deals of the day HubSpot did not list under this date
+                    for hid, local in by_hubspot.items():
+                        if hid in seen_hubspot:
                             continue
-                        _compare(local, h, d, add, owners)
-                    if progress:
-                        progress(len(page))
-                # registered deals of the day HubSpot did not list under this date
-                for hid, local in by_hubspot.items():
-                    if hid in seen_hubspot:
-                        continue
-                    h = await gateway.get_deal(hid)
-                    result.hubspot_calls += 1
-                    who, client = local.member.name, local.client.name
-                    if h is None:
-                        add(Finding("no_en_hubspot", local.id, hid, who, client,
-                                    T.DETAIL_NOT_FOUND.format(hubspot_id=hid), local.total_value))
-                    elif h.archived:
-                        add(Finding("archivado_en_hubspot", local.id, hid, who, client,
-                                    T.DETAIL_ARCHIVED.format(hubspot_id=hid), local.total_value, h.amount))
-                    else:
-                        _compare(local, h, d, add, owners)
-            except HubSpotUnavailable:
-                hubspot_ok = False
-                log.warning("HubSpot unavailable during the export of %s", d)
-                for x in deals:
-                    add(Finding("hubspot_no_disponible", x.id, x.hubspot_deal_id, x.member.name, x.client.name,
-                                T.DETAIL_UNAVAILABLE))
+                        h = await gateway.get_deal(hid)
+                        who, client = local.member.name, local.client.name
+                        if h is None:
+                            add(Finding("no_en_hubspot", local.id, hid, who, client,
+                                        T.DETAIL_NOT_FOUND.format(hubspot_id=hid), local.total_value))
+                        elif h.archived:
+                            add(Finding("archivado_en_hubspot", local.id, hid, who, client,
+                                        T.DETAIL_ARCHIVED.format(hubspot_id=hid), local.total_value, h.amount))
+                        else:
+                            _compare(local, h, d, add, owners)
+                except HubSpotUnavailable:
+                    hubspot_ok = False
+                    log.warning("HubSpot unavailable during the export of %s", d)
+                    for x in deals:
+                        add(Finding("hubspot_no_disponible", x.id, x.hubspot_deal_id, x.member.name, x.client.name,
+                                    T.DETAIL_UNAVAILABLE))
+                result.hubspot_calls = made.value
             for x in deals:
                 if not x.hubspot_deal_id:
                     add(Finding("sin_negocio_hubspot", x.id, None, x.member.name, x.client.name))
@@ -401,10 +377,10 @@ async def run_export(
                 add(Finding("coincide", x.id, x.hubspot_deal_id, x.member.name, x.client.name, "",
                             x.total_value))
             writers.deal([
-                x.id, _fmt_date(x.advance_date), x.created_at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
-                x.member.name, x.client.name, x.deal_type, x.service, x.total_value, x.advance_amount,
-                x.commission_estimate, x.status, T.YES if x.is_late else T.NO, x.hubspot_deal_id or "",
-                x.hubspot_check, T.PROOF_OK if x.proof_path else T.PROOF_MISSING,
+                x.id, x.advance_date, x.created_at, x.member.name, x.client.name, DealType.label_of(x.deal_type),
+                Service.label_of(x.service), x.total_value, x.advance_amount, x.commission_estimate,
+                DealStatus.label_of(x.status), T.YES if x.is_late else T.NO, x.hubspot_deal_id,
+                HubSpotCheck.label_of(x.hubspot_check), T.PROOF_OK if x.proof_path else T.PROOF_MISSING,
             ])
         result.deals_count = len(deals)
     finally:
@@ -421,7 +397,7 @@ def _compare(local: Deal, h: Any, d: date, add: Callable[[Finding], None], owner
     who, client = local.member.name, local.client.name if local.client is not None else ""
     if h.amount is not None and h.amount != local.total_value:
         add(Finding("diferencia_valor", local.id, h.id, who, client,
-                    T.DETAIL_AMOUNT.format(local=local.total_value, remote=h.amount), local.total_value, h.amount))
+                    T.DETAIL_AMOUNT.format(local=format_cop(local.total_value), remote=format_cop(h.amount)), local.total_value, h.amount))
     if h.owner_id and local.member.hubspot_owner_id and h.owner_id != local.member.hubspot_owner_id:
         remote = owners.get(h.owner_id)
         add(Finding("diferencia_responsable", local.id, h.id, who, client,

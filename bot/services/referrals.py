@@ -440,6 +440,12 @@ async def set_card(session: AsyncSession, lead_id: int, channel_id: int, message
     await session.execute(update(Lead).where(Lead.id == lead_id).values(card_channel_id=channel_id, card_message_id=message_id))
 
 
+async def recorded_cards(session: AsyncSession, lead_ids: list[int]) -> dict[int, int | None]:
+    """The stored card message id of each lead (None: not recorded)."""
+    q = select(Lead.id, Lead.card_message_id).where(Lead.id.in_(lead_ids))
+    return {i: m for i, m in (await session.execute(q)).all()}
+
+
 # --- HubSpot -------------------------------------------------------------------------------------
 async def leads_to_push(session: AsyncSession, limit: int = 20) -> list[int]:
     """Leads whose HubSpot contact (or company) is still missing: created while HubSpot was down."""

@@ -56,6 +56,7 @@ __all__ = [
     "release",
     "release_for_client",
     "role_label",
+    "recorded_cards",
     "set_card",
     "window_refusal",
 ]
@@ -222,6 +223,12 @@ async def set_card(session: AsyncSession, intent_id: int, channel_id: int, messa
         .values(card_channel_id=channel_id, card_message_id=message_id)
         .execution_options(synchronize_session=False)
     )
+
+
+async def recorded_cards(session: AsyncSession, intent_ids: list[int]) -> dict[int, int | None]:
+    """The stored card message id of each renewal intent (None: not recorded)."""
+    q = select(RenewalIntent.id, RenewalIntent.card_message_id).where(RenewalIntent.id.in_(intent_ids))
+    return {i: m for i, m in (await session.execute(q)).all()}
 
 
 # --- declaring -------------------------------------------------------------------------------------

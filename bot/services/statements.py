@@ -14,7 +14,6 @@ rewards earned), ``rechazada`` (shown, never paid), ``reversada`` (clawbacks, ne
 from __future__ import annotations
 
 import asyncio
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,8 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.commission import rate_label
 from bot.domain.dates import MONTHS, BOGOTA, month_bounds_utc, month_label, previous_month, start_of_day_bogota
 from bot.domain.money import format_cop
-from bot.domain.text import xlsx_safe
+from bot.domain.enums import CommissionKind, CommissionState
 from bot.services.charts import money_axis, png_bytes, pyplot, show_empty
+from bot.services.workbooks import Book, Column, Kind
 from bot.texts import reports as T
 from db.models import Client, CommissionEntry, Deal, Lead, Member
 
@@ -127,93 +127,55 @@ async def monthly_statements(session: AsyncSession, year: int, month: int, rate:
     return sorted((Statement(m, year, month, lines[m.id]) for m in members), key=lambda s: (s.member.name.lower(), s.member.id))
 
 
-# --- XLSX -----------------------------------------------------------------------------------------
-MONEY_FORMAT = '"$" #,##0;[Red]-"$" #,##0'
+# --- XLSX (bot.services.workbooks) -------------------------------------------------------------------
+LINE_COLUMNS = [
+    Column(h, k, w, help_, False)
+    for (h, help_), (k, w) in zip(T.XLSX_COLUMNS, ((Kind.DATETIME, 17), (Kind.TEXT, 11), (Kind.TEXT, 30),
+                                                   (Kind.TEXT, 26), (Kind.TEXT, 24), (Kind.MONEY, 15)), strict=True)
+]
+TOTAL_COLUMNS = [
+    Column(h, k, w, help_, k == Kind.MONEY)
+    for (h, help_), (k, w) in zip(T.XLSX_TOTAL_COLUMNS, ((Kind.TEXT, 24), (Kind.TEXT, 13), (Kind.TEXT, 28))
+                                  + ((Kind.MONEY, 15),) * 5, strict=True)
+]
 
 
-def _sheet_title(name: str, used: set[str]) -> str:
-    base = "".join(c for c in name if c not in '[]:*?/\\').strip()[:28] or "KAM"
-    title, n = base, 2
-    while title.lower() in used:
-        title = f"{base[:25]} ({n})"
-        n += 1
-    used.add(title.lower())
-    return title
+def _line_row(x: Line) -> list[object]:
+    return [x.when, CommissionKind.label_of(x.kind), x.reference, x.how, CommissionState.label_of(x.state), x.amount]
 
 
-def _write_statement(ws, st: Statement) -> None:  # noqa: ANN001 - openpyxl worksheet
-    from openpyxl.styles import Font
-
-    ws.append([T.XLSX_TITLE.format(name=st.member.name, month=month_label(st.year, st.month))])
-    xlsx_safe(ws["A1"])
-    ws["A1"].font = Font(bold=True, size=13)
-    ws.append([])
-    ws.append(T.XLSX_HEADERS)
-    for c in ws[3]:
-        c.font = Font(bold=True)
-    for x in st.lines:
-        ws.append([x.when.astimezone(BOGOTA).replace(tzinfo=None), T.KIND_LABELS.get(x.kind, x.kind),
-                   x.reference, x.how, T.STATE_LABELS.get(x.state, x.state), x.amount])
-        for c in ws[ws.max_row]:
-            xlsx_safe(c)
-        ws.cell(ws.max_row, 1).number_format = "dd/mm/yyyy hh:mm"
-        ws.cell(ws.max_row, 6).number_format = MONEY_FORMAT
-    ws.append([])
-    for label, value in ((T.TOTAL_PENDING, st.pending), (T.TOTAL_EARNED, st.earned), (T.TOTAL_REJECTED, st.rejected),
-                         (T.TOTAL_REVERSED, st.reversed), (T.TOTAL_NET, st.net)):
-        ws.append(["", "", "", "", label, value])
-        ws.cell(ws.max_row, 5).font = Font(bold=True)
-        ws.cell(ws.max_row, 6).number_format = MONEY_FORMAT
-    for col, width in zip("ABCDEF", (17, 12, 40, 34, 24, 16), strict=True):
-        ws.column_dimensions[col].width = width
+def _write_statement(book: Book, st: Statement, *, name: str, explain_as: str | None = None) -> None:
+    rows = [_line_row(x) for x in st.lines]
+    footer = [(T.TOTAL_PENDING, st.pending), (T.TOTAL_EARNED, st.earned), (T.TOTAL_REJECTED, st.rejected),
+              (T.TOTAL_REVERSED, st.reversed), (T.TOTAL_NET, st.net)]
+    table = book.table(name, LINE_COLUMNS, explain_as=explain_as,
+                       heading=T.XLSX_TITLE.format(name=st.member.name, month=month_label(st.year, st.month)),
+                       fit=rows + [["", "", "", "", label, value] for label, value in footer])
+    for row in rows:
+        table.append(row)
+    table.close([(label, {5: value}) for label, value in footer], label_column=4)
 
 
 def statement_xlsx(st: Statement) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = T.XLSX_SHEET_MINE
-    _write_statement(ws, st)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    """``/mis-comisiones``' file: one sheet with the month's lines and the totals by state."""
+    book = Book(BOGOTA)
+    _write_statement(book, st, name=T.XLSX_SHEET_MINE)
+    return book.save()  # type: ignore[return-value]
 
 
 def payroll_xlsx(statements: list[Statement], year: int, month: int) -> bytes:
-    """One sheet per KAM and a totals sheet first (suited to payroll)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    totals = wb.active
-    totals.title = T.XLSX_SHEET_TOTALS
-    totals.append([T.XLSX_PAYROLL_TITLE.format(month=month_label(year, month))])
-    totals["A1"].font = Font(bold=True, size=13)
-    totals.append([])
-    totals.append(T.XLSX_TOTAL_HEADERS)
-    for c in totals[3]:
-        c.font = Font(bold=True)
-    used = {totals.title.lower()}
+    """A totals sheet first (one row per KAM, suited to payroll), then one sheet per KAM."""
+    book = Book(BOGOTA)
+    rows = [[st.member.name, st.member.cedula, st.member.sense_email, st.pending, st.earned, st.rejected, st.reversed,
+             st.net] for st in statements]
+    totals = book.table(T.XLSX_SHEET_TOTALS, TOTAL_COLUMNS, heading=T.XLSX_PAYROLL_TITLE.format(
+        month=month_label(year, month)), fit=rows)
+    for row in rows:
+        totals.append(row)
+    totals.close()
     for st in statements:
-        m = st.member
-        totals.append([m.name, m.cedula or "", m.sense_email or "", st.pending, st.earned, st.rejected, st.reversed, st.net])
-        for c in totals[totals.max_row]:
-            xlsx_safe(c)
-        for col in range(4, 9):
-            totals.cell(totals.max_row, col).number_format = MONEY_FORMAT
-        _write_statement(wb.create_sheet(_sheet_title(m.name, used)), st)
-    totals.append([])
-    totals.append([T.TOTAL_ALL, "", "", *(sum(getattr(s, a) for s in statements)
-                                          for a in ("pending", "earned", "rejected", "reversed", "net"))])
-    totals.cell(totals.max_row, 1).font = Font(bold=True)
-    for col in range(4, 9):
-        totals.cell(totals.max_row, col).number_format = MONEY_FORMAT
-    for col, width in zip("ABCDEFGH", (28, 14, 30, 16, 16, 16, 16, 16), strict=True):
-        totals.column_dimensions[col].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        _write_statement(book, st, name=st.member.name, explain_as=T.XLSX_SHEET_EACH)
+    return book.save()  # type: ignore[return-value]
 
 
 def payroll_filename(year: int, month: int) -> str:

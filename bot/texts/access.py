@@ -110,7 +110,7 @@ RETRY_NOT_APPROVED = "La solicitud #{request_id} no está aprobada; no hay nada 
 RETRY_DONE = "Reintento de la solicitud #{request_id}: {steps}"
 DM_FAILED_APPROVER = (
     "ℹ️ {name} tiene los mensajes directos cerrados: dejé un aviso corto en el canal, sin "
-    "mencionarle. Si puedes, avísale también por otro medio."
+    "mencionar a nadie. Si puedes, avísale también por otro medio."
 )
 REASON_MODAL_TITLE = "Rechazar solicitud #{request_id}"
 REASON_LABEL = "Motivo (lo verá quien lo pidió)"
@@ -174,7 +174,7 @@ BILLING_AMOUNT_TOO_HIGH = (
     "El valor ({amount}) es mayor que el valor total del negocio #{deal_id} ({total}). Revisa la cifra."
 )
 BILLING_CARD_TITLE = "Solicitud #{request_id} · {kind} · negocio #{deal_id}"
-BILLING_CARD_DESC = "**{name}** pide {kind_lower} para su negocio con **{client}**."
+BILLING_CARD_DESC = "Solicitud de {kind_lower} de **{name}** para su negocio con **{client}**."
 FIELD_DEAL = "Negocio"
 FIELD_AMOUNT = "Valor"
 FIELD_NOTES = "Notas"
@@ -188,7 +188,7 @@ DONE_MODAL_TITLE = "Solicitud #{request_id} hecha"
 DONE_LINK_LABEL = "Link (de pago o de la proforma)"
 DONE_LINK_DESCRIPTION = "Pega el link, o deja esto vacío y adjunta el PDF abajo."
 DONE_LINK_PLACEHOLDER = "https://…"
-DONE_FILE_LABEL = "PDF de la proforma (opcional si pegaste un link)"
+DONE_FILE_LABEL = "PDF de la proforma (opcional con link)"
 DONE_FILE_DESCRIPTION = "Un archivo PDF; se guarda y se le envía a quien lo pidió."
 DONE_NOTE_LABEL = "Nota para quien lo pidió (opcional)"
 BAD_LINK = "El link debe empezar por https:// (o http://) y no tener espacios."
@@ -197,13 +197,13 @@ DONE_NOT_PDF = "El archivo debe ser un PDF."
 DONE_DOWNLOAD_FAILED = "No pude descargar el PDF de Discord. Inténtalo de nuevo en un momento."
 DONE_ACK = "Marcaste la solicitud #{request_id} como hecha y se la envié a {name}."
 DONE_FILE_LINE = "📎 PDF adjunto: {filename}"
-DEAL_CARD_REPLY = "📄 {kind} del negocio #{deal_id} por {amount}, hecha por {who}.{url}"
+DEAL_CARD_REPLY = "📄 {kind} del negocio #{deal_id} por {amount} (solicitud resuelta por {who}).{url}"
 DEAL_CARD_FIELD = "Cobro"
 DEAL_CARD_LINE_URL = "{kind} #{request_id} ({amount}): {url}"
 DEAL_CARD_LINE_FILE = "{kind} #{request_id} ({amount}): PDF en la respuesta a esta tarjeta"
 BILLING_REJECTED_ACK = "Rechazaste la solicitud #{request_id} de {name}. Le avisé con tu motivo."
 DM_BILLING_DONE = (
-    "✅ Tu {kind_lower} del negocio #{deal_id} ({client}) por {amount} está lista ({who}):\n{url}{note}"
+    "✅ Tu solicitud de {kind_lower} del negocio #{deal_id} ({client}) por {amount} está lista ({who}):\n{url}{note}"
 )
 DM_BILLING_NOTE = "\nNota: {note}"
 DM_BILLING_REJECTED = (

@@ -110,6 +110,14 @@ REGISTERED = (
     "✅ Negocio **#{deal_id}** registrado: {type} de {service} para «{client}» por {total}.\n"
     "Comisión estimada: {commission_line}. Se gana cuando {conditions}."
 )
+REGISTERED_AFTER_RESTART = (
+    "ℹ️ Te lo confirmo tarde: el bot se reinició justo después de guardar tu negocio. Quedó registrado "
+    "una sola vez; no hace falta registrarlo de nuevo."
+)
+LATE_NOTE = (
+    "⚠️ **Registro tardío:** el corte de su fecha de anticipo ya había salido. Tu negocio queda marcado "
+    "como *tardío* y sale en el próximo corte."
+)
 REGISTERED_AGAIN = "Este registro ya se había guardado como negocio **#{deal_id}**; no se duplicó."
 CONDITION_AUDIT = "auditoría verifique que el anticipo llegó a la cuenta de Sense Digital"
 CONDITION_COO = "el COO apruebe el up sale"
@@ -196,17 +204,23 @@ OUTCOME = {"aprobada": "aprobada", "rechazada": "rechazada", "cancelada": "cerra
 DEAL_GONE = "No encuentro el negocio #{deal_id}."
 NOTHING_TO_DECIDE = "El negocio #{deal_id} no tiene esa aprobación."
 DEAL_CLOSED = "El negocio #{deal_id} ya está {status}; no hay nada que decidir."
-DECIDED_ACK = "Listo: {kind} del negocio #{deal_id} {outcome}."
+STATUS_STATES = {"pendiente": "en revisión", "aprobado": "aprobado", "rechazado": "rechazado", "anulado": "anulado"}
+DECIDED_ACK = "Listo: {subject} del negocio #{deal_id} quedó {outcome}."
+# the decision as the subject of a sentence (feminine, like OUTCOME): "la aprobación del COO … quedó aprobada"
+DECISION_SUBJECTS = {"auditoria": "la verificación de auditoría", "coo": "la aprobación del COO",
+                     "atribucion": "la atribución"}
 ATTR_KEEP_ACK = "Listo: el negocio de HubSpot sigue atribuido al registro #{other_id}; el registro #{deal_id} se rechazó."
 ATTR_NEW_ACK = "Listo: el negocio se atribuye al registro #{deal_id}; el registro #{other_id} se anuló."
 
 # --- DMs to the KAM ------------------------------------------------------------------------
-DM_APPROVED_STEP = "✅ {kind} aprobó tu negocio #{deal_id} («{client}»)."
+DM_APPROVED_STEP = "✅ {who} aprobó tu negocio #{deal_id} («{client}»)."
+APPROVERS = {"auditoria": "Auditoría", "coo": "El COO", "atribucion": "Un administrador"}  # who decides
+APPROVERS_AFTER_BY = {"auditoria": "auditoría", "coo": "el COO", "atribucion": "un administrador"}
 DM_EARNED = (
     "🎉 Tu negocio #{deal_id} («{client}») quedó aprobado: ganaste {commission} de comisión."
 )
 DM_REJECTED = (
-    "❌ Tu negocio #{deal_id} («{client}») fue rechazado por {kind}. Motivo: «{reason}». "
+    "❌ Tu negocio #{deal_id} («{client}») fue rechazado por {who}. Motivo: «{reason}». "
     "No genera comisión."
 )
 DM_CANCELLED = (
@@ -227,12 +241,44 @@ CANCEL_ALREADY = "El negocio #{deal_id} ya está {status}; no se puede anular."
 CANCEL_REASON_REQUIRED = "Escribe el motivo de la anulación."
 
 # --- /mis-negocios -------------------------------------------------------------------------
+OPT_MY_STATUS = "Solo los negocios en este estado"
+OPT_MY_MONTH = "Solo los de este mes de anticipo, p. ej. 2026-11, «noviembre» o «mes pasado»"
+STATUS_CHOICES = {"pendiente": "En revisión", "aprobado": "Aprobados", "rechazado": "Rechazados", "anulado": "Anulados"}
 MY_DEALS_TITLE = "Tus negocios"
+MY_DEALS_TITLE_FILTERED = "Tus negocios · {filters}"
+MY_DEALS_FILTER_STATUS = {"pendiente": "en revisión", "aprobado": "aprobados", "rechazado": "rechazados",
+                          "anulado": "anulados"}
+MY_DEALS_FILTER_MONTH = "anticipo en {month}"
 MY_DEALS_EMPTY = "Aún no tienes negocios registrados. Cuando cierres uno, regístralo con `/registrar-negocio`."
-MY_DEALS_LINE = "**#{deal_id}** · {client} · {type} · {total} · {status}{waiting}{late}"
+MY_DEALS_EMPTY_FILTERED = "No tienes negocios {filters}. Prueba sin filtros: `/mis-negocios`."
+MY_DEALS_LINE = "**#{deal_id}** · {date} · {client} · {type} · {total} · {status}{waiting}{late}"
 MY_DEALS_WAITING = " (falta: {kinds})"
-MY_DEALS_MORE = "… y {n} más."
+MY_DEALS_PAGE = "Página {page} de {pages} · {count} · la lista completa va en el archivo adjunto"
+MY_DEALS_COUNT = ("negocio", "negocios")
+MY_DEALS_TOTALS_NAME = "Tus comisiones"
 MY_DEALS_TOTALS = "Comisión pendiente: {pending} · Ganada: {earned} · Reversos: {reversed}"
+BTN_PREVIOUS = "Anteriores"
+BTN_NEXT = "Siguientes"
+MY_DEALS_FILENAME = "mis-negocios.xlsx"
+MY_DEALS_SHEET = "Negocios"
+# /mis-negocios workbook: (header, its line in «Cómo leer»)
+MY_DEALS_COLUMNS = [
+    ("ID", "Número del negocio en el bot (el mismo de la tarjeta en Discord)."),
+    ("Fecha anticipo", "Día en que el cliente pagó el anticipo."),
+    ("Registrado (Bogotá)", "Cuándo lo registraste, hora de Bogotá."),
+    ("Cliente", "Cliente del negocio."),
+    ("Tipo", "Renovación, venta cruzada o up sale."),
+    ("Servicio", "Servicio vendido."),
+    ("Valor total", "Valor total del negocio, en pesos."),
+    ("Anticipo", "Valor del anticipo pagado, en pesos."),
+    ("Comisión estimada", "Comisión que se gana si el negocio se aprueba, en pesos."),
+    ("Estado", "En revisión, aprobado, rechazado o anulado."),
+    ("Falta aprobar", "Aprobaciones que siguen pendientes."),
+    ("Tardío", "Sí cuando se registró después de la exportación de las 6 AM de su fecha."),
+    ("Negocio HubSpot", "Id del negocio en HubSpot, si lo diste."),
+]
+STATUS_WORDS = {"pendiente": "En revisión", "aprobado": "Aprobado", "rechazado": "Rechazado", "anulado": "Anulado"}
+YES, NO = "Sí", "No"
 
 # --- ledger descriptions ------------------------------------------------------------------
 LEDGER_COMMISSION = "Comisión {rate} del negocio #{deal_id} ({client})"

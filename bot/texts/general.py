@@ -14,6 +14,10 @@ WRONG_CHANNEL_UNKNOWN = (
     "Este comando se usa en el canal «{name}», que no encuentro en el servidor. "
     "Pide a un administrador que revise la configuración (SALES_CHANNEL)."
 )
+FORM_UNKNOWN = (
+    "Este formulario ya no es válido (es de una versión anterior del bot). No cambié nada: "
+    "vuelve a abrirlo desde el botón de la tarjeta."
+)
 GUILD_ONLY = "Este comando solo funciona dentro del servidor de Sense Digital, no por mensaje directo."
 MISSING_ROLE = "Esta acción es solo para {roles}. Si crees que deberías tenerla, habla con un administrador."
 COOLDOWN = "Vas muy rápido 😅 Intenta de nuevo en {seconds} s."
@@ -95,3 +99,6 @@ COO_NAME = "Camilo Castro"
 COORDINATOR_NAME = "Juliana Abondano"
 APPROVER_NAMES = "Juan Diego Dillmann o Daniel Valcarcel"
 CCO_NAME = "Carlos Abondano"
+
+# a second card of the same deal / lead / request (a crash between posting it and recording it)
+CARD_REPLACED = "♻️ Esta tarjeta quedó duplicada y ya no se actualiza. La vigente está aquí: {link}"

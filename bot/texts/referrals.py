@@ -43,10 +43,11 @@ CURRENT_CLIENT = (
     "posee. Si quieres venderle tú la renovación, usa `/registrar-negocio` (si lo atiendes) o avísale a su KAM."
 )
 DUPLICATE = (
-    "Este lead ya fue referido el **{when}** (lead #{lead_id}, mismo {field}). En los referidos gana la "
+    "Este lead ya fue referido el **{when}** (lead #{lead_id}, con {field}). En los referidos gana la "
     "primera referencia, así que no lo registré de nuevo. ¡Gracias por estar pendiente!"
 )
-DUPLICATE_FIELDS = {"email": "correo", "phone": "teléfono", "company": "empresa"}
+# with article and adjective agreeing with each noun (la misma empresa, el mismo correo)
+DUPLICATE_FIELDS = {"email": "el mismo correo", "phone": "el mismo teléfono", "company": "la misma empresa"}
 CONFIRM_EXPIRED = "Esta confirmación ya no está vigente (pasó el tiempo o el bot se reinició). Vuelve a usar `/referir-lead`."
 CONFIRM_NOT_YOURS = "Esta confirmación es de otra persona."
 
@@ -109,7 +110,7 @@ MODAL_REASON_LABEL = "¿Por qué el lead es malo?"
 MODAL_REASON_PLACEHOLDER = "p. ej. no estaba interesado, datos falsos, no contesta…"
 REASON_REQUIRED = "Escribe el motivo para marcar el lead como malo: el referido lo recibe para aprender."
 LEAD_GONE = "No encuentro el lead #{lead_id}."
-ALREADY = "El lead #{lead_id} ya está como **{status}** ({who}, {when}); no cambié nada."
+ALREADY = "El lead #{lead_id} ya está marcado como **{status}** ({who}, {when}); no cambié nada."
 NOT_ALLOWED = "El lead #{lead_id} está como **{status}** y no puede pasar a **{target}**."
 QUALIFIED_ACK = "Listo: lead #{lead_id} marcado como **{status}**. Recompensa para quien lo refirió: {reward}."
 WHO_SYSTEM = "sincronización con HubSpot"
@@ -139,7 +140,7 @@ CONFLICT_FLAG = (
 MY_EMPTY = "Aún no has referido leads. Usa `/referir-lead` cuando un cliente necesite algo más 😉"
 MY_TITLE = "Tus leads referidos"
 MY_LINE = "**#{lead_id}** {company} · {service} · {status} · {reward} · {when}"
-MY_MORE = "…y {n} más."
+MY_MORE = "… y {n} más."
 MY_TOTALS = (
     "Leads: {total} · Nuevos: {nuevo} · Buenos: {bueno} · Vendidos: {vendido} · Malos: {malo}\n"
     "Total ganado por referidos: {earned}"

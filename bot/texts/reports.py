@@ -10,8 +10,6 @@ REF_DEAL = "Negocio #{deal_id} · {client}"
 REF_LEAD = "Lead #{lead_id} · {company}"
 HOW_COMMISSION = "{rate} de {total}"
 HOW_CLAWBACK = "Reverso del negocio #{deal_id}"
-KIND_LABELS = {"comision": "Comisión", "referido": "Referido", "reverso": "Reverso"}
-STATE_LABELS = {"pendiente": "Pendiente", "ganada": "Ganada", "rechazada": "Rechazada", "reversada": "Reversada"}
 
 TOTAL_PENDING = "Pendiente"
 TOTAL_EARNED = "Ganada"
@@ -21,25 +19,43 @@ TOTAL_NET = "Neto del mes"
 TOTAL_ALL = "Total"
 
 XLSX_TITLE = "Comisiones de {name} · {month}"
-XLSX_HEADERS = ["Fecha", "Tipo", "Referencia", "Cálculo", "Estado", "Valor (COP)"]
+# (header, its line in the «Cómo leer» sheet)
+XLSX_COLUMNS = [
+    ("Fecha", "Cuándo se decidió el movimiento (ganado, rechazado o reversado) o, si está pendiente, cuándo se registró; hora de Bogotá."),
+    ("Tipo", "Comisión (por un negocio), Referido (premio por un lead) o Reverso (descuento de una comisión ya ganada)."),
+    ("Referencia", "El negocio o el lead del movimiento."),
+    ("Cálculo", "Cómo se calculó el valor."),
+    ("Estado", "Pendiente (esperando aprobaciones), Ganada, Rechazada (no se paga) o Reversada."),
+    ("Valor (COP)", "Valor del movimiento en pesos; los reversos son negativos. Debajo, los totales por estado."),
+]
 XLSX_SHEET_MINE = "Comisiones"
 XLSX_SHEET_TOTALS = "Totales"
+XLSX_SHEET_EACH = "(hoja de cada KAM)"
 XLSX_PAYROLL_TITLE = "Comisiones de Ventas desde Operaciones · {month}"
-XLSX_TOTAL_HEADERS = ["KAM", "Cédula", "Correo Sense", "Pendiente", "Ganada", "Rechazada", "Reversada", "Neto a pagar"]
+XLSX_TOTAL_COLUMNS = [
+    ("KAM", "La persona (tiene además su propia hoja con cada movimiento)."),
+    ("Cédula", "Cédula del KAM, para nómina."),
+    ("Correo Sense", "Correo de Sense del KAM."),
+    ("Pendiente", "Comisiones registradas que esperan aprobaciones: todavía no se pagan."),
+    ("Ganada", "Comisiones y premios por referidos ganados en el mes."),
+    ("Rechazada", "Comisiones rechazadas en el mes: no se pagan."),
+    ("Reversada", "Reversos del mes (negativos): se descuentan."),
+    ("Neto a pagar", "Ganada + Reversada: lo que paga nómina este mes."),
+]
 
 MY_TITLE = "Tus comisiones · {month}"
 MY_EMPTY = "No tienes movimientos de comisiones en {month}. Registra tus ventas con `/registrar-negocio` 💪"
 MY_LINE = "{state_icon} **{amount}** · {reference} · {how} · {state}"
 STATE_ICONS = {"pendiente": "⏳", "ganada": "✅", "rechazada": "❌", "reversada": "↩️"}
-MY_MORE = "… y {n} movimientos más en el archivo adjunto."
+MY_MORE = "… y {n} más en el archivo adjunto."
 MY_TOTALS = ("Ganada: **{earned}** · Reversada: **{reversed}** · Neto del mes: **{net}**\n"
              "Pendiente de aprobación: {pending} · Rechazada: {rejected}")
 MY_FOOTER = "Cada movimiento cuenta en el mes en que se decidió (los pendientes, en el que se registraron)."
 
 PERIOD = "1–{day} de {month}"
 REPORT_TITLE = "Reporte de Ventas desde Operaciones · {month}"
-REPORT_DEALS = ("**{label}**: {deals} negocios · {value} · comisiones {commissions}\n"
-                "**{plabel}**: {pdeals} negocios · {pvalue} · comisiones {pcommissions}\n"
+REPORT_DEALS = ("**{label}**: negocios {deals} · {value} · comisiones {commissions}\n"
+                "**{plabel}**: negocios {pdeals} · {pvalue} · comisiones {pcommissions}\n"
                 "Variación en valor: {change}")
 REPORT_CHANGE_NONE = "sin base de comparación"
 REPORT_FIELD_DEALS = "Ventas (por fecha de anticipo)"
@@ -52,7 +68,7 @@ REPORT_FUNNEL = ("Referidos **{referred}** → buenos **{good}** ({good_rate}) �
                  "malos {bad}\nTiempo mediano a calificación: {median}")
 REPORT_MEDIAN_NONE = "sin calificaciones todavía"
 REPORT_FIELD_REFERRERS = "Por quien refiere"
-REPORT_REFERRER_ROW = "{name}: {referred} referidos · {good} buenos · {sold} vendidos"
+REPORT_REFERRER_ROW = "{name}: referidos {referred} · buenos {good} · vendidos {sold}"
 
 CHART_COMPARISON = "Mes en curso contra el mismo periodo del mes anterior (valor de los negocios)"
 CHART_BY_TYPE = "Por tipo"
@@ -63,6 +79,6 @@ FUNNEL_REFERRED = "Referidos"
 FUNNEL_GOOD = "Buenos"
 FUNNEL_SOLD = "Vendidos"
 
-MONTHLY_DM = ("📊 Estado de comisiones de **{month}** para nómina: {kams} personas, neto a pagar **{net}**. "
+MONTHLY_DM = ("📊 Estado de comisiones de **{month}** para nómina: personas con movimientos: {kams}; neto a pagar **{net}**. "
               "El archivo tiene una hoja por KAM y una de totales.")
 MONTHLY_NO_ADMINS = "No hay nadie con el rol de administración para recibir el estado mensual."

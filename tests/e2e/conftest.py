@@ -6,7 +6,10 @@ loopback fakes of Discord and HubSpot in ``tests/fakes``.
         h = await harness.fake.slash(ana, "ayuda")
         assert "6 %" in await h.text()
 
-``harness_factory(hubspot=True, extensions=(...), start=...)`` builds variants; ``await harness.restart()``
+``harness_factory(hubspot=True, extensions=(...), start=..., now=...)`` builds variants; the test clock
+starts at ``now``, by default today at 10:00 in Bogotá as the suite sees it (``--today``, see
+``tests/timetravel.py``): a test about one calendar situation (a holiday, a month end) says so with ``now=``
+or ``@pytest.mark.start_at(...)``, the others take their dates from ``harness.clock`` / ``harness.today()``; ``await harness.restart()``
 closes the bot and starts a fresh process-equivalent (new client, engine and sessions) on the same
 database and fakes.
 """
@@ -16,7 +19,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -28,9 +31,9 @@ from db import migrate
 from db.engine import make_engine, make_sessionmaker
 from tests.fakes.discord_fake import DiscordFake, running_bot
 from tests.fakes.hubspot_fake import HubSpotFake
+from tests.timetravel import BOGOTA, harness_today
 
 HUBSPOT_TOKEN = "hs-test-token"
-DEFAULT_NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 23/11/2026 10:00 in Bogotá
 
 
 @dataclass
@@ -46,6 +49,11 @@ class Harness:
     sessionmaker: Any = None
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     starts: int = 0
+    fake_refusals_expected: bool = False  # a test that sends bad bodies on purpose sets it
+
+    def today(self) -> date:
+        """The test clock's date in Bogotá (what the bot calls "hoy")."""
+        return self.clock.now().astimezone(BOGOTA).date()
 
     async def member(self, name: str, roles: tuple[str, ...] | list[str] = ()) -> int:
         return await self.fake.add_member(name, list(roles))
@@ -80,13 +88,16 @@ class Harness:
 
 
 @pytest.fixture
-async def harness_factory(make_settings) -> AsyncIterator[Any]:
+async def harness_factory(make_settings, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    # a test about one calendar situation says when it happens: @pytest.mark.start_at(aware datetime)
+    marker = request.node.get_closest_marker("start_at")
+    default_start: datetime | None = marker.args[0] if marker else None
     made: list[Harness] = []
     fakes: list[Any] = []
 
     async def factory(
         *, hubspot: bool = False, extensions: tuple[str, ...] = EXTENSIONS, start: bool = True,
-        now: datetime = DEFAULT_NOW, hubspot_limits: bool = False, jobs: bool = False, **overrides: Any,
+        now: datetime | None = None, hubspot_limits: bool = False, jobs: bool = False, **overrides: Any,
     ) -> Harness:
         fake = DiscordFake()
         await fake.start()
@@ -102,7 +113,7 @@ async def harness_factory(make_settings) -> AsyncIterator[Any]:
         overrides.setdefault("discord_token", fake.token)
         overrides.setdefault("discord_guild_id", fake.guild_id)
         overrides.setdefault("discord_api_base", fake.rest_base)
-        h = Harness(fake=fake, settings=make_settings(**overrides), clock=ManualClock(now), hubspot=hs,
+        h = Harness(fake=fake, settings=make_settings(**overrides), clock=ManualClock(now or default_start or harness_today()), hubspot=hs,
                     extensions=extensions, run_jobs=jobs)
         made.append(h)
         if start:
@@ -114,6 +125,14 @@ async def harness_factory(make_settings) -> AsyncIterator[Any]:
         await h.stop()
     for f in reversed(fakes):
         await f.stop()
+    # a body Discord would refuse fails the test even when the bot swallowed the 400 (cards, DMs...)
+    refused = [r for h in made for r in h.fake.spec_refusals if not h.fake_refusals_expected]
+    assert not refused, "Discord would refuse what the bot sent:\n" + "\n".join(
+        f"{r.method} {r.path}: {'; '.join(r.problems)}" for r in refused)
+    hs_refused = [r for h in made if h.hubspot is not None and not h.fake_refusals_expected
+                  for r in h.hubspot.spec_refusals]
+    assert not hs_refused, "HubSpot would refuse what the bot sent:\n" + "\n".join(
+        f"{m} {p}: {'; '.join(found)}" for m, p, _body, found in hs_refused)
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ What a trial checks after the restart:
   (``deals.interaction_id`` is the interaction's id), with its ledger line, approvals and audit row;
 - no deal anywhere is half written (same check for every row, acknowledged or not);
 - every approval the auditor saw acknowledged ("Listo: … aprobado") is stored;
-- every pending deal has a card (cards a crash left unposted are posted at start) and its buttons
-  work: the auditor approves them all after the restart.
+- every pending deal has a card (cards a crash left unposted are posted at start; one posted but not
+  recorded is adopted) and its buttons work: the auditor approves them all after the restart;
+- no deal has more than one live card (``Figures.several_cards``, one figure per restart).
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.domain.cards import CardKey
 from bot.services import directory
 from bot.texts import deals as DT
 from db import migrate
@@ -29,7 +32,7 @@ from db.audit import Actor
 from db.engine import make_engine, make_sessionmaker
 from db.models import Approval, AuditLog, CommissionEntry, Deal
 from tests.fakes.bot_process import BotProcess
-from tests.fakes.discord_fake import DiscordFake, buttons, message_text
+from tests.fakes.discord_fake import BOT_ID, DiscordFake, buttons, message_text
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 KAMS = 20
@@ -46,7 +49,8 @@ class Figures:
     registrations_stored: int = 0
     approvals_sent: int = 0
     approvals_acknowledged: int = 0
-    cards_reposted: int = 0
+    cards_reposted: int = 0  # posted, or adopted from the channel, at restart
+    several_cards: list[int] = field(default_factory=list)  # per restart: deals with more than one live card
     buttons_clicked_after_restart: int = 0
     kill_delays_ms: list[int] = field(default_factory=list)  # burst start → kill
     kill_targets: list[int] = field(default_factory=list)  # answers seen by users when killed
@@ -69,7 +73,7 @@ def final_text(handle: Any) -> str:
     return message_text(handle._final()) if handle.rec.response_type else ""
 
 
-async def seed(url: str, fake: DiscordFake, trials: int) -> tuple[list[tuple[int, int]], int]:
+async def seed(url: str, fake: DiscordFake, trials: int, per_trial: int = PER_TRIAL) -> tuple[list[tuple[int, int]], int]:
     """KAMs with one fresh client per registration to come; an auditor. [(kam, client)], auditor."""
     kams = [await fake.add_member(f"KAM {i}", ["KAM"]) for i in range(KAMS)]
     auditor = await fake.add_member("Auditora", ["Auditoría"])
@@ -80,10 +84,10 @@ async def seed(url: str, fake: DiscordFake, trials: int) -> tuple[list[tuple[int
     async with sm() as s:
         actor = Actor.system("crash-trial")
         members = [await directory.ensure_member(s, uid, f"KAM {i}", actor) for i, uid in enumerate(kams)]
-        for n in range(trials * PER_TRIAL):
+        for n in range(trials * per_trial):
             c = await directory.create_client(s, actor, f"Cliente {n}")
-            await directory.assign(s, actor, c, members[n % KAMS])
-            await directory.add_service(s, actor, c, "web")
+            await directory.assign(s, actor, c, members[n % KAMS], now=datetime.now(UTC))
+            await directory.add_service(s, actor, c, "web", now=datetime.now(UTC))
             pairs.append((kams[n % KAMS], c.id))
         await s.commit()
     await eng.dispose()
@@ -114,6 +118,37 @@ async def check_database(url: str) -> dict[str, Any]:
                     "pending": [d for d in deals if d.status == "pendiente"]}
     finally:
         await eng.dispose()
+
+
+async def wait_cards_recorded(url: str, deal_ids: set[int], timeout: float = 30) -> None:
+    """Until every one of ``deal_ids`` has its card's message id stored (posted or adopted at start)."""
+    eng = make_engine(url)
+    sm = make_sessionmaker(eng)
+    deadline = time.perf_counter() + timeout
+    try:
+        while True:
+            async with sm() as s:
+                left = (await s.execute(select(func.count()).select_from(Deal).where(
+                    Deal.id.in_(deal_ids), Deal.card_message_id.is_(None)))).scalar_one()
+            if not left:
+                return
+            assert time.perf_counter() < deadline, f"{left} cards still unrecorded"
+            await asyncio.sleep(0.1)
+    finally:
+        await eng.dispose()
+
+
+def cards_of(fake: DiscordFake, deal_id: int) -> list[dict]:
+    """The deal's live cards: the bot's channel messages with its title or its buttons (a duplicate
+    marked as replaced has neither)."""
+    prefix, key = f"Negocio #{deal_id} ", CardKey("deal", "deal", deal_id)
+    return [m for m in fake.channel_messages() if m["author"]["id"] == str(BOT_ID) and (
+        any((e.get("title") or "").startswith(prefix) for e in m.get("embeds", []))
+        or key.owns_any(b.get("custom_id") for b in buttons(m)))]
+
+
+def deals_with_several_cards(fake: DiscordFake, deal_ids: Any) -> list[int]:
+    return [d for d in deal_ids if len(cards_of(fake, d)) > 1]
 
 
 def card_of(fake: DiscordFake, deal_id: int) -> dict | None:
@@ -179,8 +214,9 @@ async def run_trials(tmp_path: Path, trials: int, seed_value: int = 0, url: str 
             fig.registrations_stored += sum(1 for h in regs_h if h.id in state["deals"])
             missing = set(state["pending_without_card"])
             if missing:
-                await fake.wait_for(lambda: all(card_of(fake, d) for d in missing), timeout=30)
+                await wait_cards_recorded(url, missing)
                 fig.cards_reposted += len(missing)
+            fig.several_cards.append(len(deals_with_several_cards(fake, [d.id for d in state["deals"].values()])))
             # every pending card's buttons work after the restart: the COO (or the auditor) clicks them all
             coo = await fake.add_member(f"COO {t}", ["COO"])
             pending = [d.id for d in state["pending"]]

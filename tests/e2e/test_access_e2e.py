@@ -9,8 +9,16 @@ import copy
 from sqlalchemy import func, select
 
 from db.models import AccessRequest, Approval, AuditLog, BillingRequest, Member
-from tests.e2e.test_deals_e2e import PDF, PNG, card_of, deals, options, register, setup_people
-from tests.fakes.discord_fake import buttons, message_text, mentions_safe
+from tests.e2e.test_deals_e2e import (
+    PDF,
+    PNG,
+    card_of,
+    deals,
+    options,
+    register,
+    setup_people,
+)
+from tests.fakes.discord_fake import buttons, mentions_safe, message_text
 
 SENSE = "ana.gomez@sensedigital.co"
 GMAIL = "ana.gomez@gmail.com"

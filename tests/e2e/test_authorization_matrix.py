@@ -60,11 +60,11 @@ async def build_cards(h) -> tuple[dict[str, int], list[tuple[dict, str, tuple[st
         ana.cedula = CEDULA
         luis = await directory.get_member(s, ids["luis"])
         client = await directory.get_client(s, ids["client"])
-        await directory.assign(s, sys, client, luis)  # both serve it: an attribution dispute is possible
+        await directory.assign(s, sys, client, luis, now=h.clock.now())  # both serve it: an attribution dispute is possible
         await s.commit()
     # deals: a cross-sale (audit), an up-sale (COO + audit), a disputed attribution (admin)
     hs = [h.hubspot.add_deal(dealname=f"Espiga {i}", amount="12000000", hubspot_owner_id="501",
-                             fecha_de_anticipo="2026-11-23") for i in range(3)]
+                             fecha_de_anticipo=h.today().isoformat()) for i in range(3)]
     await register(h, ids["ana"], options(ids["client"], **{"negocio-hubspot": hs[0]}))
     await register(h, ids["ana"], options(ids["client"], tipo="up_sale", servicio="web", total="20.000.000",
                                           **{"negocio-hubspot": hs[1]}))
@@ -75,7 +75,7 @@ async def build_cards(h) -> tuple[dict[str, int], list[tuple[dict, str, tuple[st
     await (await h.fake.slash(ids["ana"], "referir-lead", {
         "cedula": CEDULA, "contacto": "Laura Ríos", "empresa": "Ferretería El Tornillo", "correo": "laura@tornillo.co",
         "telefono": "300 123 4567", "servicio": "web"})).wait_final()
-    await (await h.fake.slash(ids["ana"], "intencion-renovacion", {"cliente": str(ids["client"]), "fecha-entrega": "20/11/2026"})).wait_final()
+    await (await h.fake.slash(ids["ana"], "intencion-renovacion", {"cliente": str(ids["client"]), "fecha-entrega": "hoy"})).wait_final()
     await (await h.fake.slash(ids["requester"], "solicitar-usuario-hubspot", {
         "correo-sense": "nueva@sensedigital.co", "gmail": "nueva@gmail.com"}, channel="general")).wait_final()
     await (await h.fake.slash(ids["ana"], "solicitar-proforma", {"negocio": "1", "tipo": "proforma", "valor": "1.000.000"})).wait_final()

@@ -25,8 +25,8 @@ async def test_200_registrations_at_once(harness, caplog):
             m = await directory.ensure_member(s, uid, f"KAM {i}", sys_actor)
             for j in range(10):
                 c = await directory.create_client(s, sys_actor, f"Cliente {i}-{j}")
-                await directory.assign(s, sys_actor, c, m)
-                await directory.add_service(s, sys_actor, c, "web")
+                await directory.assign(s, sys_actor, c, m, now=harness.clock.now())
+                await directory.add_service(s, sys_actor, c, "web", now=harness.clock.now())
                 client_ids.append((uid, c.id))
         await s.commit()
     with caplog.at_level(logging.WARNING):

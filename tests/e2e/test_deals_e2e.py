@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +11,8 @@ from sqlalchemy import select
 from bot.services import directory
 from db.audit import Actor
 from db.models import Approval, AuditLog, CommissionEntry, Deal
-from tests.fakes.discord_fake import buttons, message_text, mentions_safe
+from tests.fakes.discord_fake import buttons, mentions_safe, message_text
+from tests.timetravel import business_days_after, spanish_date
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 128
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -33,10 +35,10 @@ async def setup_people(h, *, services=("web",), client_name="Panadería La Espig
         luis = await directory.ensure_member(s, ids["luis"], "Luis Peña", sys)
         c = await directory.create_client(s, sys, client_name)
         other = await directory.create_client(s, sys, "Cliente de Luis")
-        await directory.assign(s, sys, c, ana)
-        await directory.assign(s, sys, other, luis)
+        await directory.assign(s, sys, c, ana, now=h.clock.now())
+        await directory.assign(s, sys, other, luis, now=h.clock.now())
         for svc in services:
-            await directory.add_service(s, sys, c, svc)
+            await directory.add_service(s, sys, c, svc, now=h.clock.now())
         await s.commit()
         ids["client"], ids["other_client"] = c.id, other.id
     return ids
@@ -102,7 +104,7 @@ async def test_cross_sale_registered_with_card_and_stored_proof(harness):
         ("ana", {"total": "0"}, "mayor que cero"),
         ("ana", {"total": "999.999.999.999.999"}, "máximo"),
         ("ana", {"anticipo": "20.000.000"}, "anticipo"),
-        ("ana", {"fecha": "2030-01-01"}, "futuro"),
+        ("ana", {"fecha": "mañana"}, "futuro"),  # the day after the harness's today (resolved in the test)
         ("ana", {"fecha": "31/02/2026"}, "no existe"),
     ],
 )
@@ -112,6 +114,8 @@ async def test_refusals_quote_their_rule_and_change_nothing(harness, who, opts, 
     for k, v in opts.items():
         key = {"total": "valor-total", "fecha": "fecha-anticipo"}.get(k, k)
         o[key] = str(ids["other_client"]) if v == "other" else v
+        if v == "mañana":
+            o[key] = f"{harness.today() + timedelta(days=1):%Y-%m-%d}"
     handle, text = await register(harness, ids[who], o)
     assert handle.ephemeral and rule in text, text
     assert await deals(harness) == []
@@ -130,7 +134,8 @@ async def test_audit_approves_and_commission_is_earned(harness):
     ids = await setup_people(harness)
     declared = await (await harness.fake.slash(ids["ana"], "intencion-renovacion", {
         "cliente": str(ids["client"]), "fecha-entrega": "hoy"})).text()
-    assert "26/11/2026" in declared or "26 de noviembre" in declared  # Monday 23/11 + 3 business days
+    deadline = business_days_after(harness.today(), 3)  # the renewal window, counted with Colombia's holidays
+    assert spanish_date(deadline) in declared, declared
     await register(harness, ids["ana"], options(ids["client"], tipo="renovacion", servicio="web"))
     [deal] = await deals(harness)
     from db.models import RenewalIntent
@@ -258,7 +263,7 @@ async def test_hubspot_mismatch_shown_and_hubspot_down_pending(harness_factory):
     h = await harness_factory(hubspot=True)
     ids = await setup_people(h, owner_id="501")
     good = h.hubspot.add_deal(dealname="Espiga", amount="10000000", hubspot_owner_id="501",
-                              fecha_de_anticipo="2026-11-23")
+                              fecha_de_anticipo=h.today().isoformat())
     await register(h, ids["ana"], options(ids["client"], **{"negocio-hubspot": good}))
     cog = h.bot.get_cog("Deals")
     await cog.wait_idle()
@@ -281,8 +286,9 @@ async def test_hubspot_mismatch_shown_and_hubspot_down_pending(harness_factory):
 
 async def test_late_registration_is_accepted_with_a_warning(harness):
     ids = await setup_people(harness)
-    # now: Monday 23/11 10:00 Bogotá; the export of 21/11 ran on 22/11 at 06:00
-    _, text = await register(harness, ids["ana"], options(ids["client"], fecha="21/11/2026"))
+    # now: today 10:00 Bogotá; the export of the day before yesterday ran yesterday at 06:00
+    two_days_ago = harness.today() - timedelta(days=2)
+    _, text = await register(harness, ids["ana"], options(ids["client"], fecha=f"{two_days_ago:%d/%m/%Y}"))
     assert "Registro tardío" in text and "exportación de las 6 AM" in text
     [deal] = await deals(harness)
     assert deal.is_late
@@ -297,9 +303,9 @@ async def test_hubspot_deal_id_required_and_duplicates(harness_factory):
         sys = Actor.system("test")
         luis = await directory.get_member(s, ids["luis"])
         client = await directory.get_client(s, ids["client"])
-        await directory.assign(s, sys, client, luis)  # both serve the client now
+        await directory.assign(s, sys, client, luis, now=h.clock.now())  # both serve the client now
         await s.commit()
-    hid = h.hubspot.add_deal(dealname="Espiga", amount="12000000", hubspot_owner_id="501", fecha_de_anticipo="2026-11-23")
+    hid = h.hubspot.add_deal(dealname="Espiga", amount="12000000", hubspot_owner_id="501", fecha_de_anticipo=h.today().isoformat())
     _, text = await register(h, ids["ana"], options(ids["client"]))
     assert "negocio-hubspot" in text and "paso a paso" in text and await deals(h) == []
     url = f"https://app.hubspot.com/contacts/123/record/0-3/{hid}"
@@ -333,7 +339,7 @@ async def test_client_autocomplete_only_own_clients_accent_insensitive(harness):
 async def test_card_links_to_the_hubspot_deal(harness_factory):
     h = await harness_factory(hubspot=True, hubspot_portal_id="4455")
     ids = await setup_people(h, owner_id="501")
-    hid = h.hubspot.add_deal(dealname="Espiga", amount="12000000", hubspot_owner_id="501", fecha_de_anticipo="2026-11-23")
+    hid = h.hubspot.add_deal(dealname="Espiga", amount="12000000", hubspot_owner_id="501", fecha_de_anticipo=h.today().isoformat())
     await register(h, ids["ana"], options(ids["client"], **{"negocio-hubspot": hid}))
     await h.bot.get_cog("Deals").wait_idle()
     [deal] = await deals(h)

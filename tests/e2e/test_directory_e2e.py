@@ -4,6 +4,8 @@ bad rows, idempotency, restart), asignar / quitar / ver, /admin miembros ver, th
 from __future__ import annotations
 
 import copy
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -121,10 +123,16 @@ async def test_preview_button_survives_a_restart(harness):
     assert "Importación aplicada" in done and (await totals(harness))[0] == 3
 
 
+def bogota_day(when: datetime) -> str:
+    return f"{when.astimezone(ZoneInfo('America/Bogota')):%d/%m/%Y}"
+
+
 async def test_reassignment_keeps_history(harness):
     ids = await people(harness)
     _, preview = await upload(harness, ids["admin"], directory_csv(ids))
     await confirm(harness, ids["admin"], preview)
+    imported = bogota_day(harness.clock.now())
+    reassigned = bogota_day(harness.clock.advance(days=9))  # the history shows both days, from the bot's clock
     async with harness.sessionmaker() as s:
         espiga = await directory.find_client(s, "panaderia la espiga")
     h = await harness.fake.slash(ids["admin"], "admin clientes asignar",
@@ -134,8 +142,8 @@ async def test_reassignment_keeps_history(harness):
     h = await harness.fake.slash(ids["admin"], "admin clientes ver", {"cliente": "PANADERIA la espiga"})
     shown = await h.text()
     assert "KAMs actuales: Luis Peña" in shown and "NIT: 900123456-8" in shown and "Sitio web" in shown
-    assert "• Ana Gómez: desde 23/11/2026 hasta 23/11/2026 (CSV)" in shown
-    assert "• Luis Peña: desde 23/11/2026 hasta hoy (manual)" in shown
+    assert f"• Ana Gómez: desde {imported} hasta {reassigned} (CSV)" in shown
+    assert f"• Luis Peña: desde {reassigned} hasta hoy (manual)" in shown
     async with harness.sessionmaker() as s:
         hist = await directory.assignment_history(s, espiga.id)
     assert [(a.member.name, a.ended_at is None) for a in hist] == [("Ana Gómez", False), ("Luis Peña", True)]
@@ -214,7 +222,7 @@ async def test_hubspot_sync_assigns_owners_and_reports_conflicts(harness_factory
     text = await handle.text()
     assert handle.ephemeral and "3 empresas" in text and "Clientes nuevos: **2**" in text and "vinculados por nombre: **1**" in text
     assert "Asignaciones nuevas: **1**" in text and "miembros vinculados por correo: **2**" in text
-    assert "**1 conflictos**" in text and "Panadería La Espiga: en el directorio lo atiende Ana Gómez; en HubSpot su propietario es Luis Peña" in text
+    assert "**Conflictos: 1**" in text and "Panadería La Espiga: en el directorio lo atiende Ana Gómez; en HubSpot su propietario es Luis Peña" in text
     assert "Sin Miembro" in text and "hosting" in text
     async with h.sessionmaker() as s:
         espiga = await directory.find_client(s, "panaderia la espiga")
@@ -274,3 +282,26 @@ def test_abandoned_import_previews_are_dropped_after_a_day(tmp_path):
     new = _store(bot, b"cliente\nB\n", "nuevo.csv")
     names = {f.name for f in folder.iterdir()}
     assert names == {f"{new}.csv", f"{new}.name", "otro.applying"}
+
+
+async def test_xlsx_upload_imports_like_the_csv(harness):
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    ids = await people(harness)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "clientes"
+    for row in csv.reader(directory_csv(ids).decode().splitlines()):
+        ws.append(row)  # every cell text, as in examples/clientes.xlsx
+    buf = io.BytesIO()
+    wb.save(buf)
+    _, preview = await upload(harness, ids["admin"], buf.getvalue(), filename="clientes.xlsx")
+    assert "Clientes nuevos: **3**" in message_text(preview), message_text(preview)
+    await harness.restart()  # the stored workbook is read again by the button
+    done = await confirm(harness, ids["admin"], preview)
+    assert "Importación aplicada" in done and await totals(harness) == [3, 2, 3, 4]
+    _, again = await upload(harness, ids["admin"], directory_csv(ids))
+    assert "nada que cambiar" in message_text(again)

@@ -1,5 +1,6 @@
 """The Discord fake answers the way Discord does where the bot could trip: late and double
-callbacks, oversized content, rate limits and server errors."""
+callbacks, bodies that break Discord's spec or limits (JSON and multipart), rate limits and server
+errors."""
 
 from __future__ import annotations
 
@@ -42,6 +43,29 @@ class Probe(commands.Cog):
             self.errors.append(exc)
             await interaction.response.send_message("demasiado largo")
 
+    @app_commands.command(name="formulario")
+    async def formulario(self, interaction: discord.Interaction) -> None:
+        modal = discord.ui.Modal(title="Solicitud #1 hecha", custom_id="probe:1")
+        modal.add_item(discord.ui.Label(text="PDF de la proforma (opcional si pegaste un link)",
+                                        component=discord.ui.FileUpload(custom_id="pdf", required=False)))
+        modal.stop()
+        try:
+            await interaction.response.send_modal(modal)
+        except discord.HTTPException as exc:
+            self.errors.append(exc)
+            await interaction.response.send_message("sin formulario")
+
+    @app_commands.command(name="archivo")
+    async def archivo(self, interaction: discord.Interaction) -> None:
+        import io
+
+        await interaction.response.defer(thinking=True)
+        try:
+            await interaction.followup.send("x" * 2001, file=discord.File(io.BytesIO(b"hola"), "a.txt"))
+        except discord.HTTPException as exc:
+            self.errors.append(exc)
+        await interaction.followup.send("y", file=discord.File(io.BytesIO(b"hola"), "a.txt"))
+
     @app_commands.command(name="publicar")
     async def publicar(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True)
@@ -83,6 +107,22 @@ async def test_refusals_like_discord():
             h = await fake.slash(user, "largo")
             assert (await h.wait_final())["content"] == "demasiado largo"
             assert probe.errors[-1].code == 50035
+
+            # a modal label over 45 characters: refused like Discord, the field named in the errors
+            h = await fake.slash(user, "formulario")
+            assert (await h.wait_final())["content"] == "sin formulario"
+            err = probe.errors[-1]
+            assert err.status == 400 and err.code == 50035
+            assert "data.components.0.label" in str(err) and "45 or fewer" in str(err)
+            assert h.rec.modal is None
+            # a multipart upload: its payload_json is checked too
+            h = await fake.slash(user, "archivo")
+            await fake.wait_for(lambda: len(h.followups) == 1)
+            assert probe.errors[-1].code == 50035 and "content" in str(probe.errors[-1])
+            assert h.followups[0]["content"] == "y" and h.followups[0]["attachments"][0]["filename"] == "a.txt"
+            # "largo", "formulario", "archivo": each refusal kept for the harness to report
+            assert [(r.method, r.path.split("/")[1]) for r in fake.spec_refusals] == [
+                ("POST", "interactions"), ("POST", "interactions"), ("POST", "webhooks")]
 
             channel = fake.channel_id("dudas-ventas-ops")
             fake.fail_next("POST", rf"/channels/{channel}/messages", 429, times=2, retry_after=0.1)

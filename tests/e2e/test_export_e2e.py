@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from db.models import ExportRun, JobRun
+from db.models import Client, Deal, ExportRun, JobRun, Member
 from tests.conftest import sqlite_only
 
 BOG = ZoneInfo("America/Bogota")
@@ -122,3 +122,37 @@ async def test_admin_exportar_and_forced_reexport(harness_factory):
     await h.bot.outbox.flush()
     titles = [p["embeds"][0]["title"] for p in export_posts(h.fake)]
     assert len(titles) == 2 and "Re-exportación #2" in titles[1]
+
+
+async def test_posted_hubspot_request_count_equals_the_requests_the_fake_received(harness_factory):
+    """Issue 25.4: a lookup of a deal HubSpot does not list takes two requests (normal, then archived),
+    a refused attempt is one more: the figure posted and stored is what HubSpot received."""
+    h = await harness_factory(hubspot=True, now=bogota(23, 10, 0))
+    day = (h.clock.now().astimezone(BOG) - timedelta(days=1)).date()
+    hs = h.hubspot
+    listed = hs.add_deal(dealname="Listado", amount="5000000", fecha_de_anticipo=day)
+    archived = hs.add_deal(dealname="Archivado", amount="3000000", fecha_de_anticipo=day)
+    hs.archive("deals", archived)
+    async with h.sessionmaker() as s:
+        kam = Member(discord_id=11, name="Ana")
+        client = Client(name="Cliente", name_key="cliente")
+        s.add_all([kam, client])
+        await s.flush()
+        for hid, value in ((listed, 5_000_000), (archived, 3_000_000), ("123456789", 1_000_000)):
+            s.add(Deal(member_id=kam.id, client_id=client.id, deal_type="renovacion", service="web",
+                       total_value=value, advance_amount=value // 2, advance_date=day,
+                       commission_estimate=value * 6 // 100, hubspot_deal_id=hid, proof_path="/p.pdf"))
+        await s.commit()
+    admin = await h.member("Admin", ["Admin ventas-ops"])
+    hs.fail_next("GET", r"/crm/v3/objects/deals/123456789", 500, times=1)
+    hs.reset_counters()
+    assert "lista" in await (await h.fake.slash(admin, "admin exportar")).text()
+    await h.bot.outbox.flush()
+    received = hs.count()
+    # 1 search page + archived (2) + missing (2, the first refused once: 3)
+    assert received == 1 + 2 + 3
+    async with h.sessionmaker() as s:
+        run = (await s.execute(select(ExportRun))).scalar_one()
+    assert run.hubspot_calls == received
+    [post] = export_posts(h.fake)
+    assert post["embeds"][0]["footer"]["text"] == f"Consultas a HubSpot en este corte: {received}"

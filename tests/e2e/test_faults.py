@@ -82,7 +82,7 @@ async def test_dropped_gateway_mid_burst_loses_nothing(harness):
 async def test_hubspot_429_storm_and_500s_bounded_then_verified(harness_factory):
     h = await harness_factory(hubspot=True)
     ids = await setup_people(h, owner_id="501")
-    hid = h.hubspot.add_deal(dealname="Espiga", amount="12000000", hubspot_owner_id="501", fecha_de_anticipo="2026-11-23")
+    hid = h.hubspot.add_deal(dealname="Espiga", amount="12000000", hubspot_owner_id="501", fecha_de_anticipo=h.today().isoformat())
     h.hubspot.fail_next("GET", r"/crm/v3/objects/deals/", 429, times=1000, retry_after=0.05)
     before = len(h.hubspot.calls)
     handle, text = await register(h, ids["ana"], options(ids["client"], **{"negocio-hubspot": hid}))
@@ -118,7 +118,7 @@ async def test_hubspot_ten_minute_outage_then_everything_verified(harness_factor
     h = await harness_factory(hubspot=True)
     ids = await setup_people(h, owner_id="501")
     hids = [h.hubspot.add_deal(dealname=f"E{i}", amount="12000000", hubspot_owner_id="501",
-                               fecha_de_anticipo="2026-11-23") for i in range(3)]
+                               fecha_de_anticipo=h.today().isoformat()) for i in range(3)]
     h.hubspot.outage = True
     h.bot.hubspot.backoff_base = 0.01  # the same bounded retries (max_attempts), without seconds of sleep
     cog = h.bot.get_cog("Deals")

@@ -22,7 +22,16 @@ from sqlalchemy import func, select
 from bot.services import directory
 from bot.texts import general as GT
 from db.audit import Actor
-from db.models import AccessRequest, Approval, AuditLog, BillingRequest, CommissionEntry, Deal, Lead, RenewalIntent
+from db.models import (
+    AccessRequest,
+    Approval,
+    AuditLog,
+    BillingRequest,
+    CommissionEntry,
+    Deal,
+    Lead,
+    RenewalIntent,
+)
 from tests.e2e.test_deals_e2e import PDF, PNG
 from tests.fakes.discord_fake import mentions_safe, message_text
 
@@ -122,8 +131,8 @@ async def world(harness) -> World:
         ana = await directory.ensure_member(s, ids["ana"], "Ana Gómez", sys)
         ana.cedula = "1020304050"
         c = await directory.create_client(s, sys, "Panadería La Espiga")
-        await directory.assign(s, sys, c, ana)
-        await directory.add_service(s, sys, c, "web")
+        await directory.assign(s, sys, c, ana, now=harness.clock.now())
+        await directory.add_service(s, sys, c, "web", now=harness.clock.now())
         await s.commit()
         ids["client"] = c.id
     return World(h, ids)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -38,7 +37,7 @@ async def people(h, *, ana_cedula: str | None = CEDULA):
         luis = await directory.ensure_member(s, ids["luis"], "Luis Peña", sys)
         luis.cedula = "52111222"
         client = await directory.create_client(s, sys, "Panadería La Espiga S.A.S.")
-        await directory.add_service(s, sys, client, "web")
+        await directory.add_service(s, sys, client, "web", now=h.clock.now())
         await s.commit()
     return ids
 
@@ -146,7 +145,7 @@ async def test_bad_with_reason_modal(harness_factory):
     assert await ledger(h) == [("referido", "rechazada", 0)]
     # a stale click on the old card changes nothing
     again = await h.fake.click(ids["perfi2"], stale, label="Bueno")
-    assert "ya está como **Malo**" in await again.text()
+    assert "ya está marcado como **Malo**" in await again.text()
     assert (await leads(h))[0].status == "malo"
 
 
@@ -192,7 +191,7 @@ async def test_duplicates_and_current_client_refused(harness_factory):
                {"empresa": "Otra", "correo": None, "telefono": "+57 300-123-4567"},
                {"empresa": "FERRETERIA EL TORNILLO S.A.S.", "correo": "z@z.co", "telefono": None}):
         handle, text = await refer(h, ids["luis"], cedula="52.111.222", **kw)
-        assert handle.ephemeral and "ya fue referido" in text and "23/11/2026" in text, text
+        assert handle.ephemeral and "ya fue referido" in text and f"{h.today():%d/%m/%Y}" in text, text
         assert "Ana" not in text
     handle, text = await refer(h, ids["luis"], cedula="52111222", empresa="Panaderia la espiga",
                                correo="p@espiga.co", telefono=None, servicio="web")
@@ -340,8 +339,8 @@ async def test_deal_for_a_company_referred_by_someone_else_is_flagged(harness):
         s.add(Lead(referrer_id=lm.id, referrer_cedula="1020304050", contact_name="Marta", company="Ñandú Motos S.A.S.",
                    company_key="nandu motos", email="marta@nandu.co", service="web"))
         c = await dsvc.create_client(s, sys_actor, "Ñandú Motos")
-        await dsvc.assign(s, sys_actor, c, a)
-        await dsvc.add_service(s, sys_actor, c, "web")
+        await dsvc.assign(s, sys_actor, c, a, now=harness.clock.now())
+        await dsvc.add_service(s, sys_actor, c, "web", now=harness.clock.now())
         await s.commit()
         client_id = c.id
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -352,3 +351,24 @@ async def test_deal_for_a_company_referred_by_someone_else_is_flagged(harness):
     async with harness.sessionmaker() as s:
         flags = [o for o in (await s.execute(select(OutboxMessage))).scalars() if "Ñandú" in str(o.payload)]
     assert flags, "the admins must be told about the conflict"
+
+
+async def test_duplicate_refusal_reads_right_for_each_duplicate_field(harness_factory):
+    """Issue 25.5: the field in the refusal agrees in gender with its article and adjective
+    ("la misma empresa", never "mismo empresa"), and the refusal stores nothing."""
+    h = await make(harness_factory)
+    ids = await people(h)
+    _, first = await refer(h, ids["ana"])
+    [lead] = await leads(h)
+    assert f"#{lead.id}" in first
+    cases = {
+        "(lead #{id}, con el mismo correo)": {"empresa": "Otra", "correo": "LAURA@tornillo.co", "telefono": None},
+        "(lead #{id}, con el mismo teléfono)": {"empresa": "Otra", "correo": None, "telefono": "+57 300-123-4567"},
+        "(lead #{id}, con la misma empresa)": {"empresa": "FERRETERIA EL TORNILLO S.A.S.", "correo": "z@z.co",
+                                                "telefono": None},
+    }
+    for expected, kw in cases.items():
+        handle, text = await refer(h, ids["luis"], cedula="52.111.222", **kw)
+        assert handle.ephemeral and expected.format(id=lead.id) in text, text
+        assert "Este lead ya fue referido el **" in text and "mismo empresa" not in text
+    assert [x.id for x in await leads(h)] == [lead.id]

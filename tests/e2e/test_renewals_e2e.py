@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import EXTENSIONS
@@ -17,7 +18,9 @@ from db.models import AuditLog, RenewalIntent
 from tests.fakes.discord_fake import buttons, mentions_safe, message_text
 
 EXT = EXTENSIONS if "cogs.renewals" in EXTENSIONS else (*EXTENSIONS, "cogs.renewals")
-# harness default clock: Monday 23/11/2026 10:00 in Bogotá
+# These tests walk one window past a weekend and a holiday week, so the harness clock starts on
+# Monday 23/11/2026 10:00 in Bogotá; a window opened "today" on any date is in test_deals_e2e.
+pytestmark = pytest.mark.start_at(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
 
 
 def bogota(d: date, hour: int = 10, minute: int = 0) -> datetime:
@@ -36,8 +39,8 @@ async def setup_world(h):
         luis = await directory.ensure_member(s, ids["luis"], "Luis Peña", sys)
         espiga = await directory.create_client(s, sys, "Panadería La Espiga")
         tornillo = await directory.create_client(s, sys, "Ferretería El Tornillo")
-        await directory.assign(s, sys, espiga, ana)
-        await directory.assign(s, sys, tornillo, luis)
+        await directory.assign(s, sys, espiga, ana, now=h.clock.now())
+        await directory.assign(s, sys, tornillo, luis, now=h.clock.now())
         await s.commit()
         ids["espiga"], ids["tornillo"] = espiga.id, tornillo.id
     return ids

@@ -6,19 +6,21 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import sys
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+import pytest
+from apscheduler.triggers.cron import CronTrigger
 from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
 
 from bot.services import directory
 from cogs.reports import run_monthly_statement
-from db.audit import Actor
 from db.models import AuditLog, JobRun
 from tests.e2e.test_deals_e2e import card_of, deals, options, register, setup_people
 from tests.fakes.discord_fake import mentions_safe, message_text
+from tests.timetravel import BOT_CLI
 
 CEDULA = "1020304050"
 
@@ -34,6 +36,10 @@ REVERSED = -480_000
 NET = EARNED + REVERSED  # 735.000
 PENDING = 1_200_000
 REJECTED = 300_000
+
+# The month above is November 2026 and the statement is due on Tuesday 1 December (its first business
+# day): the harness clock starts inside that month, Monday 23/11/2026 10:00 in Bogotá.
+pytestmark = pytest.mark.start_at(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
 
 
 async def build_month(h) -> dict[str, int]:
@@ -69,7 +75,7 @@ async def build_month(h) -> dict[str, int]:
         click = await h.fake.click(ids["perfi"], card, label=label)
         if label == "Malo":
             await click.response()
-            await (await h.fake.submit_modal(ids["perfi"], click.modal, {"lead-reason:3": "No tiene presupuesto"})).wait_final()
+            await (await h.fake.submit_modal(ids["perfi"], click.modal, {"reason": "No tiene presupuesto"})).wait_final()
         else:
             await click.wait_final()
     states = [(d.id, d.status) for d in await deals(h)]
@@ -149,7 +155,7 @@ async def test_monthly_payroll_statement_once_on_the_first_business_day(harness)
     env.update({"DISCORD_TOKEN": "x", "DISCORD_GUILD_ID": "1", "DATABASE_URL": harness.settings.database_url,
                 "EXPORT_DIR": str(harness.settings.export_dir), "DATA_DIR": str(harness.settings.data_dir)})
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "reporte", "mensual", "--mes", "2026-11", "--salida", str(out),
+        *BOT_CLI, "reporte", "mensual", "--mes", "2026-11", "--salida", str(out),
         env=env, cwd=harness.settings.data_dir, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     stdout, stderr = await asyncio.wait_for(proc.communicate(), 120)
     assert proc.returncode == 0, (stdout, stderr)
@@ -199,9 +205,9 @@ async def test_admin_report_numbers_and_charts(harness):
     msg = await handle.wait_final(timeout=30)
     text = message_text(msg)
     # counted sales: #1 (aprobado, 12 M) and #3 (pendiente, 20 M); rejected and cancelled ones are not sales
-    assert "2 negocios · $ 32.000.000" in text
+    assert "negocios 2 · $ 32.000.000" in text
     assert "Referidos **3** → buenos **2** (67 %) → vendidos **1** (33 %)" in text
-    assert "Ana Gómez: 3 referidos · 2 buenos · 1 vendidos" in text
+    assert "Ana Gómez: referidos 3 · buenos 2 · vendidos 1" in text
     files = {a["filename"]: harness.fake.attachments[int(a["id"])][0] for a in msg["attachments"]}
     assert set(files) == {"ventas-mes.png", "embudo-referidos.png"}
     assert png_size(files["ventas-mes.png"]) == (1200, 480) and png_size(files["embudo-referidos.png"]) == (700, 360)
@@ -209,9 +215,52 @@ async def test_admin_report_numbers_and_charts(harness):
     await register(harness, ids["ana"], options(ids["client"], servicio="social_ads", total="30.000.000", anticipo="3.000.000"))
     again = await (await harness.fake.slash(ids["admin"], "admin reporte")).wait_final(timeout=30)
     files2 = {a["filename"]: harness.fake.attachments[int(a["id"])][0] for a in again["attachments"]}
-    assert "3 negocios · $ 62.000.000" in message_text(again)
+    assert "negocios 3 · $ 62.000.000" in message_text(again)
     assert files2["ventas-mes.png"] != files["ventas-mes.png"]
     assert files2["embudo-referidos.png"] == files["embudo-referidos.png"]
     # non-admins are refused
     t = await (await harness.fake.slash(ids["ana"], "admin reporte")).text()
     assert "Admin ventas-ops" in t
+
+
+async def test_monthly_statement_runs_at_export_time_and_is_caught_up_at_start(harness_factory):
+    """Issue 25.3: a cron job at EXPORT_TIME (07:30 here) on the first business day, not an hourly tick;
+    a bot that was down then sends it at start-up."""
+    bog = ZoneInfo("America/Bogota")
+    first_business_day = datetime(2026, 12, 1, tzinfo=bog)  # Tuesday 1 Dec 2026
+    h = await harness_factory(jobs=True, now=first_business_day.replace(hour=5), export_time="07:30")
+    admin = await h.member("Admin", ["Admin ventas-ops"])
+    await h.bot._startup_task
+    job = h.bot.jobs.scheduler.get_job("reporte-mensual")
+    assert isinstance(job.trigger, CronTrigger)
+    assert job.trigger.get_next_fire_time(None, h.clock.now().astimezone(bog)) == first_business_day.replace(
+        hour=7, minute=30)
+    assert [j.id for j in h.bot.jobs.scheduler.get_jobs() if "mensual" in j.id] == ["reporte-mensual"]  # no hourly tick
+
+    def statements() -> list[dict]:
+        return [m for m in h.fake.dms(admin) if any(a["filename"] == "comisiones-2026-11.xlsx"
+                                                    for a in m.get("attachments", []))]
+
+    h.clock.set(first_business_day.replace(hour=7, minute=29))
+    await h.bot.jobs.run_now("reporte-mensual")
+    await h.bot.outbox.flush()
+    assert statements() == []  # a minute early: nothing
+    h.clock.set(first_business_day.replace(hour=7, minute=30))
+    await h.bot.jobs.run_now("reporte-mensual")
+    await h.bot.outbox.flush()
+    assert len(statements()) == 1 and "noviembre" in message_text(statements()[0]).lower()
+    h.clock.set(first_business_day.replace(hour=8, minute=30))
+    await h.bot.jobs.run_now("reporte-mensual")  # a later run the same day does not repeat it
+    await h.bot.outbox.flush()
+    assert len(statements()) == 1
+
+    # down on the next month's first business day at 07:30 (Monday 4 Jan 2027: 1 Jan is a holiday),
+    # started at 09:00: the start-up catch-up sends December's
+    await h.stop()
+    h.clock.set(datetime(2027, 1, 4, 9, 0, tzinfo=bog))
+    await h.start()
+    await h.bot._startup_task
+    await h.bot.outbox.flush()
+    await h.fake.wait_for_dm(
+        admin, lambda m: any(a["filename"] == "comisiones-2026-12.xlsx" for a in m.get("attachments", [])), timeout=10)
+    assert len(statements()) == 1

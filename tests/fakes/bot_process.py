@@ -9,11 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 class BotProcess:
-    def __init__(self, env: dict[str, str], cwd: Path, log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, log_path: Path, module: str = "tests.timetravel") -> None:
+        """``module``: what ``python -m`` runs: the CLI on the suite's date (``tests.timetravel``), or a test
+        entry point with fault hooks (``tests.e2e.held_bot``, ``tests.e2e.held_cards_bot``) that travels too."""
+        self.module = module
         self.env = env
         self.cwd = cwd
         self.log_path = log_path
@@ -27,7 +31,7 @@ class BotProcess:
         env["PYTHONPATH"] = str(ROOT)
         self.log_file = self.log_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "bot", cwd=self.cwd, env=env, stdout=self.log_file, stderr=self.log_file
+            sys.executable, "-m", self.module, "bot", cwd=self.cwd, env=env, stdout=self.log_file, stderr=self.log_file
         )
         await fake.wait_for(
             lambda: (fake.identifies > identifies and fake.command_syncs > syncs) or self.proc.returncode is not None,

@@ -7,14 +7,23 @@ docs. REST lives under ``/api/v10``; the gateway at ``/gateway`` (plain JSON tex
 discord.py accepts without decompression); attachments at ``/attachments/{id}/{filename}``.
 
 Discord's refusals the bot could trip on are reproduced: a first callback after 3 s (10062), a
-second callback (40060), content over 2000 characters or oversized embeds (50035), injected 429s
-(with ``Via`` and ``retry_after``, as discord.py expects) and 500s.
+second callback (40060), injected 429s (with ``Via`` and ``retry_after``, as discord.py expects) and
+500s. Every request body (JSON, or the ``payload_json`` part of a multipart upload) is checked
+against Discord's OpenAPI spec plus the limits it leaves loose (:mod:`tests.fakes.discord_spec`) and
+refused with 400 / 50035 "Invalid Form Body" naming the field, as Discord does; the refusals are
+kept in :attr:`DiscordFake.spec_refusals` (the e2e harness fails a test that caused any).
+
+Nonces: a message created with ``nonce`` and ``enforce_nonce`` is returned again, instead of a new
+one, for the same author and nonce "in the past few minutes" (``nonce_window`` seconds of the fake's
+own clock, which tests move with ``advance_clock``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.parser
+import email.policy
 import itertools
 import json
 import logging
@@ -26,6 +35,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes import discord_spec
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +93,16 @@ class Fault:
 
 
 @dataclass
+class SpecRefusal:
+    """A request body the fake refused as Discord would (400 / 50035)."""
+
+    method: str
+    path: str
+    body: Any
+    problems: list[str]
+
+
+@dataclass
 class InteractionRecord:
     id: int
     token: str
@@ -98,6 +119,7 @@ class InteractionRecord:
     latency: float | None = None
     original: dict[str, Any] | None = None
     followups: list[dict[str, Any]] = field(default_factory=list)
+    webhook_edits: list[dict[str, Any]] = field(default_factory=list)  # PATCH …/messages/{id} payloads
     ephemeral: bool = False
     modal: dict[str, Any] | None = None
     choices: list[dict[str, Any]] | None = None
@@ -209,6 +231,30 @@ def buttons(msg: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+_PARSED_BODY = web.RequestKey("parsed_body", tuple)
+
+
+async def _parse_body(request: web.Request) -> tuple[Any, list[tuple[str, bytes, str]]]:
+    files: list[tuple[str, bytes, str]] = []
+    raw = await request.read()
+    if request.content_type.startswith("multipart/"):
+        head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
+        parsed = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+        payload: Any = {}
+        for part in parsed.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            data = part.get_payload(decode=True) or b""
+            if name == "payload_json":
+                payload = json.loads(data.decode("utf-8"))
+            elif name and str(name).startswith("files"):
+                files.append((part.get_filename() or "file", bytes(data),
+                              part.get_content_type() or "application/octet-stream"))
+        return payload, files
+    if raw:
+        return json.loads(raw.decode("utf-8")), files
+    return {}, files
+
+
 class DiscordFake:
     def __init__(
         self,
@@ -220,10 +266,12 @@ class DiscordFake:
         interaction_timeout: float = 3.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        nonce_window: float = 180.0,
     ) -> None:
         self.guild_id = guild_id
         self.token = token
         self.interaction_timeout = interaction_timeout
+        self.token_lifetime = 15 * 60.0  # Discord: an interaction token is valid for 15 minutes
         self.host, self.port = host, port
         self._counter = itertools.count(1)
         self.users: dict[int, dict[str, Any]] = {}
@@ -241,8 +289,13 @@ class DiscordFake:
         self.global_commands: list[dict[str, Any]] = []
         self.command_syncs = 0
         self.faults: list[Fault] = []
+        self.nonce_window = nonce_window
+        self.clock_offset = 0.0  # seconds added to the real clock (advance_clock)
+        self.nonces: dict[tuple[str, str], tuple[float, int]] = {}  # (author, nonce) -> (created at, message id)
+        self.nonce_replays = 0  # posts answered with the message created before for the same nonce
         self.request_log: list[tuple[str, str, float, int]] = []
         self.unhandled: list[tuple[str, str]] = []
+        self.spec_refusals: list[SpecRefusal] = []
         self.identifies = 0
         self.resumes = 0
         self._ws: web.WebSocketResponse | None = None
@@ -355,6 +408,13 @@ class DiscordFake:
     def fail_next(self, method: str, path_regex: str, status: int = 429, times: int = 1, retry_after: float = 0.3) -> None:
         self.faults.append(Fault(method.upper(), re.compile(path_regex), status, times, retry_after))
 
+    def now(self) -> float:
+        """The fake's clock (the nonce window): the real one moved by ``advance_clock``."""
+        return time.time() + self.clock_offset
+
+    def advance_clock(self, seconds: float) -> None:
+        self.clock_offset += seconds
+
     async def drop_gateway(self) -> None:
         """Close the bot's websocket as a network hiccup would (code 4000: reconnect and resume)."""
         if self._ws is not None and not self._ws.closed:
@@ -362,7 +422,8 @@ class DiscordFake:
 
     # ---- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> str:
-        app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
+        discord_spec.spec()  # compiled once per process, before the first request can time out on it
+        app = web.Application(middlewares=[self._middleware, self._spec_middleware], client_max_size=64 * 1024 * 1024)
         r = app.router
         api = "/api/v{v:\\d+}"
         r.add_get("/gateway", self._gateway_ws)
@@ -584,47 +645,11 @@ class DiscordFake:
         return _json(ch) if ch else _error(404, 10003, "Unknown Channel")
 
     async def _read_body(self, request: web.Request) -> tuple[dict[str, Any], list[tuple[str, bytes, str]]]:
-        files: list[tuple[str, bytes, str]] = []
-        if request.content_type.startswith("multipart/"):
-            payload: dict[str, Any] = {}
-            reader = await request.multipart()
-            async for part in reader:
-                if part.name == "payload_json":
-                    payload = json.loads(await part.text())
-                elif part.name and part.name.startswith("files"):
-                    data = await part.read(decode=False)
-                    files.append((part.filename or "file", bytes(data), part.headers.get("Content-Type", "application/octet-stream")))
-            return payload, files
-        if request.can_read_body:
-            return await request.json(), files
-        return {}, files
-
-    def _validate(self, payload: dict[str, Any]) -> web.Response | None:
-        content = payload.get("content")
-        if content is not None and len(content) > 2000:
-            return _error(400, 50035, "Invalid Form Body", {"content": {"_errors": [
-                {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}})
-        embeds = payload.get("embeds") or []
-        total = 0
-        for i, e in enumerate(embeds):
-            for key, limit in (("title", 256), ("description", 4096)):
-                if len(e.get(key) or "") > limit:
-                    return _error(400, 50035, "Invalid Form Body", {"embeds": {str(i): {key: {"_errors": [
-                        {"code": "BASE_TYPE_MAX_LENGTH", "message": f"Must be {limit} or fewer in length."}]}}}})
-            fields = e.get("fields") or []
-            if len(fields) > 25:
-                return _error(400, 50035, "Invalid Form Body", {"embeds": {str(i): {"fields": {"_errors": [
-                    {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 25 or fewer in length."}]}}}})
-            for j, f in enumerate(fields):
-                if len(f.get("value") or "") > 1024 or len(f.get("name") or "") > 256 or not f.get("value"):
-                    return _error(400, 50035, "Invalid Form Body", {"embeds": {str(i): {"fields": {str(j): {"value": {"_errors": [
-                        {"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 1024 in length."}]}}}}}})
-            total += len(e.get("title") or "") + len(e.get("description") or "")
-            total += sum(len(f.get("name") or "") + len(f.get("value") or "") for f in fields)
-        if total > 6000:
-            return _error(400, 50035, "Invalid Form Body", {"embeds": {"_errors": [
-                {"code": "MAX_EMBED_SIZE_EXCEEDED", "message": "Embed size exceeds maximum size of 6000"}]}})
-        return None
+        """The JSON body (or a multipart upload's ``payload_json``) and its files; parsed once per
+        request (the spec middleware reads it first)."""
+        if _PARSED_BODY not in request:
+            request[_PARSED_BODY] = await _parse_body(request)
+        return request[_PARSED_BODY]
 
     def _attachment_dicts(self, payload: dict[str, Any], files: list[tuple[str, bytes, str]],
                           keep: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
@@ -678,17 +703,24 @@ class DiscordFake:
         if cid not in self.channels:
             return _error(404, 10003, "Unknown Channel")
         payload, files = await self._read_body(request)
-        if (err := self._validate(payload)) is not None:
-            return err
         if not payload.get("content") and not payload.get("embeds") and not files and not payload.get("components"):
             return _error(400, 50006, "Cannot send an empty message")
         if self.channels[cid].get("type") == 1 and any(self.dm_channels.get(u) == cid for u in self.closed_dms):
             return _error(403, 50007, "Cannot send messages to this user")
-        if payload.get("enforce_nonce") and payload.get("nonce") is not None:
-            for m in self.messages.get(cid, []):
-                if m.get("nonce") == payload["nonce"] and m["author"]["id"] == str(BOT_ID):
-                    return _json(m)
-        return _json(self._new_message(cid, payload, files))
+        nonce = payload.get("nonce")
+        if isinstance(nonce, str) and len(nonce) > 25:
+            return _error(400, 50035, "Invalid Form Body", {"nonce": {"_errors": [
+                {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 25 or fewer in length."}]}})
+        key = (str(BOT_ID), str(nonce))
+        if payload.get("enforce_nonce") and nonce is not None and key in self.nonces:
+            created, mid = self.nonces[key]
+            if self.now() - created < self.nonce_window and mid in self.messages_by_id:
+                self.nonce_replays += 1
+                return _json(self.messages_by_id[mid])
+        msg = self._new_message(cid, payload, files)
+        if nonce is not None:
+            self.nonces[key] = (self.now(), int(msg["id"]))
+        return _json(msg)
 
     async def _list_messages(self, request: web.Request) -> web.Response:
         cid = int(request.match_info["cid"])
@@ -726,8 +758,6 @@ class DiscordFake:
         if m is None:
             return _error(404, 10008, "Unknown Message")
         payload, files = await self._read_body(request)
-        if (err := self._validate(payload)) is not None:
-            return err
         self._apply_edit(m, payload, files)
         self._touch_interactions_for(int(m["id"]))
         return _json(m)
@@ -804,8 +834,6 @@ class DiscordFake:
             return _error(404, 10062, "Unknown interaction")
         t = int(payload["type"])
         data = payload.get("data") or {}
-        if t in (4, 7) and (err := self._validate(data)) is not None:
-            return err
         rec.callbacks.append(payload)
         rec.response_type, rec.response_data = t, data
         rec.latency = now - rec.dispatched_at
@@ -843,13 +871,20 @@ class DiscordFake:
             if rec.message_id == message_id:
                 rec.changed.set()
 
+    def _token_expired(self, rec: InteractionRecord) -> bool:
+        return asyncio.get_running_loop().time() - rec.dispatched_at > self.token_lifetime
+
+    def expire_token(self, interaction_id: int) -> None:
+        """Age an interaction as if its 15 minutes had passed: its webhook refuses from now on."""
+        self.interactions[interaction_id].dispatched_at -= self.token_lifetime + 1
+
     async def _followup(self, request: web.Request) -> web.Response:
         rec = self.by_token.get(request.match_info["token"])
         if rec is None:
             return _error(404, 10015, "Unknown Webhook")
+        if self._token_expired(rec):
+            return _error(401, 50027, "Invalid Webhook Token")
         payload, files = await self._read_body(request)
-        if (err := self._validate(payload)) is not None:
-            return err
         flags = int(payload.get("flags") or 0)
         msg = self._new_message(rec.channel_id, payload, files, flags=flags, store=not flags & EPHEMERAL, interaction=rec)
         rec.followups.append(msg)
@@ -875,11 +910,12 @@ class DiscordFake:
 
     async def _webhook_edit(self, request: web.Request) -> web.Response:
         rec, msg = self._webhook_target(request)
+        if rec is not None and self._token_expired(rec):
+            return _error(401, 50027, "Invalid Webhook Token")
         if rec is None or msg is None:
             return _error(404, 10008, "Unknown Message")
         payload, files = await self._read_body(request)
-        if (err := self._validate(payload)) is not None:
-            return err
+        rec.webhook_edits.append(payload)
         self._apply_edit(msg, payload, files)
         rec.changed.set()
         return _json(msg)
@@ -892,6 +928,25 @@ class DiscordFake:
         if msg in lst:
             lst.remove(msg)
         return web.Response(status=204)
+
+    # ---- spec validation: every request body against Discord's OpenAPI spec ----------------------
+    @web.middleware
+    async def _spec_middleware(self, request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
+        """Refuse, as Discord does, a body that breaks Discord's spec or its limits (see
+        :mod:`tests.fakes.discord_spec`, which also lists where the fake is laxer than the spec)."""
+        if request.path.startswith("/api/") and request.method in ("POST", "PUT", "PATCH"):
+            rel = re.sub(r"^/api/v\d+", "", request.path)
+            try:
+                payload, _files = await self._read_body(request)
+            except (ValueError, UnicodeDecodeError):
+                return _error(400, 50109, "The request body contains invalid JSON.")
+            found = discord_spec.problems(request.method, rel, payload)
+            if found:
+                described = [discord_spec.describe(p) for p in found]
+                self.spec_refusals.append(SpecRefusal(request.method, rel, payload, described))
+                log.warning("Discord fake: refused %s %s: %s", request.method, rel, "; ".join(described))
+                return _error(400, 50035, "Invalid Form Body", discord_spec.form_errors(found))
+        return await handler(request)
 
     # ---- driver: sending interactions -----------------------------------------------------------
     def _find_command(self, path: str) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:

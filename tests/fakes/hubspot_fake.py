@@ -3,7 +3,9 @@
 Stateful and in memory; shapes follow the official OpenAPI specs (``/work/shared/hubspot-openapi``),
 so the real ``hubspot-api-client`` deserialises every answer. HubSpot's limits are answered the way
 HubSpot answers them (429 + JSON body + ``Retry-After``; 400 for ``limit`` > 200, batches > 100,
-search paging past 10,000; 401 for a wrong token).
+search paging past 10,000; 401 for a wrong token). Every request body is checked against those specs
+(:mod:`tests.fakes.hubspot_spec`) and refused with HubSpot's 400 ``VALIDATION_ERROR``; the refusals
+are kept in :attr:`HubSpotFake.spec_refusals` (the e2e harness fails a test that caused any).
 
 In-process::
 
@@ -37,6 +39,8 @@ from datetime import UTC, date, datetime
 from typing import Any, Iterable, NamedTuple
 
 from aiohttp import web
+
+from tests.fakes import hubspot_spec
 
 SEARCH_PAGE_CAP = 10_000
 MAX_SEARCH_LIMIT = 200
@@ -216,6 +220,7 @@ class HubSpotFake:
         self.route_counts: Counter[tuple[str, str]] = Counter()
         self.status_counts: Counter[int] = Counter()
         self.rate_limited: int = 0
+        self.spec_refusals: list[tuple[str, str, Any, list[str]]] = []  # bodies refused as HubSpot would
         self._faults: list[_Fault] = []
         self._search_window: dict[str, deque[float]] = {}
         self._general_window: dict[str, deque[float]] = {}
@@ -260,6 +265,7 @@ class HubSpotFake:
         return app
 
     async def start(self) -> str:
+        hubspot_spec.spec()  # compiled once per process, before the first request can time out on it
         self._stop_event = asyncio.Event()
         self._runner = web.AppRunner(self.make_app(), access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
@@ -491,12 +497,26 @@ class HubSpotFake:
         self.route_counts[(request.method, str(route))] += 1
         resp = await self._pre(request, now)
         if resp is None:
+            resp = self._spec_refusal(request, body)
+        if resp is None:
             try:
                 resp = await handler(request)
             except HubSpotError400 as e:
                 resp = _err(400, str(e), "VALIDATION_ERROR")
         self.status_counts[resp.status] += 1
         return resp
+
+    # ------------------------------------------------------------------ spec validation
+    def _spec_refusal(self, request: web.Request, body: Any) -> web.Response | None:
+        """A 400 as HubSpot's when the body breaks HubSpot's OpenAPI spec (:mod:`tests.fakes.hubspot_spec`,
+        which lists where the fake is laxer than the spec); None when it is fine."""
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        found = hubspot_spec.problems(request.method, request.path, body if body is not None else {})
+        if not found:
+            return None
+        self.spec_refusals.append((request.method, request.path, body, [hubspot_spec.describe(p) for p in found]))
+        return _err(400, category="VALIDATION_ERROR", **hubspot_spec.error_body(found))
 
     async def _sleep(self, seconds: float) -> None:
         assert self._stop_event is not None

@@ -265,17 +265,16 @@ async def test_fast_search_matches_scan(fake, http):
             assert a["total"] == b["total"]
 
 
-async def test_200k_seed_is_fast_and_search_is_o_page(fake, http):
-    t0 = time.perf_counter()
+async def test_200k_seed_and_search_pages_by_id_cursor(fake, http):
+    """200,000 deals (the export bench's size) seed and page by ``hs_object_id GT last`` anywhere in the range.
+    How fast that is belongs to ``bench/export.py``, not to a timed assertion here."""
     ids = fake.bulk_add_deals(200_000, d=D)
-    assert time.perf_counter() - t0 < 5
-    t0 = time.perf_counter()
+    assert len(ids) == 200_000
     for last in (ids[0], ids[100_000], ids[-300]):
         st, body, _ = await req(http, "POST", "/crm/v3/objects/deals/search", search_body(
             {"propertyName": "fecha_de_anticipo", "operator": "EQ", "value": DMS},
             {"propertyName": "hs_object_id", "operator": "GT", "value": last}))
         assert st == 200 and body["results"][0]["id"] == str(int(last) + 1)
-    assert time.perf_counter() - t0 < 1.0
 
 
 def test_standalone():
@@ -301,3 +300,20 @@ def test_standalone():
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+async def test_bodies_are_checked_against_hubspots_spec(fake, http):
+    """Refused like HubSpot (400 VALIDATION_ERROR naming the field); the documented relaxations pass."""
+    bad = search_body({"propertyName": "dealname", "operator": "EQUALS", "value": "X"})
+    st, body, _ = await req(http, "POST", "/crm/v3/objects/deals/search", bad)
+    assert st == 400 and body["category"] == "VALIDATION_ERROR"
+    assert body["errors"][0]["context"]["field"] == ["filterGroups.0.filters.0.operator"]
+    st, body, _ = await req(http, "PATCH", "/crm/v3/objects/deals/1", {"properties": "no es un objeto"})
+    assert st == 400 and "properties" in body["message"]
+    assert len(fake.spec_refusals) == 2
+    # the object form of sorts and a first page without "after" (what the SDK sends) are accepted
+    fake.add_deal({"dealname": "X"})
+    st, body, _ = await req(http, "POST", "/crm/v3/objects/deals/search", {
+        "filterGroups": [], "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+        "properties": ["dealname"], "limit": 10})
+    assert st == 200 and body["total"] == 1 and len(fake.spec_refusals) == 2

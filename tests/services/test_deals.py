@@ -46,12 +46,12 @@ async def world(sessionmaker):
         carla.active = False
         acme = await directory.create_client(s, ADMIN, "Acme S.A.S.")
         globex = await directory.create_client(s, ADMIN, "Globex")
-        await directory.assign(s, ADMIN, acme, ana)
-        await directory.assign(s, ADMIN, acme, carla)
-        await directory.assign(s, ADMIN, globex, beto)
-        await directory.assign(s, ADMIN, acme, beto)
-        await directory.add_service(s, ADMIN, acme, HAS)
-        await directory.add_service(s, ADMIN, globex, HAS)
+        await directory.assign(s, ADMIN, acme, ana, now=NOW)
+        await directory.assign(s, ADMIN, acme, carla, now=NOW)
+        await directory.assign(s, ADMIN, globex, beto, now=NOW)
+        await directory.assign(s, ADMIN, acme, beto, now=NOW)
+        await directory.add_service(s, ADMIN, acme, HAS, now=NOW)
+        await directory.add_service(s, ADMIN, globex, HAS, now=NOW)
         await s.commit()
         return SimpleNamespace(ana=ana, beto=beto, carla=carla, acme=acme, globex=globex)
 

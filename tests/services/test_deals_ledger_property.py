@@ -39,8 +39,8 @@ async def _scenario(sm, n: int, specs, ops) -> None:
     async with sm() as s:
         kam = await directory.ensure_member(s, 500_000 + n, f"KAM {n}")
         client = await directory.create_client(s, ACTOR, f"Cliente {n}")
-        await directory.assign(s, ACTOR, client, kam)
-        await directory.add_service(s, ACTOR, client, SVC[0])
+        await directory.assign(s, ACTOR, client, kam, now=NOW)
+        await directory.add_service(s, ACTOR, client, SVC[0], now=NOW)
         await s.commit()
     model = []  # per deal: dict(state, need, c)
     for i, (kind, total) in enumerate(specs):

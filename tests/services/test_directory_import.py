@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ GOOD = HEADER + (
     f"Panadería La Espiga,,{LUIS},Luis Peña,luis@sensedigital.co,,CM,Community Manager,\n"
     f"Sánchez & Peña Ltda,,{ANA},,,,,google ads,12345\n"
 )
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
 
 async def run(sessionmaker, text: str | bytes, *, commit: bool = True) -> imp.Plan:
@@ -30,7 +32,7 @@ async def run(sessionmaker, text: str | bytes, *, commit: bool = True) -> imp.Pl
     async with sessionmaker() as s:
         p = await imp.plan(s, imp.parse(data))
         if p.ok and commit:
-            await imp.apply(s, ACTOR, p, filename="clientes.csv")
+            await imp.apply(s, ACTOR, p, filename="clientes.csv", now=NOW)
             await s.commit()
     return p
 
@@ -91,7 +93,7 @@ async def test_bad_rows_each_reported_and_nothing_written(sessionmaker):
     assert await count(sessionmaker, Client) == 0 and await count(sessionmaker, Member) == 0
     async with sessionmaker() as s:
         with pytest.raises(InputError):
-            await imp.apply(s, ACTOR, p)
+            await imp.apply(s, ACTOR, p, now=NOW)
 
 
 async def test_reimport_with_other_kam_reassigns_and_keeps_history(sessionmaker):
@@ -184,3 +186,153 @@ def test_cli_preview_then_apply_then_nothing_to_do(tmp_path, monkeypatch):
     assert bad.exit_code == 1 and "Línea 2: nit:" in bad.output and "no se importó nada" in bad.output
     missing = runner.invoke(app, ["clientes", "importar", str(tmp_path / "nope.csv")])
     assert missing.exit_code == 2
+
+
+# --- ids Excel damaged, and .xlsx files -----------------------------------------------------------
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+@pytest.mark.parametrize(
+    ("cell", "needles"),
+    [
+        ("123456789012345000", ("redondeado por Excel", "15 cifras", "Formato de celdas → Texto", "clientes.xlsx")),
+        ("12345678901234500000", ("redondeado por Excel",)),
+        ("4,56789E+17", ("notación científica", "Excel", "Formato de celdas → Texto")),
+        ("4.56789E+17", ("notación científica",)),
+        ("1.23456789012345e17", ("notación científica",)),
+        ("1234567890123456", ("17 a 20 dígitos",)),  # 16 digits: too short for a Discord id
+        ("<@12345>", ("17 a 20 dígitos",)),
+    ],
+)
+async def test_ids_excel_damaged_are_refused_with_the_explanation(sessionmaker, cell, needles):
+    p = await run(sessionmaker, HEADER + f"Espiga,,\"{cell}\",Ana,,,,web,\n", commit=False)
+    [error] = p.errors
+    assert error.line == 2
+    for needle in needles:
+        assert needle in error.reason, (needle, error.reason)
+    # the column is named once, not twice ("kam_discord_id: kam_discord_id: …")
+    assert error.reason.startswith("kam_discord_id: «") and error.reason.count("kam_discord_id") == 1
+    assert await count(sessionmaker, Member) == 0
+
+
+async def test_id_that_really_ends_in_zeros_can_be_written_as_a_mention(sessionmaker):
+    p = await run(sessionmaker, HEADER + "Espiga,,<@123456789012345000>,Ana,,,,web,\n")
+    assert p.ok, p.errors
+    async with sessionmaker() as s:
+        assert (await directory.get_member(s, 123456789012345000)).name == "Ana"
+
+
+def test_hubspot_id_error_names_the_column_once():
+    [error] = imp.parse((HEADER + "Espiga,,,,,,,,abc\n").encode()).errors
+    assert error.reason.startswith("hubspot_company_id: «abc»") and error.reason.count("hubspot_company_id") == 1
+
+
+def xlsx_bytes(rows: list[list[object]], *, title: str = "clientes", other_sheet_first: bool = False) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    if other_sheet_first:
+        wb.active.append(["nada que importar aquí"])
+        ws = wb.create_sheet(title)
+    else:
+        ws = wb.active
+        ws.title = title
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+async def test_xlsx_template_imports_like_the_csv_template(sessionmaker):
+    xlsx = imp.parse((EXAMPLES / "clientes.xlsx").read_bytes())
+    csv_ = imp.parse((EXAMPLES / "clientes.csv").read_bytes())
+    assert xlsx.errors == [] and csv_.errors == [] and xlsx.delimiter == "xlsx" and csv_.delimiter == ";"
+    assert xlsx.rows == csv_.rows and len(xlsx.rows) == 4
+    p = await run(sessionmaker, (EXAMPLES / "clientes.xlsx").read_bytes())
+    assert (p.counts.clients_new, p.counts.members_new, p.counts.assignments_new) == (3, 3, 4)
+    again = await run(sessionmaker, (EXAMPLES / "clientes.csv").read_bytes(), commit=False)
+    assert again.ok and again.counts.changes == 0  # the CSV finds exactly what the workbook imported
+    async with sessionmaker() as s:
+        ana = await directory.get_member(s, 123456789012345678)
+        assert (ana.name, ana.cedula, ana.job_role) == ("Ana Gómez", "1020304050", "trafficker")
+
+
+def test_xlsx_template_keeps_the_id_column_as_text():
+    from openpyxl import load_workbook
+
+    ws = load_workbook(EXAMPLES / "clientes.xlsx")["clientes"]
+    header = [c.value for c in ws[1]]
+    col = header.index("kam_discord_id") + 1
+    assert ws.cell(2, col).data_type == "s" and ws.cell(2, col).value == "123456789012345678"
+    assert all(ws.cell(r, col).number_format == "@" for r in range(2, 100))  # rows to paste into, too
+    assert ws.freeze_panes == "A2"
+
+
+def test_xlsx_number_cells():
+    header = ["cliente", "kam_discord_id", "kam_nombre", "kam_cedula", "hubspot_company_id"]
+    parsed = imp.parse(xlsx_bytes([
+        header,
+        ["Texto", "123456789012345678", "Ana", 1020304050, 1001],  # id as text; cédula and HubSpot id numbers
+        ["Número", 123456789012345678, "Luis", None, None],  # a number cell keeps 15-17 significant digits only
+        [None, None, None, None, None],  # an empty row is skipped, line numbers stay the sheet's
+        ["Ceros", "123456789012345000", "Marta", None, None],  # pasted after Excel rounded it
+    ], other_sheet_first=True))
+    assert [(r.line, r.kam_discord_id, r.kam_cedula, r.hubspot_company_id) for r in parsed.rows] == [
+        (2, 123456789012345678, "1020304050", "1001")]
+    reasons = {e.line: e.reason for e in parsed.errors}
+    assert sorted(reasons) == [3, 5]
+    assert "«1.23456789012346E+17» está en notación científica" in reasons[3] and "redondeado por Excel" in reasons[5]
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (b"\xd0\xcf\x11\xe0old excel", ".xls"),
+        (b"PK\x03\x04not a workbook", "Libro de Excel"),
+    ],
+)
+def test_bad_workbooks_are_refused(data, needle):
+    with pytest.raises(InputError) as exc:
+        imp.parse(data)
+    assert needle in str(exc.value)
+
+
+def test_empty_workbook_is_refused():
+    with pytest.raises(InputError, match="no tiene filas"):
+        imp.parse(xlsx_bytes([]))
+    with pytest.raises(InputError, match="no tiene filas"):
+        imp.parse(xlsx_bytes([["cliente", "nit"]]))
+
+
+def test_template_script_rebuilds_the_template(tmp_path):
+    import runpy
+
+    script = runpy.run_path(str(Path(__file__).parents[2] / "scripts" / "make_clientes_xlsx.py"))
+    out = tmp_path / "clientes.xlsx"
+    script["build"](EXAMPLES / "clientes.csv", out)
+    assert imp.parse(out.read_bytes()).rows == imp.parse((EXAMPLES / "clientes.xlsx").read_bytes()).rows
+
+
+def test_cli_imports_xlsx(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    done = CliRunner().invoke(app, ["clientes", "importar", str(EXAMPLES / "clientes.xlsx"), "--aplicar"])
+    assert done.exit_code == 0, done.output
+    assert "Importación aplicada" in done.output and "Clientes nuevos: 3" in done.output
+    again = CliRunner().invoke(app, ["clientes", "importar", str(EXAMPLES / "clientes.csv")])
+    assert again.exit_code == 0 and "nada que cambiar" in again.output
+
+
+def test_errors_csv_uses_the_delimiter():
+    import csv
+
+    errors = [imp.RowError(3, "kam_discord_id: «=1+1»; mal")]
+    text = imp.errors_csv(errors).decode("utf-8-sig")
+    assert list(csv.reader(text.splitlines(), delimiter=";")) == [["linea", "motivo"], ["3", "kam_discord_id: «=1+1»; mal"]]
+    assert imp.errors_csv(errors, delimiter=",").decode("utf-8-sig").startswith("linea,motivo")

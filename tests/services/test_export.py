@@ -80,29 +80,31 @@ async def test_export_writes_files_and_posts_once(sessionmaker, settings):
 
     folder = Path(settings.export_dir) / "2026-11-22"
     wb = openpyxl.load_workbook(folder / "negocios-2026-11-22.xlsx")
-    assert wb.sheetnames == ["negocios", "hallazgos"]
+    assert wb.sheetnames == ["negocios", "hallazgos", "Cómo leer"]
     ws = wb["negocios"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:O4"
     header = [c.value for c in ws[1]]
     assert header[:4] == ["ID", "Fecha anticipo", "Registrado (Bogotá)", "KAM"] and all(c.font.bold for c in ws[1])
-    rows = {row[0].value: row for row in ws.iter_rows(min_row=2)}
+    rows = {row[0].value: row for row in ws.iter_rows(min_row=2, max_row=4)}
+    assert [c.value for c in ws[6]][7:10] == [17_500_000, 9_000_000, 1_050_000] and ws["A6"].value == "Total"
     assert set(rows) == {ids["on_day"], ids["no_proof"], ids["late"]}
     first = rows[ids["on_day"]]
-    assert first[1].value == "22/11/2026" and first[2].value == "22/11/2026 10:00"
+    assert first[1].value == datetime(2026, 11, 22) and first[1].number_format == "dd/mm/yyyy"
+    assert first[2].value == datetime(2026, 11, 22, 10, 0) and first[2].number_format == "dd/mm/yyyy hh:mm"
     assert first[3].value == "Ana Gómez" and first[4].value == "Panadería La Espiga"
     assert first[7].value == 12_000_000 and "#,##0" in first[7].number_format
     assert first[9].value == 720_000 and first[14].value == "Adjunto"
     assert rows[ids["late"]][11].value == "Sí" and rows[ids["no_proof"]][14].value == "Falta"
     assert ws.column_dimensions["E"].width >= 20
-    findings = [[c.value for c in row] for row in wb["hallazgos"].iter_rows(min_row=2)]
+    findings = [[c.value for c in row] for row in wb["hallazgos"].iter_rows(min_row=2, max_row=4)]
     cats = sorted(f[0] for f in findings)
     assert cats == ["Aprobaciones pendientes", "Registro tardío", "Sin comprobante de pago"]
     pending = next(f for f in findings if f[0] == "Aprobaciones pendientes")
-    assert pending[1] == ids["no_proof"] and pending[5] == "Pendiente: auditoria, coo"
+    assert pending[1] == ids["no_proof"] and pending[5] == "Pendiente: Aprobación del COO, Auditoría del pago"
 
     raw = (folder / "negocios-2026-11-22.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    csv_rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    csv_rows = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
     assert csv_rows[0][0] == "ID" and len(csv_rows) == 4 and "Ñandú Motos" in raw.decode("utf-8-sig")
     assert (folder / "resumen-2026-11-22.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -197,5 +199,5 @@ async def test_formula_looking_names_stay_text_in_xlsx_and_csv(sessionmaker, set
     row = next(ws.iter_rows(min_row=2))
     assert row[3].value == "=HYPERLINK(\"http://x.example\",\"clic\")" and row[3].data_type == "s"
     assert row[4].value == "+cmd|' /C calc'!A0" and row[4].data_type == "s"
-    csv_rows = list(csv.reader((folder / "negocios-2026-11-22.csv").read_text("utf-8-sig").splitlines()))
+    csv_rows = list(csv.reader((folder / "negocios-2026-11-22.csv").read_text("utf-8-sig").splitlines(), delimiter=";"))
     assert csv_rows[1][3] == "'=HYPERLINK(\"http://x.example\",\"clic\")" and csv_rows[1][4] == "'+cmd|' /C calc'!A0"

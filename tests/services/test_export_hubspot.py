@@ -30,7 +30,8 @@ def gateway(fake: HubSpotFake) -> HubSpotGateway:
     return HubSpotGateway(TOKEN, base_url=fake.base_url, timeout=2, backoff_base=0.05, backoff_max=0.3)
 
 
-async def seed(sessionmaker, hs: HubSpotFake) -> dict[str, str]:
+def hubspot_deals(hs: HubSpotFake) -> dict[str, str]:
+    """HubSpot's side: one deal per reconciliation case (also used by test_export_files)."""
     prop = "fecha_de_anticipo"
     ids = {
         "match": hs.add_deal(dealname="Espiga web", amount="5000000", hubspot_owner_id="501", **{prop: D}),
@@ -42,6 +43,11 @@ async def seed(sessionmaker, hs: HubSpotFake) -> dict[str, str]:
         "stranger": hs.add_deal(dealname="De otro", amount="100", hubspot_owner_id="999", **{prop: D}),
     }
     hs.archive("deals", ids["archived"])
+    return ids
+
+
+async def seed(sessionmaker, hs: HubSpotFake) -> dict[str, str]:
+    ids = hubspot_deals(hs)
     async with sessionmaker() as s:
         ana = Member(discord_id=11, name="Ana", hubspot_owner_id="501")
         c = Client(name="Cliente", name_key="cliente")
@@ -77,8 +83,9 @@ async def test_every_reconciliation_category(sessionmaker, settings, hubspot):
     assert f["archivado_en_hubspot"] == 1
     assert f["no_en_hubspot"] == 1
     assert f["no_registrado"] == 2  # the forgotten one and the stranger's
-    # ceil(6 on the day / 200) search pages + one lookup for each registered deal not listed that day
-    assert out.result.hubspot_calls == 1 + 3
+    # one search page (6 on the day) + a lookup for each registered deal not listed that day: the one
+    # found takes one request, the archived and the missing ones two (normal, then archived)
+    assert out.result.hubspot_calls == 1 + 1 + 2 + 2 == hubspot.count()
 
     wb = openpyxl.load_workbook(out.result.files["xlsx"])
     rows = [[c.value for c in r] for r in wb["hallazgos"].iter_rows(min_row=2)]
@@ -90,7 +97,8 @@ async def test_every_reconciliation_category(sessionmaker, settings, hubspot):
     async with sessionmaker() as s:
         dms = list((await s.execute(select(OutboxMessage).where(OutboxMessage.target == "dm"))).scalars())
     assert len(dms) == 1 and dms[0].target_id == 11  # Ana owns the forgotten deal; the stranger maps to nobody
-    assert "¿Olvidaste registrarlos?" in dms[0].payload["content"] and "Olvidado S.A.S." in dms[0].payload["content"]
+    content = dms[0].payload["content"]
+    assert "un negocio tuyo" in content and "¿Olvidaste registrarlo?" in content and "Olvidado S.A.S." in content
 
 
 async def test_a_429_storm_and_500s_are_survived(sessionmaker, settings, hubspot):
@@ -101,6 +109,7 @@ async def test_a_429_storm_and_500s_are_survived(sessionmaker, settings, hubspot
     assert out.status == "hecha", out.error
     assert out.result.findings["coincide"] == 1 and out.result.findings["no_registrado"] == 2
     assert hubspot.status_counts.get(429, 0) >= 3
+    assert out.result.hubspot_calls == hubspot.count()  # the refused attempts were requests too
 
 
 async def test_hubspot_down_marks_the_deals_and_still_exports(sessionmaker, settings, hubspot):

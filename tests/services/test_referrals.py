@@ -117,7 +117,7 @@ async def test_current_client_same_service_refused_other_service_allowed(session
     async with sessionmaker() as s:
         m = await member(s)
         c = await directory.create_client(s, SYS, "Ferretería el Tornillo")
-        await directory.add_service(s, SYS, c, "web")
+        await directory.add_service(s, SYS, c, "web", now=NOW)
         await s.commit()
         with pytest.raises(UserError, match="renovaciones no son leads"):
             await make_lead(s, m, empresa="FERRETERIA EL TORNILLO SAS", servicio="web")
@@ -129,7 +129,7 @@ async def test_former_client_service_is_not_current(sessionmaker):
     async with sessionmaker() as s:
         m = await member(s)
         c = await directory.create_client(s, SYS, "Ferretería el Tornillo")
-        await directory.add_service(s, SYS, c, "web")
+        await directory.add_service(s, SYS, c, "web", now=NOW)
         c.active = False
         await s.commit()
         assert (await make_lead(s, m)).id

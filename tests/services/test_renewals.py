@@ -19,6 +19,7 @@ from db.models import AuditLog, Client, Member, OutboxMessage, RenewalIntent
 
 SYS = Actor.system("test")
 COORD = Actor(777, "Juliana Abondano")
+NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)  # when the test world (clients, KAMs) was set up
 
 
 def bogota(d: date, hour: int = 10, minute: int = 0) -> datetime:
@@ -41,8 +42,8 @@ async def world(sessionmaker) -> World:
         luis = await directory.ensure_member(s, 102, "Luis Peña", SYS)
         espiga = await directory.create_client(s, SYS, "Panadería La Espiga")
         tornillo = await directory.create_client(s, SYS, "Ferretería El Tornillo")
-        await directory.assign(s, SYS, espiga, ana)
-        await directory.assign(s, SYS, tornillo, luis)
+        await directory.assign(s, SYS, espiga, ana, now=NOW)
+        await directory.assign(s, SYS, tornillo, luis, now=NOW)
         await s.commit()
         return World(ana, luis, espiga, tornillo)
 
@@ -121,7 +122,7 @@ async def test_one_open_intent_per_client_and_kam(sessionmaker, world):
     assert "miércoles 25 de noviembre de 2026" in str(e.value)
     # another KAM of the same client has their own window
     async with sessionmaker() as s:
-        await directory.assign(s, SYS, await s.get(Client, world.espiga.id), await s.get(Member, world.luis.id))
+        await directory.assign(s, SYS, await s.get(Client, world.espiga.id), await s.get(Member, world.luis.id), now=NOW)
         await s.commit()
     other = await declare(sessionmaker, world, d, bogota(d), member=world.luis)
     assert other.member_id == world.luis.id

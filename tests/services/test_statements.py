@@ -78,10 +78,74 @@ async def test_payroll_workbook_sheets_and_totals(sessionmaker):
         sts = await svc.monthly_statements(s, 2026, 11, RATE)
     wb = load_workbook(io.BytesIO(svc.payroll_xlsx(sts, 2026, 11)))
     titles = wb.sheetnames
-    assert titles[0] == "Totales" and len(titles) == 4 and len(set(t.lower() for t in titles)) == 4
+    assert titles[0] == "Totales" and titles[-1] == "Cómo leer" and len(titles) == 5
+    assert len(set(t.lower() for t in titles)) == 5
     assert all(len(t) <= 31 and not set(t) & set("[]:*?/\\") for t in titles)
     rows = {r[0]: r for r in wb["Totales"].iter_rows(min_row=4, values_only=True) if r and r[0]}
     assert rows["Total"][3:8] == (60_000, 720_000, 0, -30_000, 690_000)
     formula_row = next(r for r in wb["Totales"].iter_rows(min_row=4) if str(r[0].value).startswith("=1+1"))
     assert formula_row[0].data_type == "s"  # stays text in Excel
     assert svc.payroll_filename(2026, 1) == "comisiones-2026-01.xlsx"
+
+
+async def test_statement_workbook_cell_by_cell(sessionmaker):
+    from bot.domain.enums import CommissionKind, CommissionState
+    from bot.services.workbooks import COP_FORMAT, DATETIME_FORMAT
+    from bot.texts import reports as T
+
+    created = datetime(2026, 11, 3, 14, 30, tzinfo=UTC)  # 09:30 in Bogotá
+    settled = datetime(2026, 11, 20, 3, 15, tzinfo=UTC)  # 19 Nov 22:15 in Bogotá
+    async with sessionmaker() as s:
+        ana = Member(discord_id=1, name="Ana Gómez", cedula="1020304050", sense_email="ana@sensedigital.co")
+        s.add(ana)
+        await s.flush()
+        s.add_all([
+            entry(ana, "comision", "pendiente", 300_000, created),
+            entry(ana, "comision", "ganada", 720_000, created, settled),
+            entry(ana, "comision", "rechazada", 60_000, created, settled),
+            entry(ana, "referido", "ganada", 5_000, created, settled, "Lead bueno"),
+            entry(ana, "reverso", "reversada", -120_000, settled, settled),
+        ])
+        await s.commit()
+        st = await svc.statement(s, ana, 2026, 11, RATE)
+        payroll = load_workbook(io.BytesIO(svc.payroll_xlsx(await svc.monthly_statements(s, 2026, 11, RATE), 2026, 11)))
+    wb = load_workbook(io.BytesIO(svc.statement_xlsx(st)))
+    assert wb.sheetnames == ["Comisiones", "Cómo leer"]
+    ws = wb["Comisiones"]
+    assert ws["A1"].value == "Comisiones de Ana Gómez · noviembre de 2026" and ws["A1"].font.bold
+    assert [c.value for c in ws[3]] == [h for h, _ in T.XLSX_COLUMNS] and all(c.font.bold for c in ws[3])
+    assert ws.freeze_panes == "A4" and ws.auto_filter.ref == "A3:F8"
+    lines = [[c for c in r] for r in ws.iter_rows(min_row=4, max_row=8, max_col=6)]
+    for r in lines:
+        assert isinstance(r[0].value, datetime) and r[0].number_format == DATETIME_FORMAT
+        assert r[0].value in (datetime(2026, 11, 3, 9, 30), datetime(2026, 11, 19, 22, 15))  # Bogotá, naive
+        assert r[1].value in {k.label for k in CommissionKind} and r[4].value in {x.label for x in CommissionState}
+        assert isinstance(r[5].value, int) and r[5].number_format == COP_FORMAT
+    values = [[c.value for c in r] for r in lines]
+    assert ws.cell(9, 1).value is None  # a blank row between the lines and the totals
+    totals = {ws.cell(row, 5).value: ws.cell(row, 6) for row in range(10, 15)}
+    assert all(c.number_format == COP_FORMAT for c in totals.values())
+
+    def total(kinds: set[str], state: str) -> int:
+        return sum(v[5] for v in values if v[1] in kinds and v[4] == state)
+
+    assert totals["Pendiente"].value == total({"Comisión"}, "Pendiente") == 300_000
+    assert totals["Ganada"].value == total({"Comisión", "Referido"}, "Ganada") == 725_000
+    assert totals["Rechazada (no se paga)"].value == total({"Comisión"}, "Rechazada") == 60_000
+    assert totals["Reversada"].value == sum(v[5] for v in values if v[1] == "Reverso") == -120_000
+    assert totals["Neto del mes"].value == totals["Ganada"].value + totals["Reversada"].value == 605_000
+    howto = [r for r in wb["Cómo leer"].iter_rows(values_only=True) if r and r[0] == "Comisiones"]
+    assert [r[1] for r in howto] == [h for h, _ in T.XLSX_COLUMNS] and all(r[2] for r in howto)
+
+    # the payroll file: the totals sheet's row for Ana, its «Total», and Ana's own sheet agree
+    tot = payroll["Totales"]
+    assert tot.freeze_panes == "A4" and tot.auto_filter.ref == "A3:H4"
+    ana_row = [c for c in tot[4]]
+    assert [c.value for c in ana_row[:3]] == ["Ana Gómez", "1020304050", "ana@sensedigital.co"]
+    assert ana_row[1].data_type == "s"  # the cédula stays text
+    assert [c.value for c in ana_row[3:8]] == [300_000, 725_000, 60_000, -120_000, 605_000]
+    assert all(c.number_format == COP_FORMAT for c in ana_row[3:8])
+    assert [c.value for c in tot[6]][0] == "Total" and [c.value for c in tot[6]][3:8] == [c.value for c in ana_row[3:8]]
+    assert payroll.sheetnames == ["Totales", "Ana Gómez", "Cómo leer"]
+    assert [[c.value for c in r] for r in payroll["Ana Gómez"].iter_rows(min_row=3, max_row=14)] == \
+        [[c.value for c in r] for r in ws.iter_rows(min_row=3, max_row=14)]

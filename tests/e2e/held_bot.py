@@ -1,0 +1,38 @@
+"""``python -m tests.e2e.held_bot bot``: the bot exactly as ``python -m bot bot``, with one test-only
+fault hook: with ``VENTAS_TEST_HOLD_AFTER=N``, every ``/registrar-negocio`` answer after the first N
+waits forever — the deal is committed and its card posted, the "registrado" never leaves — so that a
+test can kill -9 the process at exactly that point (issue 25: confirmations lost to a crash)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+import bot.app
+
+HOLD_AFTER = int(os.environ.get("VENTAS_TEST_HOLD_AFTER", "-1"))
+_real_send_ephemeral = bot.app.send_ephemeral
+_answered = 0
+
+
+async def _held_send_ephemeral(interaction: Any, content: Any, **kwargs: Any) -> None:
+    global _answered
+    command = getattr(interaction, "command", None)
+    if HOLD_AFTER >= 0 and command is not None and command.qualified_name == "registrar-negocio":
+        _answered += 1
+        if _answered > HOLD_AFTER:
+            await asyncio.Event().wait()  # until the test's kill -9
+    await _real_send_ephemeral(interaction, content, **kwargs)
+
+
+# the cogs bind ``send_ephemeral`` when their extension is loaded, after this assignment
+bot.app.send_ephemeral = _held_send_ephemeral
+
+if __name__ == "__main__":
+    from tests import timetravel
+
+    timetravel.start()  # on the suite's date, like every bot subprocess
+    from bot.cli import app
+
+    app(prog_name="ventas-ops")
