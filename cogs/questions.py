@@ -1,23 +1,27 @@
 """/duda, the question card («Responder», «Agregar a preguntas frecuentes»), «No resolvió mi duda» and
 the questions' SLA tick. The rules live in :mod:`bot.services.questions`; this is the Discord side.
 
-Buttons are ``DynamicItem``s (``duda:<action>:<id>``) and the answer modal is detached
-(:mod:`bot.modals`, ``duda-resp:<id>``): every click and submission re-reads the question from the
-database, so all of them keep working after a restart.
+Buttons are ``DynamicItem``s (``duda:<action>:<id>``) and the answer modal is a
+:class:`bot.ui.PersistentModal` (``duda-resp:<id>``, routed by :mod:`bot.modals`): every click and
+submission re-reads the question from the database, so all of them keep working after a restart.
+Cards are posted with a stable nonce (``question-card-<id>``) and adopted from the channel's history
+like every other card (:func:`bot.notify.send_card`).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
-from bot import modals, permissions
+from bot import permissions
 from bot.app import VentasOpsBot, send_ephemeral
-from bot.card_cog import CardsCog, post_once
+from bot.domain.cards import CardKey
 from bot.domain.dates import format_datetime
 from bot.domain.faq_search import asks_sales_to_sell
 from bot.domain.text import md, truncate
@@ -25,11 +29,11 @@ from bot.domain.validation import clean_user_text
 from bot.errors import UserCheckFailure, UserError
 from bot.faq_render import hits_embed, sell_for_me_embed
 from bot.guards import actor_of, require_role
-from bot.notify import post
+from bot.notify import RecentCards, post, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import questions as svc
 from bot.services.referrals import role_label
 from bot.texts import questions as T
-from bot.ui import ActionButton
+from bot.ui import ActionButton, PersistentModal
 from db.models import FaqEntry, Question
 
 log = logging.getLogger(__name__)
@@ -89,15 +93,10 @@ async def _load(bot: VentasOpsBot, qid: int) -> tuple[Question, FaqEntry | None]
         return (q, await svc.faq_of(session, qid)) if q is not None else None
 
 
-_POSTING: set[int] = set()  # question ids whose card is being posted (the command vs. the start-up repost)
-
-
-async def post_card(bot: VentasOpsBot, qid: int, fallback: discord.abc.Messageable | None = None) -> bool:
-    """Post the question's card once: True when it is (or is being) posted."""
-    return await post_once(_POSTING, qid, lambda: _post_card(bot, qid, fallback))
-
-
-async def _post_card(bot: VentasOpsBot, qid: int, fallback: discord.abc.Messageable | None) -> bool:
+async def post_card(bot: VentasOpsBot, qid: int, fallback: discord.abc.Messageable | None = None,
+                    recent: RecentCards | None = None) -> bool:
+    """Post the question's card (stable nonce; with ``recent``, adopted from the channel's history when a
+    crash left it unrecorded): True when it is posted."""
     loaded = await _load(bot, qid)
     channel = bot.sales_channel() or fallback
     if loaded is None or channel is None:
@@ -108,15 +107,9 @@ async def _post_card(bot: VentasOpsBot, qid: int, fallback: discord.abc.Messagea
     kwargs: dict[str, Any] = {"embed": card_embed(bot, q, faq)}
     if (view := card_view(q, faq)) is not None:
         kwargs["view"] = view
-    try:
-        msg = await post(channel, T.CARD_CONTENT.format(role=role_label(svc.topic_role(bot.settings, q.topic))), **kwargs)
-    except discord.HTTPException as exc:
-        log.warning("Could not post the card of question %s: %s", qid, exc)
-        return False
-    async with bot.sessionmaker() as session:
-        await svc.set_card(session, qid, msg.channel.id, msg.id)
-        await session.commit()
-    return True
+    content = T.CARD_CONTENT.format(role=role_label(svc.topic_role(bot.settings, q.topic)))
+    return await send_card(bot, channel, CardKey("question", QuestionButton.PREFIX, qid),
+                           lambda s, c, m: svc.set_card(s, qid, c, m), recent=recent, content=content, **kwargs)
 
 
 async def _card_message(bot: VentasOpsBot, q: Question) -> discord.PartialMessage | None:
@@ -213,12 +206,24 @@ async def _require_answerer(interaction: discord.Interaction, q: Question) -> No
     await require_role(interaction, svc.topic_role(s, q.topic), s.role_admin, action=f"duda:responder:{q.id}")
 
 
-class AnswerModal(discord.ui.Modal):
+class AnswerModal(PersistentModal, template=r"duda-resp:(?P<id>\d+)"):
+    """«Responder»: the answer (re-reads the question on submit: a second answerer is told who answered
+    first, and nothing changes)."""
+
     def __init__(self, qid: int) -> None:
         super().__init__(title=T.MODAL_TITLE.format(qid=qid)[:45], custom_id=f"duda-resp:{qid}")
-        self.add_item(discord.ui.TextInput(
+        self.qid = qid
+        self.answer: discord.ui.TextInput[AnswerModal] = discord.ui.TextInput(
             label=T.MODAL_ANSWER_LABEL, style=discord.TextStyle.paragraph, placeholder=T.MODAL_ANSWER_PLACEHOLDER,
-            min_length=2, max_length=T.ANSWER_MAX, required=True, custom_id=f"duda-resp-texto:{qid}"))
+            min_length=2, max_length=T.ANSWER_MAX, required=True, custom_id="respuesta")
+        self.add_item(self.answer)
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> AnswerModal:
+        return cls(int(match["id"]))
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        await on_answer_submit(interaction, self.qid, str(self.answer.value or ""))
 
 
 async def on_answer_click(interaction: discord.Interaction, qid: int) -> None:
@@ -229,14 +234,14 @@ async def on_answer_click(interaction: discord.Interaction, qid: int) -> None:
         raise UserError(_answered_text(q))
     if q.status != svc.ABIERTA:
         raise UserError(T.NOT_OPEN.format(qid=qid))
-    await modals.send_detached(interaction, AnswerModal(qid))
+    await AnswerModal(qid).open(interaction)
 
 
-async def on_answer_submit(interaction: discord.Interaction, qid: int, values: dict[str, str]) -> None:
+async def on_answer_submit(interaction: discord.Interaction, qid: int, value: str) -> None:
     bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
     q = await _question(bot, qid)
     await _require_answerer(interaction, q)  # again: roles may have changed since the click
-    text = clean_user_text(values.get(f"duda-resp-texto:{qid}"), "respuesta", T.ANSWER_MAX)
+    text = clean_user_text(value, "respuesta", T.ANSWER_MAX)
     if not text:
         raise UserError(T.ANSWER_REQUIRED)
     await interaction.response.defer(ephemeral=True, thinking=True)
@@ -294,10 +299,24 @@ async def run_questions_tick(bot: VentasOpsBot) -> svc.SlaResult:
 
 
 # --- the cog --------------------------------------------------------------------------------------
-class Questions(CardsCog):
-    MODALS = {"duda-resp": on_answer_submit}
-    missing_cards = staticmethod(svc.without_card)
-    post_one = staticmethod(post_card)
+class Questions(commands.Cog):
+    def __init__(self, bot: VentasOpsBot) -> None:
+        self.bot = bot
+        self._cards_checked = False
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Post the cards a crash or a refusal left unposted, retire duplicates. Once per process."""
+        if self._cards_checked:
+            return
+        self._cards_checked = True
+        await self.repost_cards()
+        await retire_duplicate_cards(self.bot, "question", QuestionButton.PREFIX, svc.recorded_cards)
+
+    async def repost_cards(self, created_before: datetime | None = None) -> None:
+        """Post missing question cards (the periodic cards job calls this too)."""
+        before = created_before or self.bot.clock.now()
+        await repost_missing_cards(self.bot, "question", lambda s: svc.without_card(s, before), post_card)
 
     @app_commands.command(name="duda", description=T.CMD_DUDA)
     @app_commands.describe(pregunta=T.OPT_QUESTION, tema=T.OPT_TOPIC, publicar=T.OPT_POST)
@@ -338,8 +357,10 @@ class Questions(CardsCog):
 
 async def setup(bot: VentasOpsBot) -> None:
     bot.add_dynamic_items(QuestionButton)
+    bot.modals.add(AnswerModal)
     await bot.add_cog(Questions(bot))
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(QuestionButton)
+    bot.modals.remove(AnswerModal)

@@ -1,23 +1,26 @@
 """/pedir-apoyo and its card («Acepto» with a date/time modal, «No puedo»). The rules live in
 :mod:`bot.services.support`; this is the Discord side.
 
-Buttons are ``DynamicItem``s (``apoyo:<action>:<id>``) and the accept modal is detached
-(:mod:`bot.modals`, ``apoyo-ok:<id>``): both keep working after a restart.
+Buttons are ``DynamicItem``s (``apoyo:<action>:<id>``) and the accept modal is a
+:class:`bot.ui.PersistentModal` (``apoyo-ok:<id>``, routed by :mod:`bot.modals`): both keep working
+after a restart. Cards are posted with a stable nonce (``support-card-<id>``) and adopted from the
+channel's history like every other card (:func:`bot.notify.send_card`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from datetime import datetime
 from typing import Any
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
-from bot import modals
 from bot.app import VentasOpsBot, send_ephemeral
-from bot.card_cog import CardsCog, post_once
+from bot.domain.cards import CardKey
 from bot.domain.dates import format_date, format_datetime, parse_user_date, parse_user_datetime, today_bogota
 from bot.domain.faq_search import asks_sales_to_sell
 from bot.domain.text import md, truncate
@@ -25,12 +28,12 @@ from bot.domain.validation import clean_user_text
 from bot.errors import UserCheckFailure, UserError
 from bot.faq_render import sell_for_me_embed
 from bot.guards import actor_of, require_role
-from bot.notify import post
+from bot.notify import RecentCards, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import directory
 from bot.services import support as svc
 from bot.services.referrals import role_label
 from bot.texts import questions as T
-from bot.ui import ActionButton
+from bot.ui import ActionButton, PersistentModal
 from db.models import Client, Member, SupportRequest
 
 log = logging.getLogger(__name__)
@@ -92,15 +95,10 @@ async def _load(bot: VentasOpsBot, rid: int) -> tuple[SupportRequest, Member, Cl
     return loaded
 
 
-_POSTING: set[int] = set()  # request ids whose card is being posted (the command vs. the start-up repost)
-
-
-async def post_card(bot: VentasOpsBot, rid: int, fallback: discord.abc.Messageable | None = None) -> bool:
-    """Post the request's card once: True when it is (or is being) posted."""
-    return await post_once(_POSTING, rid, lambda: _post_card(bot, rid, fallback))
-
-
-async def _post_card(bot: VentasOpsBot, rid: int, fallback: discord.abc.Messageable | None) -> bool:
+async def post_card(bot: VentasOpsBot, rid: int, fallback: discord.abc.Messageable | None = None,
+                    recent: RecentCards | None = None) -> bool:
+    """Post the request's card (stable nonce; with ``recent``, adopted from the channel's history when a
+    crash left it unrecorded): True when it is posted."""
     req, member, client = await _load(bot, rid)
     channel = bot.sales_channel() or fallback
     if channel is None:
@@ -110,16 +108,9 @@ async def _post_card(bot: VentasOpsBot, rid: int, fallback: discord.abc.Messagea
     kwargs: dict[str, Any] = {"embed": card_embed(req, member, client)}
     if (view := card_view(req)) is not None:
         kwargs["view"] = view
-    role = role_label(svc.target_role(bot.settings, req.target))
-    try:
-        msg = await post(channel, T.SUPPORT_CARD_CONTENT.format(role=role), **kwargs)
-    except discord.HTTPException as exc:
-        log.warning("Could not post the card of support request %s: %s", rid, exc)
-        return False
-    async with bot.sessionmaker() as session:
-        await svc.set_card(session, rid, msg.channel.id, msg.id)
-        await session.commit()
-    return True
+    content = T.SUPPORT_CARD_CONTENT.format(role=role_label(svc.target_role(bot.settings, req.target)))
+    return await send_card(bot, channel, CardKey("support", SupportButton.PREFIX, rid),
+                           lambda s, c, m: svc.set_card(s, rid, c, m), recent=recent, content=content, **kwargs)
 
 
 async def refresh_card(bot: VentasOpsBot, rid: int) -> None:
@@ -148,13 +139,28 @@ def _already(req: SupportRequest) -> str:
     return T.SUPPORT_ALREADY.format(rid=req.id, who=who, status=T.STATUS_WORDS.get(req.status, req.status))
 
 
-class AcceptModal(discord.ui.Modal):
+class AcceptModal(PersistentModal, template=r"apoyo-ok:(?P<id>\d+)"):
+    """«Acepto»: the meeting's date and time and an optional note (re-reads the request on submit: a
+    second helper is told who decided first, and nothing changes)."""
+
     def __init__(self, rid: int) -> None:
         super().__init__(title=T.ACCEPT_MODAL_TITLE.format(rid=rid)[:45], custom_id=f"apoyo-ok:{rid}")
-        self.add_item(discord.ui.TextInput(label=T.ACCEPT_WHEN_LABEL, placeholder=T.ACCEPT_WHEN_PLACEHOLDER,
-                                           max_length=40, required=True, custom_id=f"apoyo-ok-cuando:{rid}"))
-        self.add_item(discord.ui.TextInput(label=T.ACCEPT_NOTE_LABEL, style=discord.TextStyle.paragraph,
-                                           max_length=500, required=False, custom_id=f"apoyo-ok-nota:{rid}"))
+        self.rid = rid
+        self.when: discord.ui.TextInput[AcceptModal] = discord.ui.TextInput(
+            label=T.ACCEPT_WHEN_LABEL, placeholder=T.ACCEPT_WHEN_PLACEHOLDER, max_length=40, required=True,
+            custom_id="cuando")
+        self.note: discord.ui.TextInput[AcceptModal] = discord.ui.TextInput(
+            label=T.ACCEPT_NOTE_LABEL, style=discord.TextStyle.paragraph, max_length=500, required=False,
+            custom_id="nota")
+        self.add_item(self.when)
+        self.add_item(self.note)
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> AcceptModal:
+        return cls(int(match["id"]))
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        await on_accept_submit(interaction, self.rid, str(self.when.value or ""), str(self.note.value or ""))
 
 
 async def on_accept_click(interaction: discord.Interaction, rid: int) -> None:
@@ -162,15 +168,15 @@ async def on_accept_click(interaction: discord.Interaction, rid: int) -> None:
     await _require_helper(interaction, req)
     if req.status != svc.PENDING:
         raise UserError(_already(req))
-    await modals.send_detached(interaction, AcceptModal(rid))
+    await AcceptModal(rid).open(interaction)
 
 
-async def on_accept_submit(interaction: discord.Interaction, rid: int, values: dict[str, str]) -> None:
+async def on_accept_submit(interaction: discord.Interaction, rid: int, when: str, note_text: str) -> None:
     bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
     req, _member, _client = await _load(bot, rid)
     await _require_helper(interaction, req)  # again: roles may have changed since the click
-    meeting = parse_user_datetime(values.get(f"apoyo-ok-cuando:{rid}"), bot.clock.now(), bot.settings.tz)
-    note = clean_user_text(values.get(f"apoyo-ok-nota:{rid}"), "nota", 500)
+    meeting = parse_user_datetime(when, bot.clock.now(), bot.settings.tz)
+    note = clean_user_text(note_text, "nota", 500)
     await _decide(interaction, rid, accept=True, meeting_at=meeting, note=note or None)
 
 
@@ -200,10 +206,24 @@ async def _decide(interaction: discord.Interaction, rid: int, *, accept: bool, m
 
 
 # --- the cog --------------------------------------------------------------------------------------
-class Support(CardsCog):
-    MODALS = {"apoyo-ok": on_accept_submit}
-    missing_cards = staticmethod(svc.without_card)
-    post_one = staticmethod(post_card)
+class Support(commands.Cog):
+    def __init__(self, bot: VentasOpsBot) -> None:
+        self.bot = bot
+        self._cards_checked = False
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Post the cards a crash or a refusal left unposted, retire duplicates. Once per process."""
+        if self._cards_checked:
+            return
+        self._cards_checked = True
+        await self.repost_cards()
+        await retire_duplicate_cards(self.bot, "support", SupportButton.PREFIX, svc.recorded_cards)
+
+    async def repost_cards(self, created_before: datetime | None = None) -> None:
+        """Post missing support cards (the periodic cards job calls this too)."""
+        before = created_before or self.bot.clock.now()
+        await repost_missing_cards(self.bot, "support", lambda s: svc.without_card(s, before), post_card)
 
     @app_commands.command(name="pedir-apoyo", description=T.CMD_SUPPORT)
     @app_commands.describe(cliente=T.OPT_CLIENT, tipo=T.OPT_KIND, a=T.OPT_TO, fecha=T.OPT_DATE, detalle=T.OPT_DETAIL)
@@ -265,8 +285,10 @@ class Support(CardsCog):
 
 async def setup(bot: VentasOpsBot) -> None:
     bot.add_dynamic_items(SupportButton)
+    bot.modals.add(AcceptModal)
     await bot.add_cog(Support(bot))
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(SupportButton)
+    bot.modals.remove(AcceptModal)

@@ -172,6 +172,12 @@ async def set_answer_message(session: AsyncSession, qid: int, message_id: int) -
     await session.execute(update(Question).where(Question.id == qid).values(answer_message_id=message_id))
 
 
+async def recorded_cards(session: AsyncSession, qids: list[int]) -> dict[int, int | None]:
+    """The stored card message id of each question."""
+    q = select(Question.id, Question.card_message_id).where(Question.id.in_(qids))
+    return {i: m for i, m in (await session.execute(q)).all()}
+
+
 async def without_card(session: AsyncSession, older_than: datetime) -> list[int]:
     q = select(Question.id).where(Question.status.in_((ABIERTA, RESPONDIDA)), Question.card_message_id.is_(None),
                                   Question.posted_at <= older_than).order_by(Question.id).limit(50)

@@ -127,6 +127,12 @@ async def set_card(session: AsyncSession, rid: int, channel_id: int, message_id:
                           .values(card_channel_id=channel_id, card_message_id=message_id))
 
 
+async def recorded_cards(session: AsyncSession, rids: list[int]) -> dict[int, int | None]:
+    """The stored card message id of each support request."""
+    q = select(SupportRequest.id, SupportRequest.card_message_id).where(SupportRequest.id.in_(rids))
+    return {i: m for i, m in (await session.execute(q)).all()}
+
+
 async def without_card(session: AsyncSession, older_than: datetime) -> list[int]:
     q = select(SupportRequest.id).where(SupportRequest.card_message_id.is_(None),
                                         SupportRequest.created_at <= older_than).order_by(SupportRequest.id).limit(50)
