@@ -161,7 +161,7 @@ async def lead_case(harness_factory) -> Case:
             return x.status, x.status_reason, x.qualified_by_discord_id
 
     return Case(h, ids["perfi"], ids["perfi2"], await referrals.card_of(h, lead.id), "Malo",
-                {"reason": "No estaba interesado"}, "ya está como **Malo**", "Malo", state)
+                {"reason": "No estaba interesado"}, "ya está marcado como **Malo**", "Malo", state)
 
 
 async def renewal_case(harness_factory) -> Case:
