@@ -3,10 +3,11 @@ the real bot and the Discord fake."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from cogs.questions import run_questions_tick
 from db.models import AuditLog, FaqEntry, Question
@@ -232,3 +233,28 @@ async def test_admin_report_shows_the_questions_figures(harness_factory):
     assert "Preguntadas **4** · resueltas con reglas/FAQ sin publicar **2** · publicadas **2** · respondidas **1**" in text
     assert "Tiempo mediano de respuesta: 2.0 h" in text and "Aciertos de preguntas frecuentes: **1**" in text
     assert "HubSpot (3)" in text and "Comisiones (1)" in text
+
+
+async def test_question_card_carries_its_nonce_and_is_adopted_after_a_crash(harness_factory):
+    """Like every other card: nonce ``question-card-<id>``; a card a crash left unrecorded is found in the
+    channel's history at start-up and adopted, not posted again."""
+    h, ids = await make(harness_factory)
+    await duda(h, ids["ana"], "¿Cómo cambio el propietario de un negocio en HubSpot?", tema="hubspot", publicar=True)
+    card = await card_of(h, 1)
+    assert card["nonce"] == "question-card-1"
+    async with h.sessionmaker() as s:
+        await s.execute(update(Question).where(Question.id == 1).values(card_channel_id=None, card_message_id=None))
+        await s.commit()
+    h.fake.advance_clock(h.fake.nonce_window + 60)  # past Discord's nonce window: only the history can tell
+    await h.restart()
+
+    async def recorded() -> int | None:
+        async with h.sessionmaker() as s:
+            return (await s.get(Question, 1)).card_message_id
+
+    for _ in range(200):
+        if await recorded():
+            break
+        await asyncio.sleep(0.05)
+    assert await recorded() == int(card["id"])
+    assert len(question_cards(h)) == 1

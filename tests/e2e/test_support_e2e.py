@@ -99,6 +99,12 @@ async def test_accepted_with_a_time_dmd_and_noted_on_the_next_deal(harness_facto
     assert {"apoyo.solicitar", "apoyo.decidir", "apoyo.vincular_negocio"} <= set(actions)
 
 
+async def test_support_card_carries_its_nonce(harness_factory):
+    h, ids = await make(harness_factory)
+    await ask(h, ids["ana"], ids["client"], tipo="reunion")
+    assert (await support_card(h, 1))["nonce"] == "support-card-1"
+
+
 async def test_declined_by_the_pm(harness_factory):
     h, ids = await make(harness_factory)
     text = await ask(h, ids["ana"], ids["client"], tipo="asesoria", a="pm")
