@@ -1,7 +1,7 @@
 """Benchmark of the shared spreadsheet writer (bot/services/workbooks.py): N deal rows of the daily
-export written to XLSX (write-only, streamed) and CSV; prints wall and CPU seconds (the CPU figure is the one that
-survives a loaded machine), rows per CPU second, file sizes
-the process's peak RSS (flat in N: rows are not kept).
+export written to XLSX (write-only, streamed) and CSV; prints wall and CPU seconds (the CPU figure
+is the one that survives a loaded machine), rows per CPU second, file sizes and the process's peak
+RSS (flat in N: rows are not kept).
 
     uv run python bench/workbooks.py                 # N = 10000, 50000
     uv run python bench/workbooks.py --rows 100000

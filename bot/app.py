@@ -13,10 +13,12 @@ from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import permissions
+from bot.blocking import run_blocking
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.errors import UserCheckFailure, UserError
 from bot.modals import ModalRouter
+from bot.hubspot.queue import HubSpotQueue
 from bot.outbox_worker import OutboxWorker
 from bot.scheduler import Jobs, default_jobs
 from bot.texts import general as T
@@ -121,6 +123,12 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         log.warning("Could not deliver the error reply for interaction %s", interaction.id)
 
 
+def quiet_voice_warnings() -> None:
+    """The bot has no voice: no «PyNaCl/davey is not installed» warnings on every start."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
 class VentasOpsBot(commands.Bot):
     def __init__(
         self,
@@ -137,6 +145,7 @@ class VentasOpsBot(commands.Bot):
     ) -> None:
         intents = discord.Intents.default()
         intents.members = True
+        quiet_voice_warnings()
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -150,12 +159,16 @@ class VentasOpsBot(commands.Bot):
         self.sessionmaker = sessionmaker
         self.hubspot = hubspot
         self.clock: Clock = clock or SystemClock()
+        self.started_at = self.clock.now()
         self._extensions = extensions
         self._sync_commands = sync_commands
         self._run_jobs = run_jobs
         self.outbox = OutboxWorker(self)
+        # work that waits for HubSpot (verification, lead contacts): the cogs register their sources
+        self.hubspot_queue = HubSpotQueue()
         self.jobs: Jobs | None = None
         self._startup_task: asyncio.Task[None] | None = None
+        self._startup_sync: asyncio.Task[None] | None = None
         self.synced_commands: list[app_commands.AppCommand] = []
         self.modals = ModalRouter()  # persistent modals (bot.ui.PersistentModal), registered by the cogs
 
@@ -168,6 +181,8 @@ class VentasOpsBot(commands.Bot):
             self.synced_commands = await self.tree.sync(guild=guild)
             log.info("Synced %d commands to guild %s", len(self.synced_commands), guild.id)
         self.outbox.start()
+        if self.hubspot is not None:
+            self.hubspot_queue.start(self.wait_until_ready)
         if self._run_jobs:
             self.jobs = default_jobs(self)
             self.jobs.start()
@@ -177,6 +192,9 @@ class VentasOpsBot(commands.Bot):
         """Run what was missed while the bot was down (each job is idempotent)."""
         await self.wait_until_ready()
         assert self.jobs is not None
+        # the directory sync pages through every HubSpot company: its own task, so a slow HubSpot
+        # never delays the catch-up of the export, backups and reminders
+        self._startup_sync = asyncio.create_task(self.jobs.run_now("directorio"), name="startup-directory-sync")
         for name in ("exportacion", "respaldo", "referidos", "renovaciones", "aprobaciones", "reporte-mensual", "dudas"):
             await self.jobs.run_now(name)
         self.outbox.kick()
@@ -185,15 +203,19 @@ class VentasOpsBot(commands.Bot):
         # interactions from ~40 ms to ~300 ms (bench/interactions.py, cold phase).
         from bot.services.summary import warm_up_charts
 
-        await asyncio.to_thread(warm_up_charts)
+        await run_blocking(warm_up_charts)
 
     async def close(self) -> None:
-        if self._startup_task is not None and not self._startup_task.done():
-            self._startup_task.cancel()
+        for task in (self._startup_task, self._startup_sync):
+            if task is not None and not task.done():
+                task.cancel()
         if self.jobs is not None:
             self.jobs.shutdown()
         await self.outbox.stop()
+        await self.hubspot_queue.stop()
         await super().close()
+        if self.hubspot is not None:
+            await self.hubspot.aclose()  # its threads: calls not started are dropped
 
     async def on_ready(self) -> None:
         log.info("Connected as %s (%s)", self.user, self.user.id if self.user else "?")

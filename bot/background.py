@@ -1,9 +1,10 @@
-"""Background work a cog starts after answering (HubSpot checks, card edits), tracked so it can be
-cancelled on unload and awaited in tests."""
+"""Background work: tasks a cog starts after answering (card edits), tracked so they can be
+cancelled on unload and awaited in tests; and long-running worker loops (outbox, HubSpot queue)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from typing import Any
 
 
@@ -31,3 +32,41 @@ class BackgroundTasks:
     def cancel_background(self) -> None:
         for t in list(self._ensure()):
             t.cancel()
+
+
+class LoopWorker:
+    """One long-running loop task that stops promptly. Subclasses loop ``while not self._stopping``
+    and sleep on ``self._wake``. The flag (not only the cancel) ends the loop: on Python 3.11 a
+    cancel that lands just as the event fires can be swallowed by the wait, and the bot would never exit."""
+
+    def __init__(self) -> None:
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def _start(self, loop: Coroutine[Any, Any, None], name: str) -> None:
+        if self._task is not None:
+            loop.close()
+            return
+        self._stopping = False
+        self._task = asyncio.create_task(loop, name=name)
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less when ``_wake`` is set meanwhile."""
+        self._wake.clear()
+        try:
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._stopping = True
+            self._wake.set()
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None

@@ -1,144 +1,405 @@
-"""The ``ventas-ops`` command line."""
+"""The ``ventas-ops`` command line (Spanish: the operators are Sense's staff).
+
+Every command reads its settings from one home (``--env-file`` / ``VENTAS_OPS_HOME`` / the project folder,
+see :mod:`bot.home`); failures print one line and exit 2 (configuration) or 3 (a service unreachable).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
+import traceback
+from collections.abc import Coroutine
+from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 import typer
+import typer.rich_utils
+from typer._click import core as _click_core
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.blocking import run_blocking
+from bot.config import ConfigError, OfflineSettings, Settings, load_settings
+from bot.domain.errors import DomainError
+from bot.domain.money import format_cop
+from bot.home import Home, resolve_home
+from bot.startup import StartupError, database_phase
+from bot.texts import cli as T
+from bot.version import version
+
+T_ = TypeVar("T_")
+
+# Spanish help: panel titles and the --help line (typer has no translation hook for the latter)
+typer.rich_utils.ARGUMENTS_PANEL_TITLE = "Argumentos"
+typer.rich_utils.OPTIONS_PANEL_TITLE = "Opciones"
+typer.rich_utils.COMMANDS_PANEL_TITLE = "Comandos"
+_get_help_option = _click_core.Command.get_help_option
+
+
+def _spanish_help_option(self: Any, ctx: Any) -> Any:
+    opt = _get_help_option(self, ctx)
+    if opt is not None:
+        opt.help = "Muestra esta ayuda y termina."
+        opt.metavar = ""
+    return opt
+
+
+_click_core.Command.get_help_option = _spanish_help_option  # type: ignore[method-assign]
+
+FLAG: dict[str, Any] = {"metavar": ""}  # no <bool> marker next to a flag in --help
 
 app = typer.Typer(help="ventas-ops: el bot de Ventas desde Operaciones.", no_args_is_help=True, add_completion=False)
-db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
+db_app = typer.Typer(help="Base de datos: migraciones, respaldos.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-clientes_app = typer.Typer(help="Client directory (clientes y KAMs).", no_args_is_help=True)
+clientes_app = typer.Typer(help="Directorio de clientes y KAMs.", no_args_is_help=True)
 app.add_typer(clientes_app, name="clientes")
+report_app = typer.Typer(help="Reportes.", no_args_is_help=True)
+app.add_typer(report_app, name="reporte")
+
+_state: dict[str, Home] = {}
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ventas-ops {version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    env_file: Path = typer.Option(None, "--env-file", metavar="ARCHIVO",
+                                  help="El .env a leer; su carpeta es la casa de datos, exports y la base SQLite. "
+                                       "Por defecto $VENTAS_OPS_HOME/.env o el .env del proyecto."),
+    _version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                  help="Muestra la versión y termina.", **FLAG),
+) -> None:
+    """ventas-ops: el bot de Ventas desde Operaciones."""
+    _state["home"] = resolve_home(env_file)
+
+
+def _home() -> Home:
+    return _state.get("home") or resolve_home()
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(T.PREFIX + message, err=True)
+    return typer.Exit(code=code)
 
 
 def _settings() -> Settings:
     try:
-        return load_settings()
+        return load_settings(_home())
     except ConfigError as exc:
-        typer.echo(f"ventas-ops: configuration error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
+        raise _fail(T.CONFIG_ERROR.format(error=exc), 2) from None
+
+
+def _offline() -> OfflineSettings:
+    """For the commands that never talk to Discord (no DISCORD_TOKEN needed)."""
+    try:
+        return load_settings(_home(), discord=False)
+    except ConfigError as exc:
+        raise _fail(T.CONFIG_ERROR.format(error=exc), 2) from None
+
+
+def _run(coro: Coroutine[Any, Any, T_], settings: OfflineSettings | None = None) -> T_:
+    """``asyncio.run`` with start-up failures as one line and exit code 2/3; anything else one line and
+    exit 1 (the traceback only with LOG_LEVEL=DEBUG)."""
+    try:
+        return asyncio.run(coro)
+    except StartupError as exc:
+        if settings is not None and settings.log_level == "DEBUG":
+            traceback.print_exception(exc)
+        raise _fail(str(exc), exc.code) from None
+    except DomainError as exc:  # a refusal of the program's rules: its Spanish message is the line
+        raise _fail(str(exc), 1) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(code=130) from None
+    except (typer.Exit, SystemExit):
+        raise
+    except Exception as exc:
+        if settings is not None and settings.log_level == "DEBUG":
+            traceback.print_exception(exc)
+        one = " ".join(str(exc).split())[:300]
+        raise _fail(T.UNEXPECTED.format(kind=type(exc).__name__, error=one), 1) from None
+
+
+def _db_shown(settings: OfflineSettings) -> str:
+    from bot.config import mask_url_password
+
+    return mask_url_password(settings.database_url)
 
 
 @app.command()
 def bot() -> None:
-    """Run the Discord bot (migrates the database first)."""
+    """Arranca el bot de Discord (migra la base de datos primero)."""
     settings = _settings()
-    from bot.runner import run_bot
+    from bot.runner import run_bot  # imports discord.py: only for the commands that run the bot
 
-    try:
-        asyncio.run(run_bot(settings))
-    except KeyboardInterrupt:
-        pass
+    _run(run_bot(settings), settings)
 
 
 @app.command("check-config")
-def check_config() -> None:
-    """Validate the settings and print them with secrets masked."""
+def check_config(
+    online: bool = typer.Option(False, "--online", help="Además se conecta: base de datos, Discord (servidor, canal, "
+                                "roles, permisos del bot) y HubSpot (token y alcances).", **FLAG),
+) -> None:
+    """Valida la configuración y la muestra con los secretos ocultos."""
     settings = _settings()
-    width = max(len(k) for k in settings.masked())
-    for key, value in settings.masked().items():
+    masked = settings.masked()
+    width = max(len(k) for k in masked)
+    for key, value in masked.items():
         typer.echo(f"{key.ljust(width)}  {value}")
-    typer.echo("OK: configuration is valid.")
+    if not online:
+        typer.echo(T.CONFIG_OK.format(env_file=_home().env_file_shown()))
+        return
+    from bot.online_check import render, run_checks  # imports discord.py and the HubSpot client
+
+    checks = _run(run_checks(settings), settings)
+    typer.echo("")
+    for line in render(checks):
+        typer.echo(line)
+    bad = [c for c in checks if not c.ok]
+    if bad:
+        raise _fail(T.ONLINE_BAD.format(n=len(bad)), 2 if all(c.config for c in bad) else 3)
+    typer.echo(T.ONLINE_OK)
 
 
-def _offline_settings():  # noqa: ANN202 - a local pydantic model
-    """The database and directory commands need only DATABASE_URL (and SENSE_EMAIL_DOMAIN), not the
-    Discord token."""
-    from pydantic_settings import BaseSettings, SettingsConfigDict
-
-    class DbSettings(BaseSettings):
-        model_config = SettingsConfigDict(env_file=".env", extra="ignore")
-        database_url: str = Settings.model_fields["database_url"].default
-        sense_email_domain: str = Settings.model_fields["sense_email_domain"].default
-
-    return DbSettings()
+@app.command("estado")
+def estado() -> None:
+    """Estado del programa: exportaciones, cola de envíos, aprobaciones pendientes, HubSpot, base de datos."""
+    settings = _offline()
+    _run(_estado(settings), settings)
 
 
-def _db_url() -> str:
-    return _offline_settings().database_url
+async def _estado(settings: OfflineSettings) -> None:
+    from bot.clock import SystemClock
+    from bot.runner import build_hubspot
+    from bot.services import health
+    from bot.texts import health as HT
+    from db.engine import make_engine, make_sessionmaker
+
+    with database_phase(settings.database_url):
+        engine = make_engine(settings.database_url)
+        try:
+            status = await health.gather(make_sessionmaker(engine), SystemClock().now(), version=version(),
+                                         started_at=None, hubspot=build_hubspot(settings),
+                                         database_url=settings.database_url, backups_path=settings.backups_path,
+                                         tz=settings.tz, export_time=settings.export_time)
+        finally:
+            await engine.dispose()
+    for line in HT.render(status, markdown=False):
+        typer.echo(line)
 
 
-async def _migrate(action: str, revision: str) -> None:
+async def _migrate(settings: OfflineSettings, action: str, revision: str) -> None:
     from db import migrate
     from db.engine import make_engine
 
-    engine = make_engine(_db_url())
-    try:
-        if action == "upgrade":
-            await migrate.upgrade(engine, revision)
-        else:
-            await migrate.downgrade(engine, revision)
-    finally:
-        await engine.dispose()
+    with database_phase(settings.database_url):
+        engine = make_engine(settings.database_url)
+        try:
+            if action == "upgrade":
+                await migrate.upgrade(engine, revision)
+            else:
+                await migrate.downgrade(engine, revision)
+        finally:
+            await engine.dispose()
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("heads")) -> None:
-    """Apply migrations up to REVISION (default head)."""
-    asyncio.run(_migrate("upgrade", revision))
-    typer.echo(f"Database upgraded to {revision}.")
+def db_upgrade(revision: str = typer.Argument("heads", metavar="REVISION", help="Por defecto la última.")) -> None:
+    """Aplica las migraciones hasta REVISION."""
+    settings = _offline()
+    _run(_migrate(settings, "upgrade", revision), settings)
+    typer.echo(T.DB_UPGRADED.format(db=_db_shown(settings), revision=revision))
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: str = typer.Argument(...)) -> None:
-    """Revert migrations down to REVISION (e.g. base)."""
-    asyncio.run(_migrate("downgrade", revision))
-    typer.echo(f"Database downgraded to {revision}.")
+def db_downgrade(revision: str = typer.Argument(..., metavar="REVISION", help="Por ejemplo 0001, o base.")) -> None:
+    """Revierte las migraciones hasta REVISION (vea db history)."""
+    settings = _offline()
+    _run(_migrate(settings, "downgrade", revision), settings)
+    typer.echo(T.DB_DOWNGRADED.format(db=_db_shown(settings), revision=revision))
 
 
-def main() -> None:  # pragma: no cover - console entry
-    sys.exit(app())
+@db_app.command("current")
+def db_current() -> None:
+    """Muestra en qué revisión está la base de datos."""
+    from db import migrate
+    from db.engine import make_engine
+
+    settings = _offline()
+
+    async def current() -> tuple[str, ...]:
+        with database_phase(settings.database_url):
+            engine = make_engine(settings.database_url)
+            try:
+                return await migrate.current(engine)
+            finally:
+                await engine.dispose()
+
+    revs = _run(current(), settings)
+    db = _db_shown(settings)
+    if not revs:
+        typer.echo(T.DB_CURRENT_NONE.format(db=db))
+        return
+    head = migrate.history()[0][0]
+    mark = T.DB_HEAD if revs == (head,) else T.DB_BEHIND
+    typer.echo(T.DB_CURRENT.format(db=db, revision=", ".join(revs)) + mark)
+
+
+@db_app.command("history")
+def db_history() -> None:
+    """Lista las migraciones, de la más nueva a la más vieja."""
+    from db import migrate
+
+    for rev, down, doc in migrate.history():
+        typer.echo(f"{down or 'base'} -> {rev}  {doc}")
 
 
 @db_app.command("backup")
-def db_backup(keep: int = typer.Option(14, help="How many backups to keep.")) -> None:
-    """Online backup of the SQLite database into DATA_DIR/backups (pruned to --keep)."""
-    from bot.clock import SystemClock
+def db_backup(keep: int = typer.Option(None, help="Cuántos respaldos conservar (por defecto BACKUP_KEEP).")) -> None:
+    """Respaldo completo (base de datos + archivos de DATA_DIR + manifiesto) en BACKUP_DIR, verificado."""
     from bot.services import backup as bk
 
-    settings_db = _db_url()
-    data_dir = Path(os.environ.get("DATA_DIR", "data"))
+    s = _offline()
     try:
-        path = bk.backup(settings_db, data_dir / "backups", SystemClock().now(), keep=keep)
+        result = asyncio.run(_backup(s, keep or s.backup_keep))
     except bk.BackupError as exc:
-        typer.echo(f"ventas-ops: {exc}", err=True)
-        raise typer.Exit(code=1) from None
-    typer.echo(f"Backup written: {path}")
+        raise _fail(f"respaldo fallido: {exc}", 1) from None
+    m = result.manifest
+    typer.echo(f"Respaldo escrito y verificado: {result.path} ({sum(m['counts'].values())} filas, "
+               f"{len(m['files'])} archivos de DATA_DIR)")
+    if m["missing_files"]:
+        typer.echo(f"Aviso: la base menciona {len(m['missing_files'])} archivos que no están en DATA_DIR: "
+                   + ", ".join(m["missing_files"][:10]), err=True)
+
+
+async def _backup(s, keep: int):  # noqa: ANN001, ANN202 - the local settings model
+    from bot.clock import SystemClock
+    from bot.services import backup as bk
+    from db.engine import make_engine, make_sessionmaker
+
+    engine = make_engine(s.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            referenced = await bk.referenced_files(session)
+    except Exception:  # noqa: BLE001 - an unreadable database is reported by the backup itself
+        referenced = []
+    finally:
+        await engine.dispose()
+    return await run_blocking(bk.backup, s.database_url, s.data_dir, s.backups_path, SystemClock().now(),
+                              keep, referenced)
 
 
 @db_app.command("restore")
-def db_restore(file: Path = typer.Argument(..., help="A backup file made by 'db backup' or the daily job.")) -> None:
-    """Replace the database with a backup (stop the bot first)."""
+def db_restore(file: Path = typer.Argument(..., help="Un respaldo hecho por 'db backup' o el respaldo nocturno.")) -> None:
+    """Restaura un respaldo: la base (la anterior se conserva con otro nombre), los archivos y las migraciones.
+    Se niega mientras el bot esté en marcha sobre esta base."""
     from bot.services import backup as bk
 
+    settings = _offline()
     try:
-        target = bk.restore(file, _db_url())
+        result = asyncio.run(_restore(settings, file))
+    except bk.NotAnArchive as exc:
+        raise _fail(str(exc), 2) from None
     except bk.BackupError as exc:
-        typer.echo(f"ventas-ops: {exc}", err=True)
-        raise typer.Exit(code=1) from None
-    typer.echo(f"Restored {file} into {target} (the previous file is kept as {target.name}.before-restore).")
+        raise _fail(f"restauración fallida: {exc}", 1) from None
+    if result is None:
+        raise typer.Exit(code=2)
+    typer.echo(f"Restaurado {file} en {result.database} ({sum(result.manifest['counts'].values())} filas, "
+               f"{result.files_restored} archivos escritos en DATA_DIR); migraciones al día.")
+    for kept in result.kept:
+        typer.echo(f"  lo reemplazado se conserva en: {kept}")
+
+
+async def _restore(s, file: Path):  # noqa: ANN001, ANN202 - the local settings model
+    from bot.clock import SystemClock
+    from bot.lease import lease_for
+    from bot.services import backup as bk
+    from db import migrate
+    from db.engine import make_engine
+
+    await run_blocking(bk.verify, file)  # not an archive: refused before anything else
+    lease = lease_for(s.database_url)
+    if not await lease.try_acquire():
+        holder = lease.holder()
+        typer.echo(T.PREFIX + "el bot está en marcha sobre esta base de datos"
+                   + (f" (proceso {holder})" if holder else "")
+                   + "; detenlo (y su instancia en espera) antes de restaurar. No se cambió nada.", err=True)
+        return None
+    try:
+        result = await run_blocking(bk.restore, file, s.database_url, s.data_dir, s.backups_path, SystemClock().now())
+        engine = make_engine(s.database_url)
+        try:
+            await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()
+    finally:
+        await lease.release()
+    return result
+
+
+outbox_app = typer.Typer(help="Mensajes que el bot no pudo entregar (retenidos).", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.command("retenidos")
+def outbox_retenidos() -> None:
+    """Lista los mensajes retenidos y por qué."""
+    asyncio.run(_outbox(resend=False))
+
+
+@outbox_app.command("reenviar")
+def outbox_reenviar() -> None:
+    """Devuelve los mensajes retenidos a la cola (corrige antes la causa); el bot en marcha los entrega."""
+    asyncio.run(_outbox(resend=True))
+
+
+async def _outbox(*, resend: bool) -> None:
+    import getpass
+
+    from bot.clock import SystemClock
+    from bot.domain.dates import format_datetime
+    from bot.services import outbox as ob
+    from bot.texts import outbox as OT
+    from db import migrate
+    from db.audit import Actor
+    from db.engine import make_engine, make_sessionmaker
+
+    engine = make_engine(_offline().database_url)
+    try:
+        await migrate.upgrade(engine)
+        async with make_sessionmaker(engine)() as session:
+            rows = await ob.held(session)
+            if resend:
+                ids = await ob.release_held(session, Actor(None, f"cli:{getpass.getuser()}"), SystemClock().now())
+                await session.commit()
+    finally:
+        await engine.dispose()
+    if not rows:
+        typer.echo(OT.CLI_HELD_NONE)
+        return
+    for r in rows:
+        since = format_datetime(r.held_at) if r.held_at else "—"
+        typer.echo(OT.CLI_HELD_LINE.format(id=r.id, key=r.dedupe_key, since=since, reason=r.held_reason or r.last_error))
+    if resend:
+        typer.echo(OT.CLI_RESENT.format(count=len(ids)))
 
 
 @app.command("export")
 def export_cmd(
-    fecha: str = typer.Option(None, "--fecha", help="Advance-payment date to export (YYYY-MM-DD); default yesterday in TIMEZONE."),
-    forzar: bool = typer.Option(False, "--forzar", help="Export again even if the date was already exported (labelled as a re-export)."),
+    fecha: str = typer.Option(None, "--fecha", metavar="AAAA-MM-DD",
+                              help="Fecha de anticipo a exportar; por defecto ayer (en TIMEZONE)."),
+    forzar: bool = typer.Option(False, "--forzar", help="Exporta de nuevo aunque la fecha ya se haya exportado "
+                                "(queda marcada como reexportación).", **FLAG),
 ) -> None:
-    """Run the daily export for one date (the same code as the 06:00 job and /admin exportar)."""
-    settings = _settings()
-    asyncio.run(_export(settings, fecha, forzar))
+    """Exportación diaria de una fecha (el mismo código que la tarea de las 06:00 y /admin exportar)."""
+    settings = _offline()
+    _run(_export(settings, fecha, forzar), settings)
 
 
-async def _export(settings: Settings, fecha: str | None, forzar: bool) -> None:
-    from datetime import date
-
+async def _export(settings: OfflineSettings, fecha: str | None, forzar: bool) -> None:
     from bot.clock import SystemClock
     from bot.export_runner import perform_export
     from bot.runner import build_hubspot
@@ -151,58 +412,57 @@ async def _export(settings: Settings, fecha: str | None, forzar: bool) -> None:
         try:
             d = date.fromisoformat(fecha)
         except ValueError:
-            typer.echo("ventas-ops: --fecha must be YYYY-MM-DD", err=True)
-            raise typer.Exit(code=2) from None
+            raise _fail(T.BAD_DATE, 2) from None
     else:
         d = export_date_for(now, settings.tz)
     if d > export_date_for(now, settings.tz):
-        typer.echo("ventas-ops: only a day that has ended can be exported (up to yesterday)", err=True)
-        raise typer.Exit(code=2)
-    engine = make_engine(settings.database_url)
-    try:
+        raise _fail(T.FUTURE_DATE, 2)
+    with database_phase(settings.database_url):
+        engine = make_engine(settings.database_url)
         await migrate.upgrade(engine)
-        with typer.progressbar(length=0, label=f"Exporting {d.isoformat()}", show_pos=True) as bar:
+    gateway = build_hubspot(settings)
+    try:
+        with typer.progressbar(length=0, label=T.EXPORTING.format(d=d.strftime("%d/%m/%Y")), show_pos=True) as bar:
 
             def progress(n: int) -> None:
                 bar.length = (bar.length or 0) + n
                 bar.update(n)
 
             outcome = await perform_export(
-                make_sessionmaker(engine), settings, d=d, now=now, trigger="cli", forced=forzar,
-                gateway=build_hubspot(settings), progress=progress,
+                make_sessionmaker(engine), settings, d=d, now=now, trigger="cli", forced=forzar,  # type: ignore[arg-type]
+                gateway=gateway, progress=progress,
             )
     finally:
+        if gateway is not None:
+            await gateway.aclose()
         await engine.dispose()
+    shown = d.strftime("%d/%m/%Y")
     if outcome.status == "ya_hecha":
-        typer.echo(f"{d.isoformat()} was already exported; use --forzar to export it again.")
+        typer.echo(T.ALREADY_EXPORTED.format(d=shown))
         return
     if outcome.status == "fallida":
-        typer.echo(f"Export failed: {outcome.error}", err=True)
-        raise typer.Exit(code=1)
+        raise _fail(T.EXPORT_FAILED.format(error=outcome.error), 1)
     r = outcome.result
     assert r is not None
-    typer.echo(f"{d.isoformat()}: {r.deals_count} deals, {r.findings_count} findings, {r.hubspot_calls} HubSpot calls")
+    typer.echo(T.EXPORT_DONE.format(d=shown, deals=r.deals_count, findings=r.findings_count, calls=r.hubspot_calls))
     for kind, path in r.files.items():
         typer.echo(f"  {kind}: {path}")
-    typer.echo("The post is queued in the outbox; the bot delivers it.")
-
-
-report_app = typer.Typer(help="Reports.", no_args_is_help=True)
-app.add_typer(report_app, name="reporte")
+    typer.echo(T.EXPORT_QUEUED)
 
 
 @report_app.command("mensual")
 def monthly_report_cmd(
-    mes: str = typer.Option(None, "--mes", help="Month (YYYY-MM); default the previous month in TIMEZONE."),
-    salida: Path = typer.Option(None, "--salida", help="Where to write the XLSX; default EXPORT_DIR/reportes/comisiones-YYYY-MM.xlsx."),
+    mes: str = typer.Option(None, "--mes", metavar="AAAA-MM", help="Mes; por defecto el anterior (en TIMEZONE)."),
+    salida: Path = typer.Option(None, "--salida", metavar="ARCHIVO",
+                                help="Dónde escribir el XLSX; por defecto EXPORT_DIR/reportes/comisiones-AAAA-MM.xlsx."),
 ) -> None:
-    """Write the monthly commission statement (one sheet per KAM and a totals sheet): the same file the
-    bot sends the admins on the first business day of the month."""
-    settings = _settings()
-    asyncio.run(_monthly(settings, mes, salida))
+    """Liquidación mensual de comisiones (una hoja por KAM y una de totales): el mismo archivo que el bot
+    envía a los administradores el primer día hábil del mes."""
+    settings = _offline()
+    _run(_monthly(settings, mes, salida), settings)
 
 
-async def _monthly(settings: Settings, mes: str | None, salida: Path | None) -> None:
+async def _monthly(settings: OfflineSettings, mes: str | None, salida: Path | None) -> None:
     from bot.clock import SystemClock
     from bot.domain.dates import parse_month, previous_month, today_bogota
     from bot.domain.errors import DomainError
@@ -214,55 +474,50 @@ async def _monthly(settings: Settings, mes: str | None, salida: Path | None) -> 
     try:
         year, month = parse_month(mes, today) if mes else previous_month(today.year, today.month)
     except DomainError as exc:
-        typer.echo(f"ventas-ops: --mes: {exc}", err=True)
-        raise typer.Exit(code=2) from None
-    engine = make_engine(settings.database_url)
-    try:
+        raise _fail(T.MONTH_BAD.format(error=exc), 2) from None
+    with database_phase(settings.database_url):
+        engine = make_engine(settings.database_url)
         await migrate.upgrade(engine)
+    try:
         async with make_sessionmaker(engine)() as session:
             path, statements = await write_payroll(session, settings.export_dir, year, month,
                                                    settings.commission_rate, salida)
     finally:
         await engine.dispose()
-    typer.echo(f"{path} ({len(statements)} KAM, neto {sum(s.net for s in statements)} COP)")
+    typer.echo(T.PAYROLL_DONE.format(path=path, kams=len(statements), net=format_cop(sum(s.net for s in statements))))
 
 
 @clientes_app.command("importar")
 def clientes_importar(
-    file: Path = typer.Argument(..., help="CSV or Excel workbook (.xlsx) with the template of examples/clientes.xlsx / .csv."),
-    aplicar: bool = typer.Option(False, "--aplicar", help="Apply the import (default: preview only, nothing written)."),
+    file: Path = typer.Argument(..., metavar="ARCHIVO", help="CSV o libro de Excel (.xlsx) con la plantilla de examples/clientes.xlsx o .csv."),
+    aplicar: bool = typer.Option(False, "--aplicar", help="Aplica la importación (por defecto solo la vista "
+                                 "previa, sin escribir nada).", **FLAG),
 ) -> None:
-    """Import clients and KAMs from a CSV or .xlsx: a preview with counts by default, --aplicar to write it."""
-    from bot.domain.errors import DomainError
-
+    """Importa clientes y KAMs desde un CSV o un .xlsx: vista previa con conteos; --aplicar para escribirlo."""
+    settings = _offline()
     try:
         data = file.read_bytes()
     except OSError as exc:
-        typer.echo(f"ventas-ops: cannot read {file}: {exc.strerror}", err=True)
-        raise typer.Exit(code=2) from None
-    try:
-        code = asyncio.run(_clientes_importar(data, file.name, aplicar, str(file)))
-    except DomainError as exc:
-        typer.echo(f"ventas-ops: {exc}", err=True)
-        raise typer.Exit(code=1) from None
-    raise typer.Exit(code=code)
+        raise _fail(T.CANNOT_READ.format(file=file, error=exc.strerror), 2) from None
+    raise typer.Exit(code=_run(_clientes_importar(settings, data, file, aplicar), settings))
 
 
-async def _clientes_importar(data: bytes, filename: str, aplicar: bool, path: str = "ARCHIVO") -> int:
-    import getpass
+async def _clientes_importar(settings: OfflineSettings, data: bytes, file: Path, aplicar: bool) -> int:
+    import getpass  # only this command records the operating system user in the audit log
 
     from bot.clock import SystemClock
     from bot.services import directory_import as imp
-    from bot.texts import directory as T
+    from bot.texts import directory as XT
     from db import migrate
     from db.audit import Actor
     from db.engine import make_engine, make_sessionmaker
 
-    settings = _offline_settings()
+    filename = file.name
     parsed = imp.parse(data, email_domain=settings.sense_email_domain)
-    engine = make_engine(settings.database_url)
-    try:
+    with database_phase(settings.database_url):
+        engine = make_engine(settings.database_url)
         await migrate.upgrade(engine)
+    try:
         async with make_sessionmaker(engine)() as session:
             plan = await imp.plan(session, parsed)
             if plan.ok and aplicar and plan.counts.changes:
@@ -275,12 +530,16 @@ async def _clientes_importar(data: bytes, filename: str, aplicar: bool, path: st
     rows = len(parsed.rows)
     if not plan.ok:
         text, _ = imp.render_errors(plan.errors, limit=1_000_000)
-        typer.echo(T.IMPORT_BAD_ROWS.format(filename=filename, n=len(plan.errors), errors=text).replace("**", ""), err=True)
+        typer.echo(XT.IMPORT_BAD_ROWS.format(filename=filename, n=len(plan.errors), errors=text).replace("**", ""), err=True)
         return 1
     if not plan.counts.changes:
-        typer.echo(T.IMPORT_NOTHING_TO_DO.format(filename=filename, rows=rows, counts=counts).replace("**", ""))
+        typer.echo(XT.IMPORT_NOTHING_TO_DO.format(filename=filename, rows=rows, counts=counts).replace("**", ""))
     elif aplicar:
-        typer.echo(T.IMPORT_DONE.format(filename=filename, rows=rows, counts=counts).replace("**", ""))
+        typer.echo(XT.IMPORT_DONE.format(filename=filename, rows=rows, counts=counts).replace("**", ""))
     else:
-        typer.echo(T.CLI_PREVIEW.format(filename=filename, rows=rows, counts=counts, path=path))
+        typer.echo(XT.CLI_PREVIEW.format(filename=filename, rows=rows, counts=counts, path=file))
     return 0
+
+
+def entry() -> None:  # pragma: no cover - console entry
+    sys.exit(app())

@@ -1,6 +1,7 @@
-"""Settings: one pydantic-settings object read from the environment and ``.env``.
+"""Settings: one pydantic-settings object read from the environment and the home's ``.env``.
 
-Nothing is read at import time; call :func:`load_settings`.
+Nothing is read at import time; call :func:`load_settings`. Relative paths (``DATA_DIR``, ``EXPORT_DIR``,
+a SQLite ``DATABASE_URL``) are resolved against the home (:mod:`bot.home`), never the current folder.
 """
 
 from __future__ import annotations
@@ -9,28 +10,32 @@ import re
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.domain.errors import MoneyError
+from bot.domain.money import parse_cop
+from bot.home import Home, resolve_home
+from db.engine import normalize_url
+
 SECRET_FIELDS = {"discord_token", "hubspot_access_token"}
 
 
-class Settings(BaseSettings):
-    """Every variable is documented in ``.env.example``."""
+class OfflineSettings(BaseSettings):
+    """Everything but the Discord credentials: what the commands that never talk to Discord (db, export,
+    reporte, clientes, estado) need. Every variable is documented in ``.env.example``."""
 
     model_config = SettingsConfigDict(
-        env_file=".env",
+        env_file=None,  # load_settings passes the home's .env explicitly
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
     )
 
-    # Discord
-    discord_token: SecretStr = Field(description="Token del bot (Discord Developer Portal → Bot → Reset Token)")
-    discord_guild_id: int = Field(description="Id del servidor (guild) de Sense Digital")
+    # Discord (the token and the guild id are in Settings)
     discord_api_base: str | None = Field(
         default=None, description="REST base of a Discord-compatible server; also moves the gateway"
     )
@@ -54,11 +59,15 @@ class Settings(BaseSettings):
     export_dir: Path = Path("exports")
     # CSV files the bot writes: ";" for Excel with Colombian regional settings (decimal comma), "," otherwise
     csv_delimiter: str = ";"
+    # backup archives (database + DATA_DIR files); empty = DATA_DIR/backups. Better another disk.
+    backup_dir: Path | None = None
+    backup_keep: int = 14
 
     # HubSpot
     hubspot_access_token: SecretStr | None = None
     hubspot_api_base: str | None = None
     hubspot_timeout_seconds: float = 10.0
+    hubspot_max_concurrency: int = Field(default=8, ge=1, le=64)
     hubspot_advance_date_property: str = "fecha_de_anticipo"
     hubspot_company_services_property: str = "servicios"
     hubspot_portal_id: str = ""
@@ -87,15 +96,11 @@ class Settings(BaseSettings):
     link_referral_landing: str = "https://sense-digital.co/landing-ventas-internas-sense/"
 
     log_level: str = "INFO"
+    log_format: str = "text"
+    # port of the HTTP health check (GET /healthz on 127.0.0.1); empty = off
+    health_port: int | None = None
 
-    @field_validator("discord_token")
-    @classmethod
-    def _token_not_blank(cls, v: SecretStr) -> SecretStr:
-        if not v.get_secret_value().strip():
-            raise ValueError("must not be empty")
-        return v
-
-    @field_validator("hubspot_access_token", mode="before")
+    @field_validator("hubspot_access_token", "backup_dir", mode="before")
     @classmethod
     def _blank_is_none(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
@@ -106,7 +111,7 @@ class Settings(BaseSettings):
         if isinstance(v, str) and not v.strip():
             return None
         if isinstance(v, str) and not re.match(r"^https?://", v.strip()):
-            raise ValueError("must be an http(s):// URL")
+            raise ValueError("debe ser una URL http(s)://")
         return v.strip() if isinstance(v, str) else v
 
     @field_validator("csv_delimiter", mode="before")
@@ -124,7 +129,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("must be an IANA time zone such as America/Bogota") from exc
+            raise ValueError("debe ser una zona horaria IANA como America/Bogota") from exc
         return v
 
     @field_validator("export_time", mode="before")
@@ -133,29 +138,65 @@ class Settings(BaseSettings):
         if isinstance(v, str):
             m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", v)
             if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-                raise ValueError("must be HH:MM, e.g. 06:00")
+                raise ValueError("debe ser HH:MM, por ejemplo 06:00")
             return time(int(m.group(1)), int(m.group(2)))
         return v
+
+    @field_validator("commission_rate", mode="before")
+    @classmethod
+    def _rate_text(cls, v: Any) -> Any:
+        return parse_rate(v) if isinstance(v, str) else v
 
     @field_validator("commission_rate")
     @classmethod
     def _rate(cls, v: Decimal) -> Decimal:
         if not (Decimal(0) < v < Decimal(1)):
-            raise ValueError("must be a fraction between 0 and 1, e.g. 0.06")
+            raise ValueError(RATE_HELP)
         return v
+
+    @field_validator("lead_reward_good", "lead_reward_sold", mode="before")
+    @classmethod
+    def _money_text(cls, v: Any) -> Any:
+        return parse_money_setting(v) if isinstance(v, str) else v
 
     @field_validator("lead_reward_good", "lead_reward_sold", "proof_max_bytes")
     @classmethod
     def _non_negative(cls, v: int) -> int:
         if v < 0:
-            raise ValueError("must be zero or a positive whole number")
+            raise ValueError("debe ser cero o un número entero positivo")
         return v
 
-    @field_validator("renewal_window_business_days", "lead_sla_hours", "approval_reminder_hours", "question_sla_hours")
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _db_url(cls, v: Any) -> Any:
+        return normalize_url(v) if isinstance(v, str) else v
+
+    @field_validator("health_port", mode="before")
+    @classmethod
+    def _blank_port(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("health_port")
+    @classmethod
+    def _port(cls, v: int | None) -> int | None:
+        if v is not None and not (1 <= v <= 65535):
+            raise ValueError("debe ser un puerto entre 1 y 65535, o vacío para no abrirlo")
+        return v
+
+    @field_validator("log_format")
+    @classmethod
+    def _format(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v not in {"text", "json"}:
+            raise ValueError("debe ser text o json")
+        return v
+
+    @field_validator("renewal_window_business_days", "lead_sla_hours", "approval_reminder_hours", "backup_keep",
+                     "question_sla_hours")
     @classmethod
     def _positive(cls, v: int) -> int:
         if v < 1:
-            raise ValueError("must be a positive whole number")
+            raise ValueError("debe ser un número entero positivo")
         return v
 
     @field_validator("log_level")
@@ -163,7 +204,7 @@ class Settings(BaseSettings):
     def _level(cls, v: str) -> str:
         v = v.upper()
         if v not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+            raise ValueError("debe ser DEBUG, INFO, WARNING, ERROR o CRITICAL")
         return v
 
     # Derived helpers ---------------------------------------------------------------
@@ -172,13 +213,28 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     @property
+    def backups_path(self) -> Path:
+        """Where backup archives go: BACKUP_DIR, else DATA_DIR/backups."""
+        return self.backup_dir if self.backup_dir is not None else self.data_dir / "backups"
+
+    @property
     def hubspot_enabled(self) -> bool:
         return self.hubspot_access_token is not None
+
+    def anchored(self, home: Home) -> Self:
+        """A copy with every relative path resolved against ``home``."""
+        return self.model_copy(update={
+            "data_dir": home.path(self.data_dir),
+            "export_dir": home.path(self.export_dir),
+            "backup_dir": home.path(self.backup_dir) if self.backup_dir is not None else None,
+            "database_url": normalize_url(self.database_url, home.root),
+        })
 
     def masked(self) -> dict[str, str]:
         """Every setting as text, secrets masked (for check-config and /admin config)."""
         out: dict[str, str] = {}
-        for name in type(self).model_fields:
+        first = ("discord_token", "discord_guild_id")  # defined last (Settings extends OfflineSettings), shown first
+        for name in sorted(type(self).model_fields, key=lambda n: n not in first):
             value = getattr(self, name)
             if name in SECRET_FIELDS:
                 out[name.upper()] = mask_secret(value)
@@ -189,6 +245,47 @@ class Settings(BaseSettings):
             else:
                 out[name.upper()] = "" if value is None else str(value)
         return out
+
+
+class Settings(OfflineSettings):
+    """All settings, the Discord credentials included (the bot and ``check-config`` need them)."""
+
+    discord_token: SecretStr = Field(description="Token del bot (Discord Developer Portal → Bot → Reset Token)")
+    discord_guild_id: int = Field(description="Id del servidor (guild) de Sense Digital")
+
+    @field_validator("discord_token")
+    @classmethod
+    def _token_not_blank(cls, v: SecretStr) -> SecretStr:
+        if not v.get_secret_value().strip():
+            raise ValueError("no puede estar vacío")
+        return v
+
+
+RATE_HELP = "debe ser una fracción entre 0 y 1 (0.06 o 0,06) o un porcentaje (6 %)"
+MONEY_HELP = "debe ser un valor en pesos como 5000, 5.000 o $ 5.000"
+
+
+def parse_rate(text: str) -> Decimal:
+    """``0.06``, ``0,06``, ``6 %`` and ``6%`` → ``Decimal("0.06")``; ``ValueError`` otherwise."""
+    s = text.strip()
+    percent = s.endswith("%")
+    s = s.removesuffix("%").strip()
+    if not re.fullmatch(r"[0-9]+(?:[.,][0-9]+)?", s):
+        raise ValueError(RATE_HELP)
+    value = Decimal(s.replace(",", "."))
+    return value / 100 if percent else value
+
+
+def parse_money_setting(text: str) -> int:
+    """Whole pesos as Colombians write them (``5000``, ``5.000``, ``$ 5.000``); ``0`` allowed; ambiguous
+    input such as ``5,5`` or ``5.5`` refused (``ValueError``)."""
+    s = text.strip()
+    if re.fullmatch(r"\$?\s*0+", s):
+        return 0
+    try:
+        return parse_cop(s, "valor")
+    except MoneyError:
+        raise ValueError(f"{MONEY_HELP} (no «{s}»)") from None
 
 
 def mask_secret(value: SecretStr | None) -> str:
@@ -207,21 +304,40 @@ class ConfigError(Exception):
 
 
 _HINTS = {
-    "discord_token": "the bot token from the Discord Developer Portal (Bot → Reset Token)",
-    "discord_guild_id": "the numeric id of the Discord server (right click the server → Copy Server ID)",
+    "discord_token": "el token del bot (Discord Developer Portal → Bot → Reset Token)",
+    "discord_guild_id": "el id numérico del servidor de Discord (clic derecho en el servidor → Copiar ID del servidor)",
+}
+
+_PYDANTIC_MESSAGES = {
+    "int_parsing": "debe ser un número entero",
+    "int_from_float": "debe ser un número entero",
+    "float_parsing": "debe ser un número",
+    "decimal_parsing": "debe ser un número",
+    "bool_parsing": "debe ser true o false",
+    "time_parsing": "debe ser HH:MM",
 }
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Build the settings or raise :class:`ConfigError` with one readable line."""
+def load_settings(home: Home | None = None, *, discord: bool = True, **overrides: Any) -> Settings:
+    """Build the settings from the environment and ``home``'s ``.env`` (default :func:`resolve_home`),
+    paths resolved against the home, or raise :class:`ConfigError` with one Spanish line that names the
+    variable and the ``.env`` that was read. ``discord=False`` builds :class:`OfflineSettings`."""
+    home = home or resolve_home()
+    cls = Settings if discord else OfflineSettings
+    overrides.setdefault("_env_file", home.env_file if home.env_file.is_file() else None)
     try:
-        return Settings(**overrides)
+        settings = cls(**overrides)
+        return settings.anchored(home)  # type: ignore[return-value]
     except ValidationError as exc:
         err = exc.errors()[0]
         field = str(err["loc"][0]) if err["loc"] else "?"
         var = field.upper()
         if err["type"] == "missing":
-            hint = _HINTS.get(field, "a value (see .env.example)")
-            raise ConfigError(f"{var} is not set: put {hint} in the environment or in .env") from None
-        msg = err["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"{var} is invalid ({msg}); see .env.example") from None
+            hint = _HINTS.get(field, "un valor (vea .env.example)")
+            raise ConfigError(
+                f"{var} no está configurado: ponga {hint} en el entorno o en {home.env_file_shown()}"
+            ) from None
+        msg = _PYDANTIC_MESSAGES.get(err["type"]) or str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{var} no es válido ({msg}); revise {home.env_file_shown()} o el entorno") from None
+    except ValueError as exc:  # anchored(): a relative path that cannot be resolved
+        raise ConfigError(f"DATABASE_URL no es válido ({exc})") from None

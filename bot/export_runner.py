@@ -19,6 +19,7 @@ import discord
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.blocking import run_blocking
 from bot.config import Settings
 from bot.domain.text import count_of
 from bot.services import export as ex
@@ -128,7 +129,10 @@ async def perform_export(
     forced: bool = False,
     gateway: Any = None,
     progress: Callable[[int], None] | None = None,
+    digest: bool = False,
 ) -> ExportOutcome:
+    """Export one date. With ``digest`` (a catch-up of several days) the day's post waits to be
+    folded with the other days' into one post (:func:`post_catch_up`)."""
     tz = settings.tz
     async with sessionmaker() as session:
         run = await ex.claim_run(session, d, trigger=trigger, forced=forced, now=now)
@@ -141,7 +145,7 @@ async def perform_export(
         # in a thread (matplotlib's first draw takes seconds and must not block the event loop)
         async with sessionmaker() as session:
             summary = await build_summary(session, d, now, tz, lead_sla_hours=settings.lead_sla_hours)
-        return summary, await asyncio.to_thread(render_chart, summary, chart_path)
+        return summary, await run_blocking(render_chart, summary, chart_path)
 
     side = asyncio.create_task(summary_and_chart())
     try:
@@ -157,8 +161,11 @@ async def perform_export(
         files = [outbox.OutFile(p, Path(p).name) for p in (result.files["xlsx"], result.files["csv"], str(chart))]
         async with sessionmaker() as session:
             await ex.finish_run(session, run, result, now)
+            facts = {"date": d.isoformat(), "deals": result.deals_count, "findings": result.findings_count,
+                     "xlsx": result.files["xlsx"]}
             await outbox.enqueue(
-                session, f"export:{d.isoformat()}:{run.attempt}", embeds=[embed.to_dict()], files=files, now=now
+                session, f"export:{d.isoformat()}:{run.attempt}", embeds=[embed.to_dict()], files=files, now=now,
+                for_digest=facts if digest else None,
             )
             if result.forgotten_by_member:
                 members = {
@@ -202,10 +209,49 @@ async def export_tick(bot: Any, trigger: str = "schedule") -> list[ExportOutcome
     async with bot.sessionmaker() as session:
         done, first = await ex.finished_dates(session)
     outcomes = []
-    for d in ex.due_dates(now, settings.tz, settings.export_time, done, first):
+    dates = ex.due_dates(now, settings.tz, settings.export_time, done, first)
+    for d in dates:
         outcomes.append(
-            await perform_export(bot.sessionmaker, settings, d=d, now=now, trigger=trigger, gateway=bot.hubspot)
+            await perform_export(bot.sessionmaker, settings, d=d, now=now, trigger=trigger, gateway=bot.hubspot,
+                                 digest=len(dates) > 1)
         )
+    # also after a crash between a catch-up's days and its post
+    async with bot.sessionmaker() as session:
+        await post_catch_up(session, now)
+        await session.commit()
     if outcomes and getattr(bot, "outbox", None) is not None:
         bot.outbox.kick()
     return outcomes
+
+
+async def post_catch_up(session: AsyncSession, now: datetime) -> None:
+    """Fold the posts of the days a catch-up exported into one post: a line per day with deals or
+    findings (its XLSX attached, up to Discord's 10 files), the empty days on one line, and the
+    latest day's current-state fields (month's commissions, approvals, leads, renewals)."""
+    rows = await outbox.take_for_digest(session)
+    if not rows:
+        return
+    days = sorted(((r.payload["digest"], r) for r in rows), key=lambda fr: fr[0]["date"])
+    facts = [f for f, _r in days]
+    first, last = (date.fromisoformat(facts[i]["date"]).strftime("%d/%m/%Y") for i in (0, -1))
+    latest = days[-1][1].payload
+    embed = discord.Embed(title=T.CATCHUP_TITLE.format(first=first, last=last), description=T.CATCHUP_DESC,
+                          colour=discord.Colour.green())
+    busy = [f for f in facts if f["deals"] or f["findings"]]
+    lines = [T.CATCHUP_DAY_LINE.format(date=date.fromisoformat(f["date"]).strftime("%d/%m/%Y"), deals=f["deals"],
+                                       findings=f["findings"]) for f in busy]
+    empty = [date.fromisoformat(f["date"]).strftime("%d/%m") for f in facts if f not in busy]
+    if empty:
+        lines.append(T.CATCHUP_EMPTY_LINE.format(dates=", ".join(empty)))
+    embed.add_field(name=T.FIELD_CATCHUP_DAYS, value=_lines(lines, 14), inline=False)
+    for field in (latest.get("embeds") or [{}])[0].get("fields", []):
+        if field["name"] not in (T.FIELD_AUDIT, T.FIELD_BY_TYPE):  # per-day fields; the rest is today's state
+            embed.add_field(name=field["name"], value=field["value"], inline=False)
+    chart = [f for f in latest.get("files", []) if f["filename"].endswith(".png")]
+    xlsx = [outbox.OutFile(f["xlsx"], Path(f["xlsx"]).name) for f in busy]
+    if len(xlsx) > 10 - len(chart):
+        xlsx = xlsx[: 10 - len(chart)]
+        embed.set_footer(text=T.CATCHUP_FILES_ELSEWHERE)
+    files = xlsx + [outbox.OutFile(f["path"], f["filename"]) for f in chart]
+    await outbox.enqueue(session, f"export-resumen:{rows[0].id}:{rows[-1].id}", embeds=[embed.to_dict()],
+                         files=files, now=now)

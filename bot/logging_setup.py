@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 _configured = False
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line (``LOG_FORMAT=json``): time (UTC), level, logger, message[, exc]."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+        }
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False)
+
+
+class ReconnectFilter(logging.Filter):
+    """discord.py logs every gateway reconnect attempt with ``log.exception`` (a traceback at ERROR each
+    retry). Below DEBUG it becomes one WARNING line naming the cause."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "discord.client" and record.msg.startswith("Attempting a reconnect") and record.exc_info:
+            exc = record.exc_info[1]
+            cause = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+            notice = record.getMessage()  # "Attempting a reconnect in 5.00s"
+            record.msg, record.args = f"Discord connection lost ({cause}); {notice}", None
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 class RedactingFilter(logging.Filter):
@@ -26,18 +56,22 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
+def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), fmt: str = "text") -> None:
+    """Logs go to stderr (the container's / journald's stream): text, or JSON lines with ``fmt="json"``."""
     global _configured
     root = logging.getLogger()
     if not _configured:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
-        root.addHandler(handler)
+        root.addHandler(logging.StreamHandler(sys.stderr))
         _configured = True
+    formatter = JsonFormatter() if fmt == "json" else logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     flt = RedactingFilter(secrets)
     for h in root.handlers:
-        for old in [f for f in h.filters if isinstance(f, RedactingFilter)]:
+        if isinstance(h, logging.StreamHandler) and getattr(h, "stream", None) in (sys.stderr, sys.stdout):
+            h.setFormatter(formatter)
+        for old in [f for f in h.filters if isinstance(f, (RedactingFilter, ReconnectFilter))]:
             h.removeFilter(old)
+        if level != "DEBUG":
+            h.addFilter(ReconnectFilter())
         h.addFilter(flt)
     root.setLevel(level)
     logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))

@@ -1,5 +1,9 @@
 """Delivers the outbox to Discord. Safe to run at any time and concurrently with itself:
-rows are claimed one by one and each send carries a nonce Discord uses to drop duplicates."""
+rows are claimed one by one and each send carries a nonce Discord uses to drop duplicates.
+
+What cannot be delivered is never dropped: a refusal retrying cannot fix (a missing permission,
+closed DMs) or a failure that outlasts ``MAX_ATTEMPTS`` holds the item («retenido») with a Spanish
+reason naming the cause, and the admins get one DM about it."""
 
 from __future__ import annotations
 
@@ -8,44 +12,43 @@ import logging
 from pathlib import Path
 
 import discord
+from typing import Any
+
 from sqlalchemy import update
 
+from bot import permissions
+from bot.background import LoopWorker
+from bot.domain.text import md
 from bot.services import outbox as ob
+from bot.texts import outbox as OT
+from db.audit import Actor, record
 from db.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
-class OutboxWorker:
+def held_lines(groups: list[tuple[str, int]]) -> str:
+    """One line per cause: «• 3 mensajes: el bot no puede escribir en #… ». The reasons are built by
+    the worker from names Discord gave (channel, user), already made inert."""
+    return "\n".join(
+        OT.NOTICE_LINE.format(count=n, what=OT.ONE_MESSAGE if n == 1 else OT.MANY_MESSAGES, reason=reason)
+        for reason, n in groups
+    )
+
+
+class OutboxWorker(LoopWorker):
     def __init__(self, bot: discord.Client) -> None:
+        super().__init__()
         self.bot = bot
         self._lock = asyncio.Lock()
-        self._kick = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
 
     def kick(self) -> None:
         """Deliver soon (call after committing an enqueue)."""
-        self._kick.set()
+        self._wake.set()
 
     def start(self, interval: float = 30.0) -> None:
-        if self._task is None:
-            self._stopping = False
-            self._task = asyncio.create_task(self._loop(interval), name="outbox")
-
-    async def stop(self) -> None:
-        """Stop the loop. The flag (not only the cancel) ends it: on Python 3.11 a cancel that lands
-        just as the kick event fires can be swallowed by the wait, and the bot would never exit."""
-        if self._task is not None:
-            self._stopping = True
-            self._kick.set()
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        self._start(self._loop(interval), "outbox")
 
     async def _loop(self, interval: float) -> None:
         await self.bot.wait_until_ready()
@@ -56,12 +59,7 @@ class OutboxWorker:
                 log.exception("Outbox delivery failed")
             if self._stopping:
                 break
-            self._kick.clear()
-            try:
-                async with asyncio.timeout(interval):
-                    await self._kick.wait()
-            except TimeoutError:
-                pass
+            await self._nap(interval)
 
     async def flush(self) -> int:
         """Send everything due now; returns how many were delivered."""
@@ -73,7 +71,24 @@ class OutboxWorker:
             for row in rows:
                 if await self._deliver(row):
                     sent += 1
+            await self._notify_held()
             return sent
+
+    async def resend_held(self, actor: Actor) -> tuple[int, list[OutboxMessage]]:
+        """``/admin reenviar``: every held item back in the queue and delivered now. Returns how many
+        were released and the ones still held afterwards (with their reasons)."""
+        bot = self.bot
+        async with bot.sessionmaker() as session:  # type: ignore[attr-defined]
+            ids = await ob.release_held(session, actor, bot.clock.now())  # type: ignore[attr-defined]
+            await session.commit()
+        if not ids:
+            return 0, []
+        for _ in range(len(ids) // 20 + 2):  # flush() takes 20 at a time
+            if not await self.flush():
+                break
+        async with bot.sessionmaker() as session:  # type: ignore[attr-defined]
+            still = [r for r in await ob.held(session) if r.id in set(ids)]
+        return len(ids), still
 
     async def _target(self, row: OutboxMessage) -> discord.abc.Messageable | None:
         bot = self.bot
@@ -85,12 +100,51 @@ class OutboxWorker:
         ch = bot.get_channel(row.target_id)
         return ch if isinstance(ch, discord.abc.Messageable) else None
 
+    def _channel_label(self, row: OutboxMessage) -> str:
+        if row.target_id == ob.SALES_CHANNEL:
+            return "#" + self.bot.settings.sales_channel.lstrip("#")  # type: ignore[attr-defined]
+        ch = self.bot.get_channel(row.target_id)
+        return f"#{ch.name}" if ch is not None and hasattr(ch, "name") else str(row.target_id)
+
+    def _user_label(self, user_id: int) -> str:
+        user = self.bot.get_user(user_id)
+        return user.display_name if user is not None else str(user_id)
+
+    def _refusal_reason(self, row: OutboxMessage, target: discord.abc.Messageable | None,
+                        exc: discord.HTTPException) -> str | None:
+        """Why Discord refused, in Spanish, when retrying cannot help by itself (a missing permission,
+        closed DMs, an unknown user); None for failures worth retrying with backoff."""
+        detail = f"{exc.code}: {exc.text}" if exc.text else str(exc.code or exc.status)
+        if row.target == "dm":
+            user = md(self._user_label(row.target_id))
+            if exc.code == 50007:
+                return OT.REASON_DM_CLOSED.format(user=user)
+            if isinstance(exc, discord.NotFound):
+                return OT.REASON_UNKNOWN_USER.format(user=user)
+            return OT.REASON_FORBIDDEN_DM.format(user=user, detail=detail) if isinstance(exc, discord.Forbidden) else None
+        if not isinstance(exc, discord.Forbidden):
+            return None
+        if isinstance(target, discord.abc.GuildChannel):
+            needed = ["view_channel", "send_messages"]
+            if row.payload.get("embeds"):
+                needed.append("embed_links")
+            if row.payload.get("files"):
+                needed.append("attach_files")
+            perms = target.permissions_for(target.guild.me)
+            # without View Channel / Send Messages Discord (and discord.py) deny the rest too: name the root
+            missing = [f"«{OT.PERMISSIONS[p]}»" for p in needed if not getattr(perms, p)][:1 if not perms.send_messages else None]
+            if missing:
+                return OT.REASON_MISSING_PERMS.format(channel=target.name, perms=OT.AND.join(missing))
+            return OT.REASON_FORBIDDEN_CHANNEL.format(channel=target.name, detail=detail)
+        return OT.REASON_FORBIDDEN_CHANNEL.format(channel=self._channel_label(row).lstrip("#"), detail=detail)
+
     async def _deliver(self, row: OutboxMessage) -> bool:
         bot = self.bot
         now = bot.clock.now()  # type: ignore[attr-defined]
         error: str | None = None
+        hold_reason: str | None = None
         message_id: int | None = None
-        permanent = False
+        target: discord.abc.Messageable | None = None
         try:
             target = await self._target(row)
             if target is None:
@@ -108,27 +162,59 @@ class OutboxWorker:
                 nonce=f"ob{row.id}",
             )
             message_id = msg.id
-        except discord.Forbidden as exc:  # closed DMs or missing permission: retrying won't help
-            error, permanent = f"{type(exc).__name__}: {exc}", True
-        except (discord.HTTPException, LookupError, OSError) as exc:
+        except discord.HTTPException as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            hold_reason = self._refusal_reason(row, target, exc)
+        except LookupError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            if row.attempts + 1 >= ob.MAX_ATTEMPTS or row.status == ob.HELD:
+                hold_reason = OT.REASON_NO_CHANNEL.format(channel=self._channel_label(row))
+        except OSError as exc:
             error = f"{type(exc).__name__}: {exc}"
         async with bot.sessionmaker() as session:  # type: ignore[attr-defined]
             if error is None:
-                values = {"status": "enviado", "sent_at": now, "message_id": message_id, "attempts": row.attempts + 1}
-            else:
-                attempts = row.attempts + 1
-                failed = permanent or attempts >= ob.MAX_ATTEMPTS
-                values = {
-                    "status": "fallido" if failed else "pendiente",
-                    "attempts": attempts,
-                    "last_error": error[:2000],
-                    "next_attempt_at": now + ob.backoff(attempts),
+                values: dict[str, Any] = {
+                    "status": ob.SENT, "sent_at": now, "message_id": message_id, "attempts": row.attempts + 1,
                 }
-                log.warning("Outbox %s (%s) not delivered: %s", row.id, row.dedupe_key, error)
-            await session.execute(
+            else:
+                if hold_reason is None and row.attempts + 1 >= ob.MAX_ATTEMPTS:
+                    hold_reason = OT.REASON_GAVE_UP.format(attempts=row.attempts + 1, detail=error[:300])
+                values = ob.failure_values(row, now, error, hold_reason)
+                log.warning("Outbox %s (%s) not delivered (%s): %s", row.id, row.dedupe_key, values["status"], error)
+            result = await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == row.id, OutboxMessage.status == "pendiente")
+                .where(OutboxMessage.id == row.id, OutboxMessage.status == row.status)
                 .values(**values)
             )
+            # audited: every hold, and the delivery of what was held (a plain delivery is the outbox's routine)
+            changed = values["status"] != row.status and (values["status"] == ob.HELD or row.held_at is not None)
+            if result.rowcount and changed:  # type: ignore[attr-defined]
+                record(session, Actor.system("outbox"), f"outbox.{values['status']}", "outbox", row.id,
+                       before={"status": row.status}, after={"status": values["status"],
+                                                               "reason": values.get("held_reason")})
             await session.commit()
         return error is None
+
+    async def _notify_held(self) -> None:
+        """One DM to each admin naming what was newly held and why (a cause already reported and
+        still held is not reported again). Without an admin in the server the items wait unreported;
+        ``/admin estado`` lists them anyway."""
+        bot = self.bot
+        guild = bot.guild  # type: ignore[attr-defined]
+        role = permissions.find_role(guild, bot.settings.role_admin) if guild else None  # type: ignore[attr-defined]
+        admins = [m for m in role.members if not m.bot] if role is not None else []
+        if not admins:
+            return
+        now = bot.clock.now()  # type: ignore[attr-defined]
+        async with bot.sessionmaker() as session:  # type: ignore[attr-defined]
+            fresh = await ob.take_unnoticed(session, now)
+            if fresh:
+                content = OT.NOTICE.format(lines=held_lines(fresh))[:1990]
+                stamp = now.strftime("%Y%m%d%H%M%S%f")
+                for admin in admins:
+                    await ob.enqueue(session, f"{ob.NOTICE_KEY}{stamp}:{admin.id}", content=content,
+                                     user_id=admin.id, now=now)
+            await session.commit()
+        if fresh:
+            log.warning("Outbox items held: %s", "; ".join(f"{n} × {r}" for r, n in fresh))
+            self.kick()

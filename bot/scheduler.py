@@ -3,7 +3,6 @@ idempotent and also runs at start-up, so what was missed while the bot was down 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,6 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bot.blocking import run_blocking
 from db.models import JobRun
 
 log = logging.getLogger(__name__)
@@ -39,22 +39,34 @@ async def job_done(bot: Any, job: str, run_key: str) -> bool:
 
 
 async def daily_backup(bot: Any) -> None:
+    """The nightly backup archive (database + DATA_DIR files), verified, once a day. A failure (e.g.
+    PostgreSQL without pg_dump on the PATH) is logged as an error with what to do and retried at the
+    next start or the next night; ``ultimo-respaldo.json`` in BACKUP_DIR records it either way."""
     from bot.services import backup as bk
 
-    if not bot.settings.database_url.startswith("sqlite"):
+    s = bot.settings
+    today = bot.clock.now().astimezone(s.tz).date().isoformat()
+    if await job_done(bot, "backup", today):
         return
-    today = bot.clock.now().astimezone(bot.settings.tz).date().isoformat()
-    if not await claim_job(bot, "backup", today):
+    async with bot.sessionmaker() as session:
+        referenced = await bk.referenced_files(session)
+    try:
+        result = await run_blocking(
+            bk.backup, s.database_url, s.data_dir, s.backups_path, bot.clock.now(), s.backup_keep, referenced
+        )
+    except bk.BackupError as exc:
+        log.error("Nightly backup FAILED: %s", exc)
         return
-    path = await asyncio.to_thread(
-        bk.backup, bot.settings.database_url, bot.settings.data_dir / "backups", bot.clock.now()
-    )
-    log.info("Database backup written to %s", path)
+    m = result.manifest
+    await claim_job(bot, "backup", today, {"archive": str(result.path), "verified": result.verified})
+    log.info("Backup written and verified: %s (%d rows, %d files; %d referenced files missing)",
+             result.path, sum(m["counts"].values()), len(m["files"]), len(m["missing_files"]))
 
 
 async def directory_sync_job(bot: Any) -> None:
-    """Once a day, before the export: the client directory from HubSpot companies (when enabled).
-    A failure is logged and retried at the next tick; it never blocks the export."""
+    """Once a day, at EXPORT_TIME beside the export (its own job: the export never waits for HubSpot's
+    company pages): the client directory from HubSpot companies (when enabled). A failure is logged
+    and retried at the next hourly tick."""
     if getattr(bot, "hubspot", None) is None:
         return
     today = bot.clock.now().astimezone(bot.settings.tz).date().isoformat()
@@ -75,7 +87,6 @@ async def directory_sync_job(bot: Any) -> None:
 async def export_job(bot: Any) -> None:
     from bot.export_runner import export_tick
 
-    await directory_sync_job(bot)
     await export_tick(bot)
 
 
@@ -171,6 +182,8 @@ def default_jobs(bot: Any) -> Jobs:
     jobs = Jobs(bot)
     jobs.add_cron("exportacion", export_job, hour=s.export_time.hour, minute=s.export_time.minute)
     jobs.add_interval("exportacion-pendiente", export_job, seconds=3600)  # catch-up safety net
+    jobs.add_cron("directorio", directory_sync_job, hour=s.export_time.hour, minute=s.export_time.minute)
+    jobs.add_interval("directorio-pendiente", directory_sync_job, seconds=3600)  # retried until done today
     jobs.add_cron("respaldo", daily_backup, hour=3, minute=0)
     jobs.add_interval("referidos", referrals_job, seconds=300)  # lead SLA, cards, HubSpot sync
     jobs.add_interval("renovaciones", renewals_job, seconds=60)  # reminders and expiries

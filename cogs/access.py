@@ -17,10 +17,9 @@ to the file (Drive or similar).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import discord
@@ -29,6 +28,7 @@ from discord.ext import commands
 
 from bot import permissions
 from bot.app import ANYWHERE, VentasOpsBot, send_ephemeral
+from bot.blocking import run_blocking
 from bot.domain.cards import CardKey
 from bot.errors import UserError
 from bot.guards import actor_of, require_role
@@ -451,7 +451,7 @@ class DoneModal(PersistentModal, template=r"bill-done:(?P<id>\d+)"):
             from bot.services import proofs
 
             try:
-                stored = await asyncio.to_thread(
+                stored = await run_blocking(
                     proofs.store, bot.settings.data_dir, data, meta, bot.settings.proof_max_bytes, "billing"
                 )
             except proofs.ProofRefused as exc:
@@ -735,6 +735,7 @@ class Access(commands.Cog):
     def __init__(self, bot: VentasOpsBot) -> None:
         self.bot = bot
         self._cards_checked = False
+        self._started_at = bot.clock.now() + timedelta(microseconds=1)  # rows created up to the start
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -742,7 +743,10 @@ class Access(commands.Cog):
         if self._cards_checked:
             return
         self._cards_checked = True
-        await self.repost_cards()
+        # only what existed when this process started: interactions are answered before on_ready
+        # fires, and a card being posted right now by one of them (e.g. just after a standby took
+        # over) must not be posted twice
+        await self.repost_cards(created_before=self._started_at)
         await retire_duplicate_cards(self.bot, "access", AccessButton.PREFIX, svc.recorded_cards)
         await retire_duplicate_cards(self.bot, "billing", BillingButton.PREFIX,
                                      lambda s, ids: svc.recorded_cards(s, ids, svc.K_BILLING))

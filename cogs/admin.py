@@ -12,13 +12,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import VentasOpsBot
-from bot.guards import require_role
+from bot.app import VentasOpsBot, send_ephemeral
 from bot.domain.text import count_of
+from bot.guards import actor_of, require_role
+from bot.outbox_worker import held_lines
+from bot.services import outbox as ob
 from bot.domain.validation import MAX_ROW_ID
+from bot.services import health
 from bot.texts import admin as T
+from bot.texts import health as HT
+from bot.version import version
 from bot.texts import deals as DT
 from bot.texts import directory as XT
+from bot.texts import outbox as OT
 
 
 class Admin(commands.GroupCog, group_name="admin", group_description="Administración de ventas-ops"):
@@ -45,6 +51,16 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         await interaction.response.send_message(
             T.CONFIG_HEADER + f"\n```\n{body[:1800]}\n```", ephemeral=True
         )
+
+    @app_commands.command(name="estado", description=T.CMD_ESTADO)
+    async def estado(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = self.bot
+        status = await health.gather(bot.sessionmaker, bot.clock.now(), version=version(), started_at=bot.started_at,
+                                     hubspot=bot.hubspot, database_url=bot.settings.database_url,
+                                     backups_path=bot.settings.backups_path, tz=bot.settings.tz,
+                                     export_time=bot.settings.export_time)
+        await interaction.followup.send(HT.clip(HT.render(status)), ephemeral=True)
 
     # --- directory (issue 4; logic in bot/services/directory*.py, Discord side in cogs/directory.py) ---
     clientes = app_commands.Group(name="clientes", description=XT.CMD_CLIENTES)
@@ -166,6 +182,19 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
             XT.ADMIN_EXPORT_DONE.format(date=format_date(d), deals=count_of(r.deals_count, *XT.DEALS),
                                         findings=count_of(r.findings_count, *XT.FINDINGS)), ephemeral=True
         )
+
+    # --- held outbox items (issue 20; logic in bot/services/outbox.py and bot/outbox_worker.py) ---
+    @app_commands.command(name="reenviar", description=OT.CMD_RESEND)
+    async def reenviar(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        total, still = await self.bot.outbox.resend_held(actor_of(interaction.user))
+        if not total:
+            await send_ephemeral(interaction, OT.RESEND_NONE)
+            return
+        text = OT.RESEND_DONE.format(sent=total - len(still), total=total)
+        if still:
+            text += OT.RESEND_STILL_HELD.format(count=len(still), lines=held_lines(ob.by_reason(still)))
+        await send_ephemeral(interaction, text[:1990])
 
     # --- reports (issue 10; logic in bot/services/statements.py, Discord side in cogs/reports.py) ----
     @app_commands.command(name="reporte", description="Reporte del programa: mes en curso contra el anterior y embudo de referidos")

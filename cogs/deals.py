@@ -16,11 +16,12 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 from sqlalchemy.exc import IntegrityError
 
 from bot.background import BackgroundTasks
 from bot.app import VentasOpsBot, send_ephemeral
+from bot.blocking import run_blocking
 from bot.domain.cards import CardKey
 from bot.domain.commission import rate_label
 from bot.domain.dates import format_date, month_label, parse_month, today_bogota
@@ -41,6 +42,7 @@ from bot.ui import ActionButton, PersistentModal
 
 log = logging.getLogger(__name__)
 
+HS_SOURCE = "verificacion-negocios"  # this cog's work in the HubSpot queue
 TYPE_CHOICES = [app_commands.Choice(name=label, value=value) for value, label in T.TYPE_LABELS.items()]
 
 
@@ -392,12 +394,19 @@ async def post_card(
         del kwargs["view"]
     if files:
         kwargs["files"] = files
+    checks: list[str | None] = []  # the HubSpot check as it was when the card was recorded
+
+    async def record(session: Any, channel_id: int, message_id: int) -> None:
+        checks.append(await svc.set_card(session, deal_id, channel_id, message_id))
+
     try:
-        return await send_card(bot, channel, CardKey("deal", DealButton.PREFIX, deal_id),
-                               lambda s, c, m: svc.set_card(s, deal_id, c, m), recent=recent, **kwargs)
+        posted = await send_card(bot, channel, CardKey("deal", DealButton.PREFIX, deal_id), record, recent=recent, **kwargs)
     finally:
         for f in files:  # an adopted card sends no file
             f.close()
+    if posted and checks and checks[0] != v.deal.hubspot_check:  # verified while the card was on its way: draw it again
+        await refresh_card(bot, deal_id)
+    return posted
 
 
 def _safe_filename(name: str | None, suffix: str) -> str:
@@ -591,14 +600,20 @@ class Deals(BackgroundTasks, commands.Cog):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._cards_checked = False
         self._started = bot.clock.now()  # registrations from before are a previous process's
+        self._started_at = bot.clock.now() + timedelta(microseconds=1)  # rows created up to the start
 
     async def cog_load(self) -> None:
         if self.bot.hubspot is not None:
-            self.retry_verifications.start()
+            self.bot.hubspot_queue.register(HS_SOURCE, self._pending_verifications, self._verify)
 
     async def cog_unload(self) -> None:
-        self.retry_verifications.cancel()
+        self.bot.hubspot_queue.unregister(HS_SOURCE)
         self.cancel_background()
+
+    async def wait_idle(self) -> None:
+        """The HubSpot work known so far was tried and its card edits are done (tests)."""
+        await self.bot.hubspot_queue.wait_idle()
+        await super().wait_idle()
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -606,7 +621,10 @@ class Deals(BackgroundTasks, commands.Cog):
         if self._cards_checked:
             return
         self._cards_checked = True
-        await self.repost_cards()
+        # only what existed when this process started: interactions are answered before on_ready
+        # fires, and a card being posted right now by one of them (e.g. just after a standby took
+        # over) must not be posted twice
+        await self.repost_cards(created_before=self._started_at)
         await retire_duplicate_cards(self.bot, "deal", DealButton.PREFIX, svc.recorded_cards)
 
     async def repost_cards(self, created_before: datetime | None = None) -> None:
@@ -663,7 +681,7 @@ class Deals(BackgroundTasks, commands.Cog):
             interaction_token=interaction.token,
         )
         rules = dict(
-            tz=s.tz, export_time=s.export_time, rate=s.commission_rate,
+            tz=s.tz, export_time=s.export_time, rate=s.commission_rate, window_days=s.renewal_window_business_days,
         )
         # 1. checks that need no I/O, then acknowledge at once: under load the database can take
         #    longer than Discord's 3 s, and a refusal is just as private as a follow-up
@@ -681,7 +699,7 @@ class Deals(BackgroundTasks, commands.Cog):
         except (discord.HTTPException, discord.NotFound) as exc:
             log.warning("Proof download failed for interaction %s: %s", interaction.id, exc)
             raise UserError(T.PROOF_DOWNLOAD_FAILED) from None
-        stored = await asyncio.to_thread(proofs.store, s.data_dir, data, meta, s.proof_max_bytes)
+        stored = await run_blocking(proofs.store, s.data_dir, data, meta, s.proof_max_bytes)
 
         # 3. one transaction: deal + approvals + ledger + audit
         actor = actor_of(interaction.user)
@@ -709,6 +727,8 @@ class Deals(BackgroundTasks, commands.Cog):
             reg = svc.Registration(existing, None, created=False)
 
         deal = reg.deal
+        if reg.created and bot.hubspot is not None and deal.hubspot_deal_id:
+            bot.hubspot_queue.kick()  # verified by the queue, at HubSpot's pace; the card says "verificando…"
         if not reg.created:
             await send_ephemeral(interaction, T.REGISTERED_AGAIN.format(deal_id=deal.id))
             return
@@ -740,18 +760,18 @@ class Deals(BackgroundTasks, commands.Cog):
             )
         if c.disputed:
             lines.append(T.DISPUTE_WARNING.format(hubspot_id=c.hubspot_deal_id, other_id=c.disputed[0].id))
-        if not await post_card(bot, deal.id, fallback=interaction.channel):  # type: ignore[arg-type]
-            lines.append(T.CARD_POST_FAILED)
+        # the KAM reads the confirmation first: the card post shares the sales channel's rate limit
+        # with every other card, and a burst of registrations must not wait behind it
         await send_ephemeral(interaction, "\n\n".join(lines))
+        async with bot.sessionmaker() as session:  # the KAM saw it: no confirmation after a restart
+            await svc.mark_confirmed(session, deal.id, bot.clock.now())
+            await session.commit()
+        if not await post_card(bot, deal.id, fallback=interaction.channel):  # type: ignore[arg-type]
+            await send_ephemeral(interaction, T.CARD_POST_FAILED)
         for other in c.disputed:
             other_member = await self._member_discord_id(other.member_id)
             if other_member:
                 await dm(bot, other_member, T.DM_UNREGISTERED_DISPUTE.format(hubspot_id=c.hubspot_deal_id, deal_id=other.id))
-        if bot.hubspot is not None and deal.hubspot_deal_id:
-            self.spawn(self.verify_and_refresh(deal.id))
-        async with bot.sessionmaker() as session:  # the KAM saw it: no confirmation after a restart
-            await svc.mark_confirmed(session, deal.id, bot.clock.now())
-            await session.commit()
 
     async def _member_discord_id(self, member_id: int) -> int | None:
         async with self.bot.sessionmaker() as session:
@@ -766,31 +786,21 @@ class Deals(BackgroundTasks, commands.Cog):
 
         return await client_choices(interaction, current)
 
-    # HubSpot -------------------------------------------------------------------------------
-    async def verify_and_refresh(self, deal_id: int) -> None:
-        try:
-            async with self.bot.sessionmaker() as session:
-                await svc.verify_deal(session, self.bot.hubspot, deal_id, now=self.bot.clock.now())
-                await session.commit()
-        except Exception:  # noqa: BLE001 - never blocks the registration
-            log.exception("HubSpot verification of deal %s failed", deal_id)
-            return
-        await refresh_card(self.bot, deal_id)
+    # HubSpot (run by the bot's HubSpot queue) ------------------------------------------------
+    async def _pending_verifications(self, after_id: int, limit: int) -> list[int]:
+        async with self.bot.sessionmaker() as session:
+            return await svc.pending_verifications(session, after_id, limit)
 
-    @tasks.loop(minutes=10)
-    async def retry_verifications(self) -> None:
-        try:
-            async with self.bot.sessionmaker() as session:
-                ids = await svc.retry_pending_verifications(session, self.bot.hubspot, now=self.bot.clock.now())
-        except Exception:  # noqa: BLE001 - the loop must survive
-            log.exception("Retrying HubSpot verifications failed")
-            return
-        for deal_id in ids:
-            await refresh_card(self.bot, deal_id)
+    async def _verify(self, deal_id: int) -> None:
+        """Verify one deal; the card edit runs apart, so Discord's rate limits never slow HubSpot's queue."""
+        if await svc.verify_deal(self.bot.sessionmaker, self.bot.hubspot, deal_id, now=self.bot.clock.now) is not None:
+            self.spawn(refresh_card(self.bot, deal_id))
 
-    @retry_verifications.before_loop
-    async def _before_retry(self) -> None:
-        await self.bot.wait_until_ready()
+    async def retry_verifications(self) -> list[int]:
+        """Verify the pending deals now (oldest first, stops at an outage); returns those verified."""
+        done = (await self.bot.hubspot_queue.run_pass([HS_SOURCE])).get(HS_SOURCE, [])
+        await BackgroundTasks.wait_idle(self)  # the card edits
+        return done
 
     # /mis-negocios -------------------------------------------------------------------------
     @app_commands.command(name="mis-negocios", description=T.CMD_MY_DEALS)
@@ -814,7 +824,7 @@ class Deals(BackgroundTasks, commands.Cog):
             member = await directory.get_member(session, interaction.user.id)
             assert member is not None  # my_deals_page found it
             views, _total = await svc.deals_of(session, member.id, None, status=status, month=month)
-        data = await asyncio.to_thread(my_deals_xlsx, views, bot.settings.tz)
+        data = await run_blocking(my_deals_xlsx, views, bot.settings.tz)
         await interaction.followup.send(
             embed=embed, view=view, ephemeral=True, allowed_mentions=discord.AllowedMentions.none(),
             file=discord.File(io.BytesIO(data), filename=T.MY_DEALS_FILENAME),

@@ -24,6 +24,7 @@ from discord import app_commands
 
 from bot import permissions
 from bot.app import VentasOpsBot, send_ephemeral
+from bot.blocking import run_blocking
 from bot.domain.dates import format_date
 from bot.domain.enums import JobRole, Service
 from bot.domain.text import count_of, md
@@ -134,7 +135,7 @@ async def import_command(interaction: discord.Interaction, archivo: discord.Atta
     except discord.HTTPException as exc:
         log.warning("CSV download failed for interaction %s: %s", interaction.id, exc)
         raise UserError(T.IMPORT_DOWNLOAD_FAILED) from None
-    parsed = await asyncio.to_thread(imp.parse, data, email_domain=bot.settings.sense_email_domain)
+    parsed = await run_blocking(imp.parse, data, email_domain=bot.settings.sense_email_domain)
     async with bot.sessionmaker() as session:
         plan = await imp.plan(session, parsed)
     name = md(archivo.filename)
@@ -147,7 +148,7 @@ async def import_command(interaction: discord.Interaction, archivo: discord.Atta
     if plan.counts.changes == 0:
         await send_ephemeral(interaction, T.IMPORT_NOTHING_TO_DO.format(filename=name, rows=rows, counts=counts))
         return
-    token = await asyncio.to_thread(_store, bot, data, archivo.filename)
+    token = await run_blocking(_store, bot, data, archivo.filename)
     await send_ephemeral(interaction, T.IMPORT_PREVIEW.format(filename=name, rows=rows, counts=counts),
                          view=_import_view(token))
 
@@ -171,7 +172,7 @@ async def _on_import_click(interaction: discord.Interaction, action: str, token:
         try:
             filename = (folder / f"{token}.name").read_text(encoding="utf-8") if (folder / f"{token}.name").exists() else ""
             data = claimed.read_bytes()
-            parsed = await asyncio.to_thread(imp.parse, data, email_domain=bot.settings.sense_email_domain)
+            parsed = await run_blocking(imp.parse, data, email_domain=bot.settings.sense_email_domain)
             async with bot.sessionmaker() as session:
                 plan = await imp.plan(session, parsed)
                 if plan.ok:

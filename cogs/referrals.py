@@ -47,7 +47,7 @@ from db.models import Lead, Member
 log = logging.getLogger(__name__)
 
 CONFIRM_TTL = 15 * 60
-_PUSHING: set[int] = set()  # lead ids whose HubSpot push is in flight (spawned task vs. tick)
+HS_SOURCE = "contactos-referidos"  # this cog's work in the HubSpot queue
 
 
 def _service_choices() -> list[app_commands.Choice[str]]:
@@ -288,29 +288,6 @@ def confirm_view(token: str) -> discord.ui.View:
 
 
 # --- HubSpot and the periodic tick -------------------------------------------------------------
-async def push_lead(bot: VentasOpsBot, lead_id: int) -> bool:
-    """Create or find the lead's HubSpot contact and company (never raises). True when complete."""
-    if bot.hubspot is None or lead_id in _PUSHING:
-        return False
-    _PUSHING.add(lead_id)
-    changed = False
-    try:
-        async with bot.sessionmaker() as session:
-            changed |= await svc.push_contact(session, bot.hubspot, lead_id, now=bot.clock.now())
-            await session.commit()
-        async with bot.sessionmaker() as session:
-            changed |= await svc.push_company(session, bot.hubspot, lead_id, now=bot.clock.now())
-            await session.commit()
-        return True
-    except Exception as exc:  # noqa: BLE001 - HubSpot down: the tick retries
-        log.warning("HubSpot push of lead %s failed (will retry): %s", lead_id, exc)
-        return False
-    finally:
-        _PUSHING.discard(lead_id)
-        if changed:
-            await refresh_card(bot, lead_id)
-
-
 async def sync_closed_won(bot: VentasOpsBot) -> list[int]:
     """Mark Vendido the open leads whose HubSpot contact is a customer or has a closed-won deal."""
     from bot.hubspot.gateway import HubSpotError, HubSpotNotFound, HubSpotUnavailable
@@ -342,13 +319,13 @@ async def sync_closed_won(bot: VentasOpsBot) -> list[int]:
 
 async def run_referrals_tick(bot: VentasOpsBot) -> dict[str, list[int]]:
     """The periodic referrals job (idempotent; run it every few minutes): escalate leads past the
-    SLA, post cards a crash left unposted, push leads to HubSpot that are still missing there and
-    mark Vendido the leads HubSpot shows as won. Delivers the resulting posts and DMs."""
+    SLA, post cards a crash left unposted, deliver the resulting posts and DMs, then wake the
+    HubSpot queue (leads still missing in HubSpot) and mark Vendido the leads HubSpot shows as won."""
     from datetime import timedelta
 
     s = bot.settings
     now = bot.clock.now()
-    out: dict[str, list[int]] = {"escalated": [], "cards": [], "pushed": [], "sold": []}
+    out: dict[str, list[int]] = {"escalated": [], "cards": [], "sold": []}
     async with bot.sessionmaker() as session:
         escalated = await svc.process_sla(session, now, sla_hours=s.lead_sla_hours, profiler_role=s.role_profiler)
         await session.commit()
@@ -357,17 +334,17 @@ async def run_referrals_tick(bot: VentasOpsBot) -> dict[str, list[int]]:
         await refresh_card(bot, lead_id)
     out["cards"] = await repost_missing_cards(
         bot, "lead", lambda session: svc.leads_without_card(session, now - timedelta(minutes=2)), post_card)
-    if bot.hubspot is not None:
-        async with bot.sessionmaker() as session:
-            ids = await svc.leads_to_push(session)
-        for lead_id in ids:
-            if await push_lead(bot, lead_id):
-                out["pushed"].append(lead_id)
-        out["sold"] = await sync_closed_won(bot)
     try:
         await bot.outbox.flush()
     except Exception:  # noqa: BLE001 - the worker retries
         log.exception("Outbox flush after the referrals tick failed")
+    if bot.hubspot is not None:
+        # after the flush: a slow HubSpot must not hold up the escalations' posts and DMs. Leads
+        # still missing in HubSpot are the HubSpot queue's (it derives them from the database).
+        bot.hubspot_queue.kick()
+        out["sold"] = await sync_closed_won(bot)
+        if out["sold"]:
+            bot.outbox.kick()
     return out
 
 
@@ -378,11 +355,43 @@ class Referrals(BackgroundTasks, commands.Cog):
         self.pending: dict[str, PendingReferral] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._cards_checked = False
+        self._started_at = bot.clock.now()  # leads created up to the start (leads_without_card: <=)
         # check-then-insert of leads is serialized in the (single) bot process: first referral wins
         self._create_lock = asyncio.Lock()
 
+    async def cog_load(self) -> None:
+        if self.bot.hubspot is not None:
+            self.bot.hubspot_queue.register(HS_SOURCE, self._leads_to_push, self._push)
+
     async def cog_unload(self) -> None:
+        self.bot.hubspot_queue.unregister(HS_SOURCE)
         self.cancel_background()
+
+    async def _leads_to_push(self, after_id: int, limit: int) -> list[int]:
+        async with self.bot.sessionmaker() as session:
+            return await svc.leads_to_push(session, after_id, limit)
+
+    async def _push(self, lead_id: int) -> None:
+        """Create or find the lead's HubSpot contact and company (run by the HubSpot queue, one lead at
+        a time: HubSpot errors reach it, and it retries). The card edit runs apart from the queue."""
+        bot, changed = self.bot, False
+        try:
+            changed |= await svc.push_contact(bot.sessionmaker, bot.hubspot, lead_id, now=bot.clock.now)
+            changed |= await svc.push_company(bot.sessionmaker, bot.hubspot, lead_id, now=bot.clock.now)
+        finally:
+            if changed:
+                self.spawn(refresh_card(bot, lead_id))
+
+    async def push_pending(self) -> list[int]:
+        """Push the leads still missing in HubSpot now (oldest first, stops at an outage)."""
+        done = (await self.bot.hubspot_queue.run_pass([HS_SOURCE])).get(HS_SOURCE, [])
+        await BackgroundTasks.wait_idle(self)  # the card edits
+        return done
+
+    async def wait_idle(self) -> None:
+        """The HubSpot work known so far was tried and its card edits are done (tests)."""
+        await self.bot.hubspot_queue.wait_idle()
+        await super().wait_idle()
 
     # /referir-lead -----------------------------------------------------------------------------
     @app_commands.command(name="referir-lead", description=T.CMD_REFER)
@@ -475,7 +484,7 @@ class Referrals(BackgroundTasks, commands.Cog):
         if not await post_card(bot, lead_id, fallback=fallback):
             text += "\n" + T.CARD_POST_FAILED
         if bot.hubspot is not None:
-            self.spawn(push_lead(bot, lead_id))
+            bot.hubspot_queue.kick()  # the contact is created by the HubSpot queue, at HubSpot's pace
         return text
 
     # /mis-referidos -------------------------------------------------------------------------
@@ -511,7 +520,8 @@ class Referrals(BackgroundTasks, commands.Cog):
         if self._cards_checked:
             return
         self._cards_checked = True
-        await repost_missing_cards(self.bot, "lead", lambda s: svc.leads_without_card(s, self.bot.clock.now()),
+        # only leads that existed when this process started (see Deals.on_ready)
+        await repost_missing_cards(self.bot, "lead", lambda s: svc.leads_without_card(s, self._started_at),
                                    post_card)
         await retire_duplicate_cards(self.bot, "lead", LeadButton.PREFIX, svc.recorded_cards)
 

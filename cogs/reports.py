@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import permissions
 from bot.app import VentasOpsBot, send_ephemeral
-from bot.domain.business_days import next_business_day
+from bot.blocking import run_blocking
 from bot.domain.enums import CommissionState
-from bot.domain.dates import month_bounds_utc, month_label, parse_month, previous_month, today_bogota
+from bot.domain.dates import month_bounds_utc, month_label, parse_month, today_bogota
 from bot.domain.money import format_cop
 from bot.domain.text import md
 from bot.services import directory
@@ -66,7 +66,7 @@ class Reports(commands.Cog):
             earned=format_cop(st.earned), reversed=format_cop(st.reversed), net=format_cop(st.net),
             pending=format_cop(st.pending), rejected=format_cop(st.rejected)), inline=False)
         embed.set_footer(text=T.MY_FOOTER)
-        data = await asyncio.to_thread(svc.statement_xlsx, st)
+        data = await run_blocking(svc.statement_xlsx, st)
         file = discord.File(io.BytesIO(data), filename=f"mis-comisiones-{year}-{month:02d}.xlsx")
         await interaction.followup.send(embed=embed, file=file, ephemeral=True,
                                         allowed_mentions=discord.AllowedMentions.none())
@@ -102,7 +102,7 @@ async def admin_report(interaction: discord.Interaction) -> None:
                 for n, v in sorted(f.by_referrer.items(), key=lambda kv: -kv[1][0])[:12]]
         embed.add_field(name=T.REPORT_FIELD_REFERRERS, value="\n".join(rows)[:1024], inline=False)
     embed.add_field(name=QT.REPORT_FIELD, value=question_figures_text(qf), inline=False)
-    comparison, funnel = await asyncio.gather(asyncio.to_thread(svc.comparison_png, r), asyncio.to_thread(svc.funnel_png, f))
+    comparison, funnel = await asyncio.gather(run_blocking(svc.comparison_png, r), run_blocking(svc.funnel_png, f))
     files = [discord.File(io.BytesIO(comparison), filename="ventas-mes.png"),
              discord.File(io.BytesIO(funnel), filename="embudo-referidos.png")]
     embed.set_image(url="attachment://ventas-mes.png")
@@ -118,29 +118,29 @@ def question_figures_text(f: questions.Figures) -> str:
 
 
 # --- monthly payroll statement --------------------------------------------------------------------
-JOB = "reporte-mensual"
+JOB = svc.MONTHLY_JOB
 
 
 async def run_monthly_statement(bot: VentasOpsBot) -> str | None:
     """On (or after, when the bot was down) the first business day of a month at EXPORT_TIME: the
     previous month's statement, DM'd to every admin through the outbox — exactly once per month: the
-    job marker, the DMs and the audit row are one transaction."""
-    from bot.scheduler import job_done
-
+    job marker, the DMs and the audit row are one transaction. With nobody in ROLE_ADMIN it is not
+    marked done: it waits (logged each hourly try) until an admin can receive it."""
     s = bot.settings
     now = bot.clock.now()
-    local = now.astimezone(s.tz)
-    today = local.date()
-    due = next_business_day(today.replace(day=1))
-    if today < due or (today == due and local.time() < s.export_time):
+    async with bot.sessionmaker() as session:
+        waiting = await svc.monthly_statement_waiting(session, now, s.tz, s.export_time)
+    if waiting is None:
         return None
-    year, month = previous_month(today.year, today.month)
+    year, month = waiting
     key = f"{year}-{month:02d}"
-    if await job_done(bot, JOB, key):
-        return None
     guild = bot.guild
     role = permissions.find_role(guild, s.role_admin) if guild else None
-    admins = list(role.members) if role is not None else []
+    admins = [m for m in role.members if not m.bot] if role is not None else []
+    if not admins:
+        # not marked done: it waits (the job retries hourly) until someone can receive it
+        log.warning(T.MONTHLY_NO_ADMINS_LOG.format(month=key, role=s.role_admin))
+        return None
     async with bot.sessionmaker() as session:
         path, statements = await svc.write_payroll(session, s.export_dir, year, month, s.commission_rate)
         net = sum(st.net for st in statements)
@@ -156,8 +156,6 @@ async def run_monthly_statement(bot: VentasOpsBot) -> str | None:
             await session.commit()
         except IntegrityError:  # another run of the job got there first
             return None
-    if not admins:
-        log.warning(T.MONTHLY_NO_ADMINS)
     bot.outbox.kick()
     return key
 

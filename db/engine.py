@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -19,6 +20,41 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+URL_EXAMPLES = "sqlite+aiosqlite:///data/ventas-ops.db o postgresql://usuario:clave@servidor:5432/ventas_ops"
+
+
+def normalize_url(url: str, root: Path | None = None) -> str:
+    """The URL the async engine needs, or ``ValueError`` (Spanish, one line).
+
+    ``postgres://`` and ``postgresql://`` (what hosting providers hand out) become ``postgresql+asyncpg://``
+    and their ``sslmode`` becomes asyncpg's ``ssl``; ``sqlite:///`` becomes ``sqlite+aiosqlite:///``; a
+    relative SQLite path is resolved against ``root`` (the home), never against the current folder.
+    """
+    raw = (url or "").strip()
+    for plain in ("postgres://", "postgresql://"):
+        if raw.startswith(plain):
+            raw = "postgresql+asyncpg://" + raw[len(plain):]
+    if raw.startswith("sqlite://"):
+        raw = "sqlite+aiosqlite://" + raw[len("sqlite://"):]
+    try:
+        u = make_url(raw)
+    except ArgumentError:
+        raise ValueError(f"no es una URL de base de datos; use por ejemplo {URL_EXAMPLES}") from None
+    backend, driver = u.get_backend_name(), u.get_driver_name()
+    if (backend, driver) not in {("sqlite", "aiosqlite"), ("postgresql", "asyncpg")}:
+        raise ValueError(f"solo se admiten SQLite y PostgreSQL, por ejemplo {URL_EXAMPLES}")
+    if backend == "postgresql":
+        if not u.database:
+            raise ValueError("falta el nombre de la base de datos al final de la URL (…/ventas_ops)")
+        if "sslmode" in u.query:
+            query = dict(u.query)
+            query.setdefault("ssl", query.pop("sslmode"))
+            u = u.set(query=query)
+    elif root is not None and u.database and u.database != ":memory:" and not Path(u.database).expanduser().is_absolute():
+        u = u.set(database=str(root / u.database))
+    return u.render_as_string(hide_password=False)
 
 
 def ensure_sqlite_dir(url: str) -> None:

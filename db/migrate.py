@@ -37,3 +37,28 @@ async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
     async with engine.begin() as conn:
         await conn.run_sync(_run, "downgrade", revision)
+
+
+def _current(conn: Connection) -> tuple[str, ...]:
+    from alembic.runtime.migration import MigrationContext
+
+    return tuple(MigrationContext.configure(conn).get_current_heads())
+
+
+async def current(engine: AsyncEngine) -> tuple[str, ...]:
+    """The revisions the database is at (empty: never migrated)."""
+    async with engine.connect() as conn:
+        return await conn.run_sync(_current)
+
+
+def history() -> list[tuple[str, str | None, str]]:
+    """Every migration, newest first: (revision, down revision, description)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    out = []
+    for rev in script.walk_revisions():
+        down = rev.down_revision if isinstance(rev.down_revision, str) or rev.down_revision is None \
+            else ",".join(rev.down_revision)
+        out.append((rev.revision, down, (rev.doc or "").strip()))
+    return out

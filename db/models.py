@@ -323,9 +323,13 @@ class OutboxMessage(Base):
     target: Mapped[str] = mapped_column(String(20))  # channel, dm
     target_id: Mapped[int] = mapped_column(BigInteger)  # channel id or user id (0 = sales channel)
     payload: Mapped[dict[str, Any]]  # content, embeds, files (paths), view spec
-    status: Mapped[str] = mapped_column(String(20), default="pendiente")  # pendiente, enviado, fallido
+    # pendiente, enviado, retenido (could not be delivered: kept with its reason until resent)
+    status: Mapped[str] = mapped_column(String(20), default="pendiente")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    held_reason: Mapped[str | None] = mapped_column(Text)  # Spanish, for the admins
+    held_at: Mapped[datetime | None]
+    held_notified_at: Mapped[datetime | None]  # when the admins were told (or it was folded into a notice)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]

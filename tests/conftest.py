@@ -96,6 +96,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
             ("ROLE_", "LINK_", "LEAD_", "COMMISSION_")
         ):
             monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("VENTAS_OPS_HOME", str(tmp_path))  # never the project's own .env
+    for key in ("LOG_FORMAT", "HEALTH_PORT"):
+        monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir(tmp_path)
     yield
 

@@ -69,7 +69,7 @@ def test_bad_settings_name_the_variable(monkeypatch, env, var):
 
 def test_export_time_and_env_file(tmp_path, monkeypatch):
     (tmp_path / ".env").write_text("DISCORD_TOKEN=from-dot-env-123\nDISCORD_GUILD_ID=42\nEXPORT_TIME=7:30\n")
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VENTAS_OPS_HOME", str(tmp_path))
     s = load_settings()
     assert s.discord_token.get_secret_value() == "from-dot-env-123"
     assert s.discord_guild_id == 42 and s.export_time == time(7, 30)
@@ -77,6 +77,7 @@ def test_export_time_and_env_file(tmp_path, monkeypatch):
 
 def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "DISCORD_GUILD_ID", "DATABASE_URL"}}
+    base["VENTAS_OPS_HOME"] = str(cwd)
     base.update(env)
     return subprocess.run(
         [*BOT_CLI, *args], cwd=cwd, env=base, capture_output=True, text=True, timeout=60

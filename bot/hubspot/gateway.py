@@ -3,7 +3,11 @@
 The bot's services call :class:`HubSpotGateway`; it wraps the official (synchronous)
 ``hubspot-api-client`` and
 
-* runs every call off the event loop (``asyncio.to_thread``) with ``_request_timeout``;
+* runs every call off the event loop in its **own** bounded thread pool (``max_concurrency``
+  threads, at most that many requests in flight), never in the event loop's default executor or
+  the pool of other blocking work (:mod:`bot.blocking`): a slow or hanging HubSpot can only hold
+  up work that waits for HubSpot. Calls beyond the bound wait their turn on the event loop (a
+  semaphore), so the per-call timeout counts from the moment a thread takes the call;
 * retries on its own (bounded attempts and a total deadline): 429 honouring ``Retry-After``,
   5xx / timeouts / connection errors with exponential back-off; the client's urllib3 retries are
   switched off so that a timeout is not silently repeated;
@@ -25,6 +29,7 @@ import re
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -42,6 +47,11 @@ HUBSPOT_API = "https://api.hubapi.com"
 SEARCH_LIMIT = 200  # HubSpot's maximum page size for the search endpoints
 LIST_LIMIT = 100  # maximum page size for the list (GET) endpoints
 BATCH_LIMIT = 100
+
+# Requests in flight at once. HubSpot counts requests (190 per 10 s for a private app, 5 searches
+# per second), not connections: 8 threads at ~0.2 s per answer already exceed that pace, and the
+# limiters above keep the rate; more threads would only hold more hung sockets during an outage.
+DEFAULT_MAX_CONCURRENCY = 8
 
 DEFAULT_DEAL_PROPERTIES = ("dealname", "amount", "hubspot_owner_id", "dealstage", "pipeline", "closedate")
 
@@ -279,6 +289,7 @@ class HubSpotGateway:
         contact_source_property: str | None = "fuente_referido",
         contact_referrer_property: str | None = "referido_por",
         send_welcome_email: bool = True,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     ) -> None:
         from hubspot import HubSpot
 
@@ -300,6 +311,12 @@ class HubSpotGateway:
         self.search_limiter = SlidingWindowLimiter(search_rate, 1.0)
         self.general_limiter = SlidingWindowLimiter(general_rate_per_10s, 10.0)
         self.calls = 0  # HTTP attempts made (for benchmarks / summaries)
+        self.max_concurrency = max(1, int(max_concurrency))
+        self._executor = ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="hubspot")
+        # taken before a call is handed to the pool and given back when its thread is free again
+        # (not when the caller stops waiting), so the pool never has a queue of its own
+        self._slots = asyncio.Semaphore(self.max_concurrency)
+        self._closed = False
 
         # urllib3 retries off: every failure reaches our own loop (POST included).
         client = HubSpot(access_token=access_token, host=self.base_url, retry=Retry(total=False))
@@ -320,6 +337,10 @@ class HubSpotGateway:
 
     # ----------------------------------------------------------------- plumbing
     def close(self) -> None:
+        """Stop the thread pool (calls not started are cancelled; a running one ends at its
+        ``_request_timeout``) and drop the connection pools. Later calls raise HubSpotUnavailable."""
+        self._closed = True
+        self._executor.shutdown(wait=False, cancel_futures=True)
         for api in (self._deals_basic, self._deals_search, self._deals_batch, self._contacts_basic,
                     self._contacts_search, self._companies_basic, self._companies_search, self._owners,
                     self._assoc, self._users):
@@ -343,6 +364,28 @@ class HubSpotGateway:
         finally:
             _request_count.reset(token)
 
+    async def _take_thread(self) -> None:
+        """Wait (on the event loop, in order) until a HubSpot thread is free and reserve it."""
+        if self._closed:
+            raise HubSpotUnavailable("HubSpot gateway closed")
+        await self._slots.acquire()
+
+    def _submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
+        """Run ``fn`` on the thread reserved by :meth:`_take_thread`; the reservation ends when the
+        thread is done, even if the caller gave up waiting (a hung request keeps its thread)."""
+        loop = asyncio.get_running_loop()
+
+        def release(_: Future[Any]) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop is already closed at shutdown
+                loop.call_soon_threadsafe(self._slots.release)
+
+        try:
+            fut = self._executor.submit(fn, *args, **kwargs)
+        except RuntimeError as exc:  # the pool was shut down (the bot is stopping)
+            raise HubSpotUnavailable("HubSpot gateway closed") from exc
+        fut.add_done_callback(release)
+        return asyncio.wrap_future(fut)
+
     def _backoff(self, attempt: int) -> float:
         return min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)) * (0.75 + random.random() * 0.5)
 
@@ -358,23 +401,29 @@ class HubSpotGateway:
 
     async def _call(self, route: str, fn: Callable[..., T], *args: Any, search: bool = False, **kwargs: Any) -> T:
         """Run one SDK call with retries. ``route`` is for logs and errors only."""
-        started = time.monotonic()
+        started: float | None = None  # the deadline counts from the first thread, not the queue
         last: str = ""
         timeouts = 0
         for attempt in range(1, self.max_attempts + 1):
-            search_slot = await self.search_limiter.acquire() if search else None
-            general_slot = await self.general_limiter.acquire()
+            # a thread first, then the rate slots: a call waiting for a thread holds no rate slot
+            await self._take_thread()
+            try:
+                search_slot = await self.search_limiter.acquire() if search else None
+                general_slot = await self.general_limiter.acquire()
+                pending = self._submit(fn, *args, _request_timeout=self.timeout, **kwargs)
+            except BaseException:
+                self._slots.release()
+                raise
             t0 = time.monotonic()
+            if started is None:
+                started = t0
             self.calls += 1
             if (count := _request_count.get()) is not None:
                 count.value += 1
             wait: float | None = None
             try:
                 try:
-                    result = await asyncio.wait_for(
-                        asyncio.to_thread(fn, *args, _request_timeout=self.timeout, **kwargs),
-                        self.timeout * 1.5 + 1.0,
-                    )
+                    result = await asyncio.wait_for(pending, self.timeout * 1.5 + 1.0)
                 finally:
                     if search_slot is not None:
                         self.search_limiter.done(search_slot)

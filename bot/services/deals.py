@@ -12,6 +12,7 @@ the consequences; anyone else is told who decided and when.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -19,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.commission import commission, rate_label
 from bot.domain.dates import format_date, parse_user_date
@@ -137,14 +138,14 @@ def late_status(advance_date: date, now: datetime, tz: ZoneInfo, export_time: ti
 
 async def renewal_window_check(
     session: AsyncSession, member: Member, client: Client, service: Service, advance_date: date, now: datetime,
-    tz: ZoneInfo | None = None,
+    tz: ZoneInfo, *, window_days: int,
 ) -> None:
     """Raise :class:`DealRefused` unless ``member`` has an open renewal window for ``client``
     (declared with /intencion-renovacion, not expired, released or blocked)."""
     from bot.services import renewals
 
-    today = now.astimezone(tz or ZoneInfo("America/Bogota")).date()
-    text = await renewals.window_refusal(session, member.id, client.id, client.name, today)
+    today = now.astimezone(tz).date()
+    text = await renewals.window_refusal(session, member.id, client.id, client.name, today, window_days=window_days)
     if text:
         raise DealRefused(text, field="tipo")
 
@@ -168,6 +169,7 @@ async def check_registration(
     export_time: time,
     rate: Decimal,
     hubspot_required: bool,
+    window_days: int,
 ) -> CheckedDeal:
     """Every rule that can be checked from the request and the database. Raises :class:`DealRefused`
     (or another ``DomainError`` from the parsers) with the rule in Spanish."""
@@ -228,7 +230,7 @@ async def check_registration(
     is_late, export_date = late_status(advance_date, now, tz, export_time)
 
     if deal_type is DealType.RENOVACION:
-        await renewal_window_check(session, member, client, service, advance_date, now, tz)
+        await renewal_window_check(session, member, client, service, advance_date, now, tz, window_days=window_days)
 
     # HubSpot deal: required when enabled, registered once
     hubspot_id: str | None = None
@@ -285,6 +287,7 @@ async def register(
     export_time: time,
     rate: Decimal,
     hubspot_enabled: bool,
+    window_days: int,
 ) -> Registration:
     """Check every rule again (inside the write transaction) and store the deal, its approvals,
     the pending ledger line and the audit rows. Idempotent on ``req.interaction_id``."""
@@ -293,7 +296,8 @@ async def register(
         if existing is not None:
             return Registration(existing, None, created=False)
     c = await check_registration(
-        session, req, now=now, tz=tz, export_time=export_time, rate=rate, hubspot_required=hubspot_enabled
+        session, req, now=now, tz=tz, export_time=export_time, rate=rate, hubspot_required=hubspot_enabled,
+        window_days=window_days,
     )
     deal = Deal(
         member_id=c.member.id,
@@ -627,63 +631,51 @@ def compare_with_hubspot(deal: Deal, member: Member, h: Any) -> tuple[str, dict[
     return (HS_DIFF if findings else HS_OK), findings
 
 
-async def verify_deal(session: AsyncSession, gateway: Any, deal_id: int, *, now: datetime) -> str | None:
-    """Check one deal against HubSpot and store the result; returns the new ``hubspot_check``
-    (``pendiente`` when HubSpot is unavailable), or None when there is nothing to check."""
-    from bot.hubspot.gateway import HubSpotUnavailable
-
-    deal = await session.get(Deal, deal_id)
-    if deal is None or not deal.hubspot_deal_id or gateway is None:
-        return None
-    try:
-        h = await gateway.get_deal(deal.hubspot_deal_id)
-    except HubSpotUnavailable as exc:
-        log.info("HubSpot unavailable while verifying deal %s: %s", deal_id, exc)
-        check, findings = HS_PENDING, deal.hubspot_findings
-    else:
+async def verify_deal(
+    sessionmaker: async_sessionmaker[AsyncSession], gateway: Any, deal_id: int, *, now: Callable[[], datetime],
+) -> str | None:
+    """Check one deal against HubSpot and store the result (committed); returns the new
+    ``hubspot_check``, or None when there is nothing to check. No database connection is held
+    while HubSpot is asked. Raises :class:`~bot.hubspot.gateway.HubSpotUnavailable` when HubSpot
+    cannot answer: the deal stays ``pendiente`` and the HubSpot queue tries again later."""
+    async with sessionmaker() as session:
+        deal = await session.get(Deal, deal_id)
+        if deal is None or not deal.hubspot_deal_id or gateway is None:
+            return None
+        hubspot_id = deal.hubspot_deal_id
+    h = await gateway.get_deal(hubspot_id)
+    async with sessionmaker() as session:
+        deal = await session.get(Deal, deal_id)
+        if deal is None or deal.hubspot_deal_id != hubspot_id:
+            return None
         member = await session.get(Member, deal.member_id)
         assert member is not None
         check, findings = compare_with_hubspot(deal, member, h)
-    if check != deal.hubspot_check or findings != deal.hubspot_findings:
-        before = {"hubspot_check": deal.hubspot_check, "hubspot_findings": deal.hubspot_findings}
-        deal.hubspot_check = check
-        deal.hubspot_findings = findings or None
-        deal.updated_at = now
-        record(
-            session, Actor.system("hubspot"), "negocio.verificar_hubspot", "deal", deal.id,
-            before=before, after={"hubspot_check": check, "hubspot_findings": findings or None},
-        )
+        if check != deal.hubspot_check or findings != deal.hubspot_findings:
+            before = {"hubspot_check": deal.hubspot_check, "hubspot_findings": deal.hubspot_findings}
+            deal.hubspot_check = check
+            deal.hubspot_findings = findings or None
+            deal.updated_at = now()
+            record(
+                session, Actor.system("hubspot"), "negocio.verificar_hubspot", "deal", deal.id,
+                before=before, after={"hubspot_check": check, "hubspot_findings": findings or None},
+            )
+            await session.commit()
     return check
 
 
-async def retry_pending_verifications(
-    session: AsyncSession, gateway: Any, *, now: datetime | None = None, limit: int = 100
-) -> list[int]:
-    """For a periodic job: re-verify deals whose check is still pending. Commits after each deal
-    and stops at the first outage. Returns the ids whose check moved out of ``pendiente``."""
-    from db.types import utcnow
-
-    if gateway is None:
-        return []
-    ids = list(
+async def pending_verifications(session: AsyncSession, after_id: int = 0, limit: int = 50) -> list[int]:
+    """The HubSpot queue's deals: checks still ``pendiente``, oldest first, ids above ``after_id``."""
+    return list(
         (
             await session.execute(
                 select(Deal.id)
-                .where(Deal.hubspot_check == HS_PENDING, Deal.hubspot_deal_id.is_not(None))
+                .where(Deal.hubspot_check == HS_PENDING, Deal.hubspot_deal_id.is_not(None), Deal.id > after_id)
                 .order_by(Deal.id)
                 .limit(limit)
             )
         ).scalars()
     )
-    done: list[int] = []
-    for deal_id in ids:
-        check = await verify_deal(session, gateway, deal_id, now=now or utcnow())
-        await session.commit()
-        if check == HS_PENDING:
-            break
-        if check is not None:
-            done.append(deal_id)
-    return done
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -767,10 +759,13 @@ async def deals_without_card(session: AsyncSession, limit: int = 50, created_bef
     return list((await session.execute(q)).scalars())
 
 
-async def set_card(session: AsyncSession, deal_id: int, channel_id: int, message_id: int) -> None:
+async def set_card(session: AsyncSession, deal_id: int, channel_id: int, message_id: int) -> str | None:
+    """Store where the card is; returns the deal's HubSpot check as it is now (a verification may
+    have landed while the card was being posted, too early to edit it)."""
     await session.execute(
         update(Deal).where(Deal.id == deal_id).values(card_channel_id=channel_id, card_message_id=message_id)
     )
+    return (await session.execute(select(Deal.hubspot_check).where(Deal.id == deal_id))).scalar_one_or_none()
 
 
 # --- confirmations a crash prevented ---------------------------------------------------------------

@@ -1,6 +1,10 @@
 """The outbox: posts and DMs written in the same transaction as the change that causes them,
 delivered afterwards by :mod:`bot.outbox_worker`. A ``dedupe_key`` makes every post happen at
 most once per key, however often the job that produced it runs.
+
+Nothing is dropped: what Discord refuses (a missing permission, closed DMs) or keeps failing is
+*held* (``retenido``) with a Spanish reason, retried every hour, reported once to the admins and
+sent again on demand (``/admin reenviar``, ``ventas-ops outbox reenviar``).
 """
 
 from __future__ import annotations
@@ -10,14 +14,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.audit import Actor, record
 from db.models import OutboxMessage
 
 SALES_CHANNEL = 0  # target_id meaning "the configured sales channel"
-MAX_ATTEMPTS = 10
+MAX_ATTEMPTS = 10  # transient failures before an item is held
+PENDING, SENT, HELD = "pendiente", "enviado", "retenido"
+# a catch-up day's post waiting to be folded into one post (``en_resumen``), then folded (``resumido``)
+FOR_DIGEST, DIGESTED = "en_resumen", "resumido"
+HELD_RETRY = timedelta(hours=1)  # a held item is tried again this often (the cause may be fixed)
+NOTICE_KEY = "retenido:"  # dedupe-key prefix of the admins' notices (a held notice is not noticed again)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +46,12 @@ async def enqueue(
     channel_id: int = SALES_CHANNEL,
     user_id: int | None = None,
     now: datetime | None = None,
+    for_digest: dict[str, Any] | None = None,
 ) -> OutboxMessage:
-    """Add a message to deliver unless one with this key exists (then return that one)."""
+    """Add a message to deliver unless one with this key exists (then return that one).
+
+    ``for_digest`` (facts about the message, kept in its payload) queues it to be folded with
+    others into one post (:func:`take_for_digest`) instead of being delivered by itself."""
     existing = (
         await session.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     ).scalar_one_or_none()
@@ -51,8 +65,11 @@ async def enqueue(
             "content": content,
             "embeds": embeds or [],
             "files": [{"path": str(Path(f.path)), "filename": f.filename} for f in files or []],
+            **({"digest": for_digest} if for_digest is not None else {}),
         },
     )
+    if for_digest is not None:
+        row.status = FOR_DIGEST
     if now is not None:
         row.created_at = row.next_attempt_at = now
     try:
@@ -67,13 +84,103 @@ async def enqueue(
 
 
 async def due(session: AsyncSession, now: datetime, limit: int = 20) -> list[OutboxMessage]:
+    """Pending items due now, then held items whose hourly retry has come."""
     q = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == "pendiente", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
+        .where(OutboxMessage.status.in_((PENDING, HELD)), OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.status, OutboxMessage.id)  # «pendiente» sorts before «retenido»
         .limit(limit)
     )
     return list((await session.execute(q)).scalars())
+
+
+def failure_values(row: OutboxMessage, now: datetime, error: str, hold_reason: str | None) -> dict[str, Any]:
+    """The row's new values after a failed send: retried with backoff, or held when ``hold_reason``
+    is given (a refusal retrying cannot fix) or the attempts are used up (``hold_reason`` is then
+    ``gave_up_reason``'s text, passed by the caller)."""
+    attempts = row.attempts + 1
+    values: dict[str, Any] = {"attempts": attempts, "last_error": error[:2000]}
+    if hold_reason is None and row.status == PENDING and attempts < MAX_ATTEMPTS:
+        return values | {"status": PENDING, "next_attempt_at": now + backoff(attempts)}
+    values |= {"status": HELD, "next_attempt_at": now + HELD_RETRY, "held_reason": (hold_reason or error)[:2000]}
+    if row.status != HELD:
+        values["held_at"] = now
+    return values
+
+
+async def held(session: AsyncSession, limit: int | None = None) -> list[OutboxMessage]:
+    """Everything held, oldest first (``/admin estado``, ``/admin reenviar``, the CLI)."""
+    q = select(OutboxMessage).where(OutboxMessage.status == HELD).order_by(OutboxMessage.id)
+    if limit is not None:
+        q = q.limit(limit)
+    return list((await session.execute(q)).scalars())
+
+
+def by_reason(rows: list[OutboxMessage]) -> list[tuple[str, int]]:
+    """(reason, how many), most frequent first."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        reason = row.held_reason or row.last_error or "?"
+        counts[reason] = counts.get(reason, 0) + 1
+    return sorted(counts.items(), key=lambda kv: -kv[1])
+
+
+async def held_summary(session: AsyncSession) -> list[tuple[str, int]]:
+    """(reason, how many) of the held items: the status line for admins (``/admin estado``)."""
+    return by_reason(await held(session))
+
+
+async def release_held(session: AsyncSession, actor: Actor, now: datetime, ids: list[int] | None = None) -> list[int]:
+    """Put held items back in the queue (due now, attempts from zero), with an audit row. The
+    admins were already told about them: a new failure keeps them held without a second notice."""
+    rows = [r for r in await held(session) if ids is None or r.id in ids]
+    if not rows:
+        return []
+    released = [r.id for r in rows]
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(released), OutboxMessage.status == HELD)
+        .values(status=PENDING, attempts=0, next_attempt_at=now)
+    )
+    record(session, actor, "outbox.reenviar", "outbox", None,
+           before={"status": HELD, "ids": released, "reasons": sorted({r.held_reason or "" for r in rows})},
+           after={"status": PENDING})
+    return released
+
+
+async def take_unnoticed(session: AsyncSession, now: datetime) -> list[tuple[str, int]]:
+    """Mark the held items the admins have not been told about as told, and return (reason, count)
+    of those whose reason is new — a cause already reported and still held is not reported again,
+    nor is a held notice itself. The caller enqueues the notice in the same transaction."""
+    fresh = list((await session.execute(
+        select(OutboxMessage).where(OutboxMessage.status == HELD, OutboxMessage.held_notified_at.is_(None))
+        .order_by(OutboxMessage.id)
+    )).scalars())
+    if not fresh:
+        return []
+    known = set((await session.execute(
+        select(OutboxMessage.held_reason).where(OutboxMessage.status == HELD, OutboxMessage.held_notified_at.is_not(None))
+    )).scalars())
+    new = [r for r in fresh if r.held_reason not in known and not r.dedupe_key.startswith(NOTICE_KEY)]
+    await session.execute(
+        update(OutboxMessage)
+        .where(and_(OutboxMessage.id.in_([r.id for r in fresh]), OutboxMessage.held_notified_at.is_(None)))
+        .values(held_notified_at=now)
+    )
+    return by_reason(new)
+
+
+async def take_for_digest(session: AsyncSession) -> list[OutboxMessage]:
+    """The messages waiting to be folded into one post, marked folded (the caller enqueues that post
+    in the same transaction: a crash in between leaves them waiting, never lost)."""
+    rows = list((await session.execute(
+        select(OutboxMessage).where(OutboxMessage.status == FOR_DIGEST).order_by(OutboxMessage.id)
+    )).scalars())
+    if rows:
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows])).values(status=DIGESTED)
+        )
+    return rows
 
 
 def backoff(attempts: int) -> timedelta:

@@ -31,12 +31,13 @@ earnings are simply ``Σ amount`` of their ``referido`` lines.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.commission import lead_reward
 from bot.domain.dates import format_datetime
@@ -447,51 +448,71 @@ async def recorded_cards(session: AsyncSession, lead_ids: list[int]) -> dict[int
 
 
 # --- HubSpot -------------------------------------------------------------------------------------
-async def leads_to_push(session: AsyncSession, limit: int = 20) -> list[int]:
-    """Leads whose HubSpot contact (or company) is still missing: created while HubSpot was down."""
+async def leads_to_push(session: AsyncSession, after_id: int = 0, limit: int = 20) -> list[int]:
+    """The HubSpot queue's leads: contact (or company) still missing in HubSpot — created while
+    HubSpot was slow or down — oldest first, ids above ``after_id``."""
     q = (
         select(Lead.id)
-        .where(or_(Lead.hubspot_contact_id.is_(None), Lead.hubspot_company_id.is_(None)))
+        .where(or_(Lead.hubspot_contact_id.is_(None), Lead.hubspot_company_id.is_(None)), Lead.id > after_id)
         .order_by(Lead.id)
         .limit(limit)
     )
     return list((await session.execute(q)).scalars())
 
 
-async def push_contact(session: AsyncSession, gateway: Any, lead_id: int, *, now: datetime) -> bool:
+async def push_contact(
+    sessionmaker: async_sessionmaker[AsyncSession], gateway: Any, lead_id: int, *, now: Callable[[], datetime],
+) -> bool:
     """Find or create the lead's HubSpot contact (lead source "Referido Operaciones" and the
-    referrer) and store its id. HubSpot errors propagate (the tick retries). True when stored now."""
-    lead = await session.get(Lead, lead_id)
-    if lead is None or lead.hubspot_contact_id is not None:
-        return False
-    referrer = await session.get(Member, lead.referrer_id)
-    referrer_text = f"{referrer.name} (C.C. {lead.referrer_cedula})" if referrer else lead.referrer_cedula
+    referrer) and store its id (committed). No database connection is held while HubSpot answers.
+    HubSpot errors propagate (the HubSpot queue retries). True when stored now."""
+    async with sessionmaker() as session:
+        lead = await session.get(Lead, lead_id)
+        if lead is None or lead.hubspot_contact_id is not None:
+            return False
+        referrer = await session.get(Member, lead.referrer_id)
+        referrer_text = f"{referrer.name} (C.C. {lead.referrer_cedula})" if referrer else lead.referrer_cedula
+        email, phone, name, company = lead.email, lead.phone, lead.contact_name, lead.company
     contact_id, created = await gateway.find_or_create_contact(
-        lead.email, lead.phone, firstname=lead.contact_name, company=lead.company,
-        lead_source="Referido Operaciones", referrer=referrer_text,
+        email, phone, firstname=name, company=company, lead_source="Referido Operaciones", referrer=referrer_text,
     )
-    lead.hubspot_contact_id = str(contact_id)
-    lead.updated_at = now
-    record(session, Actor.system("hubspot"), "lead.hubspot_contacto", "lead", lead.id,
-           after={"contact_id": lead.hubspot_contact_id, "created": created})
-    return True
+    return await _store_hubspot_id(sessionmaker, lead_id, "hubspot_contact_id", str(contact_id), now=now,
+                                   action="lead.hubspot_contacto", after={"contact_id": str(contact_id), "created": created})
 
 
-async def push_company(session: AsyncSession, gateway: Any, lead_id: int, *, now: datetime) -> bool:
-    """Find or create the lead's HubSpot company, associate it to the contact and store its id
-    (``""`` for a generic company such as "persona natural": nothing to create)."""
-    lead = await session.get(Lead, lead_id)
-    if lead is None or lead.hubspot_contact_id is None or lead.hubspot_company_id is not None:
-        return False
-    if is_generic_company(lead.company_key):
-        lead.hubspot_company_id = HUBSPOT_NO_COMPANY
-        return True
-    company_id = await gateway.find_or_create_company(lead.company)
-    await gateway.associate("contacts", lead.hubspot_contact_id, "companies", company_id)
-    lead.hubspot_company_id = str(company_id)
-    lead.updated_at = now
-    record(session, Actor.system("hubspot"), "lead.hubspot_empresa", "lead", lead.id,
-           after={"company_id": lead.hubspot_company_id})
+async def push_company(
+    sessionmaker: async_sessionmaker[AsyncSession], gateway: Any, lead_id: int, *, now: Callable[[], datetime],
+) -> bool:
+    """Find or create the lead's HubSpot company, associate it to the contact and store its id,
+    committed (``""`` for a generic company such as "persona natural": nothing to create)."""
+    async with sessionmaker() as session:
+        lead = await session.get(Lead, lead_id)
+        if lead is None or lead.hubspot_contact_id is None or lead.hubspot_company_id is not None:
+            return False
+        contact_id, company, generic = lead.hubspot_contact_id, lead.company, is_generic_company(lead.company_key)
+        if generic:
+            lead.hubspot_company_id = HUBSPOT_NO_COMPANY
+            await session.commit()
+            return True
+    company_id = await gateway.find_or_create_company(company)
+    await gateway.associate("contacts", contact_id, "companies", company_id)
+    return await _store_hubspot_id(sessionmaker, lead_id, "hubspot_company_id", str(company_id), now=now,
+                                   action="lead.hubspot_empresa", after={"company_id": str(company_id)})
+
+
+async def _store_hubspot_id(
+    sessionmaker: async_sessionmaker[AsyncSession], lead_id: int, attr: str, value: str, *,
+    now: Callable[[], datetime], action: str, after: dict[str, Any],
+) -> bool:
+    """Store what HubSpot answered on the lead (audited, committed) unless it was stored meanwhile."""
+    async with sessionmaker() as session:
+        lead = await session.get(Lead, lead_id)
+        if lead is None or getattr(lead, attr) is not None:
+            return False
+        setattr(lead, attr, value)
+        lead.updated_at = now()
+        record(session, Actor.system("hubspot"), action, "lead", lead.id, after=after)
+        await session.commit()
     return True
 
 

@@ -157,7 +157,7 @@ async def open_window_for(session: AsyncSession, member_id: int, client_id: int,
 
 
 async def window_refusal(
-    session: AsyncSession, member_id: int, client_id: int, client_name: str, today: date, window_days: int = 3
+    session: AsyncSession, member_id: int, client_id: int, client_name: str, today: date, *, window_days: int
 ) -> str | None:
     """For the deals feature: None when a Renovación may be registered now, else the Spanish refusal
     quoting the rule (no window declared, or the window expired / was released)."""

@@ -13,10 +13,10 @@ rewards earned), ``rechazada`` (shown, never paid), ``reversada`` (clawbacks, ne
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 from pathlib import Path
 from statistics import median
@@ -24,6 +24,8 @@ from statistics import median
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.blocking import run_blocking
+from bot.domain.business_days import next_business_day
 from bot.domain.commission import rate_label
 from bot.domain.dates import MONTHS, BOGOTA, month_bounds_utc, month_label, previous_month, start_of_day_bogota
 from bot.domain.money import format_cop
@@ -31,7 +33,9 @@ from bot.domain.enums import CommissionKind, CommissionState
 from bot.services.charts import money_axis, png_bytes, pyplot, show_empty
 from bot.services.workbooks import Book, Column, Kind
 from bot.texts import reports as T
-from db.models import Client, CommissionEntry, Deal, Lead, Member
+from db.models import Client, CommissionEntry, Deal, JobRun, Lead, Member
+
+MONTHLY_JOB = "reporte-mensual"
 
 K_COMMISSION, K_REFERRAL, K_CLAWBACK = "comision", "referido", "reverso"
 S_PENDING, S_EARNED, S_REJECTED, S_REVERSED = "pendiente", "ganada", "rechazada", "reversada"
@@ -187,7 +191,7 @@ async def write_payroll(session: AsyncSession, export_dir: Path, year: int, mont
     """The month's payroll XLSX written (atomically) to ``path``, default
     ``EXPORT_DIR/reportes/comisiones-YYYY-MM.xlsx``: what the bot DMs the admins and the CLI writes."""
     statements = await monthly_statements(session, year, month, rate)
-    data = await asyncio.to_thread(payroll_xlsx, statements, year, month)
+    data = await run_blocking(payroll_xlsx, statements, year, month)
     path = path or Path(export_dir) / "reportes" / payroll_filename(year, month)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -337,3 +341,25 @@ def funnel_png(f: Funnel) -> bytes:
         ax.set_xlim(0, max(1, f.referred) * 1.15)
     fig.tight_layout()
     return png_bytes(fig)
+
+
+def monthly_statement_due(now: datetime, tz: ZoneInfo, at: time) -> tuple[int, int] | None:
+    """The month whose payroll statement is due at ``now``: the previous month, from its first
+    business day at ``at`` (local time) on; None before that."""
+    local = now.astimezone(tz)
+    today = local.date()
+    due = next_business_day(today.replace(day=1))
+    if today < due or (today == due and local.time() < at):
+        return None
+    return previous_month(today.year, today.month)
+
+
+async def monthly_statement_waiting(session: AsyncSession, now: datetime, tz: ZoneInfo, at: time) -> tuple[int, int] | None:
+    """The month whose statement is due and not sent yet (e.g. nobody in ROLE_ADMIN to receive it):
+    for the monthly job and for ``/admin estado``."""
+    due = monthly_statement_due(now, tz, at)
+    if due is None:
+        return None
+    key = f"{due[0]}-{due[1]:02d}"
+    found = await session.execute(select(JobRun.id).where(JobRun.job == MONTHLY_JOB, JobRun.run_key == key))
+    return None if found.first() is not None else due

@@ -133,7 +133,7 @@ DISPUTE_WARNING = (
     "(registro #{other_id}). Regla «atribución»: la venta es de quien llevó el proceso comercial que "
     "terminó en el pago del anticipo. Un administrador decidirá."
 )
-CARD_POST_FAILED = "⚠️ No pude publicar la tarjeta del negocio en el canal; un administrador la revisará."
+CARD_POST_FAILED = "⚠️ No pude publicar la tarjeta del negocio en el canal; la publicaré automáticamente en unos minutos."
 
 # --- the card ------------------------------------------------------------------------------
 CARD_TITLE = "Negocio #{deal_id} · {type} · {client}"
@@ -167,7 +167,7 @@ CHECK_HUBSPOT = {
     "ok": "✅ HubSpot coincide",
     "diferencias": "⚠️ HubSpot con diferencias",
     "no_encontrado": "❌ Negocio no encontrado en HubSpot",
-    "pendiente": "⏳ HubSpot: verificación pendiente",
+    "pendiente": "⏳ HubSpot: verificando…",
     "desactivado": "➖ HubSpot no verificado (integración desactivada)",
 }
 CHECK_APPROVAL_PENDING = "⏳ {kind}: pendiente"

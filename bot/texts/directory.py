@@ -142,7 +142,7 @@ MORE = "… y {n} más"
 
 CLI_PREVIEW = (
     "Vista previa de «{filename}» (filas: {rows}). Todavía no se guardó nada.\n{counts}\n"
-    "Para aplicar estos cambios: ventas-ops clientes importar {path} --aplicar"
+    "Para aplicar estos cambios: uv run ventas-ops clientes importar {path} --aplicar"
 )
 
 # --- HubSpot sync ------------------------------------------------------------------------------------

@@ -106,3 +106,14 @@ ADMIN_EXPORT_ALREADY = (
     "como re-exportación."
 )
 ADMIN_EXPORT_FUTURE = "Solo se puede exportar un día que ya terminó (hasta ayer)."
+
+# catch-up after downtime: one post for all the days caught up
+CATCHUP_TITLE = "📦 Puesta al día — cortes del {first} al {last}"
+CATCHUP_DESC = (
+    "El bot estuvo detenido y hoy hizo los cortes que faltaban: van todos en este mensaje "
+    "(los XLSX de los días con negocios o hallazgos, adjuntos)."
+)
+FIELD_CATCHUP_DAYS = "Cortes"
+CATCHUP_DAY_LINE = "• {date}: {deals} negocio(s) · {findings} hallazgo(s)"
+CATCHUP_EMPTY_LINE = "• Sin negocios ni hallazgos: {dates}"
+CATCHUP_FILES_ELSEWHERE = "Los demás archivos quedan en la carpeta de exportaciones (EXPORT_DIR) del servidor."

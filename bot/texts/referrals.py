@@ -97,7 +97,7 @@ STATUS_BY_SYSTEM = "{status}\n(HubSpot) el {when}"
 STATUS_REASON = "\nMotivo: {reason}"
 SLA_LATE = " ⏰ vencido"
 HUBSPOT_CONTACT = "Contacto {contact_id}"
-HUBSPOT_PENDING = "Pendiente de sincronizar"
+HUBSPOT_PENDING = "Sincronizando…"
 CARD_FOOTER = "Referido el {when}"
 
 BTN_GOOD = "Bueno"

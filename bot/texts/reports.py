@@ -81,4 +81,8 @@ FUNNEL_SOLD = "Vendidos"
 
 MONTHLY_DM = ("📊 Estado de comisiones de **{month}** para nómina: personas con movimientos: {kams}; neto a pagar **{net}**. "
               "El archivo tiene una hoja por KAM y una de totales.")
-MONTHLY_NO_ADMINS = "No hay nadie con el rol de administración para recibir el estado mensual."
+# log line (operators read the log in Spanish too)
+MONTHLY_NO_ADMINS_LOG = (
+    "El estado de comisiones de {month} espera: nadie tiene el rol {role} para recibirlo "
+    "(se vuelve a intentar cada hora)."
+)

@@ -88,6 +88,15 @@ class Harness:
 
 
 @pytest.fixture
+async def fake() -> AsyncIterator[DiscordFake]:
+    """A started Discord fake alone (for tests that run the bot as a subprocess)."""
+    f = DiscordFake()
+    await f.start()
+    yield f
+    await f.stop()
+
+
+@pytest.fixture
 async def harness_factory(make_settings, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     # a test about one calendar situation says when it happens: @pytest.mark.start_at(aware datetime)
     marker = request.node.get_closest_marker("start_at")

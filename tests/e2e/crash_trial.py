@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from bot.domain.cards import CardKey
 from bot.services import directory
+from bot.services.deals import A_PENDING, K_AUDIT
 from bot.texts import deals as DT
 from db import migrate
 from db.audit import Actor
@@ -116,6 +117,17 @@ async def check_database(url: str) -> dict[str, Any]:
             pending_without_card = [d.id for d in deals if d.status == "pendiente" and not d.card_message_id]
             return {"deals": by_interaction, "approved": approved, "pending_without_card": pending_without_card,
                     "pending": [d for d in deals if d.status == "pendiente"]}
+    finally:
+        await eng.dispose()
+
+
+async def deals_waiting_for_audit(url: str, deal_ids: list[int]) -> list[int]:
+    eng = make_engine(url)
+    try:
+        async with make_sessionmaker(eng)() as s:
+            q = select(Approval.deal_id).where(Approval.deal_id.in_(deal_ids), Approval.kind == K_AUDIT,
+                                               Approval.status == A_PENDING).order_by(Approval.deal_id)
+            return list((await s.execute(q)).scalars())
     finally:
         await eng.dispose()
 
@@ -234,9 +246,11 @@ async def run_trials(tmp_path: Path, trials: int, seed_value: int = 0, url: str 
             fig.buttons_clicked_after_restart += len(pending)
             await asyncio.sleep(0.3)
             # the next burst's auditor clicks go to the cards still waiting for «Pago verificado»
-            to_approve = [c for c in (card_of(fake, d) for d in pending)
-                          if c is not None and "Pago verificado" in {b.get("label") for b in buttons(c)}]
+            # (by the database: a card's edit may still be on its way, and a finished deal's drops the button)
             await proc.stop()
+            audit_pending = await deals_waiting_for_audit(url, pending)
+            to_approve = [c for c in (card_of(fake, d) for d in audit_pending)
+                          if c is not None and "Pago verificado" in {b.get("label") for b in buttons(c)}]
         return fig
     finally:
         await fake.stop()

@@ -346,3 +346,12 @@ async def test_card_links_to_the_hubspot_deal(harness_factory):
     card = h.fake.messages_by_id[int((await card_of(h, deal.id))["id"])]
     assert f"https://app.hubspot.com/contacts/4455/record/0-3/{hid}" in str(card["embeds"])
     assert deal.hubspot_check == "ok"
+
+
+async def test_renewal_refusal_quotes_the_configured_window(harness_factory):
+    """RENEWAL_WINDOW_BUSINESS_DAYS=5: a Renovación without a declared window is refused quoting 5, not 3."""
+    h = await harness_factory(renewal_window_business_days=5)
+    ids = await setup_people(h)
+    _, text = await register(h, ids["ana"], options(ids["client"], tipo="renovacion", servicio="web"))
+    assert "No tienes una ventana de renovación abierta" in text and "**5 días hábiles" in text, text
+    assert "3 días hábiles" not in text and await deals(h) == []

@@ -243,8 +243,8 @@ async def test_sync_without_hubspot_is_refused(harness):
     assert "HubSpot no está configurado" in text
 
 
-async def test_daily_sync_runs_once_a_day_before_the_export(harness_factory):
-    from bot.scheduler import directory_sync_job, export_job
+async def test_daily_sync_runs_once_a_day_apart_from_the_export(harness_factory):
+    from bot.scheduler import default_jobs, directory_sync_job, export_job
 
     h = await harness_factory(hubspot=True)
     ids = await people(h)
@@ -253,7 +253,13 @@ async def test_daily_sync_runs_once_a_day_before_the_export(harness_factory):
         await directory.create_member(s, Actor(None, "test"), ids["ana"], "Ana Gómez", sense_email="ana@sensedigital.co")
         await s.commit()
     h.hubspot.add_company(name="Cliente HubSpot", hubspot_owner_id=owner, servicios="web")
+    # the export no longer waits for HubSpot's company pages: the sync is its own job at the same time
     await export_job(h.bot)
+    assert h.hubspot.count("GET", r"/crm/v3/objects/companies") == 0
+    jobs = default_jobs(h.bot)
+    export_trigger = str(jobs.scheduler.get_job("exportacion").trigger)
+    assert str(jobs.scheduler.get_job("directorio").trigger) == export_trigger
+    await directory_sync_job(h.bot)
     async with h.sessionmaker() as s:
         client = await directory.find_client(s, "cliente hubspot")
         assert [m.name for m in await directory.current_kams(s, client.id)] == ["Ana Gómez"]

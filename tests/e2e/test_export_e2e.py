@@ -3,13 +3,12 @@ through the outbox (a Discord failure is retried without duplicates)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from db.models import Client, Deal, ExportRun, JobRun, Member
-from tests.conftest import sqlite_only
 
 BOG = ZoneInfo("America/Bogota")
 
@@ -73,7 +72,17 @@ async def test_days_missed_while_down_are_caught_up_in_order(harness_factory):
     await h.start()
     await settle(h)
     titles = [p["embeds"][0]["title"] for p in export_posts(h.fake)]
-    assert [t.split("del ")[-1] for t in titles] == ["19/11/2026", "20/11/2026", "21/11/2026", "22/11/2026"]
+    assert [t.split("del ")[-1] for t in titles] == ["19/11/2026"]  # the three missed days: one post below
+    [catch_up] = [m for m in h.fake.channel_messages() if "Puesta al día" in (m["embeds"] or [{}])[0].get("title", "")]
+    embed = catch_up["embeds"][0]
+    assert embed["title"].endswith("cortes del 20/11/2026 al 22/11/2026")
+    days = next(f["value"] for f in embed["fields"] if f["name"] == "Cortes")
+    assert days == "• Sin negocios ni hallazgos: 20/11, 21/11, 22/11"  # empty days: one line, not three posts
+    assert [a["filename"] for a in catch_up["attachments"]] == ["resumen-2026-11-22.png"]
+    assert "Comisiones del mes (11/2026)" in [f["name"] for f in embed["fields"]]
+    async with h.sessionmaker() as s:
+        assert sorted((await s.execute(select(ExportRun.export_date))).scalars()) == [
+            date(2026, 11, d) for d in (19, 20, 21, 22)]  # each day exported once, in order
 
 
 async def test_discord_failure_is_retried_without_duplicates(harness_factory):
@@ -94,7 +103,6 @@ async def test_discord_failure_is_retried_without_duplicates(harness_factory):
     assert len(export_posts(h.fake)) == 1
 
 
-@sqlite_only
 async def test_daily_backup_once_per_day(harness_factory):
     h = await harness_factory(jobs=True, now=bogota(23, 5, 0))
     await settle(h)
@@ -102,7 +110,7 @@ async def test_daily_backup_once_per_day(harness_factory):
     async with h.sessionmaker() as s:
         n = (await s.execute(select(func.count()).select_from(JobRun).where(JobRun.job == "backup"))).scalar_one()
     assert n == 1
-    assert len(list((h.settings.data_dir / "backups").glob("ventas-ops-*.db"))) == 1
+    assert len(list((h.settings.data_dir / "backups").glob("ventas-ops-*.tar.gz"))) == 1
 
 
 async def test_admin_exportar_and_forced_reexport(harness_factory):

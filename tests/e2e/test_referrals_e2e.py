@@ -310,7 +310,7 @@ async def test_hubspot_customer_lifecycle_and_outage_retry(harness_factory):
     [lead] = await leads(h)
     assert lead.hubspot_contact_id is None
     h.hubspot.outage = False
-    assert (await run_referrals_tick(h.bot))["pushed"] == [lead.id]
+    assert await h.bot.get_cog("Referrals").push_pending() == [lead.id]
     [lead] = await leads(h)
     assert lead.hubspot_contact_id and lead.hubspot_company_id == ""  # no company for "persona natural"
     await (await h.fake.click(ids["perfi"], await card_of(h, lead.id), label="Bueno")).wait_final()

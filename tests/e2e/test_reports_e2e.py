@@ -264,3 +264,26 @@ async def test_monthly_statement_runs_at_export_time_and_is_caught_up_at_start(h
     await h.fake.wait_for_dm(
         admin, lambda m: any(a["filename"] == "comisiones-2026-12.xlsx" for a in m.get("attachments", [])), timeout=10)
     assert len(statements()) == 1
+
+
+async def test_statement_with_no_admin_waits_and_is_sent_when_one_appears(harness, caplog):
+    from bot.services import statements as svc
+
+    ids = await setup_people(harness)
+    await harness.fake.set_roles(ids["admin"], [])  # nobody in ROLE_ADMIN
+    s = harness.settings
+    harness.clock.set(datetime(2026, 12, 1, 11, 0, tzinfo=UTC))  # Tuesday 1 Dec 06:00 Bogotá: due
+    await harness.fake.wait_for(lambda: not harness.bot.guild.get_member(ids["admin"]).roles[1:])
+    assert await run_monthly_statement(harness.bot) is None
+    assert "nadie tiene el rol Admin ventas-ops" in caplog.text and "2026-11" in caplog.text
+    async with harness.sessionmaker() as session:
+        assert await svc.monthly_statement_waiting(session, harness.clock.now(), s.tz, s.export_time) == (2026, 11)
+        assert (await session.execute(select(JobRun))).first() is None  # not marked done
+
+    await harness.fake.set_roles(ids["admin"], ["Admin ventas-ops"])
+    await harness.fake.wait_for(lambda: harness.bot.guild.get_member(ids["admin"]).roles[1:])
+    harness.clock.set(datetime(2026, 12, 1, 12, 0, tzinfo=UTC))  # the next try (the daily run at EXPORT_TIME, or a start)
+    assert await run_monthly_statement(harness.bot) == "2026-11"
+    await harness.fake.wait_for_dm(ids["admin"], lambda m: bool(m.get("attachments")), timeout=10)
+    async with harness.sessionmaker() as session:
+        assert await svc.monthly_statement_waiting(session, harness.clock.now(), s.tz, s.export_time) is None

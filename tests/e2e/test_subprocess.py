@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.fakes.bot_process import BotProcess
 from tests.fakes.discord_fake import DiscordFake
-
-
-@pytest.fixture
-async def fake():
-    f = DiscordFake()
-    await f.start()
-    yield f
-    await f.stop()
 
 
 def env_for(fake: DiscordFake, tmp_path) -> dict[str, str]:

@@ -16,6 +16,8 @@ kept in :attr:`DiscordFake.spec_refusals` (the e2e harness fails a test that cau
 Nonces: a message created with ``nonce`` and ``enforce_nonce`` is returned again, instead of a new
 one, for the same author and nonce "in the past few minutes" (``nonce_window`` seconds of the fake's
 own clock, which tests move with ``advance_clock``).
+Closed DMs answer 50007, and a channel where the bot lost Send Messages 50013
+(:meth:`DiscordFake.revoke_bot_permission`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ OWNER_ID = 900000000000000003
 DEFAULT_CHANNELS = ("dudas-ventas-ops", "general")
 DEFAULT_ROLES = ("KAM", "Aprobador HubSpot", "COO", "Renovaciones", "Auditoría", "Perfilador", "Admin ventas-ops")
 ALL_PERMS = str((1 << 50) - 1)
+ADMINISTRATOR = 1 << 3
+SEND_MESSAGES = 1 << 11
 EPHEMERAL = 64
 LOADING = 128
 
@@ -415,6 +419,33 @@ class DiscordFake:
     def advance_clock(self, seconds: float) -> None:
         self.clock_offset += seconds
 
+    async def revoke_bot_permission(self, channel: str | int, bit: int = SEND_MESSAGES) -> None:
+        """Take a permission from the bot in one channel, as an admin editing the channel would: the
+        bot's role loses Administrator and a member overwrite denies ``bit``. Discord then refuses
+        the bot's posts there with 403 / 50013 Missing Permissions."""
+        cid = self.channel_id(channel)
+        bot_role = next(int(r) for r in self.members[BOT_ID]["roles"])
+        role = self.roles[bot_role]
+        role["permissions"] = str(int(role["permissions"]) & ~ADMINISTRATOR)
+        ch = self.channels[cid]
+        ch["permission_overwrites"] = [o for o in ch["permission_overwrites"] if o["id"] != str(BOT_ID)]
+        ch["permission_overwrites"].append({"id": str(BOT_ID), "type": 1, "allow": "0", "deny": str(bit)})
+        await self.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(self.guild_id), "role": role})
+        await self.dispatch("CHANNEL_UPDATE", ch)
+
+    async def grant_bot_permission(self, channel: str | int) -> None:
+        """Undo :meth:`revoke_bot_permission` in one channel (the bot's role stays without Administrator)."""
+        ch = self.channels[self.channel_id(channel)]
+        ch["permission_overwrites"] = [o for o in ch["permission_overwrites"] if o["id"] != str(BOT_ID)]
+        await self.dispatch("CHANNEL_UPDATE", ch)
+
+    def _bot_denied(self, cid: int, bit: int) -> bool:
+        bot_roles = [self.roles[int(r)] for r in self.members[BOT_ID]["roles"]]
+        if any(int(r["permissions"]) & ADMINISTRATOR for r in bot_roles):
+            return False
+        overwrites = self.channels[cid].get("permission_overwrites") or []
+        return any(o["id"] == str(BOT_ID) and int(o["deny"]) & bit for o in overwrites)
+
     async def drop_gateway(self) -> None:
         """Close the bot's websocket as a network hiccup would (code 4000: reconnect and resume)."""
         if self._ws is not None and not self._ws.closed:
@@ -515,6 +546,10 @@ class DiscordFake:
             if needs_auth and request.headers.get("Authorization") != f"Bot {self.token}":
                 self.request_log.append((request.method, rel, now, 401))
                 return _error(401, 0, "401: Unauthorized")
+            gid = request.match_info.get("gid")
+            if gid is not None and gid != str(self.guild_id):  # a server the bot is not in
+                self.request_log.append((request.method, rel, now, 403))
+                return _error(403, 50001, "Missing Access")
             resp = await handler(request)
             self.request_log.append((request.method, rel, now, resp.status))
             return resp
@@ -707,6 +742,8 @@ class DiscordFake:
             return _error(400, 50006, "Cannot send an empty message")
         if self.channels[cid].get("type") == 1 and any(self.dm_channels.get(u) == cid for u in self.closed_dms):
             return _error(403, 50007, "Cannot send messages to this user")
+        if self.channels[cid].get("type") == 0 and self._bot_denied(cid, SEND_MESSAGES):
+            return _error(403, 50013, "Missing Permissions")
         nonce = payload.get("nonce")
         if isinstance(nonce, str) and len(nonce) > 25:
             return _error(400, 50035, "Invalid Form Body", {"nonce": {"_errors": [

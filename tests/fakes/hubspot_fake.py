@@ -191,6 +191,13 @@ def _match(obj: _Obj, f: dict[str, Any]) -> bool:
     return {"EQ": c == 0, "GT": c > 0, "GTE": c >= 0, "LT": c < 0, "LTE": c <= 0}.get(op, False)
 
 
+TOKEN_SCOPES = (
+    "crm.objects.deals.read", "crm.objects.deals.write", "crm.objects.contacts.read", "crm.objects.contacts.write",
+    "crm.objects.companies.read", "crm.objects.companies.write", "crm.objects.owners.read", "settings.users.read",
+    "settings.users.write",
+)
+
+
 class HubSpotFake:
     """See the module docstring."""
 
@@ -231,6 +238,8 @@ class HubSpotFake:
             t.index = {p: {} for p in self._indexed}
         self.owners: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
+        # the private app's scopes, as POST /oauth/v2/private-apps/get/access-token-info reports them
+        self.scopes: list[str] = list(TOKEN_SCOPES)
         self.associations: dict[tuple[str, str, str], dict[str, int]] = {}  # (from, fromId, to) -> {toId: typeId}
         self._stop_event: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
@@ -262,6 +271,7 @@ class HubSpotFake:
             r.add_get(p, self._users_list, name="users_list" if p.endswith("s") else None)
             r.add_post(p, self._users_create, name="users_create" if p.endswith("s") else None)
         r.add_get("/settings/v3/users/{user_id}", self._user_get, name="user_get")
+        r.add_post("/oauth/v2/private-apps/get/access-token-info", self._token_info, name="token_info")
         return app
 
     async def start(self) -> str:
@@ -883,6 +893,12 @@ class HubSpotFake:
         return web.json_response(out)
 
     # ------------------------------------------------------------------ owners / pipelines
+    async def _token_info(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if body.get("tokenKey") != self.token:
+            return _err(404, "No private app found for this token", "NOT_FOUND")
+        return web.json_response({"userId": 1, "hubId": 12345, "appId": 678, "scopes": self.scopes})
+
     async def _owners(self, request: web.Request) -> web.Response:
         limit = int(request.query.get("limit", "100"))
         if limit > 500:

@@ -378,3 +378,35 @@ async def test_connection_refused_is_unavailable():
     assert time.monotonic() - t0 < 2 and "on GET" in str(ei.value)
     assert gw.calls == 3
     gw.close()
+
+
+# ------------------------------------------------------------------------------------ own threads
+async def test_a_hanging_hubspot_fills_only_its_own_bounded_pool(fake, make_gw):
+    """Six calls into a HubSpot that never answers: two requests in flight (the pool's size), the
+    other calls wait on the event loop without a thread, and non-HubSpot blocking work runs at once."""
+    import threading
+
+    from bot.blocking import run_blocking
+
+    fake.outage, fake.outage_mode = True, "hang"
+    gw = make_gw(timeout=1.0, max_concurrency=2, max_attempts=1, max_timeout_attempts=1)
+    calls = [asyncio.create_task(gw.get_deal(str(900 + i))) for i in range(6)]
+    await asyncio.sleep(0.3)
+    assert len(fake.calls) == 2  # only two requests reached HubSpot
+    assert len(gw._executor._threads) == 2  # noqa: SLF001 - the pool's size is the point
+    assert (await run_blocking(lambda: threading.current_thread().name)).startswith("ventas-blocking")
+    assert await asyncio.to_thread(lambda: 7) == 7  # the loop's default executor is free too
+    assert not any(c.done() for c in calls)  # … while every HubSpot call is still waiting
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    assert all(isinstance(r, HubSpotUnavailable) for r in results)
+    assert len(fake.calls) == 6  # each waited for a thread, none was dropped
+    # the per-call timeout counts from the thread, not from the wait for one: no call timed out early
+    assert gw.calls == 6
+
+
+async def test_closed_gateway_refuses_new_calls(fake, make_gw):
+    gw = make_gw()
+    gw.close()
+    with pytest.raises(HubSpotUnavailable):
+        await gw.get_deal("900")
+    assert fake.calls == []

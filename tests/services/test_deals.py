@@ -75,7 +75,7 @@ def req(w, **kw) -> svc.RegistrationRequest:
 async def register(sm, r, *, now=NOW, hubspot=False, proof=PROOF) -> svc.Registration:
     async with sm() as s:
         out = await svc.register(
-            s, r, proof, actor=Actor(r.discord_id, "kam"), now=now, tz=TZ, export_time=EXPORT, rate=RATE,
+            s, r, proof, actor=Actor(r.discord_id, "kam"), now=now, tz=TZ, export_time=EXPORT, rate=RATE, window_days=3,
             hubspot_enabled=hubspot,
         )
         await s.commit()
@@ -347,15 +347,19 @@ async def test_attribution_kept_rejects_the_new_registration(sessionmaker, world
 
 # --- HubSpot --------------------------------------------------------------------------------
 class FakeGateway:
-    def __init__(self, deals=None, down=False):
+    def __init__(self, deals=None, down=False, engine=None):
         self.deals = deals or {}
         self.down = down
         self.calls = 0
+        self.engine = engine
+        self.connections_held: list[int] = []  # database connections checked out while HubSpot answers
 
     async def get_deal(self, deal_id):
         from bot.hubspot.gateway import HubSpotUnavailable
 
         self.calls += 1
+        if self.engine is not None:
+            self.connections_held.append(self.engine.sync_engine.pool.checkedout())
         if self.down:
             raise HubSpotUnavailable("down")
         return self.deals.get(deal_id)
@@ -369,13 +373,14 @@ def hs(**kw):
 
 
 async def _verify(sm, gateway, deal_id):
+    check = await svc.verify_deal(sm, gateway, deal_id, now=lambda: NOW)
     async with sm() as s:
-        check = await svc.verify_deal(s, gateway, deal_id, now=NOW)
-        await s.commit()
         return check, (await s.get(Deal, deal_id)).hubspot_findings
 
 
 async def test_hubspot_match_mismatch_missing_and_down(sessionmaker, world):
+    from bot.hubspot.gateway import HubSpotUnavailable
+
     d = (await register(sessionmaker, req(world, hubspot="900"), hubspot=True)).deal
     assert await _verify(sessionmaker, FakeGateway({"900": hs()}), d.id) == ("ok", None)
     check, findings = await _verify(
@@ -386,24 +391,54 @@ async def test_hubspot_match_mismatch_missing_and_down(sessionmaker, world):
     assert set(findings) == {"monto", "owner", "archivado", "fecha_anticipo"}
     assert findings["monto"] == {"hubspot": 10_000_000, "local": 12_000_000}
     assert await _verify(sessionmaker, FakeGateway({}), d.id) == ("no_encontrado", {"no_encontrado": True})
-    check, _ = await _verify(sessionmaker, FakeGateway(down=True), d.id)
-    assert check == "pendiente"
+    # HubSpot down: the queue is told (it retries later) and the stored check is left as it was
+    with pytest.raises(HubSpotUnavailable):
+        await svc.verify_deal(sessionmaker, FakeGateway(down=True), d.id, now=lambda: NOW)
+    async with sessionmaker() as s:
+        assert (await s.get(Deal, d.id)).hubspot_check == "no_encontrado"
+        actions = [a for (a,) in (await s.execute(
+            select(AuditLog.action).where(AuditLog.action == "negocio.verificar_hubspot")))]
+    assert len(actions) == 3  # one audit row per change, none for the outage
 
 
-async def test_retry_pending_verifications(sessionmaker, world):
+async def test_verification_holds_no_database_connection_while_hubspot_answers(sessionmaker, world):
+    d = (await register(sessionmaker, req(world, hubspot="900"), hubspot=True)).deal
+    gateway = FakeGateway({"900": hs()}, engine=sessionmaker.kw["bind"])
+    assert await _verify(sessionmaker, gateway, d.id) == ("ok", None)
+    assert gateway.connections_held == [0]
+
+
+async def test_pending_verifications_through_the_hubspot_queue_in_order(sessionmaker, world):
+    from bot.hubspot.queue import HubSpotQueue
+
     a = (await register(sessionmaker, req(world, hubspot="900"), hubspot=True)).deal
     b = (await register(sessionmaker, req(world, hubspot="901"), hubspot=True)).deal
-    down = FakeGateway(down=True)
-    async with sessionmaker() as s:
-        assert await svc.retry_pending_verifications(s, down, now=NOW) == []
-    assert down.calls == 1  # stops at the first outage
-    up = FakeGateway({"900": hs(), "901": hs(id="901", amount=1)})
-    async with sessionmaker() as s:
-        assert await svc.retry_pending_verifications(s, up, now=NOW) == [a.id, b.id]
+    gateway = FakeGateway(down=True)
+    order: list[int] = []
+
+    async def pending(after_id, limit):
+        async with sessionmaker() as s:
+            return await svc.pending_verifications(s, after_id, limit)
+
+    async def run(deal_id):
+        order.append(deal_id)
+        await svc.verify_deal(sessionmaker, gateway, deal_id, now=lambda: NOW)
+
+    queue = HubSpotQueue(concurrency=1)
+    queue.register("negocios", pending, run)
+    assert await queue.run_pass() == {"negocios": []}
+    assert gateway.calls == 1 and not queue.healthy  # stops at the first outage
+    assert await queue.run_pass() == {"negocios": []} and gateway.calls == 2  # one probe per pass
+    gateway.down = False
+    gateway.deals = {"900": hs(), "901": hs(id="901", amount=1)}
+    order.clear()
+    assert await queue.run_pass() == {"negocios": [a.id, b.id]}
+    assert order == [a.id, b.id] and queue.healthy
     async with sessionmaker() as s:
         assert (await s.get(Deal, a.id)).hubspot_check == "ok"
         assert (await s.get(Deal, b.id)).hubspot_check == "diferencias"
-        assert await svc.retry_pending_verifications(s, up, now=NOW) == []
+        assert await svc.pending_verifications(s) == []
+    assert await queue.run_pass() == {"negocios": []}
 
 
 async def test_my_deals_listing(sessionmaker, world):

@@ -50,7 +50,7 @@ async def _scenario(sm, n: int, specs, ops) -> None:
             interaction_id=n * 100 + i,
         )
         async with sm() as s:
-            reg = await svc.register(s, r, None, actor=ACTOR, now=NOW, tz=TZ, export_time=time(6), rate=RATE,
+            reg = await svc.register(s, r, None, actor=ACTOR, now=NOW, tz=TZ, export_time=time(6), rate=RATE, window_days=3,
                                      hubspot_enabled=False)
             await s.commit()
         need = {"auditoria"} | ({"coo"} if kind == "up_sale" else set())

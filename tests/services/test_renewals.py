@@ -316,10 +316,11 @@ async def test_expiry_blocks_the_kam_and_the_deals_hook(sessionmaker, world):
     async with sessionmaker() as s:
         assert (await svc.open_window_for(s, world.ana.id, world.espiga.id, date(2026, 11, 25))).id == created.id
         assert await svc.open_window_for(s, world.ana.id, world.espiga.id, date(2026, 11, 26)) is None
-        assert await svc.window_refusal(s, world.ana.id, world.espiga.id, "Espiga", date(2026, 11, 25)) is None
-        text = await svc.window_refusal(s, world.ana.id, world.espiga.id, "Espiga", date(2026, 11, 26))
+        assert await svc.window_refusal(s, world.ana.id, world.espiga.id, "Espiga", date(2026, 11, 25), window_days=3) is None
+        text = await svc.window_refusal(s, world.ana.id, world.espiga.id, "Espiga", date(2026, 11, 26), window_days=3)
         assert "terminó el 25/11/2026" in text  # past the deadline, before the tick marked it
-        assert "No tienes una ventana" in await svc.window_refusal(s, world.luis.id, world.tornillo.id, "T", d)
+        none = await svc.window_refusal(s, world.luis.id, world.tornillo.id, "T", d, window_days=5)
+        assert "No tienes una ventana" in none and "**5 días hábiles" in none  # the window quoted as configured
     await tick(sessionmaker, end_of_day_bogota(date(2026, 11, 25)))
     with pytest.raises(svc.RenewalRefused, match="venció sin cerrarse"):
         await declare(sessionmaker, world, date(2026, 11, 26), bogota(date(2026, 11, 26)))

@@ -1,0 +1,170 @@
+"""Time to the confirmation while HubSpot is slow: N KAMs run /registrar-negocio at the same moment
+(each with a proof and a HubSpot deal id) and we time, as the KAM feels it, the interval from the
+interaction to the text "Negocio #N registrado…". Then, while HubSpot is still busy verifying that
+burst, N /mis-comisiones (embed + XLSX) and a few /admin reporte (two PNG charts).
+
+Three runs, each a fresh bot process (a subprocess, against the Discord and HubSpot fakes) on a
+fresh database, that differ only in how HubSpot answers: at once, after 2 s, or never (every call
+hangs until the client's timeout, HUBSPOT_TIMEOUT_SECONDS=10). The targets: p99 with HubSpot at 2 s
+and hanging <= 1.2x the p99 with HubSpot instant, and under 1 s at N = 50.
+
+    uv run python bench/confirmations.py                 # N = 50, the three runs
+    uv run python bench/confirmations.py -n 100 --modes instant,hang
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# the seeding, the percentile and the fake proof are bench/interactions.py's (this folder is on sys.path)
+from interactions import HS_TOKEN, PNG, pct, seed  # noqa: E402
+
+from tests.fakes.bot_process import BotProcess  # noqa: E402
+from tests.fakes.discord_fake import DiscordFake  # noqa: E402
+from tests.fakes.hubspot_fake import HubSpotFake  # noqa: E402
+
+MODES = {"instant": "at once", "2": "after 2 s", "hang": "never (hangs until the 10 s timeout)"}
+ADMINS = 5
+
+
+@dataclass
+class Figures:
+    name: str
+    seconds: list[float]
+    wall: float
+    ok: int
+
+    def line(self) -> str:
+        ms = [x * 1000 for x in self.seconds]
+        return (f"  {self.name:<22} n={len(ms):<4} p50={pct(ms, 50):8.1f} ms  p99={pct(ms, 99):8.1f} ms  "
+                f"max={max(ms):8.1f} ms  answered={self.ok}/{len(ms)}  (burst over in {self.wall:.2f} s)")
+
+
+async def timed(handles: list[Any], name: str, ok: Any, timeout: float) -> Figures:
+    """Wait for every final answer; the time is taken when the fake receives it."""
+    loop = asyncio.get_running_loop()
+    t0 = time.perf_counter()
+
+    async def one(h: Any) -> tuple[float, bool]:
+        try:
+            msg = await h.wait_final(timeout)
+        except TimeoutError:
+            return timeout, False
+        return loop.time() - h.rec.dispatched_at, bool(ok(msg))
+
+    results = await asyncio.gather(*(one(h) for h in handles))
+    return Figures(name, [r[0] for r in results], time.perf_counter() - t0, sum(r[1] for r in results))
+
+
+def registered(msg: dict[str, Any]) -> bool:
+    return "registrado" in (msg.get("content") or "")
+
+
+def with_file(msg: dict[str, Any]) -> bool:
+    return bool(msg.get("attachments"))
+
+
+async def run_mode(mode: str, n: int, settle: float, timeout: float) -> tuple[list[Figures], int]:
+    """The three bursts' figures, and how many HubSpot requests had arrived when the
+    registrations were all confirmed."""
+    fake = DiscordFake()
+    await fake.start()
+    hs = HubSpotFake(token=HS_TOKEN, limits=True)
+    await hs.start()
+    proc: BotProcess | None = None
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmpp = Path(tmp)
+            kams = [await fake.add_member(f"KAM {i}", ["KAM"]) for i in range(n + 1)]  # the last one warms up
+            admins = [await fake.add_member(f"Admin {i}", ["Admin ventas-ops"]) for i in range(ADMINS)]
+            deal_ids = [hs.add_deal(dealname=f"Negocio {i}", amount="10000000", hubspot_owner_id="501",
+                                    fecha_de_anticipo="2026-11-20") for i in range(n + 1)]
+            db_url = f"sqlite+aiosqlite:///{tmpp / 'bench.db'}"
+            await seed(db_url, kams)
+            env = {
+                "DISCORD_TOKEN": fake.token, "DISCORD_GUILD_ID": str(fake.guild_id),
+                "DISCORD_API_BASE": fake.rest_base, "DATABASE_URL": db_url, "DATA_DIR": str(tmpp / "data"),
+                "EXPORT_DIR": str(tmpp / "exports"), "HUBSPOT_ACCESS_TOKEN": HS_TOKEN,
+                "HUBSPOT_API_BASE": hs.base_url, "HUBSPOT_TIMEOUT_SECONDS": "10", "LOG_LEVEL": "WARNING",
+            }
+            proc = BotProcess(env, tmpp, tmpp / "bot.log")
+            await proc.start(fake, timeout=90)
+
+            def register(i: int) -> Any:
+                return fake.slash(kams[i], "registrar-negocio", {
+                    "cliente": f"Cliente {i:03d}", "tipo": "up_sale", "servicio": "web", "valor-total": "10.000.000",
+                    "anticipo": "5.000.000", "fecha-anticipo": "2026-11-20", "negocio-hubspot": deal_ids[i],
+                }, attachments={"comprobante": ("comprobante.png", PNG, "image/png")})
+
+            # settle (start-up catch-up: yesterday's export, chart warm-up), then one of each, unmeasured
+            await asyncio.sleep(settle)
+            warm_ups = (lambda: register(n), lambda: fake.slash(kams[n], "mis-comisiones"),
+                        lambda: fake.slash(admins[0], "admin reporte"))
+            for start in warm_ups:
+                for _attempt in range(3):  # a loaded machine can miss Discord's 3 s right after start-up
+                    h = await start()
+                    try:
+                        await h.wait_final(60)
+                        break
+                    except TimeoutError:
+                        await asyncio.sleep(2)
+                else:
+                    raise RuntimeError(f"warm-up unanswered; bot log: {(tmpp / 'bot.log').read_text()[-3000:]}")
+
+            if mode == "hang":
+                hs.outage, hs.outage_mode = True, "hang"
+            elif mode != "instant":
+                hs.latency = float(mode)
+            before = len(hs.calls)
+            handles = await asyncio.gather(*(register(i) for i in range(n)))
+            out = [await timed(handles, "/registrar-negocio", registered, timeout)]
+            # while HubSpot is still busy with that burst's verifications
+            busy = len(hs.calls) - before
+            statements = await asyncio.gather(*(fake.slash(kams[i], "mis-comisiones") for i in range(n)))
+            reports = await asyncio.gather(*(fake.slash(a, "admin reporte") for a in admins))
+            out.append(await timed(statements, "/mis-comisiones", with_file, timeout))
+            out.append(await timed(reports, "/admin reporte", with_file, timeout))
+            return out, busy
+    finally:
+        if proc is not None:
+            await proc.stop()
+        await hs.stop()
+        await fake.stop()
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=50)
+    ap.add_argument("--modes", default="instant,2,hang", help="comma-separated: instant, hang, or seconds")
+    ap.add_argument("--settle", type=float, default=8.0, help="seconds after start-up before measuring")
+    ap.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for one answer")
+    a = ap.parse_args()
+    p99: dict[str, float] = {}
+    print(f"N = {a.n} concurrent interactions; bot as a subprocess; time from the interaction to the final answer")
+    for mode in a.modes.split(","):
+        print(f"HubSpot answers {MODES.get(mode, f'after {mode} s')}:")
+        figures, calls = await run_mode(mode, a.n, a.settle, a.timeout)
+        for f in figures:
+            print(f.line())
+        print(f"  (HubSpot requests received by the time every registration was confirmed: {calls})")
+        p99[mode] = pct(figures[0].seconds, 99)
+    if "instant" in p99:
+        base = p99["instant"]
+        for mode, value in p99.items():
+            if mode != "instant":
+                print(f"/registrar-negocio p99 with HubSpot {mode}: {value * 1000:.0f} ms = {value / base:.2f}x instant "
+                      f"(target <= 1.2x, < 1000 ms)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

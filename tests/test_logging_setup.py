@@ -1,0 +1,35 @@
+"""LOG_FORMAT=json and discord.py's reconnect notices as one WARNING line."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from bot.logging_setup import JsonFormatter, ReconnectFilter
+
+
+def record(name: str, level: int, msg: str, *args: object, exc: BaseException | None = None) -> logging.LogRecord:
+    info = (type(exc), exc, None) if exc else None
+    return logging.LogRecord(name, level, __file__, 1, msg, args, info)
+
+
+def test_json_lines():
+    line = JsonFormatter().format(record("bot.runner", logging.INFO, "Ready: guild «%s»", "Sense"))
+    data = json.loads(line)
+    assert data["level"] == "INFO" and data["logger"] == "bot.runner" and data["message"] == "Ready: guild «Sense»"
+    assert data["time"].endswith("+00:00") and "\n" not in line
+
+
+def test_reconnect_traceback_becomes_one_warning():
+    r = record("discord.client", logging.ERROR, "Attempting a reconnect in %.2fs", 5.0,
+               exc=OSError("Connect call failed ('162.159.135.232', 443)"))
+    assert ReconnectFilter().filter(r)
+    assert r.levelname == "WARNING" and r.exc_info is None
+    assert r.getMessage() == ("Discord connection lost (OSError: Connect call failed ('162.159.135.232', 443)); "
+                              "Attempting a reconnect in 5.00s")
+
+
+def test_other_errors_keep_their_traceback():
+    r = record("bot.app", logging.ERROR, "Unexpected error ref=%s", "AB12", exc=ValueError("x"))
+    assert ReconnectFilter().filter(r)
+    assert r.levelname == "ERROR" and r.exc_info is not None
