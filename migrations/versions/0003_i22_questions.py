@@ -1,7 +1,7 @@
 """the questions channel: /duda questions, FAQ entries and /pedir-apoyo support requests
 
 Revision ID: 0003_i22
-Revises: 0003_i25
+Revises: 0003_i20
 Create Date: 2026-12-01 20:15:57.131638
 """
 
@@ -16,7 +16,7 @@ import db.types
 
 
 revision: str = '0003_i22'
-down_revision: str | None = '0003_i25'
+down_revision: str | None = '0003_i20'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
