@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.general", "cogs.admin", "cogs.deals", "cogs.referrals", "cogs.renewals", "cogs.access", "cogs.reports",
+    "cogs.questions", "cogs.support",
 )
 
 ANYWHERE = "anywhere"  # app command extras flag: usable outside the sales channel
@@ -194,7 +195,7 @@ class VentasOpsBot(commands.Bot):
         # the directory sync pages through every HubSpot company: its own task, so a slow HubSpot
         # never delays the catch-up of the export, backups and reminders
         self._startup_sync = asyncio.create_task(self.jobs.run_now("directorio"), name="startup-directory-sync")
-        for name in ("exportacion", "respaldo", "referidos", "renovaciones", "aprobaciones", "reporte-mensual"):
+        for name in ("exportacion", "respaldo", "referidos", "renovaciones", "aprobaciones", "reporte-mensual", "dudas"):
             await self.jobs.run_now(name)
         self.outbox.kick()
         # matplotlib's first draw costs seconds of CPU; paid now, after the catch-up, so the first

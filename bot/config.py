@@ -49,6 +49,9 @@ class OfflineSettings(BaseSettings):
     role_audit: str = "Auditoría"
     role_profiler: str = "Perfilador"
     role_admin: str = "Admin ventas-ops"
+    role_sales_help: str = "Ventas"
+    role_cco: str = "CCO"
+    role_pm: str = "PM"
 
     # Storage
     database_url: str = "sqlite+aiosqlite:///data/ventas-ops.db"
@@ -81,6 +84,7 @@ class OfflineSettings(BaseSettings):
     renewal_window_business_days: int = 3
     lead_sla_hours: int = 24
     approval_reminder_hours: int = 24
+    question_sla_hours: int = 24
     sense_email_domain: str = "sensedigital.co"
     proof_max_bytes: int = 10 * 1024 * 1024
 
@@ -187,7 +191,8 @@ class OfflineSettings(BaseSettings):
             raise ValueError("debe ser text o json")
         return v
 
-    @field_validator("renewal_window_business_days", "lead_sla_hours", "approval_reminder_hours", "backup_keep")
+    @field_validator("renewal_window_business_days", "lead_sla_hours", "approval_reminder_hours", "backup_keep",
+                     "question_sla_hours")
     @classmethod
     def _positive(cls, v: int) -> int:
         if v < 1:

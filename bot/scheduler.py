@@ -154,6 +154,14 @@ async def monthly_job(bot: Any) -> None:
     await run_monthly_statement(bot)
 
 
+async def questions_job(bot: Any) -> None:
+    if "cogs.questions" not in bot.extensions:
+        return
+    from cogs.questions import run_questions_tick
+
+    await run_questions_tick(bot)
+
+
 CARD_GRACE = 120  # seconds a fresh row's own card post may still be on its way
 
 
@@ -184,4 +192,5 @@ def default_jobs(bot: Any) -> Jobs:
     # payroll statement on the 1st business day at EXPORT_TIME (the job itself checks the day; a run the
     # bot missed is caught up at start and by the next day's run)
     jobs.add_cron("reporte-mensual", monthly_job, hour=s.export_time.hour, minute=s.export_time.minute)
+    jobs.add_interval("dudas", questions_job, seconds=300)  # /duda SLA reminders and escalations
     return jobs

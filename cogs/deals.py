@@ -37,6 +37,7 @@ from bot.services import directory, proofs, referrals
 from bot.services import outbox as ob
 from bot.services.deal_list import my_deals_xlsx
 from bot.texts import deals as T
+from bot.texts import questions as QT
 from bot.ui import ActionButton, PersistentModal
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,10 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
             fmt = AT.DEAL_CARD_LINE_URL if r.result_url else AT.DEAL_CARD_LINE_FILE
             lines.append(fmt.format(kind=kind, request_id=r.id, amount=format_cop(r.amount), url=r.result_url))
         e.add_field(name=AT.DEAL_CARD_FIELD, value="\n".join(lines)[:1024], inline=False)
+    if v.support:
+        lines = [QT.DEAL_CARD_LINE.format(kind=QT.KIND_LABELS.get(r.kind, r.kind), who=svc.escape(r.helper_name or ""),
+                                          meeting=_when(bot, r.meeting_at)) for r in v.support]
+        e.add_field(name=QT.DEAL_CARD_FIELD, value="\n".join(lines)[:1024], inline=False)
     findings = _finding_lines(d.hubspot_findings)
     if findings:
         e.add_field(name=T.CARD_FIELD_FINDINGS, value="\n".join(findings)[:1024], inline=False)

@@ -6,11 +6,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import ANYWHERE, VentasOpsBot
+from bot.app import ANYWHERE, VentasOpsBot, send_ephemeral
 from bot.config import Settings
 from bot.domain.commission import commission, rate_label
 from bot.domain.money import format_cop
+from bot.domain.text import md
+from bot.faq_render import hits_embed
+from bot.services import questions as qsvc
 from bot.texts import general as T
+from bot.texts import questions as QT
 
 EXAMPLE_VALUE = 10_000_000
 
@@ -71,8 +75,18 @@ class General(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="ayuda", description="Reglas del programa, comisiones, pasos y enlaces", extras={ANYWHERE: True})
-    async def ayuda(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(embed=ayuda_embed(self.bot.settings), ephemeral=True)
+    @app_commands.describe(tema=QT.OPT_AYUDA_TOPIC)
+    async def ayuda(self, interaction: discord.Interaction, tema: app_commands.Range[str, 1, 200] | None = None) -> None:
+        if not tema or not tema.strip():
+            await interaction.response.send_message(embed=ayuda_embed(self.bot.settings), ephemeral=True)
+            return
+        async with self.bot.sessionmaker() as session:
+            hits = await qsvc.search(session, tema)
+        shown = md(" ".join(tema.split())[:80])
+        if not hits:
+            await send_ephemeral(interaction, QT.AYUDA_TOPIC_NONE.format(query=shown))
+            return
+        await send_ephemeral(interaction, None, embed=hits_embed(QT.AYUDA_TOPIC_TITLE.format(query=shown), hits))  # type: ignore[arg-type]
 
 
 async def setup(bot: VentasOpsBot) -> None:

@@ -16,12 +16,14 @@ from bot import permissions
 from bot.app import VentasOpsBot, send_ephemeral
 from bot.blocking import run_blocking
 from bot.domain.enums import CommissionState
-from bot.domain.dates import month_label, parse_month, today_bogota
+from bot.domain.dates import month_bounds_utc, month_label, parse_month, today_bogota
 from bot.domain.money import format_cop
 from bot.domain.text import md
 from bot.services import directory
 from bot.services import outbox as ob
+from bot.services import questions
 from bot.services import statements as svc
+from bot.texts import questions as QT
 from bot.texts import reports as T
 from db.audit import Actor, record
 from db.models import JobRun
@@ -77,6 +79,7 @@ async def admin_report(interaction: discord.Interaction) -> None:
     today = today_bogota(bot.clock.now())
     async with bot.sessionmaker() as session:
         r = await svc.program_report(session, today)
+        qf = await questions.figures(session, *month_bounds_utc(today.year, today.month))
     cur, prev, f = r.current, r.previous, r.funnel
     change = (_pct((cur.value - prev.value) / prev.value) if prev.value else T.REPORT_CHANGE_NONE)
     embed = discord.Embed(title=T.REPORT_TITLE.format(month=month_label(today.year, today.month)),
@@ -98,12 +101,20 @@ async def admin_report(interaction: discord.Interaction) -> None:
         rows = [T.REPORT_REFERRER_ROW.format(name=md(n), referred=v[0], good=v[1], sold=v[2])
                 for n, v in sorted(f.by_referrer.items(), key=lambda kv: -kv[1][0])[:12]]
         embed.add_field(name=T.REPORT_FIELD_REFERRERS, value="\n".join(rows)[:1024], inline=False)
+    embed.add_field(name=QT.REPORT_FIELD, value=question_figures_text(qf), inline=False)
     comparison, funnel = await asyncio.gather(run_blocking(svc.comparison_png, r), run_blocking(svc.funnel_png, f))
     files = [discord.File(io.BytesIO(comparison), filename="ventas-mes.png"),
              discord.File(io.BytesIO(funnel), filename="embudo-referidos.png")]
     embed.set_image(url="attachment://ventas-mes.png")
     await interaction.followup.send(embed=embed, files=files, ephemeral=True,
                                     allowed_mentions=discord.AllowedMentions.none())
+
+
+def question_figures_text(f: questions.Figures) -> str:
+    topics = ", ".join(f"{questions.topic_label(t)} ({n})" for t, n in f.top_topics) or QT.REPORT_TOPICS_NONE
+    median = f"{f.median_hours:.1f} h" if f.median_hours is not None else QT.REPORT_MEDIAN_NONE
+    return QT.REPORT_BODY.format(asked=f.asked, self_served=f.self_served, posted=f.posted, answered=f.answered,
+                                 median=median, faq_hits=f.faq_hits, topics=topics)
 
 
 # --- monthly payroll statement --------------------------------------------------------------------

@@ -352,3 +352,70 @@ class AuditLog(Base):
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
     reference: Mapped[str | None] = mapped_column(String(40))
+
+
+class Question(Base):
+    """A ``/duda``: searched in the rules and the FAQ (``consulta``); posted for the topic's role when
+    that did not help (``abierta``); answered once (``respondida``)."""
+
+    __tablename__ = "questions"
+    __table_args__ = (Index("ix_questions_status_posted", "status", "posted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asker_discord_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    asker_name: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="consulta")
+    shown: Mapped[dict[str, Any] | None]  # {"keys": [...]}: the rules / FAQ entries shown by the search
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    posted_at: Mapped[datetime | None]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_discord_id: Mapped[int | None] = mapped_column(BigInteger)
+    answered_by_name: Mapped[str | None] = mapped_column(String(200))
+    answered_at: Mapped[datetime | None]
+    answer_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    card_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class FaqEntry(Base):
+    """A good answer kept as a frequent question: ``/duda`` and ``/ayuda tema:`` find it."""
+
+    __tablename__ = "faq_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(20))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"), unique=True)
+    created_by_discord_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SupportRequest(TimestampMixin, Base):
+    """``/pedir-apoyo``: a KAM asks the CCO or a PM for a meeting or commercial advice on a sale to one
+    of their clients. Accepted help is linked to the KAM's next deal for that client (``deal_id``)."""
+
+    __tablename__ = "support_requests"
+    __table_args__ = (Index("ix_support_requests_member_client", "member_id", "client_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # reunion, asesoria
+    target: Mapped[str] = mapped_column(String(10))  # cco, pm
+    wanted_date: Mapped[date | None] = mapped_column(Date)
+    detail: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pendiente")  # pendiente, aceptada, rechazada
+    helper_discord_id: Mapped[int | None] = mapped_column(BigInteger)
+    helper_name: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None]
+    meeting_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
+    card_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -21,6 +21,7 @@ __all__ = [
     "from_hubspot_date",
     "hubspot_date_ms",
     "parse_user_date",
+    "parse_user_datetime",
     "start_of_day_bogota",
     "to_utc",
     "today_bogota",
@@ -200,3 +201,32 @@ def month_bounds_utc(year: int, month: int) -> tuple[datetime, datetime]:
     """[first instant, first instant of the next month) of a Bogotá calendar month, in UTC."""
     ny, nm = (year + 1, 1) if month == 12 else (year, month + 1)
     return start_of_day_bogota(date(year, month, 1)), start_of_day_bogota(date(ny, nm, 1))
+
+
+_TIME = re.compile(r"^(?P<date>.+?)[\sT,]+(?:a las\s+)?(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2})|h)?\s*(?P<ampm>[ap])?\.?\s*m?\.?$")
+
+
+def parse_user_datetime(text: str | None, now: datetime, tz: ZoneInfo = BOGOTA, field: str = "fecha") -> datetime:
+    """"30/11/2026 15:00", "30/11 3:30 pm", "hoy 16h", "2026-11-30 09:15" in ``tz``; aware UTC out.
+    Refuses what it cannot read, hours that do not exist and moments already past (Spanish messages)."""
+    from bot.domain.validation import fold_text  # local: keeps the import graph acyclic
+
+    raw = " ".join(str(text or "").split())
+    shown = raw[:40].replace("`", "'")
+    example = "día/mes/año hora:minutos, por ejemplo 30/11/2026 15:00"
+    m = _TIME.match(fold_text(raw).replace("p. m.", "pm").replace("a. m.", "am"))
+    if not m:
+        raise DateError(f"No entendí «{shown}». Escribe la fecha y la hora como {example}.", field)
+    local_now = to_utc(now).astimezone(tz)
+    day = parse_user_date(m["date"], local_now.date(), field)
+    hour, minute = int(m["h"]), int(m["m"] or 0)
+    if m["ampm"] == "p" and hour < 12:
+        hour += 12
+    elif m["ampm"] == "a" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        raise DateError(f"La hora de «{shown}» no existe. Escríbela como {example}.", field)
+    when = datetime.combine(day, time(hour, minute), tzinfo=tz)
+    if when <= local_now:
+        raise DateError(f"El {format_date(day)} a las {hour:02d}:{minute:02d} ya pasó: elige un momento futuro.", field)
+    return when.astimezone(UTC)

@@ -29,11 +29,11 @@ from bot.domain.errors import DomainError
 from bot.domain.money import format_cop, parse_cop
 from bot.domain.validation import parse_hubspot_deal_ref
 from bot.services import commissions as ledger
-from bot.services import directory
+from bot.services import directory, support
 from bot.services.proofs import StoredProof
 from bot.texts import deals as T
 from db.audit import Actor, record
-from db.models import Approval, BillingRequest, Client, Deal, Member
+from db.models import Approval, BillingRequest, Client, Deal, Member, SupportRequest
 
 log = logging.getLogger(__name__)
 
@@ -352,6 +352,7 @@ async def register(
         now,
     )
     await session.flush()
+    await support.link_to_deal(session, c.member.id, c.client.id, deal.id)
     if c.deal_type == DealType.RENOVACION:
         from bot.services import renewals
 
@@ -687,6 +688,7 @@ class DealView:
     client: Client
     approvals: list[Approval]
     billing: list[BillingRequest] = field(default_factory=list)  # proformas / payment links done
+    support: list[SupportRequest] = field(default_factory=list)  # accepted help (/pedir-apoyo) noted on it
 
 
 async def load_view(session: AsyncSession, deal_id: int) -> DealView | None:
@@ -706,7 +708,8 @@ async def load_view(session: AsyncSession, deal_id: int) -> DealView | None:
             .execution_options(populate_existing=True)
         )
     ).scalars()
-    return DealView(deal, member, client, await approvals_of(session, deal_id), list(done))
+    return DealView(deal, member, client, await approvals_of(session, deal_id), list(done),
+                    await support.for_deal(session, deal_id))
 
 
 async def deals_of(

@@ -75,12 +75,13 @@ AYUDA_STEPS = (
     "¿Necesitas factura proforma o link de pago? `/solicitar-proforma`."
 )
 AYUDA_SUPPORT = (
-    "Para reuniones y consejos comerciales puedes apoyarte en nuestro CCO ({cco}). "
-    "Referidos: {landing}"
+    "Para reuniones y consejos comerciales puedes apoyarte en nuestro CCO ({cco}) o en tu PM de apoyo: "
+    "`/pedir-apoyo`. ¿Dudas del proceso o de HubSpot? `/duda`. Referidos: {landing}"
 )
 AYUDA_COMMANDS = (
     "`/registrar-negocio` · `/intencion-renovacion` · `/referir-lead` · `/solicitar-usuario-hubspot` · "
-    "`/solicitar-proforma` · `/mis-negocios` · `/mis-referidos` · `/mis-comisiones` · `/ayuda`"
+    "`/solicitar-proforma` · `/mis-negocios` · `/mis-referidos` · `/mis-comisiones` · `/duda` · `/pedir-apoyo` · "
+    "`/ayuda [tema]`"
 )
 FIELD_WHO = "¿Quién puede vender?"
 FIELD_TYPES = "Tipos de negocio"

@@ -52,7 +52,7 @@ BUTTONS = [c for c in _subclasses(ActionButton) if c.LABELS]
 def test_every_modal_class_is_registered_and_covered():
     names = {c.__name__ for c in MODALS}
     assert {"DoneModal", "AccessReasonModal", "BillingReasonModal", "RejectModal", "BadReasonModal",
-            "ExtendModal"} <= names, names
+            "ExtendModal", "AnswerModal", "AcceptModal"} <= names, names
 
 
 @pytest.mark.parametrize("cls", MODALS, ids=lambda c: c.__name__)
@@ -60,7 +60,8 @@ async def test_every_modal_fits_discords_limits(cls):
     """Each modal, built from the longest custom_id its template accepts (as after a restart)."""
     sample = {"DoneModal": f"bill-done:{MAX_ROW_ID}", "AccessReasonModal": f"acc-reason:{MAX_ROW_ID}",
               "BillingReasonModal": f"bill-reason:{MAX_ROW_ID}", "RejectModal": f"deal-reason:audit_no:{MAX_ROW_ID}",
-              "BadReasonModal": f"lead-reason:{MAX_ROW_ID}", "ExtendModal": f"renov-date:{MAX_ROW_ID}"}
+              "BadReasonModal": f"lead-reason:{MAX_ROW_ID}", "ExtendModal": f"renov-date:{MAX_ROW_ID}",
+              "AnswerModal": f"duda-resp:{MAX_ROW_ID}", "AcceptModal": f"apoyo-ok:{MAX_ROW_ID}"}
     custom_id = sample.get(cls.__name__)
     assert custom_id is not None, f"add a sample custom_id for {cls.__name__}"
     match = cls.__modal_template__.fullmatch(custom_id)
