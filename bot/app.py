@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import sys
 from typing import Any
 
 import discord
@@ -171,6 +172,15 @@ class VentasOpsBot(commands.Bot):
         self._startup_sync: asyncio.Task[None] | None = None
         self.synced_commands: list[app_commands.AppCommand] = []
         self.modals = ModalRouter()  # persistent modals (bot.ui.PersistentModal), registered by the cogs
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        """An event handler that failed because the bot is shutting down (e.g. the start-up server check
+        failed while ``on_ready`` work was under way) is one line, not a traceback."""
+        exc = sys.exc_info()[1]
+        if self.is_closed():
+            log.warning("%s stopped: the bot is closing (%s: %s)", event_method, type(exc).__name__, exc)
+            return
+        await super().on_error(event_method, *args, **kwargs)
 
     async def setup_hook(self) -> None:
         for ext in self._extensions:
