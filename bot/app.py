@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -17,51 +17,24 @@ from bot import permissions
 from bot.blocking import run_blocking
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.errors import UserCheckFailure, UserError
+from bot.interactions import ANYWHERE, new_reference, report_error, send_ephemeral
 from bot.modals import ModalRouter
 from bot.hubspot.queue import HubSpotQueue
 from bot.outbox_worker import OutboxWorker
-from bot.scheduler import Jobs, default_jobs
+from bot.scheduler import Job, Jobs, default_jobs
 from bot.texts import general as T
 
 log = logging.getLogger(__name__)
 
+# one extension a feature folder of bot/exts (python-discord style): each module below has ``setup``
 EXTENSIONS: tuple[str, ...] = (
-    "cogs.general", "cogs.admin", "cogs.deals", "cogs.referrals", "cogs.renewals", "cogs.access", "cogs.reports",
-    "cogs.questions", "cogs.support",
+    "bot.exts.general.help", "bot.exts.admin.admin", "bot.exts.deals.register", "bot.exts.referrals.leads",
+    "bot.exts.renewals.intents", "bot.exts.requests.hubspot_access", "bot.exts.reports.statements",
+    "bot.exts.questions.duda", "bot.exts.support.requests",
 )
 
-ANYWHERE = "anywhere"  # app command extras flag: usable outside the sales channel
-
-
-def new_reference() -> str:
-    return secrets.token_hex(4).upper()
-
-
-async def send_ephemeral(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
-    """Answer privately whether or not the interaction was already acknowledged."""
-    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
-    if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, **kwargs)
-    else:
-        await interaction.response.send_message(content, ephemeral=True, **kwargs)
-
-
-def _user_message(error: BaseException) -> str | None:
-    """The Spanish text of a refusal, or None for an unexpected error."""
-    from bot.domain import errors as domain_errors  # local: the domain package has no Discord deps
-
-    if isinstance(error, app_commands.CommandInvokeError):
-        error = error.original
-    if isinstance(error, (UserError, UserCheckFailure)):
-        return error.message
-    if isinstance(error, domain_errors.DomainError):
-        return str(error)
-    if isinstance(error, app_commands.NoPrivateMessage):
-        return T.GUILD_ONLY
-    if isinstance(error, app_commands.CommandOnCooldown):
-        return T.COOLDOWN.format(seconds=round(error.retry_after, 1))
-    return None
+# re-exported: callers written against ``bot.app`` keep working (the helpers live in bot.interactions)
+__all__ = ["ANYWHERE", "EXTENSIONS", "VentasOpsBot", "new_reference", "report_error", "send_ephemeral"]
 
 
 def _sanitize_options(options: list[dict[str, Any]]) -> None:
@@ -102,26 +75,6 @@ class VentasTree(app_commands.CommandTree["VentasOpsBot"]):
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
         await report_error(interaction, error)
-
-
-async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
-    """Answer the user in Spanish; log unexpected errors with a reference id."""
-    text = _user_message(error)
-    if text is None:
-        ref = new_reference()
-        original = getattr(error, "original", error)
-        log.error(
-            "Unexpected error ref=%s command=%s user=%s",
-            ref,
-            getattr(interaction.command, "qualified_name", None) or interaction.data,
-            interaction.user.id if interaction.user else None,
-            exc_info=(type(original), original, original.__traceback__),
-        )
-        text = T.UNEXPECTED_ERROR.format(ref=ref)
-    try:
-        await send_ephemeral(interaction, text)
-    except discord.HTTPException:
-        log.warning("Could not deliver the error reply for interaction %s", interaction.id)
 
 
 def quiet_voice_warnings() -> None:
@@ -168,6 +121,10 @@ class VentasOpsBot(commands.Bot):
         # work that waits for HubSpot (verification, lead contacts): the cogs register their sources
         self.hubspot_queue = HubSpotQueue()
         self.jobs: Jobs | None = None
+        # what the extensions own, registered in their ``setup``: the bodies of scheduled jobs that
+        # need Discord (by job name, see bot.scheduler.provided) and the re-post of their cards (by kind)
+        self.job_bodies: dict[str, Job] = {}
+        self.card_reposts: dict[str, Callable[..., Awaitable[Any]]] = {}
         self._startup_task: asyncio.Task[None] | None = None
         self._startup_sync: asyncio.Task[None] | None = None
         self.synced_commands: list[app_commands.AppCommand] = []

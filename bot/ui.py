@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import discord
 
-from bot.app import report_error
+from bot.interactions import report_error
 
 
 class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):

@@ -13,11 +13,12 @@ One transaction (the caller commits); every change is audit-logged.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.enums import Service
 from bot.domain.errors import DomainError
@@ -134,4 +135,18 @@ async def sync_from_hubspot(session: AsyncSession, gateway: HubSpotGateway, acto
         "skipped_without_name": res.skipped_without_name,
     })
     await session.flush()
+    return res
+
+
+# one directory write at a time in this process: an import (``/admin clientes importar``) or a sync
+WRITES = asyncio.Lock()
+
+
+async def sync_once(
+    sessionmaker: async_sessionmaker[AsyncSession], gateway: HubSpotGateway, actor: Actor, *, now: datetime
+) -> SyncResult:
+    """One sync in its own transaction (nothing is kept if HubSpot fails half-way)."""
+    async with WRITES, sessionmaker() as session:
+        res = await sync_from_hubspot(session, gateway, actor, now=now)
+        await session.commit()
     return res

@@ -7,7 +7,7 @@ change, its audit row, its ledger line and its outbox messages (DMs, channel pos
 Rules
 -----
 * The referrer is identified by their cédula. It must match ``Member.cedula``; the first time it is
-  stored (after the person confirms it, see ``cogs.referrals``) and it is unique among members.
+  stored (after the person confirms it, see ``bot.exts.referrals.leads``) and it is unique among members.
 * A current client (an active directory client whose name has the same :func:`normalize_company`
   key as the lead's company) asking for a service it already has is refused: renewals are not
   leads. A different service is a valid (cross-sale) lead.

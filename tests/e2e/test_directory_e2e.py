@@ -274,7 +274,7 @@ def test_abandoned_import_previews_are_dropped_after_a_day(tmp_path):
     import time
     from types import SimpleNamespace
 
-    from cogs.directory import PREVIEW_SECONDS, _import_dir, _store
+    from bot.exts.admin.directory import PREVIEW_SECONDS, _import_dir, _store
 
     bot = SimpleNamespace(settings=SimpleNamespace(data_dir=tmp_path))
     old = _store(bot, b"cliente\nA\n", "viejo.csv")

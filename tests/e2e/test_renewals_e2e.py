@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from bot.app import EXTENSIONS
 from bot.services import directory
-from cogs.renewals import run_renewals_tick
+from bot.exts.renewals.intents import run_renewals_tick
 from db.audit import Actor
 from db.models import AuditLog, RenewalIntent
 from tests.fakes.discord_fake import buttons, mentions_safe, message_text
 
-EXT = EXTENSIONS if "cogs.renewals" in EXTENSIONS else (*EXTENSIONS, "cogs.renewals")
+EXT = EXTENSIONS if "bot.exts.renewals.intents" in EXTENSIONS else (*EXTENSIONS, "bot.exts.renewals.intents")
 # These tests walk one window past a weekend and a holiday week, so the harness clock starts on
 # Monday 23/11/2026 10:00 in Bogotá; a window opened "today" on any date is in test_deals_e2e.
 pytestmark = pytest.mark.start_at(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))

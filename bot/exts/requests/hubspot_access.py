@@ -27,7 +27,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import permissions
-from bot.app import ANYWHERE, VentasOpsBot, send_ephemeral
+from bot.app import VentasOpsBot
+from bot.interactions import ANYWHERE, send_ephemeral
 from bot.blocking import run_blocking
 from bot.domain.cards import CardKey
 from bot.errors import UserError
@@ -586,7 +587,7 @@ def billing_file(bot: VentasOpsBot, r: Any) -> discord.File | None:
 async def reply_on_deal_card(bot: VentasOpsBot, v: bsvc.BillingView, who: str) -> None:
     """Put the link or the PDF on the deal's card: a reply to it, and the card's «Cobro» field."""
     from bot.domain.money import format_cop
-    from cogs.deals import refresh_card
+    from bot.exts.deals.register import refresh_card
 
     d, r = v.deal, v.request
     await refresh_card(bot, d.id)
@@ -731,6 +732,11 @@ async def run_access_tick(bot: VentasOpsBot, *, after_hours: int = svc.REMIND_AF
 
 
 # --- the cog -----------------------------------------------------------------------------------
+async def approvals_job(bot: VentasOpsBot) -> None:
+    """The scheduler's «aprobaciones» job: reminders after APPROVAL_REMINDER_HOURS, provisioning retries."""
+    await run_access_tick(bot, after_hours=bot.settings.approval_reminder_hours)
+
+
 class Access(commands.Cog):
     def __init__(self, bot: VentasOpsBot) -> None:
         self.bot = bot
@@ -839,9 +845,14 @@ class Access(commands.Cog):
 async def setup(bot: VentasOpsBot) -> None:
     bot.add_dynamic_items(AccessButton, BillingButton)
     bot.modals.add(*MODALS)
-    await bot.add_cog(Access(bot))
+    cog = Access(bot)
+    await bot.add_cog(cog)
+    bot.card_reposts["access"] = cog.repost_cards
+    bot.job_bodies["aprobaciones"] = approvals_job
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(AccessButton, BillingButton)
     bot.modals.remove(*MODALS)
+    bot.card_reposts.pop("access", None)
+    bot.job_bodies.pop("aprobaciones", None)

@@ -27,7 +27,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.background import BackgroundTasks
-from bot.app import VentasOpsBot, send_ephemeral
+from bot.app import VentasOpsBot
+from bot.interactions import send_ephemeral
 from bot.domain.cards import CardKey
 from bot.domain.dates import format_datetime
 from bot.domain.enums import Service
@@ -530,8 +531,10 @@ async def setup(bot: VentasOpsBot) -> None:
     bot.add_dynamic_items(LeadButton, CedulaConfirm)
     bot.modals.add(BadReasonModal)
     await bot.add_cog(Referrals(bot))
+    bot.job_bodies["referidos"] = run_referrals_tick
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(LeadButton, CedulaConfirm)
     bot.modals.remove(BadReasonModal)
+    bot.job_bodies.pop("referidos", None)

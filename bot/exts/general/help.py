@@ -6,7 +6,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import ANYWHERE, VentasOpsBot, send_ephemeral
+from bot.app import VentasOpsBot
+from bot.interactions import ANYWHERE, send_ephemeral
 from bot.config import Settings
 from bot.domain.commission import commission, rate_label
 from bot.domain.money import format_cop

@@ -13,7 +13,8 @@ from discord.ext import commands
 from sqlalchemy.exc import IntegrityError
 
 from bot import permissions
-from bot.app import VentasOpsBot, send_ephemeral
+from bot.app import VentasOpsBot
+from bot.interactions import send_ephemeral
 from bot.blocking import run_blocking
 from bot.domain.enums import CommissionState
 from bot.domain.dates import month_bounds_utc, month_label, parse_month, today_bogota
@@ -162,6 +163,11 @@ async def run_monthly_statement(bot: VentasOpsBot) -> str | None:
 
 async def setup(bot: VentasOpsBot) -> None:
     await bot.add_cog(Reports(bot))
+    bot.job_bodies["reporte-mensual"] = run_monthly_statement
+
+
+async def teardown(bot: VentasOpsBot) -> None:
+    bot.job_bodies.pop("reporte-mensual", None)
 
 
 __all__ = ["admin_report", "run_monthly_statement"]

@@ -12,7 +12,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import VentasOpsBot, send_ephemeral
+from bot.app import VentasOpsBot
+from bot.interactions import send_ephemeral
 from bot.domain.text import count_of
 from bot.guards import actor_of, require_role
 from bot.outbox_worker import held_lines
@@ -31,7 +32,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     def __init__(self, bot: VentasOpsBot) -> None:
         self.bot = bot
         super().__init__()
-        from cogs.directory import register
+        from bot.exts.admin.directory import register
 
         register(bot)  # the import preview's persistent buttons
 
@@ -69,7 +70,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     @clientes.command(name="importar", description=XT.CMD_IMPORT)
     @app_commands.describe(archivo=XT.OPT_FILE)
     async def clientes_importar(self, interaction: discord.Interaction, archivo: discord.Attachment) -> None:
-        from cogs.directory import import_command
+        from bot.exts.admin.directory import import_command
 
         await import_command(interaction, archivo)
 
@@ -79,7 +80,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         self, interaction: discord.Interaction, cliente: app_commands.Range[str, 1, 200], kam: discord.Member,
         unico: bool = False,
     ) -> None:
-        from cogs.directory import assign_command
+        from bot.exts.admin.directory import assign_command
 
         await assign_command(interaction, cliente, kam, unico)
 
@@ -88,20 +89,20 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     async def clientes_quitar(
         self, interaction: discord.Interaction, cliente: app_commands.Range[str, 1, 200], kam: discord.User
     ) -> None:
-        from cogs.directory import unassign_command
+        from bot.exts.admin.directory import unassign_command
 
         await unassign_command(interaction, cliente, kam)
 
     @clientes.command(name="ver", description=XT.CMD_SHOW_CLIENT)
     @app_commands.describe(cliente=XT.OPT_CLIENT)
     async def clientes_ver(self, interaction: discord.Interaction, cliente: app_commands.Range[str, 1, 200]) -> None:
-        from cogs.directory import show_client_command
+        from bot.exts.admin.directory import show_client_command
 
         await show_client_command(interaction, cliente)
 
     @clientes.command(name="sincronizar", description=XT.CMD_SYNC)
     async def clientes_sincronizar(self, interaction: discord.Interaction) -> None:
-        from cogs.directory import sync_command
+        from bot.exts.admin.directory import sync_command
 
         await sync_command(interaction)
 
@@ -109,14 +110,14 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     @clientes_quitar.autocomplete("cliente")
     @clientes_ver.autocomplete("cliente")
     async def _clientes_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        from cogs.directory import client_choices
+        from bot.exts.admin.directory import client_choices
 
         return await client_choices(interaction, current, own_only=False)
 
     @miembros.command(name="ver", description=XT.CMD_SHOW_MEMBERS)
     @app_commands.describe(miembro=XT.OPT_MEMBER)
     async def miembros_ver(self, interaction: discord.Interaction, miembro: discord.User | None = None) -> None:
-        from cogs.directory import show_members_command
+        from bot.exts.admin.directory import show_members_command
 
         await show_members_command(interaction, miembro)
 
@@ -132,7 +133,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         deal_id: app_commands.Range[int, 1, MAX_ROW_ID],
         motivo: app_commands.Range[str, 3, 500],
     ) -> None:
-        from cogs.deals import admin_cancel
+        from bot.exts.deals.register import admin_cancel
 
         await admin_cancel(interaction, deal_id, motivo)
 
@@ -199,7 +200,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     # --- reports (issue 10; logic in bot/services/statements.py, Discord side in cogs/reports.py) ----
     @app_commands.command(name="reporte", description="Reporte del programa: mes en curso contra el anterior y embudo de referidos")
     async def reporte(self, interaction: discord.Interaction) -> None:
-        from cogs.reports import admin_report
+        from bot.exts.reports.statements import admin_report
 
         await admin_report(interaction)
 

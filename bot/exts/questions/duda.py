@@ -20,7 +20,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import permissions
-from bot.app import VentasOpsBot, send_ephemeral
+from bot.app import VentasOpsBot
+from bot.interactions import send_ephemeral
 from bot.domain.cards import CardKey
 from bot.domain.dates import format_datetime
 from bot.domain.faq_search import asks_sales_to_sell
@@ -358,9 +359,14 @@ class Questions(commands.Cog):
 async def setup(bot: VentasOpsBot) -> None:
     bot.add_dynamic_items(QuestionButton)
     bot.modals.add(AnswerModal)
-    await bot.add_cog(Questions(bot))
+    cog = Questions(bot)
+    await bot.add_cog(cog)
+    bot.card_reposts["question"] = cog.repost_cards
+    bot.job_bodies["dudas"] = run_questions_tick
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(QuestionButton)
     bot.modals.remove(AnswerModal)
+    bot.card_reposts.pop("question", None)
+    bot.job_bodies.pop("dudas", None)

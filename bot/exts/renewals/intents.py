@@ -26,7 +26,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import VentasOpsBot, send_ephemeral
+from bot.app import VentasOpsBot
+from bot.interactions import send_ephemeral
 from bot.domain.cards import CardKey
 from bot.domain.dates import format_date, format_date_long, format_datetime, parse_user_date, today_bogota
 from bot.domain.text import md, truncate
@@ -41,8 +42,7 @@ from db.models import Client, Member, RenewalIntent
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 60
-JOB_NAME = "renovaciones"
+JOB_NAME = "renovaciones"  # the scheduler job this extension provides (every minute)
 _TICK_LOCKS: dict[int, asyncio.Lock] = {}
 
 
@@ -240,11 +240,6 @@ async def run_renewals_tick(bot: VentasOpsBot) -> list[svc.Event]:
         return events
 
 
-async def renewals_job(bot: VentasOpsBot) -> None:
-    """The scheduler's entry point (``bot.scheduler.Jobs`` passes the bot)."""
-    await run_renewals_tick(bot)
-
-
 # --- the cog --------------------------------------------------------------------------------------
 class Renewals(commands.Cog):
     def __init__(self, bot: VentasOpsBot) -> None:
@@ -303,7 +298,7 @@ class Renewals(commands.Cog):
 
     @intencion_renovacion.autocomplete("cliente")
     async def _declare_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        from cogs.directory import client_choices
+        from bot.exts.admin.directory import client_choices
 
         return await client_choices(interaction, current)
 
@@ -343,32 +338,31 @@ class Renewals(commands.Cog):
     # start-up ------------------------------------------------------------------------------------------
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        """Once per process: schedule the tick every minute (unless the scheduler already has it) and
-        run it now, so reminders and expiries missed while the bot was down happen at start, once."""
+        """Once per process: the cards an expiry left unedited and the duplicates a crash left. The tick
+        itself (reminders and expiries missed while the bot was down) is the scheduler's «renovaciones»
+        job, which the start-up catch-up runs once."""
         if self._started or not getattr(self.bot, "_run_jobs", True):
             return
         self._started = True
-        jobs = getattr(self.bot, "jobs", None)
-        if jobs is not None and JOB_NAME not in jobs.jobs:
-            jobs.add_interval(JOB_NAME, renewals_job, seconds=TICK_SECONDS)
         try:
-            await run_renewals_tick(self.bot)
             async with self.bot.sessionmaker() as session:
                 stale = await svc.blocked_cards(session)
             for intent_id in stale:  # an expiry committed just before a crash left its card unedited
                 await refresh_card(self.bot, intent_id)
             await retire_duplicate_cards(self.bot, "renewal", RenewalButton.PREFIX, svc.recorded_cards)
         except Exception:  # noqa: BLE001 - start-up must go on
-            log.exception("Start-up renewals tick failed")
+            log.exception("Start-up renewal cards check failed")
 
 
 async def setup(bot: VentasOpsBot) -> None:
     bot.add_dynamic_items(RenewalButton)
     bot.modals.add(ExtendModal)
     await bot.add_cog(Renewals(bot))
+    bot.job_bodies[JOB_NAME] = run_renewals_tick
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(RenewalButton)
     bot.modals.remove(ExtendModal)
+    bot.job_bodies.pop(JOB_NAME, None)
     _TICK_LOCKS.pop(id(bot), None)

@@ -20,7 +20,8 @@ from discord.ext import commands
 from sqlalchemy.exc import IntegrityError
 
 from bot.background import BackgroundTasks
-from bot.app import VentasOpsBot, send_ephemeral
+from bot.app import VentasOpsBot
+from bot.interactions import send_ephemeral
 from bot.blocking import run_blocking
 from bot.domain.cards import CardKey
 from bot.domain.commission import rate_label
@@ -782,7 +783,7 @@ class Deals(BackgroundTasks, commands.Cog):
     async def _cliente_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        from cogs.directory import client_choices
+        from bot.exts.admin.directory import client_choices
 
         return await client_choices(interaction, current)
 
@@ -831,7 +832,7 @@ class Deals(BackgroundTasks, commands.Cog):
         )
 
 
-# --- /admin negocio anular (called from cogs.admin) ---------------------------------------------
+# --- /admin negocio anular (called from bot.exts.admin.admin) ---------------------------------------------
 async def admin_cancel(interaction: discord.Interaction, deal_id: int, reason: str) -> None:
     from bot.domain.validation import clean_user_text
 
@@ -863,9 +864,12 @@ async def admin_cancel(interaction: discord.Interaction, deal_id: int, reason: s
 async def setup(bot: VentasOpsBot) -> None:
     bot.add_dynamic_items(DealButton, MyDealsButton)
     bot.modals.add(RejectModal)
-    await bot.add_cog(Deals(bot))
+    cog = Deals(bot)
+    await bot.add_cog(cog)
+    bot.card_reposts["deal"] = cog.repost_cards
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(DealButton, MyDealsButton)
     bot.modals.remove(RejectModal)
+    bot.card_reposts.pop("deal", None)

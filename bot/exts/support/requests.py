@@ -19,7 +19,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import VentasOpsBot, send_ephemeral
+from bot.app import VentasOpsBot
+from bot.interactions import send_ephemeral
 from bot.domain.cards import CardKey
 from bot.domain.dates import format_date, format_datetime, parse_user_date, parse_user_datetime, today_bogota
 from bot.domain.faq_search import asks_sales_to_sell
@@ -286,9 +287,12 @@ class Support(commands.Cog):
 async def setup(bot: VentasOpsBot) -> None:
     bot.add_dynamic_items(SupportButton)
     bot.modals.add(AcceptModal)
-    await bot.add_cog(Support(bot))
+    cog = Support(bot)
+    await bot.add_cog(cog)
+    bot.card_reposts["support"] = cog.repost_cards
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(SupportButton)
     bot.modals.remove(AcceptModal)
+    bot.card_reposts.pop("support", None)

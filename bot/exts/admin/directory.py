@@ -1,5 +1,5 @@
 """The Discord side of the client directory: ``/admin clientes importar | asignar | quitar | ver``,
-``/admin miembros ver`` (declared in :mod:`cogs.admin`, admins only) and the client autocomplete that
+``/admin miembros ver`` (declared in :mod:`bot.exts.admin.admin`, admins only) and the client autocomplete that
 every command with a ``cliente`` option uses.
 
 The import preview's buttons are persistent ``DynamicItem``s: the uploaded file is kept in
@@ -23,7 +23,8 @@ import discord
 from discord import app_commands
 
 from bot import permissions
-from bot.app import VentasOpsBot, send_ephemeral
+from bot.app import VentasOpsBot
+from bot.interactions import send_ephemeral
 from bot.blocking import run_blocking
 from bot.domain.dates import format_date
 from bot.domain.enums import JobRole, Service
@@ -33,6 +34,7 @@ from bot.errors import UserError
 from bot.guards import actor_of, require_role
 from bot.services import directory
 from bot.services import directory_import as imp
+from bot.services import directory_sync
 from bot.texts import directory as T
 from bot.ui import ActionButton
 from db.models import Client
@@ -40,7 +42,6 @@ from db.models import Client
 log = logging.getLogger(__name__)
 
 AUTOCOMPLETE_SECONDS = 2.0  # Discord drops an autocomplete answer after 3 s
-_apply_lock = asyncio.Lock()
 
 
 # --- client autocomplete (all commands) ------------------------------------------------------------
@@ -168,7 +169,7 @@ async def _on_import_click(interaction: discord.Interaction, action: str, token:
         await interaction.response.edit_message(content=T.IMPORT_GONE, view=None)
         return
     await interaction.response.edit_message(content=T.IMPORT_RUNNING, view=None)
-    async with _apply_lock:  # one import at a time
+    async with directory_sync.WRITES:  # one directory write at a time (imports and syncs)
         try:
             filename = (folder / f"{token}.name").read_text(encoding="utf-8") if (folder / f"{token}.name").exists() else ""
             data = claimed.read_bytes()
@@ -330,12 +331,7 @@ def render_sync(res: Any) -> str:
 
 async def run_sync(bot: VentasOpsBot, actor: Any) -> Any:
     """One sync in its own transaction (nothing is kept if HubSpot fails half-way)."""
-    from bot.services.directory_sync import sync_from_hubspot
-
-    async with _apply_lock, bot.sessionmaker() as session:
-        res = await sync_from_hubspot(session, bot.hubspot, actor, now=bot.clock.now())  # type: ignore[arg-type]
-        await session.commit()
-    return res
+    return await directory_sync.sync_once(bot.sessionmaker, bot.hubspot, actor, now=bot.clock.now())
 
 
 async def sync_command(interaction: discord.Interaction) -> None:
