@@ -115,6 +115,14 @@ async def claim_run(
     return run
 
 
+async def finished_run(session: AsyncSession, d: date) -> ExportRun | None:
+    """The first finished («hecha») run of the export of ``d``, if any."""
+    found = await session.execute(
+        select(ExportRun).where(ExportRun.export_date == d, ExportRun.status == "hecha").order_by(ExportRun.attempt)
+    )
+    return found.scalars().first()
+
+
 async def finished_dates(session: AsyncSession) -> tuple[set[date], date | None]:
     done = set((await session.execute(select(ExportRun.export_date).where(ExportRun.status == "hecha"))).scalars())
     first = (await session.execute(select(func.min(ExportRun.export_date)))).scalar_one_or_none()

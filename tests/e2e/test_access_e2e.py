@@ -367,7 +367,7 @@ async def test_pending_requests_are_reminded_once_a_day(harness_factory):
     ids = await people(h)
     await request_access(h, ids["ana"])
     await access_card(h, 1)
-    from bot.exts.requests.hubspot_access import run_access_tick
+    from bot.exts.requests.reminders import run_access_tick
 
     assert await run_access_tick(h.bot, after_hours=h.settings.approval_reminder_hours) == []
     h.clock.advance(hours=25)

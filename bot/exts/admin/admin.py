@@ -23,6 +23,17 @@ from bot.services import health
 from bot.texts import admin as T
 from bot.texts import health as HT
 from bot.version import version
+from bot.domain.dates import format_date, format_datetime, parse_user_date
+from bot.errors import UserError
+from bot.export_runner import perform_export
+from bot.services.export import export_date_for, finished_run
+from bot.texts import export as ET
+from bot.exts.admin.cancel import admin_cancel
+from bot.exts.admin.directory import (
+    assign_command, import_command, register, show_client_command, show_members_command, sync_command, unassign_command,
+)
+from bot.exts.admin.report import admin_report
+from bot.autocomplete import client_choices
 from bot.texts import deals as DT
 from bot.texts import directory as XT
 from bot.texts import outbox as OT
@@ -32,8 +43,6 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     def __init__(self, bot: VentasOpsBot) -> None:
         self.bot = bot
         super().__init__()
-        from bot.exts.admin.directory import register
-
         register(bot)  # the import preview's persistent buttons
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -70,8 +79,6 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     @clientes.command(name="importar", description=XT.CMD_IMPORT)
     @app_commands.describe(archivo=XT.OPT_FILE)
     async def clientes_importar(self, interaction: discord.Interaction, archivo: discord.Attachment) -> None:
-        from bot.exts.admin.directory import import_command
-
         await import_command(interaction, archivo)
 
     @clientes.command(name="asignar", description=XT.CMD_ASSIGN)
@@ -80,8 +87,6 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         self, interaction: discord.Interaction, cliente: app_commands.Range[str, 1, 200], kam: discord.Member,
         unico: bool = False,
     ) -> None:
-        from bot.exts.admin.directory import assign_command
-
         await assign_command(interaction, cliente, kam, unico)
 
     @clientes.command(name="quitar", description=XT.CMD_UNASSIGN)
@@ -89,36 +94,26 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     async def clientes_quitar(
         self, interaction: discord.Interaction, cliente: app_commands.Range[str, 1, 200], kam: discord.User
     ) -> None:
-        from bot.exts.admin.directory import unassign_command
-
         await unassign_command(interaction, cliente, kam)
 
     @clientes.command(name="ver", description=XT.CMD_SHOW_CLIENT)
     @app_commands.describe(cliente=XT.OPT_CLIENT)
     async def clientes_ver(self, interaction: discord.Interaction, cliente: app_commands.Range[str, 1, 200]) -> None:
-        from bot.exts.admin.directory import show_client_command
-
         await show_client_command(interaction, cliente)
 
     @clientes.command(name="sincronizar", description=XT.CMD_SYNC)
     async def clientes_sincronizar(self, interaction: discord.Interaction) -> None:
-        from bot.exts.admin.directory import sync_command
-
         await sync_command(interaction)
 
     @clientes_asignar.autocomplete("cliente")
     @clientes_quitar.autocomplete("cliente")
     @clientes_ver.autocomplete("cliente")
     async def _clientes_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        from bot.exts.admin.directory import client_choices
-
         return await client_choices(interaction, current, own_only=False)
 
     @miembros.command(name="ver", description=XT.CMD_SHOW_MEMBERS)
     @app_commands.describe(miembro=XT.OPT_MEMBER)
     async def miembros_ver(self, interaction: discord.Interaction, miembro: discord.User | None = None) -> None:
-        from bot.exts.admin.directory import show_members_command
-
         await show_members_command(interaction, miembro)
 
     # --- deals (issue 5; logic in bot/services/deals.py, Discord side in cogs/deals.py) -------
@@ -133,8 +128,6 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         deal_id: app_commands.Range[int, 1, MAX_ROW_ID],
         motivo: app_commands.Range[str, 3, 500],
     ) -> None:
-        from bot.exts.deals.register import admin_cancel
-
         await admin_cancel(interaction, deal_id, motivo)
 
     # --- export (issue 9; logic in bot/export_runner.py) --------------------------------------
@@ -143,36 +136,21 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     async def exportar(
         self, interaction: discord.Interaction, fecha: app_commands.Range[str, 1, 40] | None = None, forzar: bool = False
     ) -> None:
-        from bot.domain.dates import format_date, format_datetime, parse_user_date
-        from bot.errors import UserError
-        from bot.export_runner import perform_export
-        from bot.services.export import export_date_for
-        from bot.texts import export as XT
-
         bot = self.bot
         now = bot.clock.now()
         latest = export_date_for(now, bot.settings.tz)
         d = parse_user_date(fecha, latest + timedelta(days=1), field="fecha") if fecha else latest
         if d > latest:
-            raise UserError(XT.ADMIN_EXPORT_FUTURE)
+            raise UserError(ET.ADMIN_EXPORT_FUTURE)
         await interaction.response.defer(ephemeral=True, thinking=True)
         out = await perform_export(
             bot.sessionmaker, bot.settings, d=d, now=now, trigger="admin", forced=forzar, gateway=bot.hubspot
         )
         if out.status == "ya_hecha":
-            from sqlalchemy import select
-
-            from db.models import ExportRun
-
             async with bot.sessionmaker() as session:
-                run = (
-                    await session.execute(
-                        select(ExportRun).where(ExportRun.export_date == d, ExportRun.status == "hecha")
-                        .order_by(ExportRun.attempt)
-                    )
-                ).scalars().first()
+                run = await finished_run(session, d)
             when = format_datetime(run.finished_at) if run and run.finished_at else "—"
-            await interaction.followup.send(XT.ADMIN_EXPORT_ALREADY.format(date=format_date(d), when=when), ephemeral=True)
+            await interaction.followup.send(ET.ADMIN_EXPORT_ALREADY.format(date=format_date(d), when=when), ephemeral=True)
             return
         if out.status == "fallida":
             raise RuntimeError(f"export failed: {out.error}")
@@ -180,7 +158,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         r = out.result
         assert r is not None
         await interaction.followup.send(
-            XT.ADMIN_EXPORT_DONE.format(date=format_date(d), deals=count_of(r.deals_count, *XT.DEALS),
+            ET.ADMIN_EXPORT_DONE.format(date=format_date(d), deals=count_of(r.deals_count, *XT.DEALS),
                                         findings=count_of(r.findings_count, *XT.FINDINGS)), ephemeral=True
         )
 
@@ -200,8 +178,6 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     # --- reports (issue 10; logic in bot/services/statements.py, Discord side in cogs/reports.py) ----
     @app_commands.command(name="reporte", description="Reporte del programa: mes en curso contra el anterior y embudo de referidos")
     async def reporte(self, interaction: discord.Interaction) -> None:
-        from bot.exts.reports.statements import admin_report
-
         await admin_report(interaction)
 
 

@@ -1,8 +1,8 @@
-"""/registrar-negocio, the deal card with its approval buttons, /mis-negocios.
+"""/registrar-negocio and the deals extension (its cog, /mis-negocios included).
 
-The rules live in :mod:`bot.services.deals`; this module is the Discord side: options, the
-acknowledge-first flow, the card (embed + persistent ``DynamicItem`` buttons whose state is read
-from the database on every click), the reject-reason modal and the DMs to the KAM.
+The rules live in :mod:`bot.services.deals`; this module is the Discord side of registering: options,
+the acknowledge-first flow and the confirmations a crash prevented. The card is
+:mod:`bot.cards.deal`, its clicks :mod:`bot.exts.deals.approvals`, the pages :mod:`bot.exts.deals.my_deals`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,25 +20,24 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.background import BackgroundTasks
 from bot.app import VentasOpsBot
+from bot.autocomplete import client_choices
 from bot.interactions import send_ephemeral
+from bot.ui import on_click
+from bot.cards.deal import DealButton, commission_line, post_card, refresh_card
+from bot.exts.deals.approvals import RejectModal, handle_click
+from bot.exts.deals.my_deals import MyDealsButton, my_deals_empty, my_deals_page
 from bot.blocking import run_blocking
-from bot.domain.cards import CardKey
-from bot.domain.commission import rate_label
-from bot.domain.dates import format_date, month_label, parse_month, today_bogota
+from bot.domain.dates import format_date, parse_month, today_bogota
 from bot.domain.enums import Service
 from bot.domain.money import format_cop
-from bot.domain.text import count_of
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
-from bot.notify import RecentCards, dm, repost_missing_cards, retire_duplicate_cards, send_card
-from bot.services import commissions as ledger
+from bot.notify import dm, repost_missing_cards, retire_duplicate_cards
 from bot.services import deals as svc
 from bot.services import directory, proofs, referrals
 from bot.services import outbox as ob
 from bot.services.deal_list import my_deals_xlsx
 from bot.texts import deals as T
-from bot.texts import questions as QT
-from bot.ui import ActionButton, PersistentModal
 
 log = logging.getLogger(__name__)
 
@@ -49,374 +47,6 @@ TYPE_CHOICES = [app_commands.Choice(name=label, value=value) for value, label in
 
 def _service_choices() -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=s.label[:100], value=s.value) for s in Service][:25]
-
-
-# --- card ----------------------------------------------------------------------------------
-def _when(bot: VentasOpsBot, dt: datetime | None) -> str:
-    if dt is None:
-        return T.NOT_SET
-    local = dt.astimezone(bot.settings.tz)
-    return f"{format_date(local.date())} {local:%H:%M}"
-
-
-def commission_line(bot: VentasOpsBot, total: int, amount: int) -> str:
-    return T.COMMISSION_LINE.format(
-        rate=rate_label(bot.settings.commission_rate), total=format_cop(total), commission=format_cop(amount)
-    )
-
-
-def hubspot_url(bot: VentasOpsBot, hubspot_id: str) -> str | None:
-    """The deal's page in HubSpot (needs HUBSPOT_PORTAL_ID); None when the portal is not configured."""
-    portal = bot.settings.hubspot_portal_id
-    if not portal or not hubspot_id.isdigit():
-        return None
-    return f"{bot.settings.hubspot_app_url.rstrip('/')}/contacts/{portal}/record/0-3/{hubspot_id}"
-
-
-def _finding_lines(findings: dict[str, Any] | None) -> list[str]:
-    out = []
-    for key, value in (findings or {}).items():
-        template = T.FINDING_TEXTS.get(key)
-        if template is None:
-            continue
-        if isinstance(value, dict):
-            h, loc = value.get("hubspot"), value.get("local")
-            if key == "monto":
-                h = format_cop(h) if isinstance(h, int) else T.NOT_SET
-                loc = format_cop(loc) if isinstance(loc, int) else T.NOT_SET
-            out.append("• " + template.format(hubspot=svc.escape(str(h if h is not None else T.NOT_SET)),
-                                              local=svc.escape(str(loc if loc is not None else T.NOT_SET))))
-        else:
-            out.append("• " + template)
-    return out
-
-
-def _approval_line(bot: VentasOpsBot, a: Any) -> str:
-    kind = T.CHECK_LABELS.get(a.kind, a.kind)
-    who = svc.escape(a.decided_by_name or T.NOT_SET)
-    if a.status == svc.A_APPROVED:
-        return T.CHECK_APPROVAL_OK.format(kind=kind, who=who, when=_when(bot, a.decided_at))
-    if a.status == svc.A_REJECTED:
-        reason = T.CHECK_REASON.format(reason=svc.escape(a.reason[:300])) if a.reason else ""
-        return T.CHECK_APPROVAL_NO.format(kind=kind, who=who, when=_when(bot, a.decided_at), reason=reason)
-    if a.status == svc.A_CANCELLED:
-        return T.CHECK_APPROVAL_CANCELLED.format(kind=kind)
-    return T.CHECK_APPROVAL_PENDING.format(kind=kind)
-
-
-def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
-    d = v.deal
-    colour = {
-        svc.APPROVED: discord.Colour.green(),
-        svc.REJECTED: discord.Colour.red(),
-        svc.CANCELLED: discord.Colour.dark_grey(),
-    }.get(d.status, discord.Colour.gold())
-    type_label = T.TYPE_LABELS.get(d.deal_type, d.deal_type)
-    e = discord.Embed(
-        title=T.CARD_TITLE.format(deal_id=d.id, type=type_label, client=v.client.name)[:256], colour=colour
-    )
-    e.add_field(name=T.CARD_FIELD_CLIENT, value=svc.escape(v.client.name)[:1024], inline=True)
-    e.add_field(name=T.CARD_FIELD_KAM, value=f"<@{v.member.discord_id}>", inline=True)
-    e.add_field(name=T.CARD_FIELD_TYPE, value=type_label, inline=True)
-    e.add_field(name=T.CARD_FIELD_SERVICE, value=Service.label_of(d.service), inline=True)
-    e.add_field(name=T.CARD_FIELD_TOTAL, value=format_cop(d.total_value), inline=True)
-    e.add_field(name=T.CARD_FIELD_ADVANCE, value=format_cop(d.advance_amount), inline=True)
-    e.add_field(
-        name=T.CARD_FIELD_DATE, value=format_date(d.advance_date) + (T.CARD_LATE if d.is_late else ""), inline=True
-    )
-    e.add_field(
-        name=T.CARD_FIELD_COMMISSION, value=commission_line(bot, d.total_value, d.commission_estimate), inline=True
-    )
-    e.add_field(name=T.CARD_FIELD_STATUS, value=T.STATUS_LABELS.get(d.status, d.status), inline=True)
-    proof = (
-        T.CARD_PROOF_ATTACHED.format(filename=svc.escape(d.proof_filename or "comprobante"))
-        if d.proof_path
-        else T.CARD_PROOF_MISSING
-    )
-    e.add_field(name=T.CARD_FIELD_PROOF, value=proof[:1024], inline=True)
-    if d.hubspot_deal_id:
-        url = hubspot_url(bot, d.hubspot_deal_id)
-        hs = T.CARD_HUBSPOT_LINK.format(hubspot_id=d.hubspot_deal_id, url=url) if url else d.hubspot_deal_id
-    else:
-        hs = T.CARD_HUBSPOT_NONE
-    e.add_field(name=T.CARD_FIELD_HUBSPOT, value=hs, inline=True)
-
-    checklist = []
-    if d.proof_status == svc.PROOF_REJECTED:
-        checklist.append(T.CHECK_PROOF_REJECTED)
-    elif d.proof_status == svc.PROOF_VERIFIED:
-        checklist.append(T.CHECK_PROOF_VERIFIED)
-    elif d.proof_path:
-        checklist.append(T.CHECK_PROOF_OK)
-    else:
-        checklist.append(T.CHECK_PROOF_MISSING)
-    checklist.append(T.CHECK_HUBSPOT.get(d.hubspot_check, d.hubspot_check))
-    order = {svc.K_ATTRIBUTION: 0, svc.K_COO: 1, svc.K_AUDIT: 2}
-    for a in sorted(v.approvals, key=lambda a: (order.get(a.kind, 9), a.id)):
-        checklist.append(_approval_line(bot, a))
-    e.add_field(name=T.CARD_FIELD_CHECKLIST, value="\n".join(checklist)[:1024], inline=False)
-    if v.billing:
-        from bot.texts import access as AT
-
-        lines = []
-        for r in v.billing:
-            kind = AT.KIND_LABELS.get(r.kind, r.kind)
-            fmt = AT.DEAL_CARD_LINE_URL if r.result_url else AT.DEAL_CARD_LINE_FILE
-            lines.append(fmt.format(kind=kind, request_id=r.id, amount=format_cop(r.amount), url=r.result_url))
-        e.add_field(name=AT.DEAL_CARD_FIELD, value="\n".join(lines)[:1024], inline=False)
-    if v.support:
-        lines = [QT.DEAL_CARD_LINE.format(kind=QT.KIND_LABELS.get(r.kind, r.kind), who=svc.escape(r.helper_name or ""),
-                                          meeting=_when(bot, r.meeting_at)) for r in v.support]
-        e.add_field(name=QT.DEAL_CARD_FIELD, value="\n".join(lines)[:1024], inline=False)
-    findings = _finding_lines(d.hubspot_findings)
-    if findings:
-        e.add_field(name=T.CARD_FIELD_FINDINGS, value="\n".join(findings)[:1024], inline=False)
-    when = _when(bot, d.created_at)
-    if d.cancel_reason and d.status in svc.CLOSED_STATUSES:
-        reason = T.CARD_CANCELLED_REASON.format(reason=d.cancel_reason[:300])
-        e.set_footer(text=T.CARD_FOOTER.format(when=when, reason=reason))
-    else:
-        e.set_footer(text=T.CARD_FOOTER_PLAIN.format(when=when))
-    return e
-
-
-BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
-    "audit_ok": (T.BTN_AUDIT_OK, discord.ButtonStyle.success),
-    "audit_no": (T.BTN_AUDIT_NO, discord.ButtonStyle.danger),
-    "coo_ok": (T.BTN_COO_OK, discord.ButtonStyle.success),
-    "coo_no": (T.BTN_COO_NO, discord.ButtonStyle.danger),
-    "attr_new": (T.BTN_ATTR_NEW, discord.ButtonStyle.primary),
-    "attr_keep": (T.BTN_ATTR_KEEP, discord.ButtonStyle.secondary),
-}
-KIND_ACTIONS = {
-    svc.K_ATTRIBUTION: ("attr_new", "attr_keep"),
-    svc.K_COO: ("coo_ok", "coo_no"),
-    svc.K_AUDIT: ("audit_ok", "audit_no"),
-}
-
-
-class DealButton(
-    ActionButton,
-    template=r"deal:(?P<action>audit_ok|audit_no|coo_ok|coo_no|attr_keep|attr_new):(?P<id>\d+)",
-):
-    """A persistent approval button; works after restarts because all state is in the database."""
-
-    PREFIX = "deal"
-    LABELS = BUTTONS
-
-    async def handle(self, interaction: discord.Interaction) -> None:
-        await handle_click(interaction, self.action, self.target_id)
-
-
-def card_view(v: svc.DealView) -> discord.ui.View | None:
-    if v.deal.status != svc.PENDING:
-        return None
-    view = discord.ui.View(timeout=None)
-    pending = {a.kind for a in v.approvals if a.status == svc.A_PENDING}
-    for kind in (svc.K_ATTRIBUTION, svc.K_COO, svc.K_AUDIT):
-        if kind in pending:
-            for action in KIND_ACTIONS[kind]:
-                view.add_item(DealButton(action, v.deal.id))
-    return view if view.children else None
-
-
-def role_for(bot: VentasOpsBot, kind: str) -> str:
-    s = bot.settings
-    return {svc.K_AUDIT: s.role_audit, svc.K_COO: s.role_coo, svc.K_ATTRIBUTION: s.role_admin}[kind]
-
-
-# --- clicks ----------------------------------------------------------------------------------
-class RejectModal(PersistentModal, template=rf"deal-reason:(?P<action>{'|'.join(svc.ACTIONS)}):(?P<id>\d+)"):
-    """The reason of a rejection; persistent (bot.modals): the decision re-reads the approval, so a
-    second approver, a restart or a long pause are all answered."""
-
-    def __init__(self, action: str, deal_id: int) -> None:
-        super().__init__(title=T.MODAL_TITLE.format(deal_id=deal_id), custom_id=f"deal-reason:{action}:{deal_id}")
-        self.action = action
-        self.deal_id = deal_id
-        self.reason: discord.ui.TextInput[RejectModal] = discord.ui.TextInput(
-            label=T.MODAL_REASON_LABEL,
-            style=discord.TextStyle.paragraph,
-            placeholder=T.MODAL_REASON_PLACEHOLDER,
-            min_length=3,
-            max_length=500,
-            required=True,
-            custom_id="reason",
-        )
-        self.add_item(self.reason)
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> RejectModal:
-        return cls(match["action"], int(match["id"]))
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        from bot.domain.validation import clean_user_text
-
-        bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
-        kind = svc.ACTIONS[self.action][0]
-        # the role is checked again: the modal could be submitted by a stale client
-        await require_role(interaction, role_for(bot, kind), action=f"deal:{self.action}")
-        reason = clean_user_text(str(self.reason.value or ""))
-        if not reason:
-            raise UserError(T.REASON_REQUIRED)
-        # the decision waits for the write lock behind other clicks: acknowledge within Discord's 3 s first
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await apply_decision(interaction, self.action, self.deal_id, reason)
-
-
-def _already_text(bot: VentasOpsBot, a: Any) -> str:
-    return T.ALREADY_DECIDED.format(
-        who=svc.escape(a.decided_by_name or T.NOT_SET),
-        when=_when(bot, a.decided_at),
-        outcome=T.OUTCOME.get(a.status, a.status),
-    )
-
-
-async def handle_click(interaction: discord.Interaction, action: str, deal_id: int) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
-    kind, approve = svc.ACTIONS[action]
-    await require_role(interaction, role_for(bot, kind), action=f"deal:{action}")
-    opens_modal = not approve and kind != svc.K_ATTRIBUTION
-    if not opens_modal:
-        # the decision waits for the write lock behind other clicks: acknowledge within Discord's 3 s first
-        await interaction.response.defer(ephemeral=True, thinking=True)
-    async with bot.sessionmaker() as session:
-        deal = await session.get(svc.Deal, deal_id)
-        approval = await svc.get_approval(session, deal_id, kind)
-    if deal is None:
-        raise UserError(T.DEAL_GONE.format(deal_id=deal_id))
-    if approval is None:
-        raise UserError(T.NOTHING_TO_DECIDE.format(deal_id=deal_id))
-    if approval.status != svc.A_PENDING:
-        await send_ephemeral(interaction, _already_text(bot, approval))
-        return
-    if deal.status != svc.PENDING:
-        raise UserError(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status)))
-    if opens_modal:
-        await RejectModal(action, deal_id).open(interaction)
-        return
-    await apply_decision(interaction, action, deal_id, None)
-
-
-async def apply_decision(interaction: discord.Interaction, action: str, deal_id: int, reason: str | None) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
-    kind, approve = svc.ACTIONS[action]
-    async with bot.sessionmaker() as session:
-        decision = await svc.decide(
-            session, deal_id, action, actor=actor_of(interaction.user), now=bot.clock.now(), reason=reason
-        )
-        await session.commit()
-    if not decision.decided:
-        await send_ephemeral(interaction, _already_text(bot, decision.approval))
-        return
-    kind_label = T.KIND_LABELS.get(kind, kind)
-    other_id = decision.other_deal.id if decision.other_deal else None
-    if kind == svc.K_ATTRIBUTION:
-        ack = (T.ATTR_NEW_ACK if approve else T.ATTR_KEEP_ACK).format(deal_id=deal_id, other_id=other_id)
-    else:
-        ack = T.DECIDED_ACK.format(subject=T.DECISION_SUBJECTS.get(kind, kind_label), deal_id=deal_id,
-                                   outcome=T.OUTCOME[decision.approval.status])
-    await send_ephemeral(interaction, ack)
-    await refresh_card(bot, deal_id)
-    if decision.other_deal is not None:
-        await refresh_card(bot, decision.other_deal.id)
-    await notify_decision(bot, decision, kind)
-
-
-async def notify_decision(bot: VentasOpsBot, decision: svc.Decision, kind: str) -> None:
-    async with bot.sessionmaker() as session:
-        v = await svc.load_view(session, decision.deal.id)
-        other = await svc.load_view(session, decision.other_deal.id) if decision.other_deal else None
-    if v is None:
-        return
-    client = svc.escape(v.client.name)
-    kind_label = T.KIND_LABELS.get(kind, kind)
-    hs = v.deal.hubspot_deal_id or ""
-    if kind == svc.K_ATTRIBUTION:
-        winner, loser = (v, other) if decision.approve else (other, v)
-        if winner is not None:
-            await dm(bot, winner.member.discord_id, T.DM_ATTR_WON.format(hubspot_id=hs, deal_id=winner.deal.id))
-        if loser is not None:
-            await dm(bot, loser.member.discord_id, T.DM_ATTR_LOST.format(
-                hubspot_id=hs, deal_id=loser.deal.id, status=T.STATUS_STATES.get(loser.deal.status, loser.deal.status)))
-        if decision.earned and winner is v:
-            await dm(bot, v.member.discord_id, T.DM_EARNED.format(
-                deal_id=v.deal.id, client=client, commission=format_cop(decision.earned)))
-        return
-    if decision.rejected:
-        await dm(bot, v.member.discord_id, T.DM_REJECTED.format(
-            deal_id=v.deal.id, client=client, who=T.APPROVERS_AFTER_BY.get(kind, kind_label),
-            reason=svc.escape(decision.approval.reason or "")))
-    elif decision.earned:
-        await dm(bot, v.member.discord_id, T.DM_EARNED.format(
-            deal_id=v.deal.id, client=client, commission=format_cop(decision.earned)))
-    else:
-        await dm(bot, v.member.discord_id, T.DM_APPROVED_STEP.format(
-            who=T.APPROVERS.get(kind, kind_label), deal_id=v.deal.id, client=client))
-
-
-async def refresh_card(bot: VentasOpsBot, deal_id: int) -> None:
-    """Edit the deal's card in place from the database state."""
-    async with bot.sessionmaker() as session:
-        v = await svc.load_view(session, deal_id)
-    if v is None or not v.deal.card_message_id or not v.deal.card_channel_id:
-        return
-    channel = bot.get_channel(v.deal.card_channel_id)
-    if channel is None:
-        try:
-            channel = await bot.fetch_channel(v.deal.card_channel_id)
-        except discord.HTTPException:
-            log.warning("Card channel %s of deal %s not found", v.deal.card_channel_id, deal_id)
-            return
-    try:
-        msg = channel.get_partial_message(v.deal.card_message_id)  # type: ignore[union-attr]
-        await msg.edit(embed=card_embed(bot, v), view=card_view(v), allowed_mentions=discord.AllowedMentions.none())
-    except discord.HTTPException as exc:
-        log.warning("Could not edit the card of deal %s: %s", deal_id, exc)
-
-
-async def post_card(
-    bot: VentasOpsBot, deal_id: int, fallback: discord.abc.Messageable | None = None, recent: RecentCards | None = None
-) -> bool:
-    async with bot.sessionmaker() as session:
-        v = await svc.load_view(session, deal_id)
-    if v is None:
-        return False
-    channel = bot.sales_channel() or fallback
-    if channel is None:
-        return False
-    files = []
-    if v.deal.proof_path:
-        path = proofs.absolute(bot.settings.data_dir, v.deal.proof_path)
-        if path.exists():
-            files.append(discord.File(path, filename=_safe_filename(v.deal.proof_filename, path.suffix)))
-    kwargs: dict[str, Any] = {"embed": card_embed(bot, v), "view": card_view(v)}
-    if kwargs["view"] is None:
-        del kwargs["view"]
-    if files:
-        kwargs["files"] = files
-    checks: list[str | None] = []  # the HubSpot check as it was when the card was recorded
-
-    async def record(session: Any, channel_id: int, message_id: int) -> None:
-        checks.append(await svc.set_card(session, deal_id, channel_id, message_id))
-
-    try:
-        posted = await send_card(bot, channel, CardKey("deal", DealButton.PREFIX, deal_id), record, recent=recent, **kwargs)
-    finally:
-        for f in files:  # an adopted card sends no file
-            f.close()
-    if posted and checks and checks[0] != v.deal.hubspot_check:  # verified while the card was on its way: draw it again
-        await refresh_card(bot, deal_id)
-    return posted
-
-
-def _safe_filename(name: str | None, suffix: str) -> str:
-    import re
-
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", name or "")[:80].strip("._") or "comprobante"
-    if not base.lower().endswith(suffix.lower()):
-        base += suffix
-    return base
 
 
 # --- confirmations a crash prevented -----------------------------------------------------------
@@ -492,106 +122,6 @@ async def confirm_unanswered(bot: VentasOpsBot, created_before: datetime) -> int
     except Exception:  # noqa: BLE001 - start-up and the periodic job must go on
         log.exception("Confirming unanswered registrations failed")
         return 0
-
-
-# --- /mis-negocios pages ------------------------------------------------------------------------
-PAGE_SIZE = 10
-MY_DEALS_BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
-    "ant": (T.BTN_PREVIOUS, discord.ButtonStyle.secondary),
-    "sig": (T.BTN_NEXT, discord.ButtonStyle.secondary),
-}
-
-
-def _page_state(page: int, status: str | None, month: tuple[int, int] | None) -> str:
-    """What a page button carries: ``<page>.<status>.<yyyymm>`` (the filters travel with the page)."""
-    return f"{page}.{status or ''}.{f'{month[0]}{month[1]:02d}' if month else ''}"
-
-
-def _parse_page_state(state: str) -> tuple[int, str | None, tuple[int, int] | None]:
-    page, status, ym = state.split(".")
-    return int(page), status or None, (int(ym[:4]), int(ym[4:])) if ym else None
-
-
-class MyDealsButton(ActionButton, template=r"mis-negocios:(?P<action>ant|sig):(?P<id>\d{1,6}\.[a-z]*\.(?:\d{6})?)"):
-    """«Anteriores» / «Siguientes» on a /mis-negocios answer: whoever clicks sees their own deals, re-read
-    from the database, so the buttons keep working after a restart."""
-
-    PREFIX = "mis-negocios"
-    LABELS = MY_DEALS_BUTTONS
-    ID_TYPE = str
-
-    async def handle(self, interaction: discord.Interaction) -> None:
-        bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
-        page, status, month = _parse_page_state(self.target_id)
-        await interaction.response.defer()
-        shown = await my_deals_page(bot, interaction.user.id, page, status, month)
-        if shown is None:
-            await interaction.edit_original_response(content=_my_deals_empty(status, month), embed=None, view=None)
-            return
-        await interaction.edit_original_response(embed=shown[0], view=shown[1])
-
-
-def _filters_label(status: str | None, month: tuple[int, int] | None) -> str:
-    parts = []
-    if status:
-        parts.append(T.MY_DEALS_FILTER_STATUS.get(status, status))
-    if month:
-        parts.append(T.MY_DEALS_FILTER_MONTH.format(month=month_label(*month)))
-    return ", ".join(parts)
-
-
-def _my_deals_empty(status: str | None, month: tuple[int, int] | None) -> str:
-    if status or month:
-        return T.MY_DEALS_EMPTY_FILTERED.format(filters=_filters_label(status, month))
-    return T.MY_DEALS_EMPTY
-
-
-def _my_deal_line(v: svc.DealView) -> str:
-    waiting = [T.KIND_LABELS.get(a.kind, a.kind) for a in v.approvals if a.status == svc.A_PENDING]
-    return T.MY_DEALS_LINE.format(
-        deal_id=v.deal.id,
-        date=format_date(v.deal.advance_date),
-        client=svc.escape(v.client.name)[:60],
-        type=T.TYPE_LABELS.get(v.deal.deal_type, v.deal.deal_type),
-        total=format_cop(v.deal.total_value),
-        status=T.STATUS_LABELS.get(v.deal.status, v.deal.status),
-        waiting=T.MY_DEALS_WAITING.format(kinds=", ".join(waiting)) if waiting else "",
-        late=T.CARD_LATE if v.deal.is_late else "",
-    )
-
-
-async def my_deals_page(
-    bot: VentasOpsBot, user_id: int, page: int, status: str | None, month: tuple[int, int] | None,
-) -> tuple[discord.Embed, discord.ui.View] | None:
-    """Page ``page`` (0 = the newest deals) of the user's deals with its buttons; None when none match."""
-    async with bot.sessionmaker() as session:
-        member = await directory.get_member(session, user_id)
-        if member is None:
-            return None
-        views, total = await svc.deals_of(session, member.id, PAGE_SIZE, offset=page * PAGE_SIZE, status=status,
-                                          month=month)
-        if total and not views:  # fewer deals than when the button was drawn: the last page
-            page = (total - 1) // PAGE_SIZE
-            views, total = await svc.deals_of(session, member.id, PAGE_SIZE, offset=page * PAGE_SIZE,
-                                              status=status, month=month)
-        bal = await ledger.balance(session, member.id)
-    if not total:
-        return None
-    pages = (total - 1) // PAGE_SIZE + 1
-    filters = _filters_label(status, month)
-    embed = discord.Embed(
-        title=T.MY_DEALS_TITLE_FILTERED.format(filters=filters) if filters else T.MY_DEALS_TITLE,
-        description="\n".join(_my_deal_line(v) for v in views)[:4000], colour=discord.Colour.blurple(),
-    )
-    embed.add_field(name=T.MY_DEALS_TOTALS_NAME, value=T.MY_DEALS_TOTALS.format(
-        pending=format_cop(bal.pending), earned=format_cop(bal.earned), reversed=format_cop(bal.reversed)), inline=False)
-    embed.set_footer(text=T.MY_DEALS_PAGE.format(page=page + 1, pages=pages, count=count_of(total, *T.MY_DEALS_COUNT)))
-    view = discord.ui.View(timeout=None)
-    for action, target, disabled in (("ant", page - 1, page == 0), ("sig", page + 1, page >= pages - 1)):
-        button = MyDealsButton(action, _page_state(max(target, 0), status, month))
-        button.item.disabled = disabled
-        view.add_item(button)
-    return embed, view
 
 
 # --- the cog ---------------------------------------------------------------------------------
@@ -783,8 +313,6 @@ class Deals(BackgroundTasks, commands.Cog):
     async def _cliente_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        from bot.exts.admin.directory import client_choices
-
         return await client_choices(interaction, current)
 
     # HubSpot (run by the bot's HubSpot queue) ------------------------------------------------
@@ -818,7 +346,7 @@ class Deals(BackgroundTasks, commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         shown = await my_deals_page(bot, interaction.user.id, 0, status, month)
         if shown is None:
-            await send_ephemeral(interaction, _my_deals_empty(status, month))
+            await send_ephemeral(interaction, my_deals_empty(status, month))
             return
         embed, view = shown
         async with bot.sessionmaker() as session:  # the file has every matching deal, not just the page
@@ -832,36 +360,10 @@ class Deals(BackgroundTasks, commands.Cog):
         )
 
 
-# --- /admin negocio anular (called from bot.exts.admin.admin) ---------------------------------------------
-async def admin_cancel(interaction: discord.Interaction, deal_id: int, reason: str) -> None:
-    from bot.domain.validation import clean_user_text
-
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
-    reason = clean_user_text(reason or "")
-    async with bot.sessionmaker() as session:
-        result = await svc.cancel_deal(
-            session, deal_id, reason, actor=actor_of(interaction.user), now=bot.clock.now()
-        )
-        await session.commit()
-    clawback = T.CANCEL_CLAWBACK.format(amount=format_cop(result.clawback)) if result.clawback else ""
-    await send_ephemeral(interaction, T.CANCEL_DONE.format(deal_id=deal_id, clawback=clawback))
-    await refresh_card(bot, deal_id)
-    async with bot.sessionmaker() as session:
-        v = await svc.load_view(session, deal_id)
-    if v is not None:
-        await dm(
-            bot,
-            v.member.discord_id,
-            T.DM_CANCELLED.format(
-                deal_id=deal_id,
-                client=svc.escape(v.client.name),
-                reason=svc.escape(reason),
-                clawback=T.DM_CLAWBACK.format(amount=format_cop(result.clawback)) if result.clawback else "",
-            ),
-        )
 
 
 async def setup(bot: VentasOpsBot) -> None:
+    on_click(DealButton, handle_click)
     bot.add_dynamic_items(DealButton, MyDealsButton)
     bot.modals.add(RejectModal)
     cog = Deals(bot)
@@ -872,4 +374,5 @@ async def setup(bot: VentasOpsBot) -> None:
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(DealButton, MyDealsButton)
     bot.modals.remove(RejectModal)
+    on_click(DealButton, None)
     bot.card_reposts.pop("deal", None)

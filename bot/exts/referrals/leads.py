@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -28,22 +27,23 @@ from discord.ext import commands
 
 from bot.background import BackgroundTasks
 from bot.app import VentasOpsBot
+from bot.cards.lead import LeadButton, dotted, post_card, refresh_card
+from bot.exts.referrals.qualify import BadReasonModal, handle_click
+from bot.ui import on_click
 from bot.interactions import send_ephemeral
-from bot.domain.cards import CardKey
 from bot.domain.dates import format_datetime
 from bot.domain.enums import Service
 from bot.domain.money import format_cop
 from bot.domain.text import md, truncate
-from bot.domain.validation import clean_user_text, mask_cedula
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
-from bot.notify import RecentCards, repost_missing_cards, retire_duplicate_cards, send_card
+from bot.notify import repost_missing_cards, retire_duplicate_cards
 from bot.services import directory
 from bot.services import referrals as svc
 from bot.texts import referrals as T
-from bot.ui import ActionButton, PersistentModal
+from bot.ui import ActionButton
 from db.audit import Actor
-from db.models import Lead, Member
+from db.models import Lead
 
 log = logging.getLogger(__name__)
 
@@ -53,211 +53,6 @@ HS_SOURCE = "contactos-referidos"  # this cog's work in the HubSpot queue
 
 def _service_choices() -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=s.label[:100], value=s.value) for s in Service][:25]
-
-
-def _dotted(cedula: str) -> str:
-    return f"{int(cedula):,}".replace(",", ".")
-
-
-# --- card ---------------------------------------------------------------------------------------
-def card_embed(bot: VentasOpsBot, lead: Lead, referrer: Member | None, reward: int) -> discord.Embed:
-    s = bot.settings
-    colour = {
-        svc.BUENO: discord.Colour.green(), svc.VENDIDO: discord.Colour.gold(), svc.MALO: discord.Colour.red(),
-    }.get(lead.status, discord.Colour.blurple())
-    e = discord.Embed(title=truncate(T.CARD_TITLE.format(lead_id=lead.id, company=lead.company), 256), colour=colour)
-    e.add_field(name=T.FIELD_CONTACT, value=truncate(md(lead.contact_name), 1024), inline=True)
-    e.add_field(name=T.FIELD_COMPANY, value=truncate(md(lead.company), 1024), inline=True)
-    e.add_field(name=T.FIELD_SERVICE, value=Service.label_of(lead.service), inline=True)
-    e.add_field(name=T.FIELD_EMAIL, value=md(lead.email) if lead.email else T.NOT_SET, inline=True)
-    e.add_field(name=T.FIELD_PHONE, value=lead.phone or T.NOT_SET, inline=True)
-    name = md(referrer.name) if referrer else T.NOT_SET
-    e.add_field(name=T.FIELD_REFERRER,
-                value=T.REFERRER_LINE.format(name=name, masked=mask_cedula(lead.referrer_cedula)), inline=True)
-    label = T.STATUS_LABELS.get(lead.status, lead.status)
-    if lead.status != svc.NUEVO and lead.qualified_at is not None:
-        when = format_datetime(lead.qualified_at)
-        if lead.qualified_by_discord_id:
-            status = T.STATUS_BY.format(status=label, who=f"<@{lead.qualified_by_discord_id}>", when=when)
-        else:
-            status = T.STATUS_BY_SYSTEM.format(status=label, when=when)
-        if lead.status_reason:
-            status += T.STATUS_REASON.format(reason=md(lead.status_reason))
-    else:
-        status = label + (T.SLA_LATE if lead.sla_escalated_at else "")
-    e.add_field(name=T.FIELD_STATUS, value=truncate(status, 1024), inline=True)
-    e.add_field(name=T.FIELD_REWARD, value=format_cop(reward), inline=True)
-    if lead.status == svc.NUEVO:
-        from datetime import timedelta
-
-        e.add_field(name=T.FIELD_DEADLINE,
-                    value=format_datetime(lead.created_at + timedelta(hours=s.lead_sla_hours)), inline=True)
-    if lead.hubspot_contact_id:
-        e.add_field(name=T.FIELD_HUBSPOT, value=T.HUBSPOT_CONTACT.format(contact_id=lead.hubspot_contact_id), inline=True)
-    elif bot.hubspot is not None:
-        e.add_field(name=T.FIELD_HUBSPOT, value=T.HUBSPOT_PENDING, inline=True)
-    if lead.notes:
-        e.add_field(name=T.FIELD_NOTES, value=truncate(md(lead.notes), 1024), inline=False)
-    e.set_footer(text=T.CARD_FOOTER.format(when=format_datetime(lead.created_at)))
-    return e
-
-
-ACTIONS: dict[str, tuple[str, discord.ButtonStyle]] = {
-    "bueno": (T.BTN_GOOD, discord.ButtonStyle.success),
-    "malo": (T.BTN_BAD, discord.ButtonStyle.danger),
-    "vendido": (T.BTN_SOLD, discord.ButtonStyle.primary),
-}
-
-
-class LeadButton(ActionButton, template=r"lead:(?P<action>bueno|malo|vendido):(?P<id>\d+)"):
-    """A persistent qualification button; the lead's state is re-read from the database."""
-
-    PREFIX = "lead"
-    LABELS = ACTIONS
-
-    async def handle(self, interaction: discord.Interaction) -> None:
-        await handle_click(interaction, self.action, self.target_id)
-
-
-def card_view(lead: Lead) -> discord.ui.View | None:
-    actions = {svc.NUEVO: ("bueno", "malo", "vendido"), svc.BUENO: ("vendido",)}.get(lead.status, ())
-    if not actions:
-        return None
-    view = discord.ui.View(timeout=None)
-    for a in actions:
-        view.add_item(LeadButton(a, lead.id))
-    return view
-
-
-async def _load_card(bot: VentasOpsBot, lead_id: int) -> tuple[Lead, Member | None, int] | None:
-    async with bot.sessionmaker() as session:
-        lead = await session.get(Lead, lead_id)
-        if lead is None:
-            return None
-        referrer = await session.get(Member, lead.referrer_id)
-        reward = await svc.ledger_total(session, lead_id)
-    return lead, referrer, reward
-
-
-async def post_card(
-    bot: VentasOpsBot, lead_id: int, fallback: discord.abc.Messageable | None = None, recent: RecentCards | None = None
-) -> bool:
-    loaded = await _load_card(bot, lead_id)
-    if loaded is None:
-        return False
-    lead, referrer, reward = loaded
-    channel = bot.sales_channel() or fallback
-    if channel is None:
-        return False
-    kwargs: dict[str, Any] = {"embed": card_embed(bot, lead, referrer, reward)}
-    view = card_view(lead)
-    if view is not None:
-        kwargs["view"] = view
-    content = T.CARD_CONTENT.format(role=svc.role_label(bot.settings.role_profiler), hours=bot.settings.lead_sla_hours)
-    return await send_card(bot, channel, CardKey("lead", LeadButton.PREFIX, lead_id),
-                           lambda s, c, m: svc.set_card(s, lead_id, c, m), recent=recent, content=content, **kwargs)
-
-
-async def refresh_card(bot: VentasOpsBot, lead_id: int) -> None:
-    """Edit the lead's card in place from the database state."""
-    loaded = await _load_card(bot, lead_id)
-    if loaded is None:
-        return
-    lead, referrer, reward = loaded
-    if not lead.card_channel_id or not lead.card_message_id:
-        return
-    channel = bot.get_channel(lead.card_channel_id)
-    if channel is None:
-        try:
-            channel = await bot.fetch_channel(lead.card_channel_id)
-        except discord.HTTPException:
-            log.warning("Card channel %s of lead %s not found", lead.card_channel_id, lead_id)
-            return
-    try:
-        msg = channel.get_partial_message(lead.card_message_id)  # type: ignore[union-attr]
-        await msg.edit(embed=card_embed(bot, lead, referrer, reward), view=card_view(lead),
-                       allowed_mentions=discord.AllowedMentions.none())
-    except discord.HTTPException as exc:
-        log.warning("Could not edit the card of lead %s: %s", lead_id, exc)
-
-
-# --- qualification clicks ----------------------------------------------------------------------
-class BadReasonModal(PersistentModal, template=r"lead-reason:(?P<id>\d+)"):
-    """Why a lead is bad; persistent (bot.modals): the qualification re-reads the lead."""
-
-    def __init__(self, lead_id: int) -> None:
-        super().__init__(title=T.MODAL_TITLE.format(lead_id=lead_id), custom_id=f"lead-reason:{lead_id}")
-        self.lead_id = lead_id
-        self.reason: discord.ui.TextInput[BadReasonModal] = discord.ui.TextInput(
-            label=T.MODAL_REASON_LABEL, style=discord.TextStyle.paragraph, placeholder=T.MODAL_REASON_PLACEHOLDER,
-            min_length=3, max_length=500, required=True, custom_id="reason",
-        )
-        self.add_item(self.reason)
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> BadReasonModal:
-        return cls(int(match["id"]))
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
-        await require_role(interaction, bot.settings.role_profiler, action="lead:malo")
-        reason = clean_user_text(str(self.reason.value or ""), "motivo", 500)
-        if len(reason) < 3:
-            raise UserError(T.REASON_REQUIRED)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await apply_qualification(interaction, self.lead_id, svc.MALO, reason)
-
-
-def _already_text(lead: Lead) -> str:
-    who = f"<@{lead.qualified_by_discord_id}>" if lead.qualified_by_discord_id else T.WHO_SYSTEM
-    when = format_datetime(lead.qualified_at) if lead.qualified_at else T.NOT_SET
-    return T.ALREADY.format(lead_id=lead.id, status=T.STATUS_WORD.get(lead.status, lead.status), who=who, when=when)
-
-
-def _refusal(lead: Lead, target: str) -> str | None:
-    """Why the lead cannot go to ``target`` now, or None when it can."""
-    if lead.status in svc.ALLOWED_FROM[target]:
-        return None
-    if lead.status == target or lead.status in (svc.MALO, svc.VENDIDO):
-        return _already_text(lead)
-    return T.NOT_ALLOWED.format(lead_id=lead.id, status=T.STATUS_WORD.get(lead.status, lead.status),
-                                target=T.STATUS_WORD[target])
-
-
-async def handle_click(interaction: discord.Interaction, action: str, lead_id: int) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
-    await require_role(interaction, bot.settings.role_profiler, action=f"lead:{action}")
-    async with bot.sessionmaker() as session:
-        lead = await session.get(Lead, lead_id)
-    if lead is None:
-        raise UserError(T.LEAD_GONE.format(lead_id=lead_id))
-    refusal = _refusal(lead, action)
-    if refusal is not None:
-        await send_ephemeral(interaction, refusal)
-        return
-    if action == svc.MALO:
-        await BadReasonModal(lead_id).open(interaction)
-        return
-    await interaction.response.defer(ephemeral=True, thinking=True)
-    await apply_qualification(interaction, lead_id, action, None)
-
-
-async def apply_qualification(interaction: discord.Interaction, lead_id: int, target: str, reason: str | None) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
-    s = bot.settings
-    async with bot.sessionmaker() as session:
-        q = await svc.qualify(session, lead_id, target, actor=actor_of(interaction.user), now=bot.clock.now(),
-                              good=s.lead_reward_good, sold=s.lead_reward_sold, reason=reason)
-        await session.commit()
-    if q.lead is None:
-        raise UserError(T.LEAD_GONE.format(lead_id=lead_id))
-    if not q.changed:
-        await send_ephemeral(interaction, _refusal(q.lead, target) or _already_text(q.lead))
-        return
-    await send_ephemeral(interaction, T.QUALIFIED_ACK.format(lead_id=lead_id, status=T.STATUS_WORD[target],
-                                                             reward=format_cop(q.reward)))
-    bot.outbox.kick()
-    await refresh_card(bot, lead_id)
 
 
 # --- first-time cédula confirmation -----------------------------------------------------------
@@ -435,7 +230,7 @@ class Referrals(BackgroundTasks, commands.Cog):
             self._expire()
             token = secrets.token_hex(8)
             self.pending[token] = PendingReferral(interaction.user.id, inp, time.monotonic() + CONFIRM_TTL)
-            await interaction.followup.send(T.CONFIRM_CEDULA.format(cedula=_dotted(inp.cedula)), view=confirm_view(token),
+            await interaction.followup.send(T.CONFIRM_CEDULA.format(cedula=dotted(inp.cedula)), view=confirm_view(token),
                                             ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
             return
         text = await self._after_created(lead.id, interaction.channel)
@@ -528,6 +323,7 @@ class Referrals(BackgroundTasks, commands.Cog):
 
 
 async def setup(bot: VentasOpsBot) -> None:
+    on_click(LeadButton, handle_click)
     bot.add_dynamic_items(LeadButton, CedulaConfirm)
     bot.modals.add(BadReasonModal)
     await bot.add_cog(Referrals(bot))
@@ -536,5 +332,6 @@ async def setup(bot: VentasOpsBot) -> None:
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(LeadButton, CedulaConfirm)
+    on_click(LeadButton, None)
     bot.modals.remove(BadReasonModal)
     bot.job_bodies.pop("referidos", None)

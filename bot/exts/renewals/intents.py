@@ -27,6 +27,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import VentasOpsBot
+from bot.autocomplete import client_choices
 from bot.interactions import send_ephemeral
 from bot.domain.cards import CardKey
 from bot.domain.dates import format_date, format_date_long, format_datetime, parse_user_date, today_bogota
@@ -298,8 +299,6 @@ class Renewals(commands.Cog):
 
     @intencion_renovacion.autocomplete("cliente")
     async def _declare_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        from bot.exts.admin.directory import client_choices
-
         return await client_choices(interaction, current)
 
     # /intencion-renovacion-liberar ----------------------------------------------------------------------

@@ -1,0 +1,162 @@
+"""Approving and rejecting a deal from its card: the clicks, the reject-reason modal and the DMs to
+the KAM. The rules live in :mod:`bot.services.deals`."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import discord
+
+from bot.app import VentasOpsBot
+from bot.interactions import send_ephemeral
+from bot.cards.deal import refresh_card, when_label
+from bot.domain.money import format_cop
+from bot.errors import UserError
+from bot.guards import actor_of, require_role
+from bot.notify import dm
+from bot.services import deals as svc
+from bot.texts import deals as T
+from bot.ui import PersistentModal
+
+log = logging.getLogger(__name__)
+
+
+def role_for(bot: VentasOpsBot, kind: str) -> str:
+    s = bot.settings
+    return {svc.K_AUDIT: s.role_audit, svc.K_COO: s.role_coo, svc.K_ATTRIBUTION: s.role_admin}[kind]
+
+
+
+class RejectModal(PersistentModal, template=rf"deal-reason:(?P<action>{'|'.join(svc.ACTIONS)}):(?P<id>\d+)"):
+    """The reason of a rejection; persistent (bot.modals): the decision re-reads the approval, so a
+    second approver, a restart or a long pause are all answered."""
+
+    def __init__(self, action: str, deal_id: int) -> None:
+        super().__init__(title=T.MODAL_TITLE.format(deal_id=deal_id), custom_id=f"deal-reason:{action}:{deal_id}")
+        self.action = action
+        self.deal_id = deal_id
+        self.reason: discord.ui.TextInput[RejectModal] = discord.ui.TextInput(
+            label=T.MODAL_REASON_LABEL,
+            style=discord.TextStyle.paragraph,
+            placeholder=T.MODAL_REASON_PLACEHOLDER,
+            min_length=3,
+            max_length=500,
+            required=True,
+            custom_id="reason",
+        )
+        self.add_item(self.reason)
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> RejectModal:
+        return cls(match["action"], int(match["id"]))
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        from bot.domain.validation import clean_user_text
+
+        bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+        kind = svc.ACTIONS[self.action][0]
+        # the role is checked again: the modal could be submitted by a stale client
+        await require_role(interaction, role_for(bot, kind), action=f"deal:{self.action}")
+        reason = clean_user_text(str(self.reason.value or ""))
+        if not reason:
+            raise UserError(T.REASON_REQUIRED)
+        # the decision waits for the write lock behind other clicks: acknowledge within Discord's 3 s first
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await apply_decision(interaction, self.action, self.deal_id, reason)
+
+
+
+def _already_text(bot: VentasOpsBot, a: Any) -> str:
+    return T.ALREADY_DECIDED.format(
+        who=svc.escape(a.decided_by_name or T.NOT_SET),
+        when=when_label(bot, a.decided_at),
+        outcome=T.OUTCOME.get(a.status, a.status),
+    )
+
+
+
+async def handle_click(interaction: discord.Interaction, action: str, deal_id: int) -> None:
+    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    kind, approve = svc.ACTIONS[action]
+    await require_role(interaction, role_for(bot, kind), action=f"deal:{action}")
+    opens_modal = not approve and kind != svc.K_ATTRIBUTION
+    if not opens_modal:
+        # the decision waits for the write lock behind other clicks: acknowledge within Discord's 3 s first
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    async with bot.sessionmaker() as session:
+        deal = await session.get(svc.Deal, deal_id)
+        approval = await svc.get_approval(session, deal_id, kind)
+    if deal is None:
+        raise UserError(T.DEAL_GONE.format(deal_id=deal_id))
+    if approval is None:
+        raise UserError(T.NOTHING_TO_DECIDE.format(deal_id=deal_id))
+    if approval.status != svc.A_PENDING:
+        await send_ephemeral(interaction, _already_text(bot, approval))
+        return
+    if deal.status != svc.PENDING:
+        raise UserError(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status)))
+    if opens_modal:
+        await RejectModal(action, deal_id).open(interaction)
+        return
+    await apply_decision(interaction, action, deal_id, None)
+
+
+
+async def apply_decision(interaction: discord.Interaction, action: str, deal_id: int, reason: str | None) -> None:
+    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    kind, approve = svc.ACTIONS[action]
+    async with bot.sessionmaker() as session:
+        decision = await svc.decide(
+            session, deal_id, action, actor=actor_of(interaction.user), now=bot.clock.now(), reason=reason
+        )
+        await session.commit()
+    if not decision.decided:
+        await send_ephemeral(interaction, _already_text(bot, decision.approval))
+        return
+    kind_label = T.KIND_LABELS.get(kind, kind)
+    other_id = decision.other_deal.id if decision.other_deal else None
+    if kind == svc.K_ATTRIBUTION:
+        ack = (T.ATTR_NEW_ACK if approve else T.ATTR_KEEP_ACK).format(deal_id=deal_id, other_id=other_id)
+    else:
+        ack = T.DECIDED_ACK.format(subject=T.DECISION_SUBJECTS.get(kind, kind_label), deal_id=deal_id,
+                                   outcome=T.OUTCOME[decision.approval.status])
+    await send_ephemeral(interaction, ack)
+    await refresh_card(bot, deal_id)
+    if decision.other_deal is not None:
+        await refresh_card(bot, decision.other_deal.id)
+    await notify_decision(bot, decision, kind)
+
+
+
+async def notify_decision(bot: VentasOpsBot, decision: svc.Decision, kind: str) -> None:
+    async with bot.sessionmaker() as session:
+        v = await svc.load_view(session, decision.deal.id)
+        other = await svc.load_view(session, decision.other_deal.id) if decision.other_deal else None
+    if v is None:
+        return
+    client = svc.escape(v.client.name)
+    kind_label = T.KIND_LABELS.get(kind, kind)
+    hs = v.deal.hubspot_deal_id or ""
+    if kind == svc.K_ATTRIBUTION:
+        winner, loser = (v, other) if decision.approve else (other, v)
+        if winner is not None:
+            await dm(bot, winner.member.discord_id, T.DM_ATTR_WON.format(hubspot_id=hs, deal_id=winner.deal.id))
+        if loser is not None:
+            await dm(bot, loser.member.discord_id, T.DM_ATTR_LOST.format(
+                hubspot_id=hs, deal_id=loser.deal.id, status=T.STATUS_STATES.get(loser.deal.status, loser.deal.status)))
+        if decision.earned and winner is v:
+            await dm(bot, v.member.discord_id, T.DM_EARNED.format(
+                deal_id=v.deal.id, client=client, commission=format_cop(decision.earned)))
+        return
+    if decision.rejected:
+        await dm(bot, v.member.discord_id, T.DM_REJECTED.format(
+            deal_id=v.deal.id, client=client, who=T.APPROVERS_AFTER_BY.get(kind, kind_label),
+            reason=svc.escape(decision.approval.reason or "")))
+    elif decision.earned:
+        await dm(bot, v.member.discord_id, T.DM_EARNED.format(
+            deal_id=v.deal.id, client=client, commission=format_cop(decision.earned)))
+    else:
+        await dm(bot, v.member.discord_id, T.DM_APPROVED_STEP.format(
+            who=T.APPROVERS.get(kind, kind_label), deal_id=v.deal.id, client=client))
