@@ -20,12 +20,12 @@ AUTOCOMPLETE_SECONDS = 2.0  # Discord drops an autocomplete answer after 3 s
 
 
 async def client_choices(
-    interaction: discord.Interaction, current: str, *, own_only: bool = True
+    interaction: discord.Interaction[VentasOpsBot], current: str, *, own_only: bool = True
 ) -> list[app_commands.Choice[str]]:
     """Clients matching what the user typed (accent- and case-insensitive, ñ kept): only the caller's
     own current clients when ``own_only``, else every client (admins only). Values are client ids.
     Empty on timeout rather than late: Discord ignores an answer after its deadline."""
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    bot = interaction.client
     if not own_only and not permissions.has_role(interaction.user, bot.settings.role_admin):
         return []
 

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.errors import DomainError
+from bot.domain.text import escape_discord
 from bot.services import directory
 from bot.texts import access as T
 from db.audit import Actor, record
@@ -54,9 +55,7 @@ class AccessRefused(DomainError):
 
 
 def escape(text: str) -> str:
-    import discord.utils
-
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
+    return escape_discord(text)
 
 
 def format_when(dt: datetime | None, tz: Any) -> str:

@@ -158,8 +158,8 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         r = out.result
         assert r is not None
         await interaction.followup.send(
-            ET.ADMIN_EXPORT_DONE.format(date=format_date(d), deals=count_of(r.deals_count, *XT.DEALS),
-                                        findings=count_of(r.findings_count, *XT.FINDINGS)), ephemeral=True
+            ET.ADMIN_EXPORT_DONE.format(date=format_date(d), deals=count_of(r.deals_count, *ET.DEALS),
+                                        findings=count_of(r.findings_count, *ET.FINDINGS)), ephemeral=True
         )
 
     # --- held outbox items (issue 20; logic in bot/services/outbox.py and bot/outbox_worker.py) ---

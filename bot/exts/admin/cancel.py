@@ -18,10 +18,10 @@ from bot.texts import deals as T
 log = logging.getLogger(__name__)
 
 
-async def admin_cancel(interaction: discord.Interaction, deal_id: int, reason: str) -> None:
+async def admin_cancel(interaction: discord.Interaction[VentasOpsBot], deal_id: int, reason: str) -> None:
     from bot.domain.validation import clean_user_text
 
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    bot = interaction.client
     reason = clean_user_text(reason or "")
     async with bot.sessionmaker() as session:
         result = await svc.cancel_deal(

@@ -96,8 +96,8 @@ def _import_view(token: str) -> discord.ui.View:
     return view
 
 
-async def import_command(interaction: discord.Interaction, archivo: discord.Attachment) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def import_command(interaction: discord.Interaction[VentasOpsBot], archivo: discord.Attachment) -> None:
+    bot = interaction.client
     if archivo.size > imp.MAX_BYTES:
         raise UserError(T.IMPORT_TOO_BIG.format(mb=imp.MAX_BYTES // (1024 * 1024)))
     await interaction.response.defer(ephemeral=True, thinking=True)
@@ -124,8 +124,8 @@ async def import_command(interaction: discord.Interaction, archivo: discord.Atta
                          view=_import_view(token))
 
 
-async def _on_import_click(interaction: discord.Interaction, action: str, token: str) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def _on_import_click(interaction: discord.Interaction[VentasOpsBot], action: str, token: str) -> None:
+    bot = interaction.client
     await require_role(interaction, bot.settings.role_admin, action=f"clientes importar ({action})")
     folder = _import_dir(bot)
     pending, claimed = folder / f"{token}.csv", folder / f"{token}.applying"
@@ -172,8 +172,8 @@ async def _client(session: Any, value: str) -> Client:
     return client
 
 
-async def assign_command(interaction: discord.Interaction, cliente: str, kam: discord.Member, only: bool) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def assign_command(interaction: discord.Interaction[VentasOpsBot], cliente: str, kam: discord.Member, only: bool) -> None:
+    bot = interaction.client
     actor = actor_of(interaction.user)
     async with bot.sessionmaker() as session:
         client = await _client(session, cliente)
@@ -195,8 +195,8 @@ async def assign_command(interaction: discord.Interaction, cliente: str, kam: di
     await send_ephemeral(interaction, "\n".join(lines))
 
 
-async def unassign_command(interaction: discord.Interaction, cliente: str, kam: discord.User | discord.Member) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def unassign_command(interaction: discord.Interaction[VentasOpsBot], cliente: str, kam: discord.User | discord.Member) -> None:
+    bot = interaction.client
     async with bot.sessionmaker() as session:
         client = await _client(session, cliente)
         member = await directory.get_member(session, kam.id)
@@ -214,8 +214,8 @@ def _join(names: list[str], limit: int = 40) -> str:
     return shown + (" " + T.MORE.format(n=len(names) - limit) if len(names) > limit else "")
 
 
-async def show_client_command(interaction: discord.Interaction, cliente: str) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def show_client_command(interaction: discord.Interaction[VentasOpsBot], cliente: str) -> None:
+    bot = interaction.client
     async with bot.sessionmaker() as session:
         client = await _client(session, cliente)
         history = await directory.assignment_history(session, client.id)
@@ -240,8 +240,8 @@ async def show_client_command(interaction: discord.Interaction, cliente: str) ->
 
 
 # --- /admin miembros ver -----------------------------------------------------------------------------
-async def show_members_command(interaction: discord.Interaction, miembro: discord.User | discord.Member | None) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def show_members_command(interaction: discord.Interaction[VentasOpsBot], miembro: discord.User | discord.Member | None) -> None:
+    bot = interaction.client
     async with bot.sessionmaker() as session:
         if miembro is None:
             overview = await directory.members_overview(session)
@@ -304,10 +304,10 @@ async def run_sync(bot: VentasOpsBot, actor: Any) -> Any:
     return await directory_sync.sync_once(bot.sessionmaker, bot.hubspot, actor, now=bot.clock.now())
 
 
-async def sync_command(interaction: discord.Interaction) -> None:
+async def sync_command(interaction: discord.Interaction[VentasOpsBot]) -> None:
     from bot.hubspot.gateway import HubSpotError
 
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    bot = interaction.client
     if bot.hubspot is None:
         raise UserError(T.SYNC_DISABLED)
     await interaction.response.defer(ephemeral=True, thinking=True)

@@ -27,9 +27,9 @@ def _pct(x: float) -> str:
 
 
 
-async def admin_report(interaction: discord.Interaction) -> None:
+async def admin_report(interaction: discord.Interaction[VentasOpsBot]) -> None:
     """/admin reporte (the admin check is the /admin group's)."""
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    bot = interaction.client
     await interaction.response.defer(ephemeral=True, thinking=True)
     today = today_bogota(bot.clock.now())
     async with bot.sessionmaker() as session:

@@ -52,10 +52,10 @@ class RejectModal(PersistentModal, template=rf"deal-reason:(?P<action>{'|'.join(
     def from_match(cls, match: re.Match[str]) -> RejectModal:
         return cls(match["action"], int(match["id"]))
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def on_submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:  # type: ignore[override]
         from bot.domain.validation import clean_user_text
 
-        bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+        bot = interaction.client
         kind = svc.ACTIONS[self.action][0]
         # the role is checked again: the modal could be submitted by a stale client
         await require_role(interaction, role_for(bot, kind), action=f"deal:{self.action}")
@@ -77,8 +77,8 @@ def _already_text(bot: VentasOpsBot, a: Any) -> str:
 
 
 
-async def handle_click(interaction: discord.Interaction, action: str, deal_id: int) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def handle_click(interaction: discord.Interaction[VentasOpsBot], action: str, deal_id: int) -> None:
+    bot = interaction.client
     kind, approve = svc.ACTIONS[action]
     await require_role(interaction, role_for(bot, kind), action=f"deal:{action}")
     opens_modal = not approve and kind != svc.K_ATTRIBUTION
@@ -104,8 +104,8 @@ async def handle_click(interaction: discord.Interaction, action: str, deal_id: i
 
 
 
-async def apply_decision(interaction: discord.Interaction, action: str, deal_id: int, reason: str | None) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def apply_decision(interaction: discord.Interaction[VentasOpsBot], action: str, deal_id: int, reason: str | None) -> None:
+    bot = interaction.client
     kind, approve = svc.ACTIONS[action]
     async with bot.sessionmaker() as session:
         decision = await svc.decide(

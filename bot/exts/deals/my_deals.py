@@ -47,8 +47,8 @@ class MyDealsButton(ActionButton, template=r"mis-negocios:(?P<action>ant|sig):(?
     LABELS = MY_DEALS_BUTTONS
     ID_TYPE = str
 
-    async def handle(self, interaction: discord.Interaction) -> None:
-        bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    async def handle(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
+        bot = interaction.client
         page, status, month = _parse_page_state(self.target_id)
         await interaction.response.defer()
         shown = await my_deals_page(bot, interaction.user.id, page, status, month)

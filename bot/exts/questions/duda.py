@@ -171,9 +171,9 @@ async def _question(bot: VentasOpsBot, qid: int) -> Question:
     return q
 
 
-async def on_publish(interaction: discord.Interaction, qid: int) -> None:
+async def on_publish(interaction: discord.Interaction[VentasOpsBot], qid: int) -> None:
     """«No resolvió mi duda»: post the question for its role (only the asker; once)."""
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    bot = interaction.client
     q = await _question(bot, qid)
     if q.asker_discord_id != interaction.user.id:
         raise UserError(T.NOT_YOURS)
@@ -202,8 +202,8 @@ def _answered_text(q: Question) -> str:
     return T.ALREADY_ANSWERED.format(qid=q.id, who=who, when=format_datetime(q.answered_at) if q.answered_at else "—")
 
 
-async def _require_answerer(interaction: discord.Interaction, q: Question) -> None:
-    s = interaction.client.settings  # type: ignore[attr-defined]
+async def _require_answerer(interaction: discord.Interaction[VentasOpsBot], q: Question) -> None:
+    s = interaction.client.settings
     await require_role(interaction, svc.topic_role(s, q.topic), s.role_admin, action=f"duda:responder:{q.id}")
 
 
@@ -227,8 +227,8 @@ class AnswerModal(PersistentModal, template=r"duda-resp:(?P<id>\d+)"):
         await on_answer_submit(interaction, self.qid, str(self.answer.value or ""))
 
 
-async def on_answer_click(interaction: discord.Interaction, qid: int) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def on_answer_click(interaction: discord.Interaction[VentasOpsBot], qid: int) -> None:
+    bot = interaction.client
     q = await _question(bot, qid)
     await _require_answerer(interaction, q)
     if q.status == svc.RESPONDIDA:
@@ -238,8 +238,8 @@ async def on_answer_click(interaction: discord.Interaction, qid: int) -> None:
     await AnswerModal(qid).open(interaction)
 
 
-async def on_answer_submit(interaction: discord.Interaction, qid: int, value: str) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def on_answer_submit(interaction: discord.Interaction[VentasOpsBot], qid: int, value: str) -> None:
+    bot = interaction.client
     q = await _question(bot, qid)
     await _require_answerer(interaction, q)  # again: roles may have changed since the click
     text = clean_user_text(value, "respuesta", T.ANSWER_MAX)
@@ -259,8 +259,8 @@ async def on_answer_submit(interaction: discord.Interaction, qid: int, value: st
     await refresh_card(bot, qid)
 
 
-async def on_faq_click(interaction: discord.Interaction, qid: int) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def on_faq_click(interaction: discord.Interaction[VentasOpsBot], qid: int) -> None:
+    bot = interaction.client
     await require_role(interaction, bot.settings.role_admin, action=f"duda:faq:{qid}")
     await interaction.response.defer(ephemeral=True, thinking=True)
     async with bot.sessionmaker() as session:

@@ -69,8 +69,8 @@ class CedulaConfirm(ActionButton, template=r"refced:(?P<action>si|no):(?P<id>[0-
               "no": (T.BTN_CONFIRM_NO, discord.ButtonStyle.secondary)}
     ID_TYPE = str
 
-    async def handle(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("Referrals")  # type: ignore[attr-defined]
+    async def handle(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
+        cog = interaction.client.get_cog("Referrals")
         if not isinstance(cog, Referrals):
             raise UserError(T.CONFIRM_EXPIRED)
         await cog.confirm(interaction, self.action, self.target_id)

@@ -40,8 +40,8 @@ class BadReasonModal(PersistentModal, template=r"lead-reason:(?P<id>\d+)"):
     def from_match(cls, match: re.Match[str]) -> BadReasonModal:
         return cls(int(match["id"]))
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    async def on_submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:  # type: ignore[override]
+        bot = interaction.client
         await require_role(interaction, bot.settings.role_profiler, action="lead:malo")
         reason = clean_user_text(str(self.reason.value or ""), "motivo", 500)
         if len(reason) < 3:
@@ -69,8 +69,8 @@ def _refusal(lead: Lead, target: str) -> str | None:
 
 
 
-async def handle_click(interaction: discord.Interaction, action: str, lead_id: int) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def handle_click(interaction: discord.Interaction[VentasOpsBot], action: str, lead_id: int) -> None:
+    bot = interaction.client
     await require_role(interaction, bot.settings.role_profiler, action=f"lead:{action}")
     async with bot.sessionmaker() as session:
         lead = await session.get(Lead, lead_id)
@@ -88,8 +88,8 @@ async def handle_click(interaction: discord.Interaction, action: str, lead_id: i
 
 
 
-async def apply_qualification(interaction: discord.Interaction, lead_id: int, target: str, reason: str | None) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def apply_qualification(interaction: discord.Interaction[VentasOpsBot], lead_id: int, target: str, reason: str | None) -> None:
+    bot = interaction.client
     s = bot.settings
     async with bot.sessionmaker() as session:
         q = await svc.qualify(session, lead_id, target, actor=actor_of(interaction.user), now=bot.clock.now(),

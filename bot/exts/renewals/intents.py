@@ -160,8 +160,8 @@ class ExtendModal(PersistentModal, template=r"renov-date:(?P<id>\d+)"):
     def from_match(cls, match: re.Match[str]) -> ExtendModal:
         return cls(int(match["id"]))
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    async def on_submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:  # type: ignore[override]
+        bot = interaction.client
         await require_role(interaction, bot.settings.role_renewals, action="renovacion:ext")
         new = parse_user_date(str(self.new_date.value or ""), today_bogota(bot.clock.now()), field="fecha")
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -179,8 +179,8 @@ async def _after_change(bot: VentasOpsBot, intent_id: int) -> None:
     await refresh_card(bot, intent_id)
 
 
-async def handle_click(interaction: discord.Interaction, action: str, intent_id: int) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def handle_click(interaction: discord.Interaction[VentasOpsBot], action: str, intent_id: int) -> None:
+    bot = interaction.client
     try:
         await require_role(interaction, bot.settings.role_renewals, action=f"renovacion:{action}")
     except UserCheckFailure:

@@ -58,8 +58,8 @@ class DoneModal(PersistentModal, template=r"bill-done:(?P<id>\d+)"):
     def from_match(cls, match: re.Match[str]) -> DoneModal:
         return cls(int(match["id"]))
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    async def on_submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:  # type: ignore[override]
+        bot = interaction.client
         await require_role(interaction, bot.settings.role_hubspot_approver, action="bill:done")
         # decided while this modal was open (another approver, or before a restart): say who, keep the PDF out
         v = await load_billing(bot, self.request_id)
@@ -98,8 +98,8 @@ class DoneModal(PersistentModal, template=r"bill-done:(?P<id>\d+)"):
         )
 
 
-async def handle_billing_click(interaction: discord.Interaction, action: str, request_id: int) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def handle_billing_click(interaction: discord.Interaction[VentasOpsBot], action: str, request_id: int) -> None:
+    bot = interaction.client
     await require_role(interaction, bot.settings.role_hubspot_approver, action=f"bill:{action}")
     v = await load_billing(bot, request_id)
     if v is None or v.approval is None:
@@ -148,10 +148,10 @@ async def reply_on_deal_card(bot: VentasOpsBot, v: bsvc.BillingView, who: str) -
 
 
 async def decide_billing_click(
-    interaction: discord.Interaction, request_id: int, done: bool, *, url: str | None = None,
+    interaction: discord.Interaction[VentasOpsBot], request_id: int, done: bool, *, url: str | None = None,
     note: str | None = None, reason: str | None = None, file_path: str | None = None,
 ) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    bot = interaction.client
     await require_role(interaction, bot.settings.role_hubspot_approver, action="bill:done" if done else "bill:no")
     actor = actor_of(interaction.user)
     async with bot.sessionmaker() as session:

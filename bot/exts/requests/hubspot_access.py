@@ -51,8 +51,8 @@ KIND_CHOICES = [app_commands.Choice(name=label, value=value) for value, label in
 # --- access clicks -----------------------------------------------------------------------------
 
 
-async def handle_access_click(interaction: discord.Interaction, action: str, request_id: int) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def handle_access_click(interaction: discord.Interaction[VentasOpsBot], action: str, request_id: int) -> None:
+    bot = interaction.client
     await require_role(interaction, bot.settings.role_hubspot_approver, action=f"acc:{action}")
     req, approval = await load_access(bot, request_id)
     if req is None or approval is None:
@@ -71,8 +71,8 @@ async def handle_access_click(interaction: discord.Interaction, action: str, req
     await approve_access(interaction, request_id)
 
 
-async def approve_access(interaction: discord.Interaction, request_id: int) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def approve_access(interaction: discord.Interaction[VentasOpsBot], request_id: int) -> None:
+    bot = interaction.client
     actor = actor_of(interaction.user)
     async with bot.sessionmaker() as session:
         decision = await svc.decide_access(session, request_id, True, actor=actor, now=bot.clock.now())
@@ -110,8 +110,8 @@ async def approve_access(interaction: discord.Interaction, request_id: int) -> N
     await send_ephemeral(interaction, text)
 
 
-async def reject_access(interaction: discord.Interaction, request_id: int, reason: str) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def reject_access(interaction: discord.Interaction[VentasOpsBot], request_id: int, reason: str) -> None:
+    bot = interaction.client
     await require_role(interaction, bot.settings.role_hubspot_approver, action="acc:no")
     actor = actor_of(interaction.user)
     async with bot.sessionmaker() as session:
@@ -132,8 +132,8 @@ async def reject_access(interaction: discord.Interaction, request_id: int, reaso
         await send_ephemeral(interaction, T.DM_FAILED_APPROVER.format(name=esc(req.name)))
 
 
-async def retry_access(interaction: discord.Interaction, request_id: int) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def retry_access(interaction: discord.Interaction[VentasOpsBot], request_id: int) -> None:
+    bot = interaction.client
     req, _ = await load_access(bot, request_id)
     if req is None or req.status != svc.APPROVED:
         await send_ephemeral(interaction, T.RETRY_NOT_APPROVED.format(request_id=request_id))

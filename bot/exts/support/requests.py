@@ -130,8 +130,8 @@ async def refresh_card(bot: VentasOpsBot, rid: int) -> None:
 
 
 # --- clicks -------------------------------------------------------------------------------------------
-async def _require_helper(interaction: discord.Interaction, req: SupportRequest) -> None:
-    role = svc.target_role(interaction.client.settings, req.target)  # type: ignore[attr-defined]
+async def _require_helper(interaction: discord.Interaction[VentasOpsBot], req: SupportRequest) -> None:
+    role = svc.target_role(interaction.client.settings, req.target)
     await require_role(interaction, role, action=f"apoyo:{req.id}")
 
 
@@ -164,16 +164,16 @@ class AcceptModal(PersistentModal, template=r"apoyo-ok:(?P<id>\d+)"):
         await on_accept_submit(interaction, self.rid, str(self.when.value or ""), str(self.note.value or ""))
 
 
-async def on_accept_click(interaction: discord.Interaction, rid: int) -> None:
-    req, _member, _client = await _load(interaction.client, rid)  # type: ignore[arg-type]
+async def on_accept_click(interaction: discord.Interaction[VentasOpsBot], rid: int) -> None:
+    req, _member, _client = await _load(interaction.client, rid)
     await _require_helper(interaction, req)
     if req.status != svc.PENDING:
         raise UserError(_already(req))
     await AcceptModal(rid).open(interaction)
 
 
-async def on_accept_submit(interaction: discord.Interaction, rid: int, when: str, note_text: str) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+async def on_accept_submit(interaction: discord.Interaction[VentasOpsBot], rid: int, when: str, note_text: str) -> None:
+    bot = interaction.client
     req, _member, _client = await _load(bot, rid)
     await _require_helper(interaction, req)  # again: roles may have changed since the click
     meeting = parse_user_datetime(when, bot.clock.now(), bot.settings.tz)
@@ -181,15 +181,15 @@ async def on_accept_submit(interaction: discord.Interaction, rid: int, when: str
     await _decide(interaction, rid, accept=True, meeting_at=meeting, note=note or None)
 
 
-async def on_decline_click(interaction: discord.Interaction, rid: int) -> None:
-    req, _member, _client = await _load(interaction.client, rid)  # type: ignore[arg-type]
+async def on_decline_click(interaction: discord.Interaction[VentasOpsBot], rid: int) -> None:
+    req, _member, _client = await _load(interaction.client, rid)
     await _require_helper(interaction, req)
     await _decide(interaction, rid, accept=False)
 
 
-async def _decide(interaction: discord.Interaction, rid: int, *, accept: bool, meeting_at: datetime | None = None,
+async def _decide(interaction: discord.Interaction[VentasOpsBot], rid: int, *, accept: bool, meeting_at: datetime | None = None,
                   note: str | None = None) -> None:
-    bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
+    bot = interaction.client
     await interaction.response.defer(ephemeral=True, thinking=True)
     async with bot.sessionmaker() as session:
         req, changed = await svc.decide(session, rid, accept=accept, actor=actor_of(interaction.user),

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.enums import Service
 from bot.domain.errors import DomainError
+from bot.domain.text import escape_discord
 from bot.texts import deals as T
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,4 @@ def services_text(services: set[str]) -> str:
 
 def escape(text: str) -> str:
     """Markdown-escape user or directory text shown in Discord."""
-    import discord.utils
-
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
+    return escape_discord(text)
