@@ -19,9 +19,10 @@ import typer.rich_utils
 from typer._click import core as _click_core
 
 from bot.blocking import run_blocking
+from bot.cli_tasks import clientes_importar_task, monthly_task, outbox_task
+from bot.cli_tasks import fail as _fail
 from bot.config import ConfigError, OfflineSettings, Settings, load_settings
 from bot.domain.errors import DomainError
-from bot.domain.money import format_cop
 from bot.home import Home, resolve_home
 from bot.startup import StartupError, database_phase
 from bot.texts import cli as T
@@ -79,11 +80,6 @@ def main(
 
 def _home() -> Home:
     return _state.get("home") or resolve_home()
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(T.PREFIX + message, err=True)
-    return typer.Exit(code=code)
 
 
 def _settings() -> Settings:
@@ -347,44 +343,13 @@ app.add_typer(outbox_app, name="outbox")
 @outbox_app.command("retenidos")
 def outbox_retenidos() -> None:
     """Lista los mensajes retenidos y por qué."""
-    asyncio.run(_outbox(resend=False))
+    asyncio.run(outbox_task(_offline().database_url, resend=False))
 
 
 @outbox_app.command("reenviar")
 def outbox_reenviar() -> None:
     """Devuelve los mensajes retenidos a la cola (corrige antes la causa); el bot en marcha los entrega."""
-    asyncio.run(_outbox(resend=True))
-
-
-async def _outbox(*, resend: bool) -> None:
-    import getpass
-
-    from bot.clock import SystemClock
-    from bot.domain.dates import format_datetime
-    from bot.services import outbox as ob
-    from bot.texts import outbox as OT
-    from db import migrate
-    from db.audit import Actor
-    from db.engine import make_engine, make_sessionmaker
-
-    engine = make_engine(_offline().database_url)
-    try:
-        await migrate.upgrade(engine)
-        async with make_sessionmaker(engine)() as session:
-            rows = await ob.held(session)
-            if resend:
-                ids = await ob.release_held(session, Actor(None, f"cli:{getpass.getuser()}"), SystemClock().now())
-                await session.commit()
-    finally:
-        await engine.dispose()
-    if not rows:
-        typer.echo(OT.CLI_HELD_NONE)
-        return
-    for r in rows:
-        since = format_datetime(r.held_at) if r.held_at else "—"
-        typer.echo(OT.CLI_HELD_LINE.format(id=r.id, key=r.dedupe_key, since=since, reason=r.held_reason or r.last_error))
-    if resend:
-        typer.echo(OT.CLI_RESENT.format(count=len(ids)))
+    asyncio.run(outbox_task(_offline().database_url, resend=True))
 
 
 @app.command("export")
@@ -459,32 +424,7 @@ def monthly_report_cmd(
     """Liquidación mensual de comisiones (una hoja por KAM y una de totales): el mismo archivo que el bot
     envía a los administradores el primer día hábil del mes."""
     settings = _offline()
-    _run(_monthly(settings, mes, salida), settings)
-
-
-async def _monthly(settings: OfflineSettings, mes: str | None, salida: Path | None) -> None:
-    from bot.clock import SystemClock
-    from bot.domain.dates import parse_month, previous_month, today_bogota
-    from bot.domain.errors import DomainError
-    from bot.services.statements import write_payroll
-    from db import migrate
-    from db.engine import make_engine, make_sessionmaker
-
-    today = today_bogota(SystemClock().now())
-    try:
-        year, month = parse_month(mes, today) if mes else previous_month(today.year, today.month)
-    except DomainError as exc:
-        raise _fail(T.MONTH_BAD.format(error=exc), 2) from None
-    with database_phase(settings.database_url):
-        engine = make_engine(settings.database_url)
-        await migrate.upgrade(engine)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            path, statements = await write_payroll(session, settings.export_dir, year, month,
-                                                   settings.commission_rate, salida)
-    finally:
-        await engine.dispose()
-    typer.echo(T.PAYROLL_DONE.format(path=path, kams=len(statements), net=format_cop(sum(s.net for s in statements))))
+    _run(monthly_task(settings, mes, salida), settings)
 
 
 @clientes_app.command("importar")
@@ -499,46 +439,7 @@ def clientes_importar(
         data = file.read_bytes()
     except OSError as exc:
         raise _fail(T.CANNOT_READ.format(file=file, error=exc.strerror), 2) from None
-    raise typer.Exit(code=_run(_clientes_importar(settings, data, file, aplicar), settings))
-
-
-async def _clientes_importar(settings: OfflineSettings, data: bytes, file: Path, aplicar: bool) -> int:
-    import getpass  # only this command records the operating system user in the audit log
-
-    from bot.clock import SystemClock
-    from bot.services import directory_import as imp
-    from bot.texts import directory as XT
-    from db import migrate
-    from db.audit import Actor
-    from db.engine import make_engine, make_sessionmaker
-
-    filename = file.name
-    parsed = imp.parse(data, email_domain=settings.sense_email_domain)
-    with database_phase(settings.database_url):
-        engine = make_engine(settings.database_url)
-        await migrate.upgrade(engine)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            plan = await imp.plan(session, parsed)
-            if plan.ok and aplicar and plan.counts.changes:
-                await imp.apply(session, Actor(None, f"cli:{getpass.getuser()}"), plan, now=SystemClock().now(),
-                                filename=filename)
-                await session.commit()
-    finally:
-        await engine.dispose()
-    counts = imp.render_counts(plan.counts).replace("**", "")
-    rows = len(parsed.rows)
-    if not plan.ok:
-        text, _ = imp.render_errors(plan.errors, limit=1_000_000)
-        typer.echo(XT.IMPORT_BAD_ROWS.format(filename=filename, n=len(plan.errors), errors=text).replace("**", ""), err=True)
-        return 1
-    if not plan.counts.changes:
-        typer.echo(XT.IMPORT_NOTHING_TO_DO.format(filename=filename, rows=rows, counts=counts).replace("**", ""))
-    elif aplicar:
-        typer.echo(XT.IMPORT_DONE.format(filename=filename, rows=rows, counts=counts).replace("**", ""))
-    else:
-        typer.echo(XT.CLI_PREVIEW.format(filename=filename, rows=rows, counts=counts, path=file))
-    return 0
+    raise typer.Exit(code=_run(clientes_importar_task(settings, data, file, aplicar), settings))
 
 
 def entry() -> None:  # pragma: no cover - console entry

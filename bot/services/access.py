@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, literal, or_, select, update
+from sqlalchemy import exists, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,7 +32,7 @@ from bot.domain.text import escape_discord
 from bot.services import directory
 from bot.texts import access as T
 from db.audit import Actor, record
-from db.models import AccessRequest, Approval, BillingRequest, Member
+from db.models import AccessRequest, Approval, Member
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,6 @@ async def insert_once(session: AsyncSession, stmt: Any) -> bool:
         await session.rollback()
         return False
     return res.rowcount == 1
-
 
 
 def validate_emails(sense_email: str, gmail: str, domain: str) -> tuple[str, str]:
@@ -429,74 +428,6 @@ async def unprovisioned(session: AsyncSession, limit: int = 20) -> list[int]:
 
 
 # --- reminders --------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Reminder:
-    approval_id: int
-    kind: str
-    request_id: int
-    name: str
-    created_at: datetime
-    card_channel_id: int | None
-    card_message_id: int | None
-    deal_id: int | None = None
-    billing_kind: str | None = None
-
-
-async def process_reminders(
-    session: AsyncSession, now: datetime, *, after_hours: int = REMIND_AFTER_HOURS
-) -> list[Reminder]:
-    """Claim every access/billing approval pending longer than ``after_hours`` and not reminded in
-    the last 24 h; marks ``reminded_at`` (conditional update, so concurrent ticks never remind the
-    same request twice). The caller commits, then sends."""
-    cutoff = now - timedelta(hours=after_hours)
-    again = now - REMIND_EVERY
-    due_filter = and_(
-        Approval.kind.in_(KINDS),
-        Approval.status == PENDING,
-        Approval.created_at <= cutoff,
-        or_(Approval.reminded_at.is_(None), Approval.reminded_at <= again),
-    )
-    claimed = await session.execute(
-        update(Approval)
-        .where(due_filter)
-        .values(reminded_at=now)
-        .returning(Approval.id)
-        .execution_options(synchronize_session=False)
-    )
-    ids = sorted(claimed.scalars())
-    if not ids:
-        return []
-    rows = list(
-        (
-            await session.execute(
-                select(Approval).where(Approval.id.in_(ids)).order_by(Approval.created_at, Approval.id)
-                .execution_options(populate_existing=True)
-            )
-        ).scalars()
-    )
-    out: list[Reminder] = []
-    for a in rows:
-        if a.kind == K_ACCESS and a.access_request_id:
-            req = await session.get(AccessRequest, a.access_request_id)
-            if req is None:
-                continue
-            out.append(Reminder(a.id, a.kind, req.id, req.name, a.created_at, a.card_channel_id, a.card_message_id))
-        elif a.kind == K_BILLING and a.billing_request_id:
-            b = await session.get(BillingRequest, a.billing_request_id)
-            if b is None:
-                continue
-            m = await session.get(Member, b.member_id)
-            out.append(
-                Reminder(
-                    a.id, a.kind, b.id, m.name if m else "?", a.created_at, a.card_channel_id, a.card_message_id,
-                    deal_id=b.deal_id, billing_kind=b.kind,
-                )
-            )
-        record(
-            session, Actor.system("recordatorios"), "aprobacion.recordar", "approval", a.id,
-            after={"kind": a.kind, "reminded_at": now.isoformat()},
-        )
-    return out
 
 
 __all__ = [

@@ -31,13 +31,11 @@ earnings are simply ``Σ amount`` of their ``referido`` lines.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.commission import lead_reward
 from bot.domain.dates import format_datetime
@@ -448,77 +446,5 @@ async def recorded_cards(session: AsyncSession, lead_ids: list[int]) -> dict[int
 
 
 # --- HubSpot -------------------------------------------------------------------------------------
-async def leads_to_push(session: AsyncSession, after_id: int = 0, limit: int = 20) -> list[int]:
-    """The HubSpot queue's leads: contact (or company) still missing in HubSpot — created while
-    HubSpot was slow or down — oldest first, ids above ``after_id``."""
-    q = (
-        select(Lead.id)
-        .where(or_(Lead.hubspot_contact_id.is_(None), Lead.hubspot_company_id.is_(None)), Lead.id > after_id)
-        .order_by(Lead.id)
-        .limit(limit)
-    )
-    return list((await session.execute(q)).scalars())
 
 
-async def push_contact(
-    sessionmaker: async_sessionmaker[AsyncSession], gateway: Any, lead_id: int, *, now: Callable[[], datetime],
-) -> bool:
-    """Find or create the lead's HubSpot contact (lead source "Referido Operaciones" and the
-    referrer) and store its id (committed). No database connection is held while HubSpot answers.
-    HubSpot errors propagate (the HubSpot queue retries). True when stored now."""
-    async with sessionmaker() as session:
-        lead = await session.get(Lead, lead_id)
-        if lead is None or lead.hubspot_contact_id is not None:
-            return False
-        referrer = await session.get(Member, lead.referrer_id)
-        referrer_text = f"{referrer.name} (C.C. {lead.referrer_cedula})" if referrer else lead.referrer_cedula
-        email, phone, name, company = lead.email, lead.phone, lead.contact_name, lead.company
-    contact_id, created = await gateway.find_or_create_contact(
-        email, phone, firstname=name, company=company, lead_source="Referido Operaciones", referrer=referrer_text,
-    )
-    return await _store_hubspot_id(sessionmaker, lead_id, "hubspot_contact_id", str(contact_id), now=now,
-                                   action="lead.hubspot_contacto", after={"contact_id": str(contact_id), "created": created})
-
-
-async def push_company(
-    sessionmaker: async_sessionmaker[AsyncSession], gateway: Any, lead_id: int, *, now: Callable[[], datetime],
-) -> bool:
-    """Find or create the lead's HubSpot company, associate it to the contact and store its id,
-    committed (``""`` for a generic company such as "persona natural": nothing to create)."""
-    async with sessionmaker() as session:
-        lead = await session.get(Lead, lead_id)
-        if lead is None or lead.hubspot_contact_id is None or lead.hubspot_company_id is not None:
-            return False
-        contact_id, company, generic = lead.hubspot_contact_id, lead.company, is_generic_company(lead.company_key)
-        if generic:
-            lead.hubspot_company_id = HUBSPOT_NO_COMPANY
-            await session.commit()
-            return True
-    company_id = await gateway.find_or_create_company(company)
-    await gateway.associate("contacts", contact_id, "companies", company_id)
-    return await _store_hubspot_id(sessionmaker, lead_id, "hubspot_company_id", str(company_id), now=now,
-                                   action="lead.hubspot_empresa", after={"company_id": str(company_id)})
-
-
-async def _store_hubspot_id(
-    sessionmaker: async_sessionmaker[AsyncSession], lead_id: int, attr: str, value: str, *,
-    now: Callable[[], datetime], action: str, after: dict[str, Any],
-) -> bool:
-    """Store what HubSpot answered on the lead (audited, committed) unless it was stored meanwhile."""
-    async with sessionmaker() as session:
-        lead = await session.get(Lead, lead_id)
-        if lead is None or getattr(lead, attr) is not None:
-            return False
-        setattr(lead, attr, value)
-        lead.updated_at = now()
-        record(session, Actor.system("hubspot"), action, "lead", lead.id, after=after)
-        await session.commit()
-    return True
-
-
-async def open_leads_in_hubspot(session: AsyncSession) -> list[tuple[int, str]]:
-    """(lead id, contact id) of leads still open (nuevo/bueno) that have a HubSpot contact."""
-    q = select(Lead.id, Lead.hubspot_contact_id).where(
-        Lead.status.in_(OPEN_STATUSES), Lead.hubspot_contact_id.is_not(None)
-    ).order_by(Lead.id)
-    return [(i, c) for i, c in (await session.execute(q)).all()]

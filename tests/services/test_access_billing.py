@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.domain.errors import DomainError
 from bot.services import access as asvc
+from bot.services import reminders
 from bot.services import billing as svc
 from bot.services import directory
 from db.audit import Actor
@@ -150,7 +151,7 @@ async def test_deal_choices_are_own_open_deals(sessionmaker, world):
 async def test_billing_requests_are_reminded(sessionmaker, world):
     t = await create(sessionmaker, str(world.deal.id))
     async with sessionmaker() as s:
-        out = await asvc.process_reminders(s, NOW + timedelta(hours=25))
+        out = await reminders.process_reminders(s, NOW + timedelta(hours=25))
         await s.commit()
     assert [(r.kind, r.request_id, r.deal_id, r.billing_kind, r.name) for r in out] == [
         (asvc.K_BILLING, t.request.id, world.deal.id, "proforma", "Ana KAM")

@@ -40,9 +40,9 @@ from bot.guards import actor_of, require_role
 from bot.notify import repost_missing_cards, retire_duplicate_cards
 from bot.services import directory
 from bot.services import referrals as svc
+from bot.services import referrals_hubspot as hsvc
 from bot.texts import referrals as T
 from bot.ui import ActionButton
-from db.audit import Actor
 from db.models import Lead
 
 log = logging.getLogger(__name__)
@@ -86,30 +86,11 @@ def confirm_view(token: str) -> discord.ui.View:
 # --- HubSpot and the periodic tick -------------------------------------------------------------
 async def sync_closed_won(bot: VentasOpsBot) -> list[int]:
     """Mark Vendido the open leads whose HubSpot contact is a customer or has a closed-won deal."""
-    from bot.hubspot.gateway import HubSpotError, HubSpotNotFound, HubSpotUnavailable
-
     s = bot.settings
-    sold: list[int] = []
-    async with bot.sessionmaker() as session:
-        candidates = await svc.open_leads_in_hubspot(session)
-    for lead_id, contact_id in candidates:
-        try:
-            won = await bot.hubspot.contact_is_customer_or_won(contact_id)
-        except HubSpotUnavailable as exc:
-            log.warning("HubSpot unavailable during the lead sync: %s", exc)
-            break
-        except (HubSpotNotFound, HubSpotError) as exc:
-            log.warning("Lead %s: HubSpot contact %s not checked: %s", lead_id, contact_id, exc)
-            continue
-        if not won:
-            continue
-        async with bot.sessionmaker() as session:
-            q = await svc.qualify(session, lead_id, svc.VENDIDO, actor=Actor.system("hubspot"), now=bot.clock.now(),
-                                  good=s.lead_reward_good, sold=s.lead_reward_sold, source="hubspot")
-            await session.commit()
-        if q.changed:
-            sold.append(lead_id)
-            await refresh_card(bot, lead_id)
+    sold = await hsvc.sync_closed_won(bot.sessionmaker, bot.hubspot, now=bot.clock.now, good=s.lead_reward_good,
+                                      sold=s.lead_reward_sold)
+    for lead_id in sold:
+        await refresh_card(bot, lead_id)
     return sold
 
 
@@ -165,15 +146,15 @@ class Referrals(BackgroundTasks, commands.Cog):
 
     async def _leads_to_push(self, after_id: int, limit: int) -> list[int]:
         async with self.bot.sessionmaker() as session:
-            return await svc.leads_to_push(session, after_id, limit)
+            return await hsvc.leads_to_push(session, after_id, limit)
 
     async def _push(self, lead_id: int) -> None:
         """Create or find the lead's HubSpot contact and company (run by the HubSpot queue, one lead at
         a time: HubSpot errors reach it, and it retries). The card edit runs apart from the queue."""
         bot, changed = self.bot, False
         try:
-            changed |= await svc.push_contact(bot.sessionmaker, bot.hubspot, lead_id, now=bot.clock.now)
-            changed |= await svc.push_company(bot.sessionmaker, bot.hubspot, lead_id, now=bot.clock.now)
+            changed |= await hsvc.push_contact(bot.sessionmaker, bot.hubspot, lead_id, now=bot.clock.now)
+            changed |= await hsvc.push_company(bot.sessionmaker, bot.hubspot, lead_id, now=bot.clock.now)
         finally:
             if changed:
                 self.spawn(refresh_card(bot, lead_id))

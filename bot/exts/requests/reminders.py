@@ -14,6 +14,7 @@ from bot.cards.access import esc, load_access, provisioning, refresh_access_card
 from bot.exts.requests.common import IN_FLIGHT, ensure_role, hs_dm, tell
 from bot.notify import dm, post
 from bot.services import access as svc
+from bot.services import reminders as rsvc
 from bot.texts import access as T
 from db.audit import Actor
 
@@ -28,14 +29,14 @@ def _age(now: datetime, since: datetime) -> str:
 
 
 
-def _card_link(bot: VentasOpsBot, r: svc.Reminder) -> str:
+def _card_link(bot: VentasOpsBot, r: rsvc.Reminder) -> str:
     if not r.card_channel_id or not r.card_message_id:
         return T.NO_CARD
     return f"https://discord.com/channels/{bot.settings.discord_guild_id}/{r.card_channel_id}/{r.card_message_id}"
 
 
 
-def reminder_lines(bot: VentasOpsBot, reminders: list[svc.Reminder], now: datetime) -> list[str]:
+def reminder_lines(bot: VentasOpsBot, reminders: list[rsvc.Reminder], now: datetime) -> list[str]:
     lines = []
     for r in reminders:
         common = dict(request_id=r.request_id, name=esc(r.name), age=_age(now, r.created_at), link=_card_link(bot, r))
@@ -48,12 +49,12 @@ def reminder_lines(bot: VentasOpsBot, reminders: list[svc.Reminder], now: dateti
 
 
 
-async def run_access_tick(bot: VentasOpsBot, *, after_hours: int = svc.REMIND_AFTER_HOURS) -> list[svc.Reminder]:
+async def run_access_tick(bot: VentasOpsBot, *, after_hours: int = svc.REMIND_AFTER_HOURS) -> list[rsvc.Reminder]:
     """Daily reminders of requests waiting on the approvers, and HubSpot provisioning that a crash
     interrupted. Safe to call as often as wanted: each request is reminded at most once a day."""
     now = bot.clock.now()
     async with bot.sessionmaker() as session:
-        reminders = await svc.process_reminders(session, now, after_hours=after_hours)
+        reminders = await rsvc.process_reminders(session, now, after_hours=after_hours)
         await session.commit()
     if reminders:
         lines = reminder_lines(bot, reminders, now)

@@ -29,7 +29,7 @@ from bot.domain.validation import clean_user_text
 from bot.errors import UserCheckFailure, UserError
 from bot.faq_render import sell_for_me_embed
 from bot.guards import actor_of, require_role
-from bot.notify import RecentCards, repost_missing_cards, retire_duplicate_cards, send_card
+from bot.notify import check_cards, RecentCards, repost_missing_cards, send_card
 from bot.services import directory
 from bot.services import support as svc
 from bot.services.referrals import role_label
@@ -218,8 +218,9 @@ class Support(commands.Cog):
         if self._cards_checked:
             return
         self._cards_checked = True
-        await self.repost_cards()
-        await retire_duplicate_cards(self.bot, "support", SupportButton.PREFIX, svc.recorded_cards)
+        before = self.bot.clock.now()
+        await check_cards(self.bot, "support", SupportButton.PREFIX, lambda s: svc.without_card(s, before), post_card,
+                          svc.recorded_cards)
 
     async def repost_cards(self, created_before: datetime | None = None) -> None:
         """Post missing support cards (the periodic cards job calls this too)."""

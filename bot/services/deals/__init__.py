@@ -11,6 +11,9 @@ One module a use case: :mod:`.registration`, :mod:`.decisions`, :mod:`.verificat
 
 from __future__ import annotations
 
+# the models callers reach through this module (``deals.Deal``), as before the split
+from db.models import Approval, BillingRequest, Client, Deal, Member, SupportRequest
+
 from bot.services.deals.common import (
     ACTIONS, APPROVED, A_APPROVED, A_CANCELLED, A_PENDING, A_REJECTED, CANCELLED, CLOSED_STATUSES,
     DealRefused, HS_DIFF, HS_DISABLED, HS_MISSING, HS_OK, HS_PENDING, K_ATTRIBUTION, K_AUDIT, K_COO, PENDING,
@@ -32,6 +35,7 @@ from bot.services.deals.queries import (
 )
 
 __all__ = [
+    "Approval", "BillingRequest", "Client", "Deal", "Member", "SupportRequest",
     "ACTIONS", "APPROVED", "A_APPROVED", "A_CANCELLED", "A_PENDING", "A_REJECTED", "CANCELLED",
     "CLOSED_STATUSES", "Cancellation", "CheckedDeal", "DealRefused", "DealView", "Decision", "HS_DIFF",
     "HS_DISABLED", "HS_MISSING", "HS_OK", "HS_PENDING", "K_ATTRIBUTION", "K_AUDIT", "K_COO", "PENDING",

@@ -1,0 +1,115 @@
+"""The work behind some ``ventas-ops`` commands (held outbox items, the monthly report, the directory
+import), apart from the command definitions in :mod:`bot.cli`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from bot.config import OfflineSettings
+from bot.domain.errors import DomainError
+from bot.domain.money import format_cop
+from bot.startup import database_phase
+from bot.texts import cli as T
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    """One line on stderr and the exit code (raise what it returns)."""
+    typer.echo(T.PREFIX + message, err=True)
+    return typer.Exit(code=code)
+
+async def outbox_task(database_url: str, *, resend: bool) -> None:
+    import getpass
+
+    from bot.clock import SystemClock
+    from bot.domain.dates import format_datetime
+    from bot.services import outbox as ob
+    from bot.texts import outbox as OT
+    from db import migrate
+    from db.audit import Actor
+    from db.engine import make_engine, make_sessionmaker
+
+    engine = make_engine(database_url)
+    try:
+        await migrate.upgrade(engine)
+        async with make_sessionmaker(engine)() as session:
+            rows = await ob.held(session)
+            if resend:
+                ids = await ob.release_held(session, Actor(None, f"cli:{getpass.getuser()}"), SystemClock().now())
+                await session.commit()
+    finally:
+        await engine.dispose()
+    if not rows:
+        typer.echo(OT.CLI_HELD_NONE)
+        return
+    for r in rows:
+        since = format_datetime(r.held_at) if r.held_at else "—"
+        typer.echo(OT.CLI_HELD_LINE.format(id=r.id, key=r.dedupe_key, since=since, reason=r.held_reason or r.last_error))
+    if resend:
+        typer.echo(OT.CLI_RESENT.format(count=len(ids)))
+
+
+
+async def monthly_task(settings: OfflineSettings, mes: str | None, salida: Path | None) -> None:
+    from bot.clock import SystemClock
+    from bot.domain.dates import parse_month, previous_month, today_bogota
+    from bot.services.statements import write_payroll
+    from db import migrate
+    from db.engine import make_engine, make_sessionmaker
+
+    today = today_bogota(SystemClock().now())
+    try:
+        year, month = parse_month(mes, today) if mes else previous_month(today.year, today.month)
+    except DomainError as exc:
+        raise fail(T.MONTH_BAD.format(error=exc), 2) from None
+    with database_phase(settings.database_url):
+        engine = make_engine(settings.database_url)
+        await migrate.upgrade(engine)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            path, statements = await write_payroll(session, settings.export_dir, year, month,
+                                                   settings.commission_rate, salida)
+    finally:
+        await engine.dispose()
+    typer.echo(T.PAYROLL_DONE.format(path=path, kams=len(statements), net=format_cop(sum(s.net for s in statements))))
+
+
+
+async def clientes_importar_task(settings: OfflineSettings, data: bytes, file: Path, aplicar: bool) -> int:
+    import getpass  # only this command records the operating system user in the audit log
+
+    from bot.clock import SystemClock
+    from bot.services import directory_import as imp
+    from bot.texts import directory as XT
+    from db import migrate
+    from db.audit import Actor
+    from db.engine import make_engine, make_sessionmaker
+
+    filename = file.name
+    parsed = imp.parse(data, email_domain=settings.sense_email_domain)
+    with database_phase(settings.database_url):
+        engine = make_engine(settings.database_url)
+        await migrate.upgrade(engine)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            plan = await imp.plan(session, parsed)
+            if plan.ok and aplicar and plan.counts.changes:
+                await imp.apply(session, Actor(None, f"cli:{getpass.getuser()}"), plan, now=SystemClock().now(),
+                                filename=filename)
+                await session.commit()
+    finally:
+        await engine.dispose()
+    counts = imp.render_counts(plan.counts).replace("**", "")
+    rows = len(parsed.rows)
+    if not plan.ok:
+        text, _ = imp.render_errors(plan.errors, limit=1_000_000)
+        typer.echo(XT.IMPORT_BAD_ROWS.format(filename=filename, n=len(plan.errors), errors=text).replace("**", ""), err=True)
+        return 1
+    if not plan.counts.changes:
+        typer.echo(XT.IMPORT_NOTHING_TO_DO.format(filename=filename, rows=rows, counts=counts).replace("**", ""))
+    elif aplicar:
+        typer.echo(XT.IMPORT_DONE.format(filename=filename, rows=rows, counts=counts).replace("**", ""))
+    else:
+        typer.echo(XT.CLI_PREVIEW.format(filename=filename, rows=rows, counts=counts, path=file))
+    return 0
