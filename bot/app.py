@@ -23,6 +23,7 @@ from bot.hubspot.queue import HubSpotQueue
 from bot.outbox_worker import OutboxWorker
 from bot.scheduler import Job, Jobs, default_jobs
 from bot.texts import general as T
+from bot.domain.validation import strip_control
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ __all__ = ["ANYWHERE", "EXTENSIONS", "VentasOpsBot", "new_reference", "report_er
 
 def _sanitize_options(options: list[dict[str, Any]]) -> None:
     """Drop control characters from every string option, in place, before anything parses them."""
-    from bot.domain.validation import strip_control
 
     for opt in options:
         if isinstance(opt.get("value"), str):

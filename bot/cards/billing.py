@@ -15,13 +15,12 @@ from bot.notify import RecentCards, send_card
 from bot.services import billing as bsvc
 from bot.ui import ActionButton
 from bot.texts import access as T
+from bot.domain.money import format_cop
 
 log = logging.getLogger(__name__)
 
 
 def billing_embed(bot: VentasOpsBot, v: bsvc.BillingView) -> discord.Embed:
-    from bot.domain.money import format_cop
-
     r, a = v.request, v.approval
     kind = T.KIND_LABELS.get(r.kind, r.kind)
     colour = {bsvc.B_DONE: discord.Colour.green(), bsvc.B_REJECTED: discord.Colour.red()}.get(

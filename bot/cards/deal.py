@@ -23,6 +23,7 @@ from bot.services import proofs
 from bot.texts import deals as T
 from bot.texts import questions as QT
 from bot.ui import ActionButton
+from bot.texts import access as AT
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +137,6 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
         checklist.append(_approval_line(bot, a))
     e.add_field(name=T.CARD_FIELD_CHECKLIST, value="\n".join(checklist)[:1024], inline=False)
     if v.billing:
-        from bot.texts import access as AT
-
         lines = []
         for r in v.billing:
             kind = AT.KIND_LABELS.get(r.kind, r.kind)

@@ -20,6 +20,7 @@ from bot.services import referrals as svc
 from bot.texts import referrals as T
 from bot.ui import ActionButton
 from db.models import Lead, Member
+from datetime import timedelta
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,6 @@ def card_embed(bot: VentasOpsBot, lead: Lead, referrer: Member | None, reward: i
     e.add_field(name=T.FIELD_STATUS, value=truncate(status, 1024), inline=True)
     e.add_field(name=T.FIELD_REWARD, value=format_cop(reward), inline=True)
     if lead.status == svc.NUEVO:
-        from datetime import timedelta
-
         e.add_field(name=T.FIELD_DEADLINE,
                     value=format_datetime(lead.created_at + timedelta(hours=s.lead_sla_hours)), inline=True)
     if lead.hubspot_contact_id:

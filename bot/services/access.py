@@ -33,6 +33,8 @@ from bot.services import directory
 from bot.texts import access as T
 from db.audit import Actor, record
 from db.models import AccessRequest, Approval, Member
+from bot.domain import validation
+from bot.hubspot.gateway import HubSpotError, HubSpotSeatLimit, HubSpotUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,6 @@ async def insert_once(session: AsyncSession, stmt: Any) -> bool:
 
 def validate_emails(sense_email: str, gmail: str, domain: str) -> tuple[str, str]:
     """Both e-mails normalized, or a :class:`DomainError` naming the bad one."""
-    from bot.domain import validation
 
     return validation.validate_domain_email(sense_email, domain), validation.validate_gmail(gmail)
 
@@ -337,7 +338,6 @@ async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 async def call_provision(gateway: Any, email: str, name: str) -> ProvisionOutcome:
     """Ask HubSpot for the user; every failure becomes a Spanish error, never an exception."""
-    from bot.hubspot.gateway import HubSpotError, HubSpotSeatLimit, HubSpotUnavailable
 
     first, last = split_name(name)
     try:

@@ -31,6 +31,7 @@ from bot.services.workbooks import Book, Column, CsvTable, Kind
 from bot.texts import export as T
 from db.audit import Actor, record
 from db.models import Approval, Deal, ExportRun, Member
+from bot.hubspot.gateway import HubSpotGateway, HubSpotUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -325,8 +326,6 @@ async def run_export(
         # HubSpot, page by page
         hubspot_ok = gateway is not None
         if gateway is not None:
-            from bot.hubspot.gateway import HubSpotGateway, HubSpotUnavailable
-
             # every request made (a lookup may take two, a retry is one more, the last empty search page
             # counts too); read_ahead's task inherits the counter
             with HubSpotGateway.counting() as made:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import backup, outbox, statements
 from db.models import Approval, ExportRun, JobRun, OutboxMessage
+from datetime import UTC
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,6 @@ class Status:
 
 
 def _aware(dt: datetime | None) -> datetime | None:
-    from datetime import UTC
-
     return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
 
 

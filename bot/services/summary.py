@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.charts import money_axis, png_bytes, pyplot, show_empty
 from bot.texts import export as T
 from db.models import Approval, Client, CommissionEntry, Deal, Lead, Member, RenewalIntent
+from bot.domain.business_days import add_business_days
 
 TYPE_ORDER = ("renovacion", "cross_sale", "up_sale")
 TYPE_LABELS = {"renovacion": "Renovación", "cross_sale": "Cross sale", "up_sale": "Up sale"}
@@ -88,8 +89,6 @@ async def build_summary(
 
     today = now.astimezone(tz).date()
     try:
-        from bot.domain.business_days import add_business_days
-
         horizon = add_business_days(today, 1)
     except ImportError:  # pragma: no cover - the domain package always ships it
         horizon = today + timedelta(days=1)

@@ -14,13 +14,12 @@ from bot.guards import actor_of
 from bot.notify import dm
 from bot.services import deals as svc
 from bot.texts import deals as T
+from bot.domain.validation import clean_user_text
 
 log = logging.getLogger(__name__)
 
 
 async def admin_cancel(interaction: discord.Interaction[VentasOpsBot], deal_id: int, reason: str) -> None:
-    from bot.domain.validation import clean_user_text
-
     bot = interaction.client
     reason = clean_user_text(reason or "")
     async with bot.sessionmaker() as session:

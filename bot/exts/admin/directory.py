@@ -36,6 +36,7 @@ from bot.services import directory_sync
 from bot.texts import directory as T
 from bot.ui import ActionButton
 from db.models import Client
+from bot.hubspot.gateway import HubSpotError
 
 log = logging.getLogger(__name__)
 
@@ -305,8 +306,6 @@ async def run_sync(bot: VentasOpsBot, actor: Any) -> Any:
 
 
 async def sync_command(interaction: discord.Interaction[VentasOpsBot]) -> None:
-    from bot.hubspot.gateway import HubSpotError
-
     bot = interaction.client
     if bot.hubspot is None:
         raise UserError(T.SYNC_DISABLED)

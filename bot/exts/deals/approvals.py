@@ -19,6 +19,7 @@ from bot.notify import dm
 from bot.services import deals as svc
 from bot.texts import deals as T
 from bot.ui import PersistentModal
+from bot.domain.validation import clean_user_text
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,6 @@ class RejectModal(PersistentModal, template=rf"deal-reason:(?P<action>{'|'.join(
         return cls(match["action"], int(match["id"]))
 
     async def on_submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:  # type: ignore[override]
-        from bot.domain.validation import clean_user_text
 
         bot = interaction.client
         kind = svc.ACTIONS[self.action][0]

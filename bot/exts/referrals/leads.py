@@ -44,6 +44,7 @@ from bot.services import referrals_hubspot as hsvc
 from bot.texts import referrals as T
 from bot.ui import ActionButton
 from db.models import Lead
+from datetime import timedelta
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,6 @@ async def run_referrals_tick(bot: VentasOpsBot) -> dict[str, list[int]]:
     """The periodic referrals job (idempotent; run it every few minutes): escalate leads past the
     SLA, post cards a crash left unposted, deliver the resulting posts and DMs, then wake the
     HubSpot queue (leads still missing in HubSpot) and mark Vendido the leads HubSpot shows as won."""
-    from datetime import timedelta
 
     s = bot.settings
     now = bot.clock.now()

@@ -40,6 +40,8 @@ from bot.services import renewals as svc
 from bot.texts import renewals as T
 from bot.ui import ActionButton, PersistentModal
 from db.models import Client, Member, RenewalIntent
+from datetime import timedelta
+from bot.services.directory import client_key
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +221,6 @@ async def run_renewals_tick(bot: VentasOpsBot) -> list[svc.Event]:
     """Reminders and expiries due now (idempotent; run it every minute and at start-up): marks them in
     the database with their outbox messages, delivers the outbox, refreshes the cards of expired
     windows and posts the cards a crash left unposted. Returns what it did."""
-    from datetime import timedelta
 
     lock = _TICK_LOCKS.setdefault(id(bot), asyncio.Lock())
     async with lock:
@@ -321,8 +322,6 @@ class Renewals(commands.Cog):
 
     @intencion_renovacion_liberar.autocomplete("cliente")
     async def _release_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        from bot.services.directory import client_key
-
         async with self.bot.sessionmaker() as session:
             member = await directory.get_member(session, interaction.user.id)
             if member is None:

@@ -18,6 +18,7 @@ from bot.errors import UserError
 from bot.notify import dm, post
 from bot.ui import PersistentModal
 from bot.texts import access as T
+from bot.domain.validation import clean_user_text
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,6 @@ class ReasonModal(PersistentModal):
         return cls(int(match["id"]))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        from bot.domain.validation import clean_user_text
 
         reason = clean_user_text(str(self.reason.value or ""))
         if not reason:

@@ -15,6 +15,7 @@ from db.models import Approval, BillingRequest, Client, Deal, Member, SupportReq
 
 from bot.services.deals.common import PENDING
 from bot.services.deals.decisions import approvals_of
+from sqlalchemy import func
 log = logging.getLogger(__name__)
 
 
@@ -59,7 +60,6 @@ async def deals_of(
 ) -> tuple[list[DealView], int]:
     """The member's deals, newest first: ``limit`` of them from ``offset`` (None: all), only those in
     ``status`` and with their advance date in ``month`` (year, month) when given; and how many match."""
-    from sqlalchemy import func
 
     where = [Deal.member_id == member_id]
     if status is not None:

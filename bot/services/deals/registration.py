@@ -37,6 +37,7 @@ from db.audit import Actor, record
 from db.models import Approval, Client, Deal, Member
 
 from bot.services.deals.common import A_PENDING, CLOSED_STATUSES, DealRefused, HS_DISABLED, HS_PENDING, K_ATTRIBUTION, K_AUDIT, K_COO, PENDING, PROOF_RECEIVED, escape, local_now, services_text
+from bot.services import renewals
 log = logging.getLogger(__name__)
 
 
@@ -100,7 +101,6 @@ async def renewal_window_check(
 ) -> None:
     """Raise :class:`DealRefused` unless ``member`` has an open renewal window for ``client``
     (declared with /intencion-renovacion, not expired, released or blocked)."""
-    from bot.services import renewals
 
     today = now.astimezone(tz).date()
     text = await renewals.window_refusal(session, member.id, client.id, client.name, today, window_days=window_days)
@@ -312,8 +312,6 @@ async def register(
     await session.flush()
     await support.link_to_deal(session, c.member.id, c.client.id, deal.id)
     if c.deal_type == DealType.RENOVACION:
-        from bot.services import renewals
-
         await renewals.close_by_renewal_deal(session, c.member.id, c.client.id, deal.id, actor)
     record(
         session,
