@@ -29,6 +29,7 @@ from bot.domain.business_days import next_business_day
 from bot.domain.commission import rate_label
 from bot.domain.dates import MONTHS, BOGOTA, month_bounds_utc, month_label, previous_month, start_of_day_bogota
 from bot.domain.money import format_cop
+from bot.domain.sales import SALE_STATUSES
 from bot.domain.enums import CommissionKind, CommissionState
 from bot.services.charts import money_axis, png_bytes, pyplot, show_empty
 from bot.services.workbooks import Book, Column, Kind
@@ -242,7 +243,7 @@ class Report:
     funnel: Funnel
 
 
-COUNTED = ("pendiente", "aprobado")  # rejected and cancelled deals are not sales
+COUNTED = SALE_STATUSES  # rejected and cancelled deals are not sales (the daily summary uses the same rule)
 
 
 async def _period(session: AsyncSession, label: str, start: date, end: date) -> Period:
