@@ -199,7 +199,7 @@ async def _migrate(settings: OfflineSettings, action: str, revision: str) -> Non
         engine = make_engine(settings.database_url)
         try:
             if action == "upgrade":
-                await migrate.upgrade(engine, revision)
+                await migrate.upgrade(engine, revision, commission_rate=settings.commission_rate)
             else:
                 await migrate.downgrade(engine, revision)
         finally:
@@ -332,7 +332,7 @@ async def _restore(s, file: Path):  # noqa: ANN001, ANN202 - the local settings 
         result = await run_blocking(bk.restore, file, s.database_url, s.data_dir, s.backups_path, SystemClock().now())
         engine = make_engine(s.database_url)
         try:
-            await migrate.upgrade(engine)
+            await migrate.upgrade(engine, commission_rate=s.commission_rate)
         finally:
             await engine.dispose()
     finally:
@@ -367,9 +367,10 @@ async def _outbox(*, resend: bool) -> None:
     from db.audit import Actor
     from db.engine import make_engine, make_sessionmaker
 
-    engine = make_engine(_offline().database_url)
+    offline = _offline()
+    engine = make_engine(offline.database_url)
     try:
-        await migrate.upgrade(engine)
+        await migrate.upgrade(engine, commission_rate=offline.commission_rate)
         async with make_sessionmaker(engine)() as session:
             rows = await ob.held(session)
             if resend:
@@ -419,7 +420,7 @@ async def _export(settings: OfflineSettings, fecha: str | None, forzar: bool) ->
         raise _fail(T.FUTURE_DATE, 2)
     with database_phase(settings.database_url):
         engine = make_engine(settings.database_url)
-        await migrate.upgrade(engine)
+        await migrate.upgrade(engine, commission_rate=settings.commission_rate)
     gateway = build_hubspot(settings)
     try:
         with typer.progressbar(length=0, label=T.EXPORTING.format(d=d.strftime("%d/%m/%Y")), show_pos=True) as bar:
@@ -477,11 +478,10 @@ async def _monthly(settings: OfflineSettings, mes: str | None, salida: Path | No
         raise _fail(T.MONTH_BAD.format(error=exc), 2) from None
     with database_phase(settings.database_url):
         engine = make_engine(settings.database_url)
-        await migrate.upgrade(engine)
+        await migrate.upgrade(engine, commission_rate=settings.commission_rate)
     try:
         async with make_sessionmaker(engine)() as session:
-            path, statements = await write_payroll(session, settings.export_dir, year, month,
-                                                   settings.commission_rate, salida)
+            path, statements = await write_payroll(session, settings.export_dir, year, month, salida)
     finally:
         await engine.dispose()
     typer.echo(T.PAYROLL_DONE.format(path=path, kams=len(statements), net=format_cop(sum(s.net for s in statements))))
@@ -516,7 +516,7 @@ async def _clientes_importar(settings: OfflineSettings, data: bytes, file: Path,
     parsed = imp.parse(data, email_domain=settings.sense_email_domain)
     with database_phase(settings.database_url):
         engine = make_engine(settings.database_url)
-        await migrate.upgrade(engine)
+        await migrate.upgrade(engine, commission_rate=settings.commission_rate)
     try:
         async with make_sessionmaker(engine)() as session:
             plan = await imp.plan(session, parsed)

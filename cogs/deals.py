@@ -12,6 +12,7 @@ import io
 import logging
 import re
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import discord
@@ -58,10 +59,9 @@ def _when(bot: VentasOpsBot, dt: datetime | None) -> str:
     return f"{format_date(local.date())} {local:%H:%M}"
 
 
-def commission_line(bot: VentasOpsBot, total: int, amount: int) -> str:
-    return T.COMMISSION_LINE.format(
-        rate=rate_label(bot.settings.commission_rate), total=format_cop(total), commission=format_cop(amount)
-    )
+def commission_line(rate: Decimal, total: int, amount: int) -> str:
+    """``rate``: the deal's own (``Deal.commission_rate``), never today's setting."""
+    return T.COMMISSION_LINE.format(rate=rate_label(rate), total=format_cop(total), commission=format_cop(amount))
 
 
 def hubspot_url(bot: VentasOpsBot, hubspot_id: str) -> str | None:
@@ -124,7 +124,7 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
         name=T.CARD_FIELD_DATE, value=format_date(d.advance_date) + (T.CARD_LATE if d.is_late else ""), inline=True
     )
     e.add_field(
-        name=T.CARD_FIELD_COMMISSION, value=commission_line(bot, d.total_value, d.commission_estimate), inline=True
+        name=T.CARD_FIELD_COMMISSION, value=commission_line(d.commission_rate, d.total_value, d.commission_estimate), inline=True
     )
     e.add_field(name=T.CARD_FIELD_STATUS, value=T.STATUS_LABELS.get(d.status, d.status), inline=True)
     proof = (
@@ -435,7 +435,7 @@ def registered_text(bot: VentasOpsBot, v: svc.DealView) -> str:
         T.REGISTERED.format(
             deal_id=d.id, type=T.TYPE_LABELS.get(d.deal_type, d.deal_type), service=Service.label_of(d.service),
             client=svc.escape(v.client.name), total=format_cop(d.total_value),
-            commission_line=commission_line(bot, d.total_value, d.commission_estimate),
+            commission_line=commission_line(d.commission_rate, d.total_value, d.commission_estimate),
             conditions=" y ".join(conditions),
         ),
     ]
@@ -746,7 +746,7 @@ class Deals(BackgroundTasks, commands.Cog):
                 service=c.service.label,
                 client=svc.escape(c.client.name),
                 total=format_cop(c.total),
-                commission_line=commission_line(bot, c.total, c.commission),
+                commission_line=commission_line(deal.commission_rate, c.total, c.commission),
                 conditions=" y ".join(conditions),
             )
         ]

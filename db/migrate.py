@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from alembic import command
@@ -20,18 +21,22 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def _run(conn: Connection, action: str, revision: str) -> None:
+def _run(conn: Connection, action: str, revision: str, commission_rate: Decimal | None = None) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = conn
+    if commission_rate is not None:  # 0004_i17b stamps it on the deals stored before it
+        cfg.attributes["commission_rate"] = commission_rate
     if action == "upgrade":
         command.upgrade(cfg, revision)
     else:
         command.downgrade(cfg, revision)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads", *, commission_rate: Decimal | None = None) -> None:
+    """Migrate to ``revision``. ``commission_rate``: the COMMISSION_RATE setting, which the migration
+    that stores each deal's rate writes on the deals registered before it (default 0.06)."""
     async with engine.begin() as conn:
-        await conn.run_sync(_run, "upgrade", revision)
+        await conn.run_sync(_run, "upgrade", revision, commission_rate)
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:

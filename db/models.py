@@ -10,6 +10,7 @@ Money is integer COP (BigInteger). Status columns hold the values of the enums i
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -131,6 +133,8 @@ class Deal(TimestampMixin, Base):
     advance_amount: Mapped[int] = mapped_column(BigInteger)
     advance_date: Mapped[date] = mapped_column(Date, index=True)
     commission_estimate: Mapped[int] = mapped_column(BigInteger)
+    # the COMMISSION_RATE in force at registration (0.06 = 6 %): what the deal is shown and paid with
+    commission_rate: Mapped[Decimal] = mapped_column(Numeric(7, 6), default=Decimal("0.06"))
     status: Mapped[str] = mapped_column(String(20), default="pendiente", index=True)
     is_late: Mapped[bool] = mapped_column(Boolean, default=False)
     hubspot_deal_id: Mapped[str | None] = mapped_column(String(40), index=True)

@@ -17,7 +17,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
-from decimal import Decimal
 from pathlib import Path
 from statistics import median
 
@@ -83,8 +82,7 @@ class Statement:
         return self.earned + self.reversed
 
 
-async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int, month: int,
-                 rate: Decimal) -> dict[int, list[Line]]:
+async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int, month: int) -> dict[int, list[Line]]:
     start, end = month_bounds_utc(year, month)
     when = func.coalesce(CommissionEntry.settled_at, CommissionEntry.created_at)
     q = (
@@ -98,7 +96,6 @@ async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int,
     if member_ids is not None:
         q = q.where(CommissionEntry.member_id.in_(member_ids))
     out: dict[int, list[Line]] = defaultdict(list)
-    label = rate_label(rate)
     for entry, deal, lead, client in (await session.execute(q)).all():
         if deal is not None:
             reference = T.REF_DEAL.format(deal_id=deal.id, client=client.name if client else "—")
@@ -107,7 +104,8 @@ async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int,
         else:
             reference = "—"
         if entry.kind == K_COMMISSION and deal is not None:
-            how = T.HOW_COMMISSION.format(rate=label, total=format_cop(deal.total_value))
+            # the rate the deal was registered with, not today's COMMISSION_RATE
+            how = T.HOW_COMMISSION.format(rate=rate_label(deal.commission_rate), total=format_cop(deal.total_value))
         elif entry.kind == K_CLAWBACK:
             how = T.HOW_CLAWBACK.format(deal_id=entry.deal_id)
         else:
@@ -118,14 +116,14 @@ async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int,
     return out
 
 
-async def statement(session: AsyncSession, member: Member, year: int, month: int, rate: Decimal) -> Statement:
-    lines = await _lines(session, [member.id], year, month, rate)
+async def statement(session: AsyncSession, member: Member, year: int, month: int) -> Statement:
+    lines = await _lines(session, [member.id], year, month)
     return Statement(member, year, month, lines.get(member.id, []))
 
 
-async def monthly_statements(session: AsyncSession, year: int, month: int, rate: Decimal) -> list[Statement]:
+async def monthly_statements(session: AsyncSession, year: int, month: int) -> list[Statement]:
     """A statement for every member with a ledger line in the month, by name."""
-    lines = await _lines(session, None, year, month, rate)
+    lines = await _lines(session, None, year, month)
     if not lines:
         return []
     members = (await session.execute(select(Member).where(Member.id.in_(lines)))).scalars()
@@ -187,11 +185,11 @@ def payroll_filename(year: int, month: int) -> str:
     return f"comisiones-{year}-{month:02d}.xlsx"
 
 
-async def write_payroll(session: AsyncSession, export_dir: Path, year: int, month: int, rate: Decimal,
+async def write_payroll(session: AsyncSession, export_dir: Path, year: int, month: int,
                         path: Path | None = None) -> tuple[Path, list[Statement]]:
     """The month's payroll XLSX written (atomically) to ``path``, default
     ``EXPORT_DIR/reportes/comisiones-YYYY-MM.xlsx``: what the bot DMs the admins and the CLI writes."""
-    statements = await monthly_statements(session, year, month, rate)
+    statements = await monthly_statements(session, year, month)
     data = await run_blocking(payroll_xlsx, statements, year, month)
     path = path or Path(export_dir) / "reportes" / payroll_filename(year, month)
     path.parent.mkdir(parents=True, exist_ok=True)
