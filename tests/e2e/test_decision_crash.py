@@ -22,7 +22,7 @@ async def test_a_decision_dm_survives_a_kill_9_right_after_the_click(tmp_path: P
         auditor = await fake.add_member("Auditora", ["Auditoría"])
         env = env_for(fake, tmp_path, url) | {"VENTAS_TEST_HOLD_DECISIONS": "1"}
         proc = BotProcess(env, tmp_path, tmp_path / "bot.log", module="tests.e2e.held_bot")
-        await proc.start(fake)
+        await proc.start(fake, timeout=90)  # generous: CI machines are shared
         assert "registrado" in await (await register(fake, kam, client_id)).text(30)
         card = await fake.wait_for_message(predicate=lambda m: any(
             (e.get("title") or "").startswith("Negocio #") for e in m["embeds"]), timeout=30)
@@ -38,7 +38,7 @@ async def test_a_decision_dm_survives_a_kill_9_right_after_the_click(tmp_path: P
         assert queued.target_id == kam and queued.status == "pendiente"
 
         proc = BotProcess(env_for(fake, tmp_path, url), tmp_path, tmp_path / "bot.log")
-        await proc.start(fake)
+        await proc.start(fake, timeout=90)  # generous: CI machines are shared
         dm = await fake.wait_for_dm(kam, timeout=30)
         assert "#1" in message_text(dm) and mentions_safe(dm)
         deadline = asyncio.get_running_loop().time() + 30
@@ -48,7 +48,7 @@ async def test_a_decision_dm_survives_a_kill_9_right_after_the_click(tmp_path: P
         # exactly once: another restart sends nothing more
         await proc.stop()
         proc = BotProcess(env_for(fake, tmp_path, url), tmp_path, tmp_path / "bot.log")
-        await proc.start(fake)
+        await proc.start(fake, timeout=90)  # generous: CI machines are shared
         await asyncio.sleep(1.0)
         assert len(fake.dms(kam)) == 1
         await proc.stop()
