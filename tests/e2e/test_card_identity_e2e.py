@@ -20,6 +20,7 @@ from tests.fakes.discord_fake import buttons, mentions_safe
 
 MONDAY = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 23/11/2026 10:00 in Bogotá
 REPLACED_MARK = GT.CARD_REPLACED.split("{")[0]
+STARTUP_PASS = 30.0  # seconds the start-up card pass may take after a restart (every cog reads the history)
 
 
 async def test_deal_billing_and_access_cards_carry_their_nonce(harness):
@@ -84,7 +85,9 @@ async def test_restart_adopts_the_newest_card_and_marks_the_older_duplicate_repl
     cards_before = len(h.fake.channel_messages())
 
     await h.restart()
-    await h.fake.wait_for(lambda: h.fake.messages_by_id[int(first["id"])]["content"].startswith(REPLACED_MARK))
+    # the start-up pass reads the channel's history once per kind of card: seconds on a loaded machine
+    await h.fake.wait_for(lambda: h.fake.messages_by_id[int(first["id"])]["content"].startswith(REPLACED_MARK),
+                          timeout=STARTUP_PASS)
     assert await recorded(h, deal.id) == int(second["id"])  # the newest is adopted
     assert len(h.fake.channel_messages()) == cards_before  # nothing posted
     stale = h.fake.messages_by_id[int(first["id"])]
@@ -108,7 +111,7 @@ async def test_history_unreadable_the_nonce_returns_the_card_posted_before(harne
     await forget_card(h, deal.id)
     h.fake.fail_next("GET", r"^/channels/\d+/messages$", status=403, times=100)  # no Read Message History
     await h.restart()
-    await h.fake.wait_for(lambda: h.fake.nonce_replays == 1)
+    await h.fake.wait_for(lambda: h.fake.nonce_replays == 1, timeout=STARTUP_PASS)
     title = first["embeds"][0]["title"]
     assert [m["id"] for m in h.fake.channel_messages() if m["embeds"] and m["embeds"][0]["title"] == title] == [first["id"]]
     assert await recorded(h, deal.id) == int(first["id"])
