@@ -13,6 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
+class MigrationRefused(Exception):
+    """A migration that cannot apply to the data as it is (e.g. a unique index over duplicates): raised
+    before it changes anything; ``str()`` is one Spanish line saying what is wrong and what to do."""
+
+
 def alembic_config(url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
