@@ -17,7 +17,7 @@ from alembic import op
 from db.migrate import MigrationRefused
 
 revision: str = "0004_i26"
-down_revision: str | None = "0003_i22"
+down_revision: str | None = "0004_i17b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
