@@ -195,7 +195,7 @@ async def _migrate(settings: OfflineSettings, action: str, revision: str) -> Non
         engine = make_engine(settings.database_url)
         try:
             if action == "upgrade":
-                await migrate.upgrade(engine, revision)
+                await migrate.upgrade(engine, revision, commission_rate=settings.commission_rate)
             else:
                 await migrate.downgrade(engine, revision)
         finally:
@@ -328,7 +328,7 @@ async def _restore(s, file: Path):  # noqa: ANN001, ANN202 - the local settings 
         result = await run_blocking(bk.restore, file, s.database_url, s.data_dir, s.backups_path, SystemClock().now())
         engine = make_engine(s.database_url)
         try:
-            await migrate.upgrade(engine)
+            await migrate.upgrade(engine, commission_rate=s.commission_rate)
         finally:
             await engine.dispose()
     finally:
@@ -343,13 +343,13 @@ app.add_typer(outbox_app, name="outbox")
 @outbox_app.command("retenidos")
 def outbox_retenidos() -> None:
     """Lista los mensajes retenidos y por qué."""
-    asyncio.run(outbox_task(_offline().database_url, resend=False))
+    asyncio.run(outbox_task(_offline(), resend=False))
 
 
 @outbox_app.command("reenviar")
 def outbox_reenviar() -> None:
     """Devuelve los mensajes retenidos a la cola (corrige antes la causa); el bot en marcha los entrega."""
-    asyncio.run(outbox_task(_offline().database_url, resend=True))
+    asyncio.run(outbox_task(_offline(), resend=True))
 
 
 @app.command("export")
@@ -384,7 +384,7 @@ async def _export(settings: OfflineSettings, fecha: str | None, forzar: bool) ->
         raise _fail(T.FUTURE_DATE, 2)
     with database_phase(settings.database_url):
         engine = make_engine(settings.database_url)
-        await migrate.upgrade(engine)
+        await migrate.upgrade(engine, commission_rate=settings.commission_rate)
     gateway = build_hubspot(settings)
     try:
         with typer.progressbar(length=0, label=T.EXPORTING.format(d=d.strftime("%d/%m/%Y")), show_pos=True) as bar:

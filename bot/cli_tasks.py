@@ -19,7 +19,7 @@ def fail(message: str, code: int) -> typer.Exit:
     typer.echo(T.PREFIX + message, err=True)
     return typer.Exit(code=code)
 
-async def outbox_task(database_url: str, *, resend: bool) -> None:
+async def outbox_task(offline: OfflineSettings, *, resend: bool) -> None:
     import getpass
 
     from bot.clock import SystemClock
@@ -30,9 +30,9 @@ async def outbox_task(database_url: str, *, resend: bool) -> None:
     from db.audit import Actor
     from db.engine import make_engine, make_sessionmaker
 
-    engine = make_engine(database_url)
+    engine = make_engine(offline.database_url)
     try:
-        await migrate.upgrade(engine)
+        await migrate.upgrade(engine, commission_rate=offline.commission_rate)
         async with make_sessionmaker(engine)() as session:
             rows = await ob.held(session)
             if resend:
@@ -65,11 +65,10 @@ async def monthly_task(settings: OfflineSettings, mes: str | None, salida: Path 
         raise fail(T.MONTH_BAD.format(error=exc), 2) from None
     with database_phase(settings.database_url):
         engine = make_engine(settings.database_url)
-        await migrate.upgrade(engine)
+        await migrate.upgrade(engine, commission_rate=settings.commission_rate)
     try:
         async with make_sessionmaker(engine)() as session:
-            path, statements = await write_payroll(session, settings.export_dir, year, month,
-                                                   settings.commission_rate, salida)
+            path, statements = await write_payroll(session, settings.export_dir, year, month, salida)
     finally:
         await engine.dispose()
     typer.echo(T.PAYROLL_DONE.format(path=path, kams=len(statements), net=format_cop(sum(s.net for s in statements))))
@@ -90,7 +89,7 @@ async def clientes_importar_task(settings: OfflineSettings, data: bytes, file: P
     parsed = imp.parse(data, email_domain=settings.sense_email_domain)
     with database_phase(settings.database_url):
         engine = make_engine(settings.database_url)
-        await migrate.upgrade(engine)
+        await migrate.upgrade(engine, commission_rate=settings.commission_rate)
     try:
         async with make_sessionmaker(engine)() as session:
             plan = await imp.plan(session, parsed)

@@ -114,7 +114,7 @@ async def _run_active(settings: Settings, lease: Lease, stop: asyncio.Event) -> 
         engine = make_engine(settings.database_url)
     try:
         with database_phase(settings.database_url):
-            await migrate.upgrade(engine)
+            await migrate.upgrade(engine, commission_rate=settings.commission_rate)
         log.info("Database at head; this instance is the active one")
         bot = VentasOpsBot(settings, engine, make_sessionmaker(engine), hubspot=build_hubspot(settings))
         watcher = asyncio.create_task(_watch_lease(lease, stop))

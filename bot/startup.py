@@ -35,9 +35,9 @@ def _first(exc: BaseException, *names: str) -> BaseException | None:
     return next((e for e in _chain(exc) if type(e).__name__ in names), None)
 
 
-def _short(exc: BaseException) -> str:
+def _short(exc: BaseException, limit: int = 200) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]
+    return text[:limit]
 
 
 def database_error(exc: BaseException, url: str) -> StartupError:
@@ -50,6 +50,8 @@ def database_error(exc: BaseException, url: str) -> StartupError:
             else str(u.database)
     except Exception:  # noqa: BLE001 - only for the message
         where = "DATABASE_URL"
+    if e := _first(exc, "MigrationRefused"):
+        return StartupError(f"migración: {_short(e, 1000)}", EXIT_CONFIG)
     if e := _first(exc, "CommandError"):
         text = _short(e)
         if "Can't locate revision" in text or "No such revision" in text or "not present" in text:

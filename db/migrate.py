@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from alembic import command
@@ -12,6 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
+class MigrationRefused(Exception):
+    """A migration that cannot apply to the data as it is (e.g. a unique index over duplicates): raised
+    before it changes anything; ``str()`` is one Spanish line saying what is wrong and what to do."""
+
+
 def alembic_config(url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -20,18 +26,22 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def _run(conn: Connection, action: str, revision: str) -> None:
+def _run(conn: Connection, action: str, revision: str, commission_rate: Decimal | None = None) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = conn
+    if commission_rate is not None:  # 0004_i17b stamps it on the deals stored before it
+        cfg.attributes["commission_rate"] = commission_rate
     if action == "upgrade":
         command.upgrade(cfg, revision)
     else:
         command.downgrade(cfg, revision)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads", *, commission_rate: Decimal | None = None) -> None:
+    """Migrate to ``revision``. ``commission_rate``: the COMMISSION_RATE setting, which the migration
+    that stores each deal's rate writes on the deals registered before it (default 0.06)."""
     async with engine.begin() as conn:
-        await conn.run_sync(_run, "upgrade", revision)
+        await conn.run_sync(_run, "upgrade", revision, commission_rate)
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:

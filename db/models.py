@@ -10,6 +10,7 @@ Money is integer COP (BigInteger). Status columns hold the values of the enums i
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -131,6 +133,8 @@ class Deal(TimestampMixin, Base):
     advance_amount: Mapped[int] = mapped_column(BigInteger)
     advance_date: Mapped[date] = mapped_column(Date, index=True)
     commission_estimate: Mapped[int] = mapped_column(BigInteger)
+    # the COMMISSION_RATE in force at registration (0.06 = 6 %): what the deal is shown and paid with
+    commission_rate: Mapped[Decimal] = mapped_column(Numeric(7, 6), default=Decimal("0.06"))
     status: Mapped[str] = mapped_column(String(20), default="pendiente", index=True)
     is_late: Mapped[bool] = mapped_column(Boolean, default=False)
     hubspot_deal_id: Mapped[str | None] = mapped_column(String(40), index=True)
@@ -235,17 +239,41 @@ class RenewalIntent(TimestampMixin, Base):
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
+# "Companies" that are not companies (people without one): never compared when looking for a duplicate
+# lead, nor created in HubSpot. The partial unique index below leaves them out, so a change here needs
+# a migration that rebuilds ``uq_leads_company_key`` (the migration keeps its own copy of the list).
+GENERIC_COMPANY_KEYS = frozenset({
+    "", "na", "n a", "no aplica", "ninguna", "ninguno", "no", "persona natural", "natural", "independiente",
+    "particular", "sin empresa", "freelance", "freelancer", "emprendedor", "emprendedora", "otro", "otra",
+})
+
+
+def lead_unique_indexes(generic_keys: frozenset[str]) -> tuple[Index, ...]:
+    """One lead per normalised e-mail, per E.164 phone and per (non-generic) company key, whatever its
+    status: the duplicate rule of the referrals, enforced by the database across processes."""
+    generic = ", ".join("'" + k.replace("'", "''") + "'" for k in sorted(generic_keys))
+    out = []
+    for name, column, where in (
+        ("uq_leads_email", "email", "email IS NOT NULL"),
+        ("uq_leads_phone", "phone", "phone IS NOT NULL"),
+        ("uq_leads_company_key", "company_key", f"company_key NOT IN ({generic})"),
+    ):
+        out.append(Index(name, column, unique=True, sqlite_where=text(where), postgresql_where=text(where)))
+    return tuple(out)
+
+
 class Lead(TimestampMixin, Base):
     __tablename__ = "leads"
+    __table_args__ = lead_unique_indexes(GENERIC_COMPANY_KEYS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referrer_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     referrer_cedula: Mapped[str] = mapped_column(String(12))
     contact_name: Mapped[str] = mapped_column(String(200))
     company: Mapped[str] = mapped_column(String(200))
-    company_key: Mapped[str] = mapped_column(String(200), index=True)
-    email: Mapped[str | None] = mapped_column(String(254), index=True)
-    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    company_key: Mapped[str] = mapped_column(String(200), index=True)  # generic keys repeat: kept for look-ups
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
     service: Mapped[str] = mapped_column(String(40))
     notes: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="nuevo", index=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import discord
@@ -36,10 +37,9 @@ def when_label(bot: VentasOpsBot, dt: datetime | None) -> str:
 
 
 
-def commission_line(bot: VentasOpsBot, total: int, amount: int) -> str:
-    return T.COMMISSION_LINE.format(
-        rate=rate_label(bot.settings.commission_rate), total=format_cop(total), commission=format_cop(amount)
-    )
+def commission_line(rate: Decimal, total: int, amount: int) -> str:
+    """``rate``: the deal's own (``Deal.commission_rate``), never today's setting."""
+    return T.COMMISSION_LINE.format(rate=rate_label(rate), total=format_cop(total), commission=format_cop(amount))
 
 
 
@@ -106,7 +106,7 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
         name=T.CARD_FIELD_DATE, value=format_date(d.advance_date) + (T.CARD_LATE if d.is_late else ""), inline=True
     )
     e.add_field(
-        name=T.CARD_FIELD_COMMISSION, value=commission_line(bot, d.total_value, d.commission_estimate), inline=True
+        name=T.CARD_FIELD_COMMISSION, value=commission_line(d.commission_rate, d.total_value, d.commission_estimate), inline=True
     )
     e.add_field(name=T.CARD_FIELD_STATUS, value=T.STATUS_LABELS.get(d.status, d.status), inline=True)
     proof = (

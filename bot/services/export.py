@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload
 
 from bot.domain.enums import ApprovalKind, DealStatus, DealType, HubSpotCheck, Service
 from bot.domain.money import format_cop
+from bot.domain.reconciliation import reconcile
 from bot.services.workbooks import Book, Column, CsvTable, Kind
 from bot.texts import export as T
 from db.audit import Actor, record
@@ -401,17 +402,24 @@ async def run_export(
 
 
 def _compare(local: Deal, h: Any, d: date, add: Callable[[Finding], None], owners: dict[str, Member]) -> None:
+    """The export's side of the one reconciliation rule (the deal card uses the same one)."""
     who, client = local.member.name, local.client.name if local.client is not None else ""
-    if h.amount is not None and h.amount != local.total_value:
+    diff = reconcile(local_amount=local.total_value, local_owner=local.member.hubspot_owner_id,
+                     local_advance_date=local.advance_date, hubspot_amount=h.amount, hubspot_owner=h.owner_id,
+                     hubspot_advance_date=h.advance_date)
+    if diff.amount:
+        remote_amount = T.EMPTY_IN_HUBSPOT if h.amount is None else format_cop(h.amount)
         add(Finding("diferencia_valor", local.id, h.id, who, client,
-                    T.DETAIL_AMOUNT.format(local=format_cop(local.total_value), remote=format_cop(h.amount)), local.total_value, h.amount))
-    if h.owner_id and local.member.hubspot_owner_id and h.owner_id != local.member.hubspot_owner_id:
-        remote = owners.get(h.owner_id)
+                    T.DETAIL_AMOUNT.format(local=format_cop(local.total_value), remote=remote_amount), local.total_value, h.amount))
+    if diff.owner:
+        remote = owners.get(h.owner_id) if h.owner_id else None
+        shown = remote.name if remote else (h.owner_id or T.EMPTY_IN_HUBSPOT)
         add(Finding("diferencia_responsable", local.id, h.id, who, client,
-                    T.DETAIL_OWNER.format(remote=remote.name if remote else h.owner_id, local=who)))
-    if h.advance_date is not None and h.advance_date != local.advance_date:
+                    T.DETAIL_OWNER.format(remote=shown, local=who)))
+    if diff.advance_date:
+        remote_date = T.EMPTY_IN_HUBSPOT if h.advance_date is None else _fmt_date(h.advance_date)
         add(Finding("diferencia_fecha", local.id, h.id, who, client,
-                    T.DETAIL_DATE.format(local=_fmt_date(local.advance_date), remote=_fmt_date(h.advance_date))))
+                    T.DETAIL_DATE.format(local=_fmt_date(local.advance_date), remote=remote_date)))
 
 
 async def finish_run(session: AsyncSession, run: ExportRun, result: ExportResult, now: datetime) -> None:

@@ -14,7 +14,8 @@ Rules
 * Duplicates: a lead with the same normalized e-mail, phone (E.164) or company key as an existing
   lead — any status — is refused; the first referral wins and the second referrer is told the date.
   Generic "company" names of people without a company ("persona natural", "independiente", …) are
-  not compared.
+  not compared. Partial unique indexes on ``leads`` (``db.models.lead_unique_indexes``) enforce the rule
+  across sessions and processes: the loser of a race is given the same refusal as a later duplicate.
 * Transitions: nuevo → bueno / malo / vendido, bueno → vendido. Each is one conditional UPDATE, so of
   two concurrent clicks exactly one wins.
 
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.commission import lead_reward
@@ -56,7 +58,7 @@ from bot.services import directory
 from bot.services import outbox as ob
 from bot.texts import referrals as T
 from db.audit import Actor, record
-from db.models import Client, CommissionEntry, Lead, Member
+from db.models import GENERIC_COMPANY_KEYS, Client, CommissionEntry, Lead, Member
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +71,6 @@ OPEN_STATUSES = (NUEVO, BUENO)
 # target -> statuses it may come from
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {BUENO: (NUEVO,), MALO: (NUEVO,), VENDIDO: (NUEVO, BUENO)}
 
-# "companies" that are not companies: never used for duplicate detection nor HubSpot companies
-GENERIC_COMPANY_KEYS = frozenset({
-    "", "na", "n a", "no aplica", "ninguna", "ninguno", "no", "persona natural", "natural", "independiente",
-    "particular", "sin empresa", "freelance", "freelancer", "emprendedor", "emprendedora", "otro", "otra",
-})
 
 HUBSPOT_NO_COMPANY = ""  # hubspot_company_id value meaning "nothing to create" (generic company)
 
@@ -148,7 +145,12 @@ async def store_cedula(session: AsyncSession, member: Member, cedula: str, actor
         member.cedula = cedula
         record(session, actor, "miembro.cedula", "member", member.id,
                before={"cedula": None}, after={"cedula": mask_cedula(cedula)})
-        await session.flush()
+        try:
+            await session.flush()
+        except IntegrityError:
+            # someone else stored the same cédula meanwhile (members.cedula is unique)
+            await session.rollback()
+            raise UserError(T.CEDULA_TAKEN) from None
 
 
 # --- rules ---------------------------------------------------------------------------------------
@@ -193,9 +195,12 @@ async def check_referral(session: AsyncSession, inp: ReferralInput) -> None:
         raise UserError(T.CURRENT_CLIENT.format(client=md(client.name), service=Service(inp.service).label))
     dup = await find_duplicate(session, inp)
     if dup is not None:
-        lead, field = dup
-        raise UserError(T.DUPLICATE.format(when=format_datetime(lead.created_at), lead_id=lead.id,
-                                           field=T.DUPLICATE_FIELDS[field]))
+        raise duplicate_error(*dup)
+
+
+def duplicate_error(lead: Lead, field: str) -> UserError:
+    return UserError(T.DUPLICATE.format(when=format_datetime(lead.created_at), lead_id=lead.id,
+                                        field=T.DUPLICATE_FIELDS[field]))
 
 
 async def create_lead(session: AsyncSession, member: Member, inp: ReferralInput, *, actor: Actor, now: datetime) -> Lead:
@@ -219,7 +224,17 @@ async def create_lead(session: AsyncSession, member: Member, inp: ReferralInput,
         updated_at=now,
     )
     session.add(lead)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        # another session (or process) committed the same lead between the check and this insert: the
+        # unique indexes refused it. Nothing of this transaction is kept (as with any refusal); the
+        # referrer gets the answer a later duplicate gets.
+        await session.rollback()
+        dup = await find_duplicate(session, inp)
+        if dup is None:
+            raise
+        raise duplicate_error(*dup) from None
     record(session, actor, "lead.crear", "lead", lead.id, after={
         "referrer_id": member.id, "referrer_cedula": mask_cedula(inp.cedula), "company": inp.company,
         "service": inp.service, "email": inp.email, "phone": inp.phone, "status": NUEVO,

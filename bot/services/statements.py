@@ -17,7 +17,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
-from decimal import Decimal
 from pathlib import Path
 from statistics import median
 
@@ -29,6 +28,7 @@ from bot.domain.business_days import next_business_day
 from bot.domain.commission import rate_label
 from bot.domain.dates import MONTHS, BOGOTA, month_bounds_utc, month_label, previous_month, start_of_day_bogota
 from bot.domain.money import format_cop
+from bot.domain.sales import SALE_STATUSES
 from bot.domain.enums import CommissionKind, CommissionState
 from bot.services.charts import money_axis, png_bytes, pyplot, show_empty
 from bot.services.workbooks import Book, Column, Kind
@@ -82,8 +82,7 @@ class Statement:
         return self.earned + self.reversed
 
 
-async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int, month: int,
-                 rate: Decimal) -> dict[int, list[Line]]:
+async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int, month: int) -> dict[int, list[Line]]:
     start, end = month_bounds_utc(year, month)
     when = func.coalesce(CommissionEntry.settled_at, CommissionEntry.created_at)
     q = (
@@ -97,7 +96,6 @@ async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int,
     if member_ids is not None:
         q = q.where(CommissionEntry.member_id.in_(member_ids))
     out: dict[int, list[Line]] = defaultdict(list)
-    label = rate_label(rate)
     for entry, deal, lead, client in (await session.execute(q)).all():
         if deal is not None:
             reference = T.REF_DEAL.format(deal_id=deal.id, client=client.name if client else "—")
@@ -106,7 +104,8 @@ async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int,
         else:
             reference = "—"
         if entry.kind == K_COMMISSION and deal is not None:
-            how = T.HOW_COMMISSION.format(rate=label, total=format_cop(deal.total_value))
+            # the rate the deal was registered with, not today's COMMISSION_RATE
+            how = T.HOW_COMMISSION.format(rate=rate_label(deal.commission_rate), total=format_cop(deal.total_value))
         elif entry.kind == K_CLAWBACK:
             how = T.HOW_CLAWBACK.format(deal_id=entry.deal_id)
         else:
@@ -117,14 +116,14 @@ async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int,
     return out
 
 
-async def statement(session: AsyncSession, member: Member, year: int, month: int, rate: Decimal) -> Statement:
-    lines = await _lines(session, [member.id], year, month, rate)
+async def statement(session: AsyncSession, member: Member, year: int, month: int) -> Statement:
+    lines = await _lines(session, [member.id], year, month)
     return Statement(member, year, month, lines.get(member.id, []))
 
 
-async def monthly_statements(session: AsyncSession, year: int, month: int, rate: Decimal) -> list[Statement]:
+async def monthly_statements(session: AsyncSession, year: int, month: int) -> list[Statement]:
     """A statement for every member with a ledger line in the month, by name."""
-    lines = await _lines(session, None, year, month, rate)
+    lines = await _lines(session, None, year, month)
     if not lines:
         return []
     members = (await session.execute(select(Member).where(Member.id.in_(lines)))).scalars()
@@ -186,11 +185,11 @@ def payroll_filename(year: int, month: int) -> str:
     return f"comisiones-{year}-{month:02d}.xlsx"
 
 
-async def write_payroll(session: AsyncSession, export_dir: Path, year: int, month: int, rate: Decimal,
+async def write_payroll(session: AsyncSession, export_dir: Path, year: int, month: int,
                         path: Path | None = None) -> tuple[Path, list[Statement]]:
     """The month's payroll XLSX written (atomically) to ``path``, default
     ``EXPORT_DIR/reportes/comisiones-YYYY-MM.xlsx``: what the bot DMs the admins and the CLI writes."""
-    statements = await monthly_statements(session, year, month, rate)
+    statements = await monthly_statements(session, year, month)
     data = await run_blocking(payroll_xlsx, statements, year, month)
     path = path or Path(export_dir) / "reportes" / payroll_filename(year, month)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -242,7 +241,7 @@ class Report:
     funnel: Funnel
 
 
-COUNTED = ("pendiente", "aprobado")  # rejected and cancelled deals are not sales
+COUNTED = SALE_STATUSES  # rejected and cancelled deals are not sales (the daily summary uses the same rule)
 
 
 async def _period(session: AsyncSession, label: str, start: date, end: date) -> Period:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.sales import SALE_STATUSES
 from bot.services.charts import money_axis, png_bytes, pyplot, show_empty
 from bot.texts import export as T
 from db.models import Approval, Client, CommissionEntry, Deal, Lead, Member, RenewalIntent
@@ -50,7 +51,7 @@ async def build_summary(
 ) -> DailySummary:
     month_start = d.replace(day=1)
     s = DailySummary(day=d, month_start=month_start)
-    live = Deal.status != "anulado"
+    live = Deal.status.in_(SALE_STATUSES)  # rejected and cancelled deals are not sales
 
     rows = await session.execute(
         select(Deal.deal_type, func.count(), func.coalesce(func.sum(Deal.total_value), 0))

@@ -52,6 +52,7 @@ SHEET_FINDINGS = "hallazgos"
 YES, NO = "Sí", "No"
 PROOF_OK, PROOF_MISSING = "Adjunto", "Falta"
 
+EMPTY_IN_HUBSPOT = "vacío"
 DETAIL_AMOUNT = "Registrado {local} · HubSpot {remote}"
 DETAIL_OWNER = "Responsable en HubSpot: {remote} · registrado por {local}"
 DETAIL_DATE = "Fecha registrada {local} · HubSpot {remote}"

@@ -96,3 +96,36 @@ async def test_member_unique_discord_id(sessionmaker):
         s.add(Member(discord_id=1, name="B"))
         with pytest.raises(IntegrityError):
             await s.commit()
+
+
+async def test_deals_stored_before_the_rate_column_get_the_rate_in_force(database_url):
+    """0004_i17b: existing deals are stamped with the COMMISSION_RATE of the process migrating."""
+    from datetime import date
+    from decimal import Decimal
+
+    from sqlalchemy import column, table
+
+    from db.engine import make_sessionmaker
+    from db.models import Client
+
+    eng = make_engine(database_url)
+    try:
+        await migrate.upgrade(eng, "0003_i22")
+        async with make_sessionmaker(eng)() as s:
+            ana, c = Member(discord_id=1, name="Ana"), Client(name="C", name_key="c")
+            s.add_all([ana, c])
+            await s.flush()
+            old = {"member_id": ana.id, "client_id": c.id, "deal_type": "renovacion", "service": "web",
+                   "total_value": 1000, "advance_amount": 500, "advance_date": date(2026, 11, 2),
+                   "commission_estimate": 70, "status": "pendiente", "is_late": False, "hubspot_check": "desactivado",
+                   "proof_status": "pendiente", "created_at": datetime(2026, 11, 2, tzinfo=UTC),
+                   "updated_at": datetime(2026, 11, 2, tzinfo=UTC)}
+            await s.execute(table("deals", *(column(k) for k in old)).insert().values(**old))
+            await s.commit()
+        await migrate.upgrade(eng, commission_rate=Decimal("0.07"))
+        async with eng.connect() as conn:
+            stored = (await conn.execute(text("select commission_rate from deals"))).scalar_one()
+            assert Decimal(str(stored)) == Decimal("0.07")
+            assert await conn.run_sync(_diff) == []
+    finally:
+        await eng.dispose()

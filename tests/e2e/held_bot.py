@@ -1,7 +1,9 @@
 """``python -m tests.e2e.held_bot bot``: the bot exactly as ``python -m bot bot``, with one test-only
 fault hook: with ``VENTAS_TEST_HOLD_AFTER=N``, every ``/registrar-negocio`` answer after the first N
 waits forever — the deal is committed and its card posted, the "registrado" never leaves — so that a
-test can kill -9 the process at exactly that point (issue 25: confirmations lost to a crash)."""
+test can kill -9 the process at exactly that point (issue 25: confirmations lost to a crash). With
+``VENTAS_TEST_HOLD_DECISIONS=1``, every answer to a deal-card button waits forever the same way: the
+decision and its queued DMs are committed, nothing else happens (issue 17: decision DMs lost to a crash)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 import bot.interactions
 
 HOLD_AFTER = int(os.environ.get("VENTAS_TEST_HOLD_AFTER", "-1"))
+HOLD_DECISIONS = os.environ.get("VENTAS_TEST_HOLD_DECISIONS") == "1"
 _real_send_ephemeral = bot.interactions.send_ephemeral
 _answered = 0
 
@@ -23,6 +26,9 @@ async def _held_send_ephemeral(interaction: Any, content: Any, **kwargs: Any) ->
         _answered += 1
         if _answered > HOLD_AFTER:
             await asyncio.Event().wait()  # until the test's kill -9
+    data = getattr(interaction, "data", None) or {}
+    if HOLD_DECISIONS and str(data.get("custom_id", "")).startswith("deal:"):
+        await asyncio.Event().wait()  # until the test's kill -9
     await _real_send_ephemeral(interaction, content, **kwargs)
 
 

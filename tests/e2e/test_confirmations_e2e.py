@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -52,13 +53,18 @@ def register(fake: DiscordFake, uid: int, client_id: int):
         "anticipo": "500.000"}, attachments={"comprobante": ("c.png", PNG, "image/png")})
 
 
-async def deals_by_interaction(url: str) -> dict[int, Deal]:
+async def rows_of(url: str, model: type[Any]) -> list[Any]:
+    """Every row of ``model`` in the database the bot subprocess uses (a fresh engine each time)."""
     eng = make_engine(url)
     try:
         async with make_sessionmaker(eng)() as s:
-            return {d.interaction_id: d for d in (await s.execute(select(Deal))).scalars()}
+            return list((await s.execute(select(model))).scalars())
     finally:
         await eng.dispose()
+
+
+async def deals_by_interaction(url: str) -> dict[int, Deal]:
+    return {d.interaction_id: d for d in await rows_of(url, Deal)}
 
 
 async def test_kill_9_between_commit_and_answer_then_restart_confirms_each_once(tmp_path: Path, database_url):

@@ -355,3 +355,27 @@ async def test_renewal_refusal_quotes_the_configured_window(harness_factory):
     _, text = await register(h, ids["ana"], options(ids["client"], tipo="renovacion", servicio="web"))
     assert "No tienes una ventana de renovación abierta" in text and "**5 días hábiles" in text, text
     assert "3 días hábiles" not in text and await deals(h) == []
+
+
+async def test_a_deal_keeps_the_rate_it_was_registered_with(harness):
+    """COMMISSION_RATE 6 % → 7 %: the deal registered at 6 % still shows 6 % on its card and in
+    /mis-comisiones (it used to be relabelled with today's setting); a new deal gets 7 %."""
+    from decimal import Decimal
+
+    ids = await setup_people(harness)
+    await register(harness, ids["ana"], options(ids["client"]))
+    [deal] = await deals(harness)
+    assert deal.commission_rate == Decimal("0.06")
+    card = await card_of(harness, deal.id)
+    harness.settings = harness.settings.model_copy(update={"commission_rate": Decimal("0.07")})
+    await harness.restart()
+    click = await harness.fake.click(ids["aud1"], card, label="Pago verificado")
+    await click.wait_final()
+    await harness.fake.wait_for_dm(ids["ana"])  # sent after the card was refreshed
+    card = harness.fake.messages_by_id[int(card["id"])]
+    assert buttons(card) == [] and "6 % de $ 12.000.000 = $ 720.000" in message_text(card) and "7 %" not in message_text(card)
+    mine = await (await harness.fake.slash(ids["ana"], "mis-comisiones")).wait_final(timeout=20)
+    assert "6 % de $ 12.000.000" in message_text(mine) and "7 %" not in message_text(mine)
+    _, text = await register(harness, ids["ana"], options(ids["client"], total="10.000.000", anticipo="1.000.000"))
+    assert "7 % de $ 10.000.000 = $ 700.000" in text
+    assert [d.commission_rate for d in await deals(harness)] == [Decimal("0.06"), Decimal("0.07")]

@@ -242,16 +242,21 @@ async def test_question_card_carries_its_nonce_and_is_adopted_after_a_crash(harn
     await duda(h, ids["ana"], "¿Cómo cambio el propietario de un negocio en HubSpot?", tema="hubspot", publicar=True)
     card = await card_of(h, 1)
     assert card["nonce"] == "question-card-1"
-    async with h.sessionmaker() as s:
-        await s.execute(update(Question).where(Question.id == 1).values(card_channel_id=None, card_message_id=None))
-        await s.commit()
-    h.fake.advance_clock(h.fake.nonce_window + 60)  # past Discord's nonce window: only the history can tell
-    await h.restart()
 
     async def recorded() -> int | None:
         async with h.sessionmaker() as s:
             return (await s.get(Question, 1)).card_message_id
 
+    for _ in range(200):  # the id is stored just after the post: forgetting it earlier would be undone
+        if await recorded():
+            break
+        await asyncio.sleep(0.05)
+    assert await recorded() == int(card["id"])
+    async with h.sessionmaker() as s:
+        await s.execute(update(Question).where(Question.id == 1).values(card_channel_id=None, card_message_id=None))
+        await s.commit()
+    h.fake.advance_clock(h.fake.nonce_window + 60)  # past Discord's nonce window: only the history can tell
+    await h.restart()
     for _ in range(200):
         if await recorded():
             break

@@ -372,3 +372,18 @@ async def test_duplicate_refusal_reads_right_for_each_duplicate_field(harness_fa
         assert handle.ephemeral and expected.format(id=lead.id) in text, text
         assert "Este lead ya fue referido el **" in text and "mismo empresa" not in text
     assert [x.id for x in await leads(h)] == [lead.id]
+
+
+async def test_same_lead_referred_by_two_kams_at_once_is_stored_once(harness_factory):
+    """No lock in memory guards /referir-lead: both run at once, the database keeps one lead and the
+    other referrer gets the duplicate answer (whether they raced to the insert or not)."""
+    h = await make(harness_factory)
+    ids = await people(h)
+    texts = await asyncio.gather(
+        refer(h, ids["ana"], empresa="Tienda Nueva", correo="compras@tiendanueva.co", telefono=None),
+        refer(h, ids["luis"], cedula="52.111.222", empresa="TIENDA NUEVA S.A.S.", correo="otra@tiendanueva.co",
+              telefono=None))
+    answers = sorted(text for _handle, text in texts)
+    assert len(await leads(h)) == 1
+    assert sum("ya fue referido" in t for t in answers) == 1, answers
+    assert sum("Registré el lead **#1**" in t for t in answers) == 1, answers

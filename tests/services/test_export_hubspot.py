@@ -120,3 +120,35 @@ async def test_hubspot_down_marks_the_deals_and_still_exports(sessionmaker, sett
     out = await perform_export(sessionmaker, settings, d=D, now=NOW, trigger="schedule", gateway=gw)
     assert out.status == "hecha"
     assert out.result.findings["hubspot_no_disponible"] == 6 and "coincide" not in out.result.findings
+
+
+@pytest.mark.parametrize("missing", ["amount", "hubspot_owner_id"])
+async def test_card_and_export_agree_on_an_empty_hubspot_value(sessionmaker, settings, hubspot, missing):
+    """One reconciliation rule: a HubSpot deal with no amount (or no owner) is a difference on the
+    deal's card and in the export alike (the export used to call it "coincide")."""
+    from bot.services.deals import HS_DIFF, verify_deal
+
+    props = {"dealname": "Vacío", "amount": "5000000", "hubspot_owner_id": "501", "fecha_de_anticipo": D}
+    del props[missing]
+    hid = hubspot.add_deal(**props)
+    async with sessionmaker() as s:
+        ana = Member(discord_id=11, name="Ana", hubspot_owner_id="501")
+        c = Client(name="Cliente", name_key="cliente")
+        s.add_all([ana, c])
+        await s.flush()
+        deal = Deal(member_id=ana.id, client_id=c.id, deal_type="renovacion", service="web", total_value=5_000_000,
+                    advance_amount=2_500_000, advance_date=D, commission_estimate=300_000, hubspot_deal_id=hid,
+                    proof_path="/p.pdf", hubspot_check="pendiente")
+        s.add(deal)
+        await s.commit()
+        deal_id = deal.id
+    gw = gateway(hubspot)
+    card = await verify_deal(sessionmaker, gw, deal_id, now=lambda: NOW)
+    out = await perform_export(sessionmaker, settings, d=D, now=NOW, trigger="schedule", gateway=gw)
+    assert out.status == "hecha", out.error
+    category = "diferencia_valor" if missing == "amount" else "diferencia_responsable"
+    assert card == HS_DIFF
+    assert out.result.findings[category] == 1 and "coincide" not in out.result.findings
+    wb = openpyxl.load_workbook(out.result.files["xlsx"])
+    rows = [[c.value for c in r] for r in wb["hallazgos"].iter_rows(min_row=2)]
+    assert any("vacío" in str(r) for r in rows)

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from openpyxl import load_workbook
 
 from bot.services import statements as svc
 from db.models import CommissionEntry, Member
-
-RATE = Decimal("0.06")
 
 
 def entry(member: Member, kind: str, state: str, amount: int, created: datetime, settled: datetime | None = None,
@@ -40,9 +37,9 @@ async def test_lines_fall_in_the_bogota_month_they_were_settled(sessionmaker):
                   datetime(2026, 11, 12, 15, 0, tzinfo=UTC), "f"),
         ])
         await s.commit()
-        nov = await svc.statement(s, ana, 2026, 11, RATE)
-        dec = await svc.statement(s, ana, 2026, 12, RATE)
-        octo = await svc.statement(s, ana, 2026, 10, RATE)
+        nov = await svc.statement(s, ana, 2026, 11)
+        dec = await svc.statement(s, ana, 2026, 12)
+        octo = await svc.statement(s, ana, 2026, 10)
     assert [x.kind for x in nov.lines] == ["referido", "comision", "reverso", "comision"]  # in time order
     assert [x.amount for x in nov.lines] == [5_000, 40_000, -100_000, 100_000]
     assert (nov.pending, nov.earned, nov.rejected, nov.reversed, nov.net) == (0, 105_000, 40_000, -100_000, 5_000)
@@ -58,8 +55,8 @@ async def test_monthly_statements_only_people_with_lines_sorted_by_name(sessionm
         await s.flush()
         s.add_all([entry(zoe, "comision", "ganada", 10, when, when), entry(ana, "referido", "ganada", 5_000, when, when)])
         await s.commit()
-        sts = await svc.monthly_statements(s, 2026, 11, RATE)
-        assert await svc.monthly_statements(s, 2026, 9, RATE) == []
+        sts = await svc.monthly_statements(s, 2026, 11)
+        assert await svc.monthly_statements(s, 2026, 9) == []
     assert [st.member.name for st in sts] == ["ana", "Zoe"]
 
 
@@ -75,7 +72,7 @@ async def test_payroll_workbook_sheets_and_totals(sessionmaker):
         s.add_all([entry(a, "comision", "ganada", 720_000, when, when), entry(b, "comision", "pendiente", 60_000, when),
                    entry(c, "reverso", "reversada", -30_000, when, when)])
         await s.commit()
-        sts = await svc.monthly_statements(s, 2026, 11, RATE)
+        sts = await svc.monthly_statements(s, 2026, 11)
     wb = load_workbook(io.BytesIO(svc.payroll_xlsx(sts, 2026, 11)))
     titles = wb.sheetnames
     assert titles[0] == "Totales" and titles[-1] == "Cómo leer" and len(titles) == 5
@@ -107,8 +104,8 @@ async def test_statement_workbook_cell_by_cell(sessionmaker):
             entry(ana, "reverso", "reversada", -120_000, settled, settled),
         ])
         await s.commit()
-        st = await svc.statement(s, ana, 2026, 11, RATE)
-        payroll = load_workbook(io.BytesIO(svc.payroll_xlsx(await svc.monthly_statements(s, 2026, 11, RATE), 2026, 11)))
+        st = await svc.statement(s, ana, 2026, 11)
+        payroll = load_workbook(io.BytesIO(svc.payroll_xlsx(await svc.monthly_statements(s, 2026, 11), 2026, 11)))
     wb = load_workbook(io.BytesIO(svc.statement_xlsx(st)))
     assert wb.sheetnames == ["Comisiones", "Cómo leer"]
     ws = wb["Comisiones"]
@@ -149,3 +146,31 @@ async def test_statement_workbook_cell_by_cell(sessionmaker):
     assert payroll.sheetnames == ["Totales", "Ana Gómez", "Cómo leer"]
     assert [[c.value for c in r] for r in payroll["Ana Gómez"].iter_rows(min_row=3, max_row=14)] == \
         [[c.value for c in r] for r in ws.iter_rows(min_row=3, max_row=14)]
+
+
+async def test_each_commission_line_shows_the_rate_its_deal_was_registered_with(sessionmaker):
+    """The statement and the payroll file label a commission with its deal's stored rate, whatever
+    COMMISSION_RATE says today (two deals, 6 % and 7 %)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from db.models import Client, Deal
+
+    when = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
+    async with sessionmaker() as s:
+        ana, c = Member(discord_id=1, name="Ana"), Client(name="Espiga", name_key="espiga")
+        s.add_all([ana, c])
+        await s.flush()
+        for rate, total in ((Decimal("0.06"), 12_000_000), (Decimal("0.07"), 10_000_000)):
+            d = Deal(member_id=ana.id, client_id=c.id, deal_type="renovacion", service="web", total_value=total,
+                     advance_amount=total // 2, advance_date=date(2026, 11, 10),
+                     commission_estimate=int(total * rate), commission_rate=rate, status="aprobado")
+            s.add(d)
+            await s.flush()
+            s.add(CommissionEntry(member_id=ana.id, deal_id=d.id, kind="comision", state="ganada",
+                                  amount=int(total * rate), description="x", created_at=when, settled_at=when))
+        await s.commit()
+        st = await svc.statement(s, ana, 2026, 11)
+        [payroll] = await svc.monthly_statements(s, 2026, 11)
+    assert [x.how for x in st.lines] == ["6 % de $ 12.000.000", "7 % de $ 10.000.000"]
+    assert [x.how for x in payroll.lines] == [x.how for x in st.lines]

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
 from typing import Any
 
 import discord
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import VentasOpsBot
 from bot.interactions import send_ephemeral
@@ -15,8 +17,8 @@ from bot.cards.deal import refresh_card, when_label
 from bot.domain.money import format_cop
 from bot.errors import UserError
 from bot.guards import actor_of, require_role
-from bot.notify import dm
 from bot.services import deals as svc
+from bot.services import outbox as ob
 from bot.texts import deals as T
 from bot.ui import PersistentModal
 from bot.domain.validation import clean_user_text
@@ -108,9 +110,12 @@ async def apply_decision(interaction: discord.Interaction[VentasOpsBot], action:
     bot = interaction.client
     kind, approve = svc.ACTIONS[action]
     async with bot.sessionmaker() as session:
-        decision = await svc.decide(
-            session, deal_id, action, actor=actor_of(interaction.user), now=bot.clock.now(), reason=reason
-        )
+        now = bot.clock.now()
+        decision = await svc.decide(session, deal_id, action, actor=actor_of(interaction.user), now=now, reason=reason)
+        if decision.decided:
+            # the KAM's DMs go to the outbox in the decision's own transaction: a crash or a Discord
+            # failure after the commit cannot lose them (the outbox worker delivers them)
+            await queue_decision_dms(session, decision, kind, now)
         await session.commit()
     if not decision.decided:
         await send_ephemeral(interaction, _already_text(bot, decision.approval))
@@ -126,37 +131,45 @@ async def apply_decision(interaction: discord.Interaction[VentasOpsBot], action:
     await refresh_card(bot, deal_id)
     if decision.other_deal is not None:
         await refresh_card(bot, decision.other_deal.id)
-    await notify_decision(bot, decision, kind)
+    bot.outbox.kick()  # after the cards: the KAM reads the DM with the card already up to date
 
 
 
-async def notify_decision(bot: VentasOpsBot, decision: svc.Decision, kind: str) -> None:
-    async with bot.sessionmaker() as session:
-        v = await svc.load_view(session, decision.deal.id)
-        other = await svc.load_view(session, decision.other_deal.id) if decision.other_deal else None
-    if v is None:
-        return
+def decision_dms(decision: svc.Decision, kind: str, v: svc.DealView, other: svc.DealView | None) -> list[tuple[int, str]]:
+    """(discord id, text) of each DM a decision sends to the KAMs concerned."""
     client = svc.escape(v.client.name)
     kind_label = T.KIND_LABELS.get(kind, kind)
     hs = v.deal.hubspot_deal_id or ""
+    out: list[tuple[int, str]] = []
     if kind == svc.K_ATTRIBUTION:
         winner, loser = (v, other) if decision.approve else (other, v)
         if winner is not None:
-            await dm(bot, winner.member.discord_id, T.DM_ATTR_WON.format(hubspot_id=hs, deal_id=winner.deal.id))
+            out.append((winner.member.discord_id, T.DM_ATTR_WON.format(hubspot_id=hs, deal_id=winner.deal.id)))
         if loser is not None:
-            await dm(bot, loser.member.discord_id, T.DM_ATTR_LOST.format(
-                hubspot_id=hs, deal_id=loser.deal.id, status=T.STATUS_STATES.get(loser.deal.status, loser.deal.status)))
+            out.append((loser.member.discord_id, T.DM_ATTR_LOST.format(
+                hubspot_id=hs, deal_id=loser.deal.id, status=T.STATUS_STATES.get(loser.deal.status, loser.deal.status))))
         if decision.earned and winner is v:
-            await dm(bot, v.member.discord_id, T.DM_EARNED.format(
-                deal_id=v.deal.id, client=client, commission=format_cop(decision.earned)))
-        return
-    if decision.rejected:
-        await dm(bot, v.member.discord_id, T.DM_REJECTED.format(
+            out.append((v.member.discord_id, T.DM_EARNED.format(
+                deal_id=v.deal.id, client=client, commission=format_cop(decision.earned))))
+    elif decision.rejected:
+        out.append((v.member.discord_id, T.DM_REJECTED.format(
             deal_id=v.deal.id, client=client, who=T.APPROVERS_AFTER_BY.get(kind, kind_label),
-            reason=svc.escape(decision.approval.reason or "")))
+            reason=svc.escape(decision.approval.reason or ""))))
     elif decision.earned:
-        await dm(bot, v.member.discord_id, T.DM_EARNED.format(
-            deal_id=v.deal.id, client=client, commission=format_cop(decision.earned)))
+        out.append((v.member.discord_id, T.DM_EARNED.format(
+            deal_id=v.deal.id, client=client, commission=format_cop(decision.earned))))
     else:
-        await dm(bot, v.member.discord_id, T.DM_APPROVED_STEP.format(
-            who=T.APPROVERS.get(kind, kind_label), deal_id=v.deal.id, client=client))
+        out.append((v.member.discord_id, T.DM_APPROVED_STEP.format(
+            who=T.APPROVERS.get(kind, kind_label), deal_id=v.deal.id, client=client)))
+    return out
+
+
+async def queue_decision_dms(session: AsyncSession, decision: svc.Decision, kind: str, now: datetime) -> None:
+    """Queue the decision's DMs in the caller's transaction; one key per decided approval, so each
+    DM is delivered once."""
+    v = await svc.load_view(session, decision.deal.id)
+    other = await svc.load_view(session, decision.other_deal.id) if decision.other_deal else None
+    if v is None:
+        return
+    for n, (user_id, text) in enumerate(decision_dms(decision, kind, v, other)):
+        await ob.enqueue(session, f"decision:{decision.approval.id}:{n}", content=text, user_id=user_id, now=now)

@@ -66,7 +66,7 @@ def registered_text(bot: VentasOpsBot, v: svc.DealView) -> str:
         T.REGISTERED.format(
             deal_id=d.id, type=T.TYPE_LABELS.get(d.deal_type, d.deal_type), service=Service.label_of(d.service),
             client=svc.escape(v.client.name), total=format_cop(d.total_value),
-            commission_line=commission_line(bot, d.total_value, d.commission_estimate),
+            commission_line=commission_line(d.commission_rate, d.total_value, d.commission_estimate),
             conditions=" y ".join(conditions),
         ),
     ]
@@ -277,7 +277,7 @@ class Deals(BackgroundTasks, commands.Cog):
                 service=c.service.label,
                 client=svc.escape(c.client.name),
                 total=format_cop(c.total),
-                commission_line=commission_line(bot, c.total, c.commission),
+                commission_line=commission_line(deal.commission_rate, c.total, c.commission),
                 conditions=" y ".join(conditions),
             )
         ]

@@ -133,8 +133,6 @@ class Referrals(BackgroundTasks, commands.Cog):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._cards_checked = False
         self._started_at = bot.clock.now()  # leads created up to the start (leads_without_card: <=)
-        # check-then-insert of leads is serialized in the (single) bot process: first referral wins
-        self._create_lock = asyncio.Lock()
 
     async def cog_load(self) -> None:
         if self.bot.hubspot is not None:
@@ -197,16 +195,17 @@ class Referrals(BackgroundTasks, commands.Cog):
                                  telefono=telefono, servicio=servicio.value, notas=notas)
         await interaction.response.defer(ephemeral=True, thinking=True)
         actor = actor_of(interaction.user)
-        async with self._create_lock:
-            async with bot.sessionmaker() as session:
-                member = await directory.ensure_member(session, interaction.user.id, actor.name, actor)
-                needs_confirmation = await svc.check_cedula(session, member, inp.cedula)
-                await svc.check_referral(session, inp)  # refuse before asking anything
-                if needs_confirmation:
-                    await session.commit()
-                else:
-                    lead = await svc.create_lead(session, member, inp, actor=actor, now=bot.clock.now())
-                    await session.commit()
+        # no lock: of two referrals of the same lead at once, the leads' unique indexes let one in and
+        # create_lead gives the other the duplicate answer (also across processes)
+        async with bot.sessionmaker() as session:
+            member = await directory.ensure_member(session, interaction.user.id, actor.name, actor)
+            needs_confirmation = await svc.check_cedula(session, member, inp.cedula)
+            await svc.check_referral(session, inp)  # refuse before asking anything
+            if needs_confirmation:
+                await session.commit()
+            else:
+                lead = await svc.create_lead(session, member, inp, actor=actor, now=bot.clock.now())
+                await session.commit()
         if needs_confirmation:
             self._expire()
             token = secrets.token_hex(8)
@@ -236,12 +235,11 @@ class Referrals(BackgroundTasks, commands.Cog):
             return
         await interaction.response.defer()
         actor = actor_of(interaction.user)
-        async with self._create_lock:
-            async with bot.sessionmaker() as session:
-                member = await directory.ensure_member(session, interaction.user.id, actor.name, actor)
-                await svc.store_cedula(session, member, entry.inp.cedula, actor)
-                lead = await svc.create_lead(session, member, entry.inp, actor=actor, now=bot.clock.now())
-                await session.commit()
+        async with bot.sessionmaker() as session:
+            member = await directory.ensure_member(session, interaction.user.id, actor.name, actor)
+            await svc.store_cedula(session, member, entry.inp.cedula, actor)
+            lead = await svc.create_lead(session, member, entry.inp, actor=actor, now=bot.clock.now())
+            await session.commit()
         text = await self._after_created(lead.id, interaction.channel)
         try:
             await interaction.edit_original_response(content=text, view=None,

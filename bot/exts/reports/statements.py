@@ -42,7 +42,7 @@ class Reports(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with bot.sessionmaker() as session:
             member = await directory.get_member(session, interaction.user.id)
-            st = await svc.statement(session, member, year, month, bot.settings.commission_rate) if member else None
+            st = await svc.statement(session, member, year, month) if member else None
         label = month_label(year, month)
         if st is None or not st.lines:
             await send_ephemeral(interaction, T.MY_EMPTY.format(month=label))
@@ -91,7 +91,7 @@ async def run_monthly_statement(bot: VentasOpsBot) -> str | None:
         log.warning(T.MONTHLY_NO_ADMINS_LOG.format(month=key, role=s.role_admin))
         return None
     async with bot.sessionmaker() as session:
-        path, statements = await svc.write_payroll(session, s.export_dir, year, month, s.commission_rate)
+        path, statements = await svc.write_payroll(session, s.export_dir, year, month)
         net = sum(st.net for st in statements)
         dm = T.MONTHLY_DM.format(month=month_label(year, month), kams=len(statements), net=format_cop(net))
         for admin in admins:

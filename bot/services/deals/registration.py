@@ -266,6 +266,7 @@ async def register(
         advance_amount=c.advance,
         advance_date=c.advance_date,
         commission_estimate=c.commission,
+        commission_rate=rate,
         status=PENDING,
         is_late=c.is_late,
         hubspot_deal_id=c.hubspot_deal_id,

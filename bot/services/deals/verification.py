@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.reconciliation import reconcile
 from db.audit import Actor, record
 from db.models import Deal, Member
 
@@ -27,16 +28,19 @@ def compare_with_hubspot(deal: Deal, member: Member, h: Any) -> tuple[str, dict[
         findings["archivado"] = True
     amount = getattr(h, "amount", None)
     amount_int = None if amount is None else int(Decimal(str(amount)).to_integral_value())
-    if amount_int != deal.total_value:
-        findings["monto"] = {"hubspot": amount_int, "local": deal.total_value}
     owner = getattr(h, "owner_id", None)
     owner = None if owner in (None, "") else str(owner)
-    if owner != (member.hubspot_owner_id or None):
-        findings["owner"] = {"hubspot": owner, "local": member.hubspot_owner_id}
     adv = getattr(h, "advance_date", None)
     if isinstance(adv, datetime):
         adv = adv.date()
-    if adv != deal.advance_date:
+    diff = reconcile(local_amount=deal.total_value, local_owner=member.hubspot_owner_id,
+                     local_advance_date=deal.advance_date, hubspot_amount=amount_int, hubspot_owner=owner,
+                     hubspot_advance_date=adv)
+    if diff.amount:
+        findings["monto"] = {"hubspot": amount_int, "local": deal.total_value}
+    if diff.owner:
+        findings["owner"] = {"hubspot": owner, "local": member.hubspot_owner_id}
+    if diff.advance_date:
         findings["fecha_anticipo"] = {
             "hubspot": adv.isoformat() if isinstance(adv, date) else adv,
             "local": deal.advance_date.isoformat(),
