@@ -7,7 +7,6 @@ see :mod:`bot.home`); failures print one line and exit 2 (configuration) or 3 (a
 from __future__ import annotations
 
 import asyncio
-import sys
 import traceback
 from collections.abc import Coroutine
 from datetime import date
@@ -539,7 +538,3 @@ async def _clientes_importar(settings: OfflineSettings, data: bytes, file: Path,
     else:
         typer.echo(XT.CLI_PREVIEW.format(filename=filename, rows=rows, counts=counts, path=file))
     return 0
-
-
-def entry() -> None:  # pragma: no cover - console entry
-    sys.exit(app())

@@ -19,7 +19,6 @@ __all__ = [
     "format_date_long",
     "format_datetime",
     "from_hubspot_date",
-    "hubspot_date_ms",
     "parse_user_date",
     "parse_user_datetime",
     "start_of_day_bogota",
@@ -120,11 +119,6 @@ def start_of_day_bogota(d: date) -> datetime:
 def end_of_day_bogota(d: date) -> datetime:
     """The first instant of the next day in Bogotá, as aware UTC (exclusive end of ``d``)."""
     return start_of_day_bogota(d + timedelta(days=1))
-
-
-def hubspot_date_ms(d: date) -> int:
-    """HubSpot ``date`` properties: midnight UTC of the date as epoch milliseconds."""
-    return (d - _EPOCH).days * 86_400_000
 
 
 def from_hubspot_date(value: str | int | date) -> date:

@@ -548,14 +548,6 @@ class HubSpotGateway:
             if len(results) < page_size or not has_next:
                 return
 
-    async def get_all_deals_naive(self, properties: Iterable[str] | None = None) -> list[HubSpotDeal]:
-        """The naive way (benchmark baseline only): ``client.crm.deals.get_all`` lists *every* deal,
-        100 per call, all in memory, and the caller filters by date afterwards."""
-        props = self._deal_properties(properties)
-        objs = await self._call("GET /crm/v3/objects/deals (get_all)", self._client.crm.deals.get_all,
-                                properties=props)
-        return [self._deal(o, archived=False) for o in objs]
-
     # ----------------------------------------------------------------- companies / owners
     def _company(self, obj: Any) -> HubSpotCompany:
         p = _props(obj)

@@ -16,8 +16,6 @@ existing user with that e-mail is linked), so a retry, or two approvers retrying
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -327,23 +325,13 @@ def split_name(name: str) -> tuple[str | None, str | None]:
     return parts[0], (" ".join(parts[1:]) or None)
 
 
-async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Await an async gateway method; run a synchronous one off the event loop."""
-    if inspect.iscoroutinefunction(fn):
-        return await fn(*args, **kwargs)
-    result = await asyncio.to_thread(fn, *args, **kwargs)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
-
-
 async def call_provision(gateway: Any, email: str, name: str) -> ProvisionOutcome:
     """Ask HubSpot for the user; every failure becomes a Spanish error, never an exception."""
     from bot.hubspot.gateway import HubSpotError, HubSpotSeatLimit, HubSpotUnavailable
 
     first, last = split_name(name)
     try:
-        user_id, created = await _call(gateway.provision_user, email, first_name=first, last_name=last)
+        user_id, created = await gateway.provision_user(email, first_name=first, last_name=last)
     except HubSpotSeatLimit:
         return ProvisionOutcome(False, error=T.HS_SEAT_LIMIT)
     except HubSpotUnavailable as exc:

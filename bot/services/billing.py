@@ -320,8 +320,3 @@ def check_pdf(filename: str | None, content_type: str | None, size: int | None, 
     if meta.ext != "pdf":
         raise BillingRefused(T.DONE_NOT_PDF, field="pdf")
     return meta
-
-
-async def requests_of_deal(session: AsyncSession, deal_id: int) -> list[BillingRequest]:
-    q = select(BillingRequest).where(BillingRequest.deal_id == deal_id).order_by(BillingRequest.id)
-    return list((await session.execute(q)).scalars())

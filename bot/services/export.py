@@ -53,11 +53,6 @@ def export_instant(d: date, tz: ZoneInfo, at: time) -> datetime:
     return datetime.combine(d + timedelta(days=1), at, tzinfo=tz)
 
 
-def export_already_due(advance: date, now: datetime, tz: ZoneInfo, at: time) -> bool:
-    """True when the 6 AM export covering ``advance`` has already run (a registration now is late)."""
-    return now >= export_instant(advance, tz, at)
-
-
 def due_dates(now: datetime, tz: ZoneInfo, at: time, done: set[date], first_run: date | None) -> list[date]:
     """Export dates whose time has come and that have no finished run, oldest first, at most
     ``CATCH_UP_DAYS`` back and never before the first run ever (a new install does not export

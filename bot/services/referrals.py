@@ -391,10 +391,6 @@ async def flag_deal_for_referred_company(
 
 
 # --- reading ---------------------------------------------------------------------------------------
-async def get_lead(session: AsyncSession, lead_id: int) -> Lead | None:
-    return await session.get(Lead, lead_id)
-
-
 async def ledger_total(session: AsyncSession, lead_id: int) -> int:
     q = select(func.coalesce(func.sum(CommissionEntry.amount), 0)).where(
         CommissionEntry.lead_id == lead_id, CommissionEntry.kind == KIND_REFERRAL

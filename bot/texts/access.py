@@ -105,7 +105,6 @@ APPROVED_STEPS_HS_FAIL = "⚠️ HubSpot: {error} Queda el botón «Reintentar»
 HS_HOW_CREATED = "creado"
 HS_HOW_LINKED = "vinculado (ya existía con ese correo)"
 REJECTED_ACK = "Rechazaste la solicitud #{request_id} de {name}. Le avisé con tu motivo."
-NOTHING_TO_RETRY = "La solicitud #{request_id} no tiene nada pendiente por reintentar 👍"
 RETRY_NOT_APPROVED = "La solicitud #{request_id} no está aprobada; no hay nada que reintentar."
 RETRY_DONE = "Reintento de la solicitud #{request_id}: {steps}"
 DM_FAILED_APPROVER = (

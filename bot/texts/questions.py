@@ -47,7 +47,6 @@ SELL_FOR_ME = (
 CARD_CONTENT = "❓ Nueva duda para {role}"
 CARD_TITLE = "Duda #{qid} · {topic}"
 FIELD_ASKER = "Pregunta"
-FIELD_TOPIC = "Tema"
 FIELD_FOR = "La responde"
 FIELD_STATUS = "Estado"
 FIELD_ANSWER = "Respuesta"
@@ -136,8 +135,6 @@ DECLINE_ACK = "Listo: le avisé al KAM que no puedes con el apoyo #{rid}."
 SUPPORT_ALREADY = "El apoyo #{rid} ya lo decidió {who} ({status})."
 SUPPORT_GONE = "No encuentro la solicitud de apoyo #{rid}."
 STATUS_WORDS = {"aceptada": "aceptada", "rechazada": "no pudo"}
-BAD_DATETIME = "No entendí «{text}». Escribe fecha y hora como día/mes/año hora:minutos, por ejemplo 30/11/2026 15:00."
-PAST_DATETIME = "El {when} ya pasó: elige una fecha y hora futuras."
 DM_ACCEPTED = (
     "🤝 {who} aceptó tu solicitud de apoyo #{rid} ({kind}) para {client}: **{meeting}**.{note}\n"
     "Quedará anotado en tu próximo negocio con este cliente."

@@ -4,7 +4,6 @@ from bot.texts.deals import TYPE_LABELS  # noqa: F401 - the report labels deal t
 
 CMD_MY_COMMISSIONS = "Tu estado de comisiones de un mes (por defecto, este mes), con el archivo XLSX"
 OPT_MONTH = "Mes, p. ej. 2026-11, «noviembre» o «mes pasado»"
-CMD_ADMIN_REPORT = "Reporte del programa: mes en curso contra el anterior y embudo de referidos"
 
 REF_DEAL = "Negocio #{deal_id} · {client}"
 REF_LEAD = "Lead #{lead_id} · {company}"
@@ -16,7 +15,6 @@ TOTAL_EARNED = "Ganada"
 TOTAL_REJECTED = "Rechazada (no se paga)"
 TOTAL_REVERSED = "Reversada"
 TOTAL_NET = "Neto del mes"
-TOTAL_ALL = "Total"
 
 XLSX_TITLE = "Comisiones de {name} · {month}"
 # (header, its line in the «Cómo leer» sheet)

@@ -279,16 +279,6 @@ async def test_unexpected_exception_is_contained(sessionmaker):
     assert not out.ok
 
 
-async def test_sync_gateway_runs_off_loop(sessionmaker):
-    class SyncGateway:
-        def provision_user(self, email, first_name=None, last_name=None):
-            return "u-sync", True
-
-    rid = await _approved(sessionmaker)
-    out = await svc.provision_request(sessionmaker, SyncGateway(), rid, actor=JUAN, now=lambda: NOW)
-    assert out.ok and out.user_id == "u-sync"
-
-
 async def test_pending_or_rejected_requests_are_not_provisioned(sessionmaker):
     t = await create(sessionmaker)
     gw = StubGateway()
