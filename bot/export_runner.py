@@ -21,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.blocking import run_blocking
 from bot.config import Settings
+from bot.domain.enums import DealType, ExportTrigger
 from bot.domain.text import count_of
 from bot.services import export as ex
 from bot.services import outbox
-from bot.services.summary import APPROVAL_LABELS, TYPE_LABELS, TYPE_ORDER, DailySummary, build_summary, render_chart
+from bot.services.summary import APPROVAL_LABELS, TYPE_ORDER, DailySummary, build_summary, render_chart
 from bot.texts import export as T
 from db.models import ExportRun, Member
 
@@ -82,7 +83,7 @@ def build_embed(result: ex.ExportResult, summary: DailySummary) -> discord.Embed
     ]
     embed.add_field(name=T.FIELD_AUDIT, value=_lines(audit, 14), inline=False)
     by_type = [
-        T.BY_TYPE_LINE.format(label=TYPE_LABELS[t], count=summary.by_type[t][0], total=_cop(summary.by_type[t][1]))
+        T.BY_TYPE_LINE.format(label=DealType(t).label, count=summary.by_type[t][0], total=_cop(summary.by_type[t][1]))
         for t in TYPE_ORDER
         if t in summary.by_type
     ]
@@ -202,7 +203,7 @@ async def perform_export(
         return ExportOutcome(d, "fallida", None, run, f"{type(exc).__name__}: {exc}")
 
 
-async def export_tick(bot: Any, trigger: str = "schedule") -> list[ExportOutcome]:
+async def export_tick(bot: Any, trigger: str = ExportTrigger.SCHEDULE) -> list[ExportOutcome]:
     """Run every export that is due and not done (the cron job and the start-up catch-up)."""
     now = bot.clock.now()
     settings = bot.settings

@@ -30,6 +30,7 @@ from bot import permissions
 from bot.app import ANYWHERE, VentasOpsBot, send_ephemeral
 from bot.blocking import run_blocking
 from bot.domain.cards import CardKey
+from bot.domain.enums import ApprovalKind, ApprovalStatus, BillingStatus
 from bot.errors import UserError
 from bot.guards import actor_of, require_role
 from bot.notify import RecentCards, dm, post, repost_missing_cards, retire_duplicate_cards, send_card
@@ -118,7 +119,7 @@ def access_embed(
     bot: VentasOpsBot, req: Any, approval: Any, role: tuple[bool, str | None] | None
 ) -> discord.Embed:
     s = bot.settings
-    colour = {svc.APPROVED: discord.Colour.green(), svc.REJECTED: discord.Colour.red()}.get(
+    colour = {ApprovalStatus.APROBADA: discord.Colour.green(), ApprovalStatus.RECHAZADA: discord.Colour.red()}.get(
         req.status, discord.Colour.gold()
     )
     e = discord.Embed(
@@ -130,13 +131,13 @@ def access_embed(
     e.add_field(name=T.FIELD_SENSE, value=_esc(req.sense_email), inline=True)
     e.add_field(name=T.FIELD_GMAIL, value=_esc(req.gmail), inline=True)
     status = T.ACCESS_STATUS.get(req.status, req.status)
-    if approval is not None and req.status != svc.PENDING:
+    if approval is not None and req.status != ApprovalStatus.PENDIENTE:
         status = status.format(who=_esc(approval.decided_by_name), when=_when(bot, approval.decided_at))
     e.add_field(name=T.FIELD_STATUS, value=status, inline=False)
-    if req.status == svc.REJECTED and approval is not None and approval.reason:
+    if req.status == ApprovalStatus.RECHAZADA and approval is not None and approval.reason:
         e.add_field(name=T.FIELD_REASON, value=_esc(approval.reason)[:1024], inline=False)
-    if req.status != svc.REJECTED:
-        if req.status == svc.PENDING:
+    if req.status != ApprovalStatus.RECHAZADA:
+        if req.status == ApprovalStatus.PENDIENTE:
             role_line = T.ROLE_PENDING
         elif role is None or role[0]:
             role_line = T.ROLE_OK.format(role=s.role_kam)
@@ -145,7 +146,7 @@ def access_embed(
         e.add_field(name=T.FIELD_ROLE, value=role_line[:1024], inline=True)
         if provisioning(bot) is None:
             hs = T.HS_DISABLED
-        elif req.status == svc.PENDING:
+        elif req.status == ApprovalStatus.PENDIENTE:
             hs = T.HS_WAITING
         elif req.hubspot_user_id:
             hs = T.HS_OK.format(user_id=req.hubspot_user_id)
@@ -160,10 +161,10 @@ def access_embed(
 
 def access_view(bot: VentasOpsBot, req: Any, role: tuple[bool, str | None] | None) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
-    if req.status == svc.PENDING:
+    if req.status == ApprovalStatus.PENDIENTE:
         view.add_item(AccessButton("ok", req.id))
         view.add_item(AccessButton("no", req.id))
-    elif req.status == svc.APPROVED:
+    elif req.status == ApprovalStatus.APROBADA:
         role_failed = role is not None and not role[0]
         if role_failed or svc.needs_provisioning(req, provisioning(bot) is not None):
             view.add_item(AccessButton("retry", req.id))
@@ -236,7 +237,7 @@ async def handle_access_click(interaction: discord.Interaction, action: str, req
         await interaction.response.defer(ephemeral=True, thinking=True)
         await retry_access(interaction, request_id)
         return
-    if approval.status != svc.PENDING:
+    if approval.status != ApprovalStatus.PENDIENTE:
         await send_ephemeral(interaction, _already(bot, approval))
         return
     if action == "no":
@@ -327,7 +328,7 @@ async def reject_access(interaction: discord.Interaction, request_id: int, reaso
 async def retry_access(interaction: discord.Interaction, request_id: int) -> None:
     bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
     req, _ = await _load_access(bot, request_id)
-    if req is None or req.status != svc.APPROVED:
+    if req is None or req.status != ApprovalStatus.APROBADA:
         await send_ephemeral(interaction, T.RETRY_NOT_APPROVED.format(request_id=request_id))
         return
     s = bot.settings
@@ -430,7 +431,7 @@ class DoneModal(PersistentModal, template=r"bill-done:(?P<id>\d+)"):
         v = await _load_billing(bot, self.request_id)
         if v is None or v.approval is None:
             raise UserError(T.REQUEST_GONE.format(request_id=self.request_id))
-        if v.approval.status != svc.PENDING:
+        if v.approval.status != ApprovalStatus.PENDIENTE:
             await send_ephemeral(interaction, _already(bot, v.approval))
             return
         url = str(self.link.value or "").strip()
@@ -474,7 +475,7 @@ def billing_embed(bot: VentasOpsBot, v: bsvc.BillingView) -> discord.Embed:
 
     r, a = v.request, v.approval
     kind = T.KIND_LABELS.get(r.kind, r.kind)
-    colour = {bsvc.B_DONE: discord.Colour.green(), bsvc.B_REJECTED: discord.Colour.red()}.get(
+    colour = {BillingStatus.HECHA: discord.Colour.green(), BillingStatus.RECHAZADA: discord.Colour.red()}.get(
         r.status, discord.Colour.gold()
     )
     e = discord.Embed(
@@ -488,22 +489,22 @@ def billing_embed(bot: VentasOpsBot, v: bsvc.BillingView) -> discord.Embed:
     if r.notes:
         e.add_field(name=T.FIELD_NOTES, value=_esc(r.notes)[:1024], inline=False)
     status = T.BILLING_STATUS.get(r.status, r.status)
-    if a is not None and r.status != bsvc.B_PENDING:
+    if a is not None and r.status != BillingStatus.PENDIENTE:
         status = status.format(who=_esc(a.decided_by_name), when=_when(bot, a.decided_at))
     e.add_field(name=T.FIELD_STATUS, value=status, inline=False)
-    if r.status == bsvc.B_DONE and (r.result_url or r.result_path):
+    if r.status == BillingStatus.HECHA and (r.result_url or r.result_path):
         lines = [r.result_url] if r.result_url else []
         if r.result_path:
             lines.append(T.DONE_FILE_LINE.format(filename=billing_filename(r)))
         e.add_field(name=T.FIELD_RESULT, value="\n".join(lines)[:1024], inline=False)
-    if r.status == bsvc.B_REJECTED and a is not None and a.reason:
+    if r.status == BillingStatus.RECHAZADA and a is not None and a.reason:
         e.add_field(name=T.FIELD_REASON, value=_esc(a.reason)[:1024], inline=False)
     e.set_footer(text=T.CARD_FOOTER.format(when=_when(bot, r.created_at), role=bot.settings.role_hubspot_approver))
     return e
 
 
 def billing_view(v: bsvc.BillingView) -> discord.ui.View | None:
-    if v.request.status != bsvc.B_PENDING:
+    if v.request.status != BillingStatus.PENDIENTE:
         return None
     view = discord.ui.View(timeout=None)
     view.add_item(BillingButton("done", v.request.id))
@@ -557,7 +558,7 @@ async def handle_billing_click(interaction: discord.Interaction, action: str, re
     v = await _load_billing(bot, request_id)
     if v is None or v.approval is None:
         raise UserError(T.REQUEST_GONE.format(request_id=request_id))
-    if v.approval.status != svc.PENDING:
+    if v.approval.status != ApprovalStatus.PENDIENTE:
         await send_ephemeral(interaction, _already(bot, v.approval))
         return
     if action == "done":
@@ -674,7 +675,7 @@ def reminder_lines(bot: VentasOpsBot, reminders: list[svc.Reminder], now: dateti
     lines = []
     for r in reminders:
         common = dict(request_id=r.request_id, name=_esc(r.name), age=_age(now, r.created_at), link=_card_link(bot, r))
-        if r.kind == svc.K_ACCESS:
+        if r.kind == ApprovalKind.USUARIO_HUBSPOT:
             lines.append(T.REMINDER_LINE_ACCESS.format(**common))
         else:
             kind = T.KIND_LABELS.get(r.billing_kind or "", r.billing_kind or "")
@@ -749,12 +750,12 @@ class Access(commands.Cog):
         await self.repost_cards(created_before=self._started_at)
         await retire_duplicate_cards(self.bot, "access", AccessButton.PREFIX, svc.recorded_cards)
         await retire_duplicate_cards(self.bot, "billing", BillingButton.PREFIX,
-                                     lambda s, ids: svc.recorded_cards(s, ids, svc.K_BILLING))
+                                     lambda s, ids: svc.recorded_cards(s, ids, ApprovalKind.PROFORMA))
 
     async def repost_cards(self, created_before: datetime | None = None) -> None:
         """Post missing request cards (see ``Deals.repost_cards``)."""
-        for what, kind, post_one in (("access", svc.K_ACCESS, post_access_card),
-                                     ("billing", svc.K_BILLING, post_billing_card)):
+        for what, kind, post_one in (("access", ApprovalKind.USUARIO_HUBSPOT, post_access_card),
+                                     ("billing", ApprovalKind.PROFORMA, post_billing_card)):
             await repost_missing_cards(
                 self.bot, what, lambda s, k=kind: svc.requests_without_card(s, k, created_before=created_before), post_one)
 

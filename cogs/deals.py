@@ -25,7 +25,7 @@ from bot.blocking import run_blocking
 from bot.domain.cards import CardKey
 from bot.domain.commission import rate_label
 from bot.domain.dates import format_date, month_label, parse_month, today_bogota
-from bot.domain.enums import Service
+from bot.domain.enums import ApprovalKind, ApprovalStatus, CLOSED_DEAL_STATUSES, DealStatus, ProofStatus, Service
 from bot.domain.money import format_cop
 from bot.domain.text import count_of
 from bot.errors import UserCheckFailure, UserError
@@ -93,12 +93,12 @@ def _finding_lines(findings: dict[str, Any] | None) -> list[str]:
 def _approval_line(bot: VentasOpsBot, a: Any) -> str:
     kind = T.CHECK_LABELS.get(a.kind, a.kind)
     who = svc.escape(a.decided_by_name or T.NOT_SET)
-    if a.status == svc.A_APPROVED:
+    if a.status == ApprovalStatus.APROBADA:
         return T.CHECK_APPROVAL_OK.format(kind=kind, who=who, when=_when(bot, a.decided_at))
-    if a.status == svc.A_REJECTED:
+    if a.status == ApprovalStatus.RECHAZADA:
         reason = T.CHECK_REASON.format(reason=svc.escape(a.reason[:300])) if a.reason else ""
         return T.CHECK_APPROVAL_NO.format(kind=kind, who=who, when=_when(bot, a.decided_at), reason=reason)
-    if a.status == svc.A_CANCELLED:
+    if a.status == ApprovalStatus.CANCELADA:
         return T.CHECK_APPROVAL_CANCELLED.format(kind=kind)
     return T.CHECK_APPROVAL_PENDING.format(kind=kind)
 
@@ -106,9 +106,9 @@ def _approval_line(bot: VentasOpsBot, a: Any) -> str:
 def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
     d = v.deal
     colour = {
-        svc.APPROVED: discord.Colour.green(),
-        svc.REJECTED: discord.Colour.red(),
-        svc.CANCELLED: discord.Colour.dark_grey(),
+        DealStatus.APROBADO: discord.Colour.green(),
+        DealStatus.RECHAZADO: discord.Colour.red(),
+        DealStatus.ANULADO: discord.Colour.dark_grey(),
     }.get(d.status, discord.Colour.gold())
     type_label = T.TYPE_LABELS.get(d.deal_type, d.deal_type)
     e = discord.Embed(
@@ -141,16 +141,16 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
     e.add_field(name=T.CARD_FIELD_HUBSPOT, value=hs, inline=True)
 
     checklist = []
-    if d.proof_status == svc.PROOF_REJECTED:
+    if d.proof_status == ProofStatus.RECHAZADO:
         checklist.append(T.CHECK_PROOF_REJECTED)
-    elif d.proof_status == svc.PROOF_VERIFIED:
+    elif d.proof_status == ProofStatus.VERIFICADO:
         checklist.append(T.CHECK_PROOF_VERIFIED)
     elif d.proof_path:
         checklist.append(T.CHECK_PROOF_OK)
     else:
         checklist.append(T.CHECK_PROOF_MISSING)
     checklist.append(T.CHECK_HUBSPOT.get(d.hubspot_check, d.hubspot_check))
-    order = {svc.K_ATTRIBUTION: 0, svc.K_COO: 1, svc.K_AUDIT: 2}
+    order = {ApprovalKind.ATRIBUCION: 0, ApprovalKind.COO: 1, ApprovalKind.AUDITORIA: 2}
     for a in sorted(v.approvals, key=lambda a: (order.get(a.kind, 9), a.id)):
         checklist.append(_approval_line(bot, a))
     e.add_field(name=T.CARD_FIELD_CHECKLIST, value="\n".join(checklist)[:1024], inline=False)
@@ -171,7 +171,7 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
     if findings:
         e.add_field(name=T.CARD_FIELD_FINDINGS, value="\n".join(findings)[:1024], inline=False)
     when = _when(bot, d.created_at)
-    if d.cancel_reason and d.status in svc.CLOSED_STATUSES:
+    if d.cancel_reason and d.status in CLOSED_DEAL_STATUSES:
         reason = T.CARD_CANCELLED_REASON.format(reason=d.cancel_reason[:300])
         e.set_footer(text=T.CARD_FOOTER.format(when=when, reason=reason))
     else:
@@ -188,9 +188,9 @@ BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
     "attr_keep": (T.BTN_ATTR_KEEP, discord.ButtonStyle.secondary),
 }
 KIND_ACTIONS = {
-    svc.K_ATTRIBUTION: ("attr_new", "attr_keep"),
-    svc.K_COO: ("coo_ok", "coo_no"),
-    svc.K_AUDIT: ("audit_ok", "audit_no"),
+    ApprovalKind.ATRIBUCION: ("attr_new", "attr_keep"),
+    ApprovalKind.COO: ("coo_ok", "coo_no"),
+    ApprovalKind.AUDITORIA: ("audit_ok", "audit_no"),
 }
 
 
@@ -208,11 +208,11 @@ class DealButton(
 
 
 def card_view(v: svc.DealView) -> discord.ui.View | None:
-    if v.deal.status != svc.PENDING:
+    if v.deal.status != DealStatus.PENDIENTE:
         return None
     view = discord.ui.View(timeout=None)
-    pending = {a.kind for a in v.approvals if a.status == svc.A_PENDING}
-    for kind in (svc.K_ATTRIBUTION, svc.K_COO, svc.K_AUDIT):
+    pending = {a.kind for a in v.approvals if a.status == ApprovalStatus.PENDIENTE}
+    for kind in (ApprovalKind.ATRIBUCION, ApprovalKind.COO, ApprovalKind.AUDITORIA):
         if kind in pending:
             for action in KIND_ACTIONS[kind]:
                 view.add_item(DealButton(action, v.deal.id))
@@ -221,7 +221,7 @@ def card_view(v: svc.DealView) -> discord.ui.View | None:
 
 def role_for(bot: VentasOpsBot, kind: str) -> str:
     s = bot.settings
-    return {svc.K_AUDIT: s.role_audit, svc.K_COO: s.role_coo, svc.K_ATTRIBUTION: s.role_admin}[kind]
+    return {ApprovalKind.AUDITORIA: s.role_audit, ApprovalKind.COO: s.role_coo, ApprovalKind.ATRIBUCION: s.role_admin}[kind]
 
 
 # --- clicks ----------------------------------------------------------------------------------
@@ -275,7 +275,7 @@ async def handle_click(interaction: discord.Interaction, action: str, deal_id: i
     bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
     kind, approve = svc.ACTIONS[action]
     await require_role(interaction, role_for(bot, kind), action=f"deal:{action}")
-    opens_modal = not approve and kind != svc.K_ATTRIBUTION
+    opens_modal = not approve and kind != ApprovalKind.ATRIBUCION
     if not opens_modal:
         # the decision waits for the write lock behind other clicks: acknowledge within Discord's 3 s first
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -286,10 +286,10 @@ async def handle_click(interaction: discord.Interaction, action: str, deal_id: i
         raise UserError(T.DEAL_GONE.format(deal_id=deal_id))
     if approval is None:
         raise UserError(T.NOTHING_TO_DECIDE.format(deal_id=deal_id))
-    if approval.status != svc.A_PENDING:
+    if approval.status != ApprovalStatus.PENDIENTE:
         await send_ephemeral(interaction, _already_text(bot, approval))
         return
-    if deal.status != svc.PENDING:
+    if deal.status != DealStatus.PENDIENTE:
         raise UserError(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status)))
     if opens_modal:
         await RejectModal(action, deal_id).open(interaction)
@@ -310,7 +310,7 @@ async def apply_decision(interaction: discord.Interaction, action: str, deal_id:
         return
     kind_label = T.KIND_LABELS.get(kind, kind)
     other_id = decision.other_deal.id if decision.other_deal else None
-    if kind == svc.K_ATTRIBUTION:
+    if kind == ApprovalKind.ATRIBUCION:
         ack = (T.ATTR_NEW_ACK if approve else T.ATTR_KEEP_ACK).format(deal_id=deal_id, other_id=other_id)
     else:
         ack = T.DECIDED_ACK.format(subject=T.DECISION_SUBJECTS.get(kind, kind_label), deal_id=deal_id,
@@ -331,7 +331,7 @@ async def notify_decision(bot: VentasOpsBot, decision: svc.Decision, kind: str) 
     client = svc.escape(v.client.name)
     kind_label = T.KIND_LABELS.get(kind, kind)
     hs = v.deal.hubspot_deal_id or ""
-    if kind == svc.K_ATTRIBUTION:
+    if kind == ApprovalKind.ATRIBUCION:
         winner, loser = (v, other) if decision.approve else (other, v)
         if winner is not None:
             await dm(bot, winner.member.discord_id, T.DM_ATTR_WON.format(hubspot_id=hs, deal_id=winner.deal.id))
@@ -427,9 +427,9 @@ def registered_text(bot: VentasOpsBot, v: svc.DealView) -> str:
     d = v.deal
     kinds = {a.kind for a in v.approvals}
     conditions = [T.CONDITION_AUDIT]
-    if svc.K_COO in kinds:
+    if ApprovalKind.COO in kinds:
         conditions.append(T.CONDITION_COO)
-    if svc.K_ATTRIBUTION in kinds:
+    if ApprovalKind.ATRIBUCION in kinds:
         conditions.append(T.CONDITION_ATTRIBUTION)
     lines = [
         T.REGISTERED.format(
@@ -546,7 +546,7 @@ def _my_deals_empty(status: str | None, month: tuple[int, int] | None) -> str:
 
 
 def _my_deal_line(v: svc.DealView) -> str:
-    waiting = [T.KIND_LABELS.get(a.kind, a.kind) for a in v.approvals if a.status == svc.A_PENDING]
+    waiting = [T.KIND_LABELS.get(a.kind, a.kind) for a in v.approvals if a.status == ApprovalStatus.PENDIENTE]
     return T.MY_DEALS_LINE.format(
         deal_id=v.deal.id,
         date=format_date(v.deal.advance_date),
@@ -735,7 +735,7 @@ class Deals(BackgroundTasks, commands.Cog):
         c = reg.checked
         assert c is not None
         conditions = [T.CONDITION_AUDIT]
-        if any(a.kind == svc.K_COO for a in reg.approvals):
+        if any(a.kind == ApprovalKind.COO for a in reg.approvals):
             conditions.append(T.CONDITION_COO)
         if c.disputed:
             conditions.append(T.CONDITION_ATTRIBUTION)

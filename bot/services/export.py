@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload
 
-from bot.domain.enums import ApprovalKind, DealStatus, DealType, HubSpotCheck, Service
+from bot.domain.enums import ApprovalKind, ApprovalStatus, DealStatus, DealType, ExportStatus, HubSpotCheck, Service
 from bot.domain.money import format_cop
 from bot.services.workbooks import Book, Column, CsvTable, Kind
 from bot.texts import export as T
@@ -81,18 +81,18 @@ async def claim_run(
         (await session.execute(select(ExportRun).where(ExportRun.export_date == d).order_by(ExportRun.attempt))).scalars()
     )
     if not forced:
-        if any(r.status == "hecha" for r in runs):
+        if any(r.status == ExportStatus.HECHA for r in runs):
             return None
         first = runs[0] if runs else None
         if first is not None:
             # a failed run, or one left "en_curso" by a crash, is taken over
-            stale = first.status == "fallida" or first.started_at < now - STALE_RUN
+            stale = first.status == ExportStatus.FALLIDA or first.started_at < now - STALE_RUN
             if not stale:
                 return None
             res = await session.execute(
                 update(ExportRun)
                 .where(ExportRun.id == first.id, ExportRun.status == first.status, ExportRun.started_at == first.started_at)
-                .values(status="en_curso", started_at=now, trigger=trigger, error=None)
+                .values(status=ExportStatus.EN_CURSO, started_at=now, trigger=trigger, error=None)
             )
             await session.commit()
             if res.rowcount != 1:
@@ -111,7 +111,7 @@ async def claim_run(
 
 
 async def finished_dates(session: AsyncSession) -> tuple[set[date], date | None]:
-    done = set((await session.execute(select(ExportRun.export_date).where(ExportRun.status == "hecha"))).scalars())
+    done = set((await session.execute(select(ExportRun.export_date).where(ExportRun.status == ExportStatus.HECHA))).scalars())
     first = (await session.execute(select(func.min(ExportRun.export_date)))).scalar_one_or_none()
     return done, first
 
@@ -245,7 +245,7 @@ async def _pending_approvals(session: AsyncSession, deal_ids: list[int]) -> dict
     for i in range(0, len(deal_ids), 500):
         rows = await session.execute(
             select(Approval.deal_id, Approval.kind).where(
-                Approval.deal_id.in_(deal_ids[i : i + 500]), Approval.status == "pendiente"
+                Approval.deal_id.in_(deal_ids[i : i + 500]), Approval.status == ApprovalStatus.PENDIENTE
             )
         )
         for deal_id, kind in rows:
@@ -274,7 +274,7 @@ async def run_export(
         async with sessionmaker() as session:
             prev = (
                 await session.execute(
-                    select(func.max(ExportRun.started_at)).where(ExportRun.status == "hecha", ExportRun.id != run.id)
+                    select(func.max(ExportRun.started_at)).where(ExportRun.status == ExportStatus.HECHA, ExportRun.id != run.id)
                 )
             ).scalar_one_or_none()
             deals = await _deals_for(session, d, prev)
@@ -299,7 +299,7 @@ async def run_export(
             who, client = x.member.name, x.client.name
             if x.proof_path is None:
                 add(Finding("sin_comprobante", x.id, x.hubspot_deal_id, who, client))
-            if x.status == "rechazado":
+            if x.status == DealStatus.RECHAZADO:
                 add(Finding("comprobante_rechazado", x.id, x.hubspot_deal_id, who, client, x.cancel_reason or ""))
             if pending.get(x.id):
                 add(Finding("aprobacion_pendiente", x.id, x.hubspot_deal_id, who, client,
@@ -405,7 +405,7 @@ def _compare(local: Deal, h: Any, d: date, add: Callable[[Finding], None], owner
 async def finish_run(session: AsyncSession, run: ExportRun, result: ExportResult, now: datetime) -> None:
     """Mark the run done (same transaction as the outbox posts the caller enqueues)."""
     run = await session.merge(run)
-    run.status = "hecha"
+    run.status = ExportStatus.HECHA
     run.finished_at = now
     run.deals_count = result.deals_count
     run.findings_count = result.findings_count
@@ -424,7 +424,7 @@ async def finish_run(session: AsyncSession, run: ExportRun, result: ExportResult
 
 async def fail_run(session: AsyncSession, run: ExportRun, error: str, now: datetime) -> None:
     run = await session.merge(run)
-    run.status = "fallida"
+    run.status = ExportStatus.FALLIDA
     run.finished_at = now
     run.error = error[:2000]
     record(session, Actor.system("exportación"), "exportacion.fallida", "export_run", run.id,

@@ -1,5 +1,6 @@
 """Spanish (es-CO) texts of the commission statements and the program report."""
 
+from bot.domain.enums import CommissionState
 from bot.texts.deals import TYPE_LABELS  # noqa: F401 - the report labels deal types the same way
 
 CMD_MY_COMMISSIONS = "Tu estado de comisiones de un mes (por defecto, este mes), con el archivo XLSX"
@@ -44,7 +45,7 @@ XLSX_TOTAL_COLUMNS = [
 MY_TITLE = "Tus comisiones · {month}"
 MY_EMPTY = "No tienes movimientos de comisiones en {month}. Registra tus ventas con `/registrar-negocio` 💪"
 MY_LINE = "{state_icon} **{amount}** · {reference} · {how} · {state}"
-STATE_ICONS = {"pendiente": "⏳", "ganada": "✅", "rechazada": "❌", "reversada": "↩️"}
+STATE_ICONS = {CommissionState.PENDIENTE: "⏳", CommissionState.GANADA: "✅", CommissionState.RECHAZADA: "❌", CommissionState.REVERSADA: "↩️"}
 MY_MORE = "… y {n} más en el archivo adjunto."
 MY_TOTALS = ("Ganada: **{earned}** · Reversada: **{reversed}** · Neto del mes: **{net}**\n"
              "Pendiente de aprobación: {pending} · Rechazada: {rejected}")
