@@ -19,6 +19,7 @@ from typer._click import core as _click_core
 
 from bot.blocking import run_blocking
 from bot.config import ConfigError, OfflineSettings, Settings, load_settings
+from bot.domain.dates import format_date
 from bot.domain.errors import DomainError
 from bot.domain.money import format_cop
 from bot.home import Home, resolve_home
@@ -421,7 +422,7 @@ async def _export(settings: OfflineSettings, fecha: str | None, forzar: bool) ->
         await migrate.upgrade(engine)
     gateway = build_hubspot(settings)
     try:
-        with typer.progressbar(length=0, label=T.EXPORTING.format(d=d.strftime("%d/%m/%Y")), show_pos=True) as bar:
+        with typer.progressbar(length=0, label=T.EXPORTING.format(d=format_date(d)), show_pos=True) as bar:
 
             def progress(n: int) -> None:
                 bar.length = (bar.length or 0) + n
@@ -435,7 +436,7 @@ async def _export(settings: OfflineSettings, fecha: str | None, forzar: bool) ->
         if gateway is not None:
             await gateway.aclose()
         await engine.dispose()
-    shown = d.strftime("%d/%m/%Y")
+    shown = format_date(d)
     if outcome.status == "ya_hecha":
         typer.echo(T.ALREADY_EXPORTED.format(d=shown))
         return

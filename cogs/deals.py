@@ -24,10 +24,10 @@ from bot.app import VentasOpsBot, send_ephemeral
 from bot.blocking import run_blocking
 from bot.domain.cards import CardKey
 from bot.domain.commission import rate_label
-from bot.domain.dates import format_date, month_label, parse_month, today_bogota
+from bot.domain.dates import format_date, format_datetime, month_label, parse_month, today_bogota
 from bot.domain.enums import ApprovalKind, ApprovalStatus, CLOSED_DEAL_STATUSES, DealStatus, ProofStatus, Service
 from bot.domain.money import format_cop
-from bot.domain.text import count_of
+from bot.domain.text import count_of, md
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
 from bot.notify import RecentCards, dm, repost_missing_cards, retire_duplicate_cards, send_card
@@ -52,10 +52,7 @@ def _service_choices() -> list[app_commands.Choice[str]]:
 
 # --- card ----------------------------------------------------------------------------------
 def _when(bot: VentasOpsBot, dt: datetime | None) -> str:
-    if dt is None:
-        return T.NOT_SET
-    local = dt.astimezone(bot.settings.tz)
-    return f"{format_date(local.date())} {local:%H:%M}"
+    return format_datetime(dt, bot.settings.tz, T.NOT_SET)
 
 
 def commission_line(bot: VentasOpsBot, total: int, amount: int) -> str:
@@ -83,8 +80,8 @@ def _finding_lines(findings: dict[str, Any] | None) -> list[str]:
             if key == "monto":
                 h = format_cop(h) if isinstance(h, int) else T.NOT_SET
                 loc = format_cop(loc) if isinstance(loc, int) else T.NOT_SET
-            out.append("• " + template.format(hubspot=svc.escape(str(h if h is not None else T.NOT_SET)),
-                                              local=svc.escape(str(loc if loc is not None else T.NOT_SET))))
+            out.append("• " + template.format(hubspot=md(str(h if h is not None else T.NOT_SET)),
+                                              local=md(str(loc if loc is not None else T.NOT_SET))))
         else:
             out.append("• " + template)
     return out
@@ -92,11 +89,11 @@ def _finding_lines(findings: dict[str, Any] | None) -> list[str]:
 
 def _approval_line(bot: VentasOpsBot, a: Any) -> str:
     kind = T.CHECK_LABELS.get(a.kind, a.kind)
-    who = svc.escape(a.decided_by_name or T.NOT_SET)
+    who = md(a.decided_by_name or T.NOT_SET)
     if a.status == ApprovalStatus.APROBADA:
         return T.CHECK_APPROVAL_OK.format(kind=kind, who=who, when=_when(bot, a.decided_at))
     if a.status == ApprovalStatus.RECHAZADA:
-        reason = T.CHECK_REASON.format(reason=svc.escape(a.reason[:300])) if a.reason else ""
+        reason = T.CHECK_REASON.format(reason=md(a.reason[:300])) if a.reason else ""
         return T.CHECK_APPROVAL_NO.format(kind=kind, who=who, when=_when(bot, a.decided_at), reason=reason)
     if a.status == ApprovalStatus.CANCELADA:
         return T.CHECK_APPROVAL_CANCELLED.format(kind=kind)
@@ -114,7 +111,7 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
     e = discord.Embed(
         title=T.CARD_TITLE.format(deal_id=d.id, type=type_label, client=v.client.name)[:256], colour=colour
     )
-    e.add_field(name=T.CARD_FIELD_CLIENT, value=svc.escape(v.client.name)[:1024], inline=True)
+    e.add_field(name=T.CARD_FIELD_CLIENT, value=md(v.client.name)[:1024], inline=True)
     e.add_field(name=T.CARD_FIELD_KAM, value=f"<@{v.member.discord_id}>", inline=True)
     e.add_field(name=T.CARD_FIELD_TYPE, value=type_label, inline=True)
     e.add_field(name=T.CARD_FIELD_SERVICE, value=Service.label_of(d.service), inline=True)
@@ -128,7 +125,7 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
     )
     e.add_field(name=T.CARD_FIELD_STATUS, value=T.STATUS_LABELS.get(d.status, d.status), inline=True)
     proof = (
-        T.CARD_PROOF_ATTACHED.format(filename=svc.escape(d.proof_filename or "comprobante"))
+        T.CARD_PROOF_ATTACHED.format(filename=md(d.proof_filename or "comprobante"))
         if d.proof_path
         else T.CARD_PROOF_MISSING
     )
@@ -164,7 +161,7 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
             lines.append(fmt.format(kind=kind, request_id=r.id, amount=format_cop(r.amount), url=r.result_url))
         e.add_field(name=AT.DEAL_CARD_FIELD, value="\n".join(lines)[:1024], inline=False)
     if v.support:
-        lines = [QT.DEAL_CARD_LINE.format(kind=QT.KIND_LABELS.get(r.kind, r.kind), who=svc.escape(r.helper_name or ""),
+        lines = [QT.DEAL_CARD_LINE.format(kind=QT.KIND_LABELS.get(r.kind, r.kind), who=md(r.helper_name or ""),
                                           meeting=_when(bot, r.meeting_at)) for r in v.support]
         e.add_field(name=QT.DEAL_CARD_FIELD, value="\n".join(lines)[:1024], inline=False)
     findings = _finding_lines(d.hubspot_findings)
@@ -265,7 +262,7 @@ class RejectModal(PersistentModal, template=rf"deal-reason:(?P<action>{'|'.join(
 
 def _already_text(bot: VentasOpsBot, a: Any) -> str:
     return T.ALREADY_DECIDED.format(
-        who=svc.escape(a.decided_by_name or T.NOT_SET),
+        who=md(a.decided_by_name or T.NOT_SET),
         when=_when(bot, a.decided_at),
         outcome=T.OUTCOME.get(a.status, a.status),
     )
@@ -328,7 +325,7 @@ async def notify_decision(bot: VentasOpsBot, decision: svc.Decision, kind: str) 
         other = await svc.load_view(session, decision.other_deal.id) if decision.other_deal else None
     if v is None:
         return
-    client = svc.escape(v.client.name)
+    client = md(v.client.name)
     kind_label = T.KIND_LABELS.get(kind, kind)
     hs = v.deal.hubspot_deal_id or ""
     if kind == ApprovalKind.ATRIBUCION:
@@ -345,7 +342,7 @@ async def notify_decision(bot: VentasOpsBot, decision: svc.Decision, kind: str) 
     if decision.rejected:
         await dm(bot, v.member.discord_id, T.DM_REJECTED.format(
             deal_id=v.deal.id, client=client, who=T.APPROVERS_AFTER_BY.get(kind, kind_label),
-            reason=svc.escape(decision.approval.reason or "")))
+            reason=md(decision.approval.reason or "")))
     elif decision.earned:
         await dm(bot, v.member.discord_id, T.DM_EARNED.format(
             deal_id=v.deal.id, client=client, commission=format_cop(decision.earned)))
@@ -434,7 +431,7 @@ def registered_text(bot: VentasOpsBot, v: svc.DealView) -> str:
     lines = [
         T.REGISTERED.format(
             deal_id=d.id, type=T.TYPE_LABELS.get(d.deal_type, d.deal_type), service=Service.label_of(d.service),
-            client=svc.escape(v.client.name), total=format_cop(d.total_value),
+            client=md(v.client.name), total=format_cop(d.total_value),
             commission_line=commission_line(bot, d.total_value, d.commission_estimate),
             conditions=" y ".join(conditions),
         ),
@@ -550,7 +547,7 @@ def _my_deal_line(v: svc.DealView) -> str:
     return T.MY_DEALS_LINE.format(
         deal_id=v.deal.id,
         date=format_date(v.deal.advance_date),
-        client=svc.escape(v.client.name)[:60],
+        client=md(v.client.name)[:60],
         type=T.TYPE_LABELS.get(v.deal.deal_type, v.deal.deal_type),
         total=format_cop(v.deal.total_value),
         status=T.STATUS_LABELS.get(v.deal.status, v.deal.status),
@@ -744,7 +741,7 @@ class Deals(BackgroundTasks, commands.Cog):
                 deal_id=deal.id,
                 type=T.TYPE_LABELS[c.deal_type.value],
                 service=c.service.label,
-                client=svc.escape(c.client.name),
+                client=md(c.client.name),
                 total=format_cop(c.total),
                 commission_line=commission_line(bot, c.total, c.commission),
                 conditions=" y ".join(conditions),
@@ -853,8 +850,8 @@ async def admin_cancel(interaction: discord.Interaction, deal_id: int, reason: s
             v.member.discord_id,
             T.DM_CANCELLED.format(
                 deal_id=deal_id,
-                client=svc.escape(v.client.name),
-                reason=svc.escape(reason),
+                client=md(v.client.name),
+                reason=md(reason),
                 clawback=T.DM_CLAWBACK.format(amount=format_cop(result.clawback)) if result.clawback else "",
             ),
         )

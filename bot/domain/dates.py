@@ -5,7 +5,7 @@ them back naive)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import DateError
@@ -105,9 +105,12 @@ def format_date_long(d: date) -> str:
     return f"{DAYS[d.weekday()]} {d.day} de {MONTHS[d.month - 1]} de {d.year}"
 
 
-def format_datetime(dt_utc: datetime) -> str:
-    """``21/11/2026 14:05`` in Bogotá time (naive input is read as UTC)."""
-    local = to_utc(dt_utc).astimezone(BOGOTA)
+def format_datetime(dt_utc: datetime | None, tz: tzinfo = BOGOTA, none: str = "—") -> str:
+    """``21/11/2026 14:05`` in ``tz`` (naive input is read as UTC); ``none`` when there is no instant.
+    The one date-and-time formatter of everything users read."""
+    if dt_utc is None:
+        return none
+    local = to_utc(dt_utc).astimezone(tz)
     return f"{format_date(local.date())} {local.hour:02d}:{local.minute:02d}"
 
 

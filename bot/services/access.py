@@ -25,6 +25,7 @@ from sqlalchemy import and_, exists, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.dates import format_datetime
 from bot.domain.enums import ApprovalKind, ApprovalStatus
 from bot.domain.errors import DomainError
 from bot.services import directory
@@ -44,19 +45,6 @@ REMIND_EVERY = timedelta(hours=24)
 
 class AccessRefused(DomainError):
     """A refused access request or decision; ``str()`` is the Spanish message. Nothing changed."""
-
-
-def escape(text: str) -> str:
-    import discord.utils
-
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
-
-
-def format_when(dt: datetime | None, tz: Any) -> str:
-    if dt is None:
-        return "—"
-    local = dt.astimezone(tz)
-    return f"{local:%d/%m/%Y %H:%M}"
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -145,7 +133,7 @@ async def create_access_request(
     )
     if not await insert_once(session, stmt):
         existing = await pending_request(session, discord_id)
-        since = format_when(existing.created_at if existing else None, tz) if tz else "—"
+        since = format_datetime(existing.created_at if existing else None, tz) if tz else "—"
         raise AccessRefused(T.ACCESS_PENDING.format(request_id=existing.id if existing else "?", since=since))
     req = await pending_request(session, discord_id)
     assert req is not None
@@ -153,7 +141,7 @@ async def create_access_request(
     if is_kam:
         done = await latest_approved(session, discord_id)
         if done is not None:
-            when = format_when(done.updated_at, tz) if tz else "—"
+            when = format_datetime(done.updated_at, tz) if tz else "—"
             raise AccessRefused(T.ACCESS_ALREADY.format(request_id=done.id, when=when))
     owner = (await session.execute(select(Member).where(Member.sense_email == sense))).scalar_one_or_none()
     if owner is not None and owner.discord_id != discord_id:

@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import exists, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.dates import format_datetime
 from bot.domain.enums import ApprovalKind, ApprovalStatus, BillingKind, BillingStatus, CLOSED_DEAL_STATUSES
 from bot.domain.errors import DomainError
-from bot.services.access import format_when, insert_once
+from bot.services.access import insert_once
 from bot.texts import access as T
 from db.audit import Actor, record
 from db.models import Approval, BillingRequest, Client, Deal, Member
@@ -133,7 +134,7 @@ async def create_billing_request(
             raise BillingRefused(
                 T.BILLING_PENDING.format(
                     kind=T.KIND_LABELS[kind].lower(), deal_id=deal_id, request_id=existing.id,
-                    since=format_when(existing.created_at, tz) if tz else "—",
+                    since=format_datetime(existing.created_at, tz) if tz else "—",
                 )
             )
         raise BillingRefused(T.BILLING_NOT_YOURS.format(deal_id=deal_id), field="negocio")

@@ -37,6 +37,7 @@ from bot.domain.enums import (
 from bot.domain.enums import BillingStatus
 from bot.domain.errors import DomainError
 from bot.domain.money import format_cop, parse_cop
+from bot.domain.text import md
 from bot.domain.validation import parse_hubspot_deal_ref
 from bot.services import commissions as ledger
 from bot.services import directory, support
@@ -164,32 +165,32 @@ async def check_registration(
         raise DealRefused(T.CLIENT_MISSING, field="cliente")
     client = await directory.find_client(session, req.client)
     if client is None:
-        raise DealRefused(T.CLIENT_UNKNOWN.format(value=escape(req.client.strip()[:100])), field="cliente")
+        raise DealRefused(T.CLIENT_UNKNOWN.format(value=md(req.client.strip()[:100])), field="cliente")
     if member.id == -1 or not await directory.serves(session, member.id, client.id):
-        raise DealRefused(T.CLIENT_NOT_YOURS.format(client=escape(client.name)), field="cliente")
+        raise DealRefused(T.CLIENT_NOT_YOURS.format(client=md(client.name)), field="cliente")
     if not client.active:
-        raise DealRefused(T.CLIENT_INACTIVE.format(client=escape(client.name)), field="cliente")
+        raise DealRefused(T.CLIENT_INACTIVE.format(client=md(client.name)), field="cliente")
 
     # type and service
     try:
         deal_type = DealType(req.deal_type)
     except ValueError:
-        raise DealRefused(T.TYPE_UNKNOWN.format(value=escape(str(req.deal_type)[:40])), field="tipo") from None
+        raise DealRefused(T.TYPE_UNKNOWN.format(value=md(str(req.deal_type)[:40])), field="tipo") from None
     try:
         service = Service.parse(req.service)
     except DomainError:
         raise
     except ValueError:
-        raise DealRefused(T.SERVICE_UNKNOWN.format(value=escape(str(req.service)[:40])), field="servicio") from None
+        raise DealRefused(T.SERVICE_UNKNOWN.format(value=md(str(req.service)[:40])), field="servicio") from None
     has = await directory.services_of(session, client.id)
     if deal_type is DealType.CROSS_SALE and service.value in has:
         raise DealRefused(
-            T.CROSS_SALE_HAS_SERVICE.format(client=escape(client.name), service=service.label), field="servicio"
+            T.CROSS_SALE_HAS_SERVICE.format(client=md(client.name), service=service.label), field="servicio"
         )
     if deal_type is DealType.UP_SALE and service.value not in has:
         raise DealRefused(
             T.UP_SALE_MISSING_SERVICE.format(
-                client=escape(client.name), service=service.label, services=services_text(has)
+                client=md(client.name), service=service.label, services=services_text(has)
             ),
             field="servicio",
         )
@@ -371,13 +372,6 @@ def deal_snapshot(deal: Deal) -> dict[str, Any]:
 
 def services_text(services: set[str]) -> str:
     return ", ".join(Service.label_of(s) for s in sorted(services)) or T.NO_SERVICES
-
-
-def escape(text: str) -> str:
-    """Markdown-escape user or directory text shown in Discord."""
-    import discord.utils
-
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
 
 
 # --- decisions ------------------------------------------------------------------------------

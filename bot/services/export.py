@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload
 
+from bot.domain.dates import format_date, format_datetime
 from bot.domain.enums import ApprovalKind, ApprovalStatus, DealStatus, DealType, ExportStatus, HubSpotCheck, Service
 from bot.domain.money import format_cop
 from bot.services.workbooks import Book, Column, CsvTable, Kind
@@ -225,7 +226,7 @@ async def read_ahead(source: Any, depth: int = 1) -> AsyncIterator[Any]:
 
 
 def _fmt_date(d: date | None) -> str:
-    return d.strftime("%d/%m/%Y") if d else "—"
+    return format_date(d) if d else "—"
 
 
 async def _deals_for(session: AsyncSession, d: date, since: datetime | None) -> list[Deal]:
@@ -305,7 +306,7 @@ async def run_export(
                 add(Finding("aprobacion_pendiente", x.id, x.hubspot_deal_id, who, client,
                             T.DETAIL_APPROVALS.format(kinds=", ".join(sorted(ApprovalKind.label_of(k) for k in pending[x.id])))))
             if x.is_late:
-                created = x.created_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+                created = format_datetime(x.created_at, tz)
                 add(Finding("tardio", x.id, x.hubspot_deal_id, who, client,
                             T.DETAIL_LATE.format(created=created, advance=_fmt_date(x.advance_date))))
 

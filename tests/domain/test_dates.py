@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -173,3 +174,10 @@ def test_parse_month_round_trips_every_past_month(today):
     assert parse_month(f"{y}-{m:02d}", today) == (y, m)
     assert parse_month(f"{m:02d}/{y}", today) == (y, m)
     assert parse_month(month_label(y, m), today) == (y, m)
+
+
+def test_format_datetime_takes_the_zone_and_a_text_for_no_instant():
+    instant = datetime(2026, 11, 21, 19, 5, tzinfo=UTC)
+    assert format_datetime(instant) == "21/11/2026 14:05"  # Bogotá by default
+    assert format_datetime(instant, ZoneInfo("Europe/Madrid")) == "21/11/2026 20:05"
+    assert format_datetime(None) == "—" and format_datetime(None, none="(sin dato)") == "(sin dato)"
