@@ -116,7 +116,7 @@ def _run(coro: Coroutine[Any, Any, T_], settings: OfflineSettings | None = None)
         raise typer.Exit(code=130) from None
     except (typer.Exit, SystemExit):
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any other failure: one line and exit 1
         if settings is not None and settings.log_level == "DEBUG":
             traceback.print_exception(exc)
         one = " ".join(str(exc).split())[:300]

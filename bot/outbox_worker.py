@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-
-import discord
 from typing import Any
 
+import discord
 from sqlalchemy import update
 
 from bot import permissions
@@ -56,7 +55,7 @@ class OutboxWorker(LoopWorker):
         while not self._stopping:
             try:
                 await self.flush()
-            except Exception:  # noqa: BLE001 - the loop must survive anything
+            except Exception:
                 log.exception("Outbox delivery failed")
             if self._stopping:
                 break

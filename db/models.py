@@ -70,7 +70,7 @@ def pending_unique(name: str, *columns: str, status: str = "pendiente") -> Index
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), int: Integer()}
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), int: Integer()}  # noqa: RUF012 - SQLAlchemy reads it
 
 
 class TimestampMixin:

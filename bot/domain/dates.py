@@ -19,15 +19,15 @@ __all__ = [
     "format_date_long",
     "format_datetime",
     "from_hubspot_date",
+    "month_bounds_utc",
+    "month_label",
+    "parse_month",
     "parse_user_date",
     "parse_user_datetime",
+    "previous_month",
     "start_of_day_bogota",
     "to_utc",
     "today_bogota",
-    "parse_month",
-    "previous_month",
-    "month_label",
-    "month_bounds_utc",
 ]
 
 BOGOTA = ZoneInfo("America/Bogota")

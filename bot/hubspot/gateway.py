@@ -489,7 +489,7 @@ class HubSpotGateway:
                 last = f"HTTP {status} on {route}" if status else f"{getattr(exc, 'reason', exc)} on {route}"
                 raise _Transient(last, self._backoff(attempt)) from exc
             raise self._to_error(exc, route) from exc
-        except (asyncio.TimeoutError, *_TRANSIENT_ERRORS) as exc:
+        except (TimeoutError, *_TRANSIENT_ERRORS) as exc:
             ms = (time.monotonic() - t0) * 1000
             log.debug("HubSpot %s -> %s in %.0f ms (attempt %d)", route, type(exc).__name__, ms, attempt)
             # (urllib3's NewConnectionError subclasses ConnectTimeoutError: a refusal is not a timeout)

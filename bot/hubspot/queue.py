@@ -95,7 +95,7 @@ class HubSpotQueue(LoopWorker):
             self._kick.clear()
             try:
                 await self.run_pass()
-            except Exception:  # noqa: BLE001 - the worker must survive anything
+            except Exception:
                 log.exception("HubSpot queue pass failed")
             if self._stopping:
                 break
@@ -187,7 +187,7 @@ class HubSpotQueue(LoopWorker):
                 log.warning("HubSpot unavailable (%s %s); its work waits: %s", source.name, item, exc)
             self.healthy = False
             return False
-        except Exception:  # noqa: BLE001 - one bad item must not hold up the others
+        except Exception:
             log.exception("HubSpot work %s %s failed; retried later", source.name, item)
             self._failed[(source.name, item)] = time.monotonic() + self.retry_failed_after
             return True

@@ -321,7 +321,7 @@ async def call_provision(gateway: Any, email: str, name: str) -> ProvisionOutcom
         return ProvisionOutcome(False, error=T.HS_UNAVAILABLE.format(detail=str(exc)[:200] or type(exc).__name__))
     except HubSpotError as exc:
         return ProvisionOutcome(False, error=T.HS_API_ERROR.format(detail=str(exc)[:300] or type(exc).__name__))
-    except Exception as exc:  # noqa: BLE001 - the card must show something, the log has the rest
+    except Exception as exc:
         log.exception("HubSpot provisioning of %s failed unexpectedly", email)
         return ProvisionOutcome(False, error=T.HS_API_ERROR.format(detail=type(exc).__name__))
     return ProvisionOutcome(True, user_id=str(user_id), created=bool(created))
@@ -472,10 +472,10 @@ async def process_reminders(
 
 
 __all__ = [
+    "REMIND_AFTER_HOURS",
     "AccessDecision",
     "AccessRefused",
     "AccessTicket",
-    "REMIND_AFTER_HOURS",
     "ProvisionOutcome",
     "Reminder",
     "approval_of",
@@ -487,8 +487,8 @@ __all__ = [
     "process_reminders",
     "provision_request",
     "record_provision",
-    "requests_without_card",
     "recorded_cards",
+    "requests_without_card",
     "set_card",
     "unprovisioned",
 ]

@@ -19,7 +19,7 @@ from sqlalchemy import exists, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.dates import format_datetime
-from bot.domain.enums import ApprovalKind, ApprovalStatus, BillingKind, BillingStatus, CLOSED_DEAL_STATUSES
+from bot.domain.enums import CLOSED_DEAL_STATUSES, ApprovalKind, ApprovalStatus, BillingKind, BillingStatus
 from bot.domain.errors import DomainError
 from bot.services.access import insert_once
 from bot.texts import access as T

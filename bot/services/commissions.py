@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.enums import CommissionKind, CommissionState
 from db.models import CommissionEntry, Deal
 
+
 @dataclass(frozen=True, slots=True)
 class Balance:
     pending: int = 0

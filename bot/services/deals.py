@@ -25,16 +25,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.domain.commission import commission, rate_label
 from bot.domain.dates import format_date, parse_user_date
 from bot.domain.enums import (
+    CLOSED_DEAL_STATUSES,
     ApprovalKind,
     ApprovalStatus,
-    CLOSED_DEAL_STATUSES,
+    BillingStatus,
     DealStatus,
     DealType,
     HubSpotCheck,
     ProofStatus,
     Service,
 )
-from bot.domain.enums import BillingStatus
 from bot.domain.errors import DomainError
 from bot.domain.money import format_cop, parse_cop
 from bot.domain.text import md

@@ -41,18 +41,18 @@ __all__ = [
     "blocked_cards",
     "blocking_intent",
     "close_by_renewal_deal",
-    "declare",
     "deadline_for",
+    "declare",
     "extend",
     "intents_without_card",
     "load_card",
     "open_intent",
     "open_window_for",
     "process_due",
+    "recorded_cards",
     "release",
     "release_for_client",
     "role_label",
-    "recorded_cards",
     "set_card",
     "window_refusal",
 ]
@@ -473,7 +473,7 @@ async def process_due(
     events: list[Event] = []
     for intent, client, member in (await session.execute(q)).all():
         deadline = intent.deadline
-        ev = lambda kind: Event(kind, intent.id, member.id, client.id, deadline)  # noqa: E731
+        ev = lambda kind: Event(kind, intent.id, member.id, client.id, deadline)  # noqa: E731, B023 - called in this iteration
         if now >= end_of_day_bogota(deadline):
             if not await _mark(session, intent, "expired_at", now, status=RenewalStatus.VENCIDA, blocked=True, updated_at=now):
                 continue

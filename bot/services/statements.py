@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 from decimal import Decimal
 from pathlib import Path
 from statistics import median
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,9 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.blocking import run_blocking
 from bot.domain.business_days import next_business_day
 from bot.domain.commission import rate_label
-from bot.domain.dates import MONTHS, BOGOTA, month_bounds_utc, month_label, previous_month, start_of_day_bogota
-from bot.domain.money import format_cop
+from bot.domain.dates import BOGOTA, MONTHS, month_bounds_utc, month_label, previous_month, start_of_day_bogota
 from bot.domain.enums import CommissionKind, CommissionState, DealStatus, LeadStatus
+from bot.domain.money import format_cop
 from bot.services.charts import money_axis, png_bytes, pyplot, show_empty
 from bot.services.workbooks import Book, Column, Kind
 from bot.texts import reports as T

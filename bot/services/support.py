@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.dates import format_datetime
 from bot.domain.enums import SupportKind, SupportStatus, SupportTarget
-from bot.domain.text import md, truncate
 from bot.domain.errors import DomainError
+from bot.domain.text import md, truncate
 from bot.services import directory
 from bot.services import outbox as ob
 from bot.texts import questions as T

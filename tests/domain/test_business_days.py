@@ -7,8 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.business_days import (
-    RENEWAL_BUSINESS_DAYS, add_business_days, business_days_between, business_days_left,
-    is_business_day, is_holiday, next_business_day,
+    RENEWAL_BUSINESS_DAYS,
+    add_business_days,
+    business_days_between,
+    business_days_left,
+    is_business_day,
+    is_holiday,
+    next_business_day,
 )
 
 

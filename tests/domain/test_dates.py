@@ -8,8 +8,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.dates import (
-    BOGOTA, end_of_day_bogota, format_date, format_date_long, format_datetime, from_hubspot_date,
-    parse_user_date, start_of_day_bogota, to_utc, today_bogota,
+    BOGOTA,
+    end_of_day_bogota,
+    format_date,
+    format_date_long,
+    format_datetime,
+    from_hubspot_date,
+    parse_user_date,
+    start_of_day_bogota,
+    to_utc,
+    today_bogota,
 )
 from bot.domain.errors import DateError, DomainError
 

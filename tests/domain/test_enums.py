@@ -3,8 +3,16 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.enums import (
-    ApprovalKind, ApprovalStatus, CommissionKind, CommissionState, DealStatus, DealType, JobRole, LeadStatus,
-    RenewalStatus, Service,
+    ApprovalKind,
+    ApprovalStatus,
+    CommissionKind,
+    CommissionState,
+    DealStatus,
+    DealType,
+    JobRole,
+    LeadStatus,
+    RenewalStatus,
+    Service,
 )
 from bot.domain.errors import DomainError
 
