@@ -236,7 +236,8 @@ def _header(exc: Any, name: str) -> str | None:
     if not headers:
         return None
     try:
-        return headers.get(name)
+        value = headers.get(name)
+        return None if value is None else str(value)
     except AttributeError:  # pragma: no cover - plain mapping
         return dict(headers).get(name)
 
@@ -405,7 +406,7 @@ class HubSpotGateway:
         return asyncio.wrap_future(fut)
 
     def _backoff(self, attempt: int) -> float:
-        return min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)) * (0.75 + random.random() * 0.5)
+        return float(min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)) * (0.75 + random.random() * 0.5))
 
     def _to_error(self, exc: Any, route: str) -> HubSpotError:
         status = getattr(exc, "status", None)
@@ -473,7 +474,7 @@ class HubSpotGateway:
                 if search_slot is not None:
                     self.search_limiter.done(search_slot)
                 self.general_limiter.done(general_slot)
-        except self._api_errors as exc:  # type: ignore[misc]
+        except self._api_errors as exc:
             status = getattr(exc, "status", 0) or 0
             ms = (time.monotonic() - t0) * 1000
             log.debug("HubSpot %s -> %s in %.0f ms (attempt %d)", route, status, ms, attempt)
@@ -489,7 +490,7 @@ class HubSpotGateway:
                 last = f"HTTP {status} on {route}" if status else f"{getattr(exc, 'reason', exc)} on {route}"
                 raise _Transient(last, self._backoff(attempt)) from exc
             raise self._to_error(exc, route) from exc
-        except (TimeoutError, *_TRANSIENT_ERRORS) as exc:
+        except _TRANSIENT_ERRORS as exc:  # TimeoutError included (asyncio.wait_for raises it too)
             ms = (time.monotonic() - t0) * 1000
             log.debug("HubSpot %s -> %s in %.0f ms (attempt %d)", route, type(exc).__name__, ms, attempt)
             # (urllib3's NewConnectionError subclasses ConnectTimeoutError: a refusal is not a timeout)
@@ -563,7 +564,7 @@ class HubSpotGateway:
                     Filter(property_name=self.advance_date_property, operator="EQ", value=day),
                     Filter(property_name="hs_object_id", operator="GT", value=str(last_id)),
                 ])],
-                sorts=[{"propertyName": "hs_object_id", "direction": "ASCENDING"}],  # type: ignore[list-item]
+                sorts=[{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
                 properties=props,
                 limit=page_size,
                 after="0",
@@ -641,7 +642,7 @@ class HubSpotGateway:
 
         req = PublicObjectSearchRequest(
             filter_groups=[FilterGroup(filters=[Filter(property_name=prop, operator="EQ", value=value)])],
-            sorts=[{"propertyName": "hs_object_id", "direction": "ASCENDING"}],  # type: ignore[list-item]
+            sorts=[{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
             properties=properties, limit=1, after="0",
         )
         page = await self._call(route, search_api.do_search, public_object_search_request=req, search=True)

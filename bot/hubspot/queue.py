@@ -112,7 +112,7 @@ class HubSpotQueue(LoopWorker):
             await asyncio.sleep(left)
 
     def _backoff(self) -> float:
-        return min(self.backoff_max, self.backoff_min * 2 ** max(0, self.outages - 1))
+        return float(min(self.backoff_max, self.backoff_min * 2 ** max(0, self.outages - 1)))
 
     async def _sleep(self, seconds: float) -> None:
         """Until ``seconds`` pass, or a kick while HubSpot is healthy (an outage waits its back-off)."""
