@@ -410,7 +410,7 @@ async def referrals_of(session: AsyncSession, member_id: int, *, limit: int = 25
         .where(CommissionEntry.member_id == member_id, CommissionEntry.kind == CommissionKind.REFERIDO)
         .group_by(CommissionEntry.lead_id)
     )).all())
-    counts = {s: 0 for s in (LeadStatus.NUEVO, LeadStatus.BUENO, LeadStatus.MALO, LeadStatus.VENDIDO)}
+    counts: dict[str, int] = {s: 0 for s in (LeadStatus.NUEVO, LeadStatus.BUENO, LeadStatus.MALO, LeadStatus.VENDIDO)}
     for status, n in (await session.execute(
         select(Lead.status, func.count()).where(Lead.referrer_id == member_id).group_by(Lead.status)
     )).all():

@@ -25,7 +25,7 @@ from bot.texts import export as T
 from db.models import Approval, Client, CommissionEntry, Deal, Lead, Member, RenewalIntent
 
 TYPE_ORDER = tuple(DealType)
-APPROVAL_LABELS = {
+APPROVAL_LABELS: dict[str, str] = {
     ApprovalKind.AUDITORIA: "Auditoría de pago",
     ApprovalKind.COO: "COO (up sales)",
     ApprovalKind.ATRIBUCION: "Disputas de atribución",

@@ -18,7 +18,7 @@ OPT_KIND = "Factura proforma o link de pago"
 OPT_AMOUNT = "Valor en pesos, p. ej. 6.000.000"
 OPT_NOTES = "Datos para la factura o el link (razón social, NIT, concepto…)"
 
-KIND_LABELS = {BillingKind.PROFORMA: "Factura proforma", BillingKind.LINK_PAGO: "Link de pago"}
+KIND_LABELS: dict[str, str] = {BillingKind.PROFORMA: "Factura proforma", BillingKind.LINK_PAGO: "Link de pago"}
 
 # --- access request: answers to the requester -------------------------------------------------
 ACCESS_RECEIVED = (
@@ -70,7 +70,7 @@ FIELD_HUBSPOT = "Usuario de HubSpot"
 FIELD_REASON = "Motivo"
 CARD_FOOTER = "Solicitada el {when} · la deciden quienes tengan el rol «{role}»"
 
-ACCESS_STATUS = {
+ACCESS_STATUS: dict[str, str] = {
     ApprovalStatus.PENDIENTE: "⏳ Pendiente de aprobación",
     ApprovalStatus.APROBADA: "✅ Aprobada por {who} el {when}",
     ApprovalStatus.RECHAZADA: "❌ Rechazada por {who} el {when}",
@@ -97,7 +97,7 @@ BTN_DONE = "Hecho"
 
 # --- clicks ----------------------------------------------------------------------------------
 ALREADY_DECIDED = "Esta solicitud ya la decidió {who} el {when} ({outcome}). No cambié nada."
-OUTCOME = {ApprovalStatus.APROBADA: "aprobada", ApprovalStatus.RECHAZADA: "rechazada"}
+OUTCOME: dict[str, str] = {ApprovalStatus.APROBADA: "aprobada", ApprovalStatus.RECHAZADA: "rechazada"}
 REQUEST_GONE = "No encuentro la solicitud #{request_id}."
 APPROVED_ACK = "Aprobaste la solicitud #{request_id} de {name}. {steps}"
 APPROVED_STEPS_ROLE_OK = "Ya tiene el rol «{role}»."
@@ -180,7 +180,7 @@ FIELD_DEAL = "Negocio"
 FIELD_AMOUNT = "Valor"
 FIELD_NOTES = "Notas"
 FIELD_RESULT = "Resultado"
-BILLING_STATUS = {
+BILLING_STATUS: dict[str, str] = {
     BillingStatus.PENDIENTE: "⏳ Pendiente",
     BillingStatus.HECHA: "✅ Hecha por {who} el {when}",
     BillingStatus.RECHAZADA: "❌ Rechazada por {who} el {when}",

@@ -9,7 +9,7 @@ from bot.domain.enums import ApprovalKind, ExportStatus
 from bot.services.health import Status
 
 TITLE = "Estado de ventas-ops"
-EXPORT_STATUS = {ExportStatus.HECHA: "✅ hecha", ExportStatus.FALLIDA: "❌ fallida", ExportStatus.EN_CURSO: "⏳ en curso"}
+EXPORT_STATUS: dict[str, str] = {ExportStatus.HECHA: "✅ hecha", ExportStatus.FALLIDA: "❌ fallida", ExportStatus.EN_CURSO: "⏳ en curso"}
 
 
 def age(delta: timedelta) -> str:

@@ -102,8 +102,8 @@ OPT_KIND = "Qué necesitas"
 OPT_TO = "A quién se lo pides (por defecto, al CCO)"
 OPT_DATE = "Fecha que te sirve, p. ej. 30/11/2026 (opcional)"
 OPT_DETAIL = "Contexto: qué le quieres vender y qué necesitas"
-KIND_LABELS = {SupportKind.REUNION: "Reunión", SupportKind.ASESORIA: "Asesoría comercial"}
-TARGET_LABELS = {SupportTarget.CCO: "CCO", SupportTarget.PM: "PM de apoyo"}
+KIND_LABELS: dict[str, str] = {SupportKind.REUNION: "Reunión", SupportKind.ASESORIA: "Asesoría comercial"}
+TARGET_LABELS: dict[str, str] = {SupportTarget.CCO: "CCO", SupportTarget.PM: "PM de apoyo"}
 DETAIL_MAX = 1000
 SUPPORT_NOT_KAM = "`/pedir-apoyo` es para KAMs (rol «{role}»)."
 SUPPORT_NOT_YOUR_CLIENT = (
@@ -136,7 +136,7 @@ ACCEPT_ACK = "✅ Aceptaste el apoyo #{rid} para el {meeting}. Le avisé al KAM.
 DECLINE_ACK = "Listo: le avisé al KAM que no puedes con el apoyo #{rid}."
 SUPPORT_ALREADY = "El apoyo #{rid} ya lo decidió {who} ({status})."
 SUPPORT_GONE = "No encuentro la solicitud de apoyo #{rid}."
-STATUS_WORDS = {SupportStatus.ACEPTADA: "aceptada", SupportStatus.RECHAZADA: "no pudo"}
+STATUS_WORDS: dict[str, str] = {SupportStatus.ACEPTADA: "aceptada", SupportStatus.RECHAZADA: "no pudo"}
 DM_ACCEPTED = (
     "🤝 {who} aceptó tu solicitud de apoyo #{rid} ({kind}) para {client}: **{meeting}**.{note}\n"
     "Quedará anotado en tu próximo negocio con este cliente."

@@ -87,13 +87,13 @@ FIELD_HUBSPOT = "HubSpot"
 FIELD_DEADLINE = "Calificar antes de"
 REFERRER_LINE = "{name} (C.C. {masked})"
 NOT_SET = "—"
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, str] = {
     LeadStatus.NUEVO: "🆕 Nuevo (por calificar)",
     LeadStatus.BUENO: "👍 Bueno",
     LeadStatus.MALO: "👎 Malo",
     LeadStatus.VENDIDO: "🏆 Vendido",
 }
-STATUS_WORD = {LeadStatus.NUEVO: "Nuevo", LeadStatus.BUENO: "Bueno", LeadStatus.MALO: "Malo", LeadStatus.VENDIDO: "Vendido"}
+STATUS_WORD: dict[str, str] = {LeadStatus.NUEVO: "Nuevo", LeadStatus.BUENO: "Bueno", LeadStatus.MALO: "Malo", LeadStatus.VENDIDO: "Vendido"}
 STATUS_BY = "{status}\npor {who} el {when}"
 STATUS_BY_SYSTEM = "{status}\n(HubSpot) el {when}"
 STATUS_REASON = "\nMotivo: {reason}"

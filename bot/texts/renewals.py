@@ -76,7 +76,7 @@ FIELD_DELIVERY = "Entrega"
 FIELD_DEADLINE = "Vence"
 FIELD_STATUS = "Estado"
 FIELD_DEAL = "Negocio"
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, str] = {
     RenewalStatus.ABIERTA: "🟢 Abierta",
     RenewalStatus.CERRADA: "✅ Cerrada con un negocio",
     RenewalStatus.LIBERADA: "↩️ Liberada: el cliente volvió a comercial",

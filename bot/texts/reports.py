@@ -45,7 +45,7 @@ XLSX_TOTAL_COLUMNS = [
 MY_TITLE = "Tus comisiones · {month}"
 MY_EMPTY = "No tienes movimientos de comisiones en {month}. Registra tus ventas con `/registrar-negocio` 💪"
 MY_LINE = "{state_icon} **{amount}** · {reference} · {how} · {state}"
-STATE_ICONS = {CommissionState.PENDIENTE: "⏳", CommissionState.GANADA: "✅", CommissionState.RECHAZADA: "❌", CommissionState.REVERSADA: "↩️"}
+STATE_ICONS: dict[str, str] = {CommissionState.PENDIENTE: "⏳", CommissionState.GANADA: "✅", CommissionState.RECHAZADA: "❌", CommissionState.REVERSADA: "↩️"}
 MY_MORE = "… y {n} más en el archivo adjunto."
 MY_TOTALS = ("Ganada: **{earned}** · Reversada: **{reversed}** · Neto del mes: **{net}**\n"
              "Pendiente de aprobación: {pending} · Rechazada: {rejected}")
