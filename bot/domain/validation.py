@@ -256,7 +256,8 @@ def normalize_phone(text: str | None, field: str = "telefono") -> str:
     except phonenumbers.NumberParseException:
         raise InputError(_PHONE_HELP, field) from None
     national = str(number.national_number)
-    if not spelled.endswith(national):  # a trunk or carrier prefix the library dropped ("0 300…"): not a CO spelling
+    typed = spelled.removeprefix("+57")
+    if typed != national:  # a trunk or carrier prefix the library dropped ("0 300…"): not a CO spelling
         raise InputError(_PHONE_HELP, field)
     # mobiles 3xx and landlines 60x, 10 digits (numbering plan of 2021; the library's per-range
     # validity tables would refuse newly assigned ranges, so only the shape is checked)
