@@ -18,8 +18,8 @@ from bot.blocking import run_blocking
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.errors import UserCheckFailure, UserError
-from bot.modals import ModalRouter
 from bot.hubspot.queue import HubSpotQueue
+from bot.modals import ModalRouter
 from bot.outbox_worker import OutboxWorker
 from bot.scheduler import Jobs, default_jobs
 from bot.texts import general as T

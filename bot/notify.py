@@ -162,7 +162,7 @@ async def repost_missing_cards(
                 tried.add(row_id)
                 if await post_one(bot, row_id, recent=recent):
                     done.append(row_id)
-    except Exception:  # noqa: BLE001 - start-up must go on
+    except Exception:
         log.exception("Posting missing %s cards failed", what)
         return done
 
@@ -193,6 +193,6 @@ async def retire_duplicate_cards(
                     marked += 1
         if marked:
             log.info("Marked %s duplicate %s cards as replaced", marked, what)
-    except Exception:  # noqa: BLE001 - start-up must go on
+    except Exception:
         log.exception("Retiring duplicate %s cards failed", what)
     return marked

@@ -100,7 +100,7 @@ class Jobs:
         async def run() -> None:
             try:
                 await fn(self.bot)
-            except Exception:  # noqa: BLE001 - a failing job must not stop the scheduler
+            except Exception:
                 log.exception("Job %s failed", name)
 
         return run

@@ -30,6 +30,9 @@ from bot import permissions
 from bot.app import ANYWHERE, VentasOpsBot, send_ephemeral
 from bot.blocking import run_blocking
 from bot.domain.cards import CardKey
+from bot.domain.dates import format_datetime
+from bot.domain.enums import ApprovalKind, ApprovalStatus, BillingStatus
+from bot.domain.text import md
 from bot.errors import UserError
 from bot.guards import actor_of, require_role
 from bot.notify import RecentCards, dm, post, repost_missing_cards, retire_duplicate_cards, send_card
@@ -53,11 +56,7 @@ def provisioning(bot: VentasOpsBot) -> Any:
 
 
 def _when(bot: VentasOpsBot, dt: datetime | None) -> str:
-    return svc.format_when(dt, bot.settings.tz)
-
-
-def _esc(text: str | None) -> str:
-    return svc.escape(text or "")
+    return format_datetime(dt, bot.settings.tz)
 
 
 async def _channel(bot: VentasOpsBot, channel_id: int | None) -> Any:
@@ -81,7 +80,7 @@ async def tell(
     channel = bot.sales_channel()
     if channel is not None:
         try:
-            await post(channel, T.CHANNEL_NOTICE.format(name=_esc(name), text=notice))
+            await post(channel, T.CHANNEL_NOTICE.format(name=md(name), text=notice))
         except discord.HTTPException as exc:
             log.warning("Could not post the DM fallback notice for %s: %s", user_id, exc)
     return False
@@ -118,25 +117,25 @@ def access_embed(
     bot: VentasOpsBot, req: Any, approval: Any, role: tuple[bool, str | None] | None
 ) -> discord.Embed:
     s = bot.settings
-    colour = {svc.APPROVED: discord.Colour.green(), svc.REJECTED: discord.Colour.red()}.get(
+    colour = {ApprovalStatus.APROBADA: discord.Colour.green(), ApprovalStatus.RECHAZADA: discord.Colour.red()}.get(
         req.status, discord.Colour.gold()
     )
     e = discord.Embed(
         title=T.ACCESS_CARD_TITLE.format(request_id=req.id),
-        description=T.ACCESS_CARD_DESC.format(name=_esc(req.name), channel=s.sales_channel),
+        description=T.ACCESS_CARD_DESC.format(name=md(req.name), channel=s.sales_channel),
         colour=colour,
     )
-    e.add_field(name=T.FIELD_REQUESTER, value=f"<@{req.discord_id}> ({_esc(req.name)})"[:1024], inline=True)
-    e.add_field(name=T.FIELD_SENSE, value=_esc(req.sense_email), inline=True)
-    e.add_field(name=T.FIELD_GMAIL, value=_esc(req.gmail), inline=True)
+    e.add_field(name=T.FIELD_REQUESTER, value=f"<@{req.discord_id}> ({md(req.name)})"[:1024], inline=True)
+    e.add_field(name=T.FIELD_SENSE, value=md(req.sense_email), inline=True)
+    e.add_field(name=T.FIELD_GMAIL, value=md(req.gmail), inline=True)
     status = T.ACCESS_STATUS.get(req.status, req.status)
-    if approval is not None and req.status != svc.PENDING:
-        status = status.format(who=_esc(approval.decided_by_name), when=_when(bot, approval.decided_at))
+    if approval is not None and req.status != ApprovalStatus.PENDIENTE:
+        status = status.format(who=md(approval.decided_by_name), when=_when(bot, approval.decided_at))
     e.add_field(name=T.FIELD_STATUS, value=status, inline=False)
-    if req.status == svc.REJECTED and approval is not None and approval.reason:
-        e.add_field(name=T.FIELD_REASON, value=_esc(approval.reason)[:1024], inline=False)
-    if req.status != svc.REJECTED:
-        if req.status == svc.PENDING:
+    if req.status == ApprovalStatus.RECHAZADA and approval is not None and approval.reason:
+        e.add_field(name=T.FIELD_REASON, value=md(approval.reason)[:1024], inline=False)
+    if req.status != ApprovalStatus.RECHAZADA:
+        if req.status == ApprovalStatus.PENDIENTE:
             role_line = T.ROLE_PENDING
         elif role is None or role[0]:
             role_line = T.ROLE_OK.format(role=s.role_kam)
@@ -145,7 +144,7 @@ def access_embed(
         e.add_field(name=T.FIELD_ROLE, value=role_line[:1024], inline=True)
         if provisioning(bot) is None:
             hs = T.HS_DISABLED
-        elif req.status == svc.PENDING:
+        elif req.status == ApprovalStatus.PENDIENTE:
             hs = T.HS_WAITING
         elif req.hubspot_user_id:
             hs = T.HS_OK.format(user_id=req.hubspot_user_id)
@@ -160,10 +159,10 @@ def access_embed(
 
 def access_view(bot: VentasOpsBot, req: Any, role: tuple[bool, str | None] | None) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
-    if req.status == svc.PENDING:
+    if req.status == ApprovalStatus.PENDIENTE:
         view.add_item(AccessButton("ok", req.id))
         view.add_item(AccessButton("no", req.id))
-    elif req.status == svc.APPROVED:
+    elif req.status == ApprovalStatus.APROBADA:
         role_failed = role is not None and not role[0]
         if role_failed or svc.needs_provisioning(req, provisioning(bot) is not None):
             view.add_item(AccessButton("retry", req.id))
@@ -220,7 +219,7 @@ class AccessButton(ActionButton, template=r"acc:(?P<action>ok|no|retry):(?P<id>\
 
 def _already(bot: VentasOpsBot, approval: Any) -> str:
     return T.ALREADY_DECIDED.format(
-        who=_esc(approval.decided_by_name or "—"),
+        who=md(approval.decided_by_name or "—"),
         when=_when(bot, approval.decided_at),
         outcome=T.OUTCOME.get(approval.status, approval.status),
     )
@@ -236,7 +235,7 @@ async def handle_access_click(interaction: discord.Interaction, action: str, req
         await interaction.response.defer(ephemeral=True, thinking=True)
         await retry_access(interaction, request_id)
         return
-    if approval.status != svc.PENDING:
+    if approval.status != ApprovalStatus.PENDIENTE:
         await send_ephemeral(interaction, _already(bot, approval))
         return
     if action == "no":
@@ -272,16 +271,16 @@ async def approve_access(interaction: discord.Interaction, request_id: int) -> N
              else T.APPROVED_STEPS_ROLE_FAIL.format(role=s.role_kam, error=role[1])]
     steps.extend(_hs_steps(outcome))
     # the requester
-    parts = [T.DM_ACCESS_APPROVED.format(who=_esc(actor.name), request_id=req.id)]
+    parts = [T.DM_ACCESS_APPROVED.format(who=md(actor.name), request_id=req.id)]
     parts.append(T.DM_ROLE_OK.format(role=s.role_kam, channel=s.sales_channel) if role[0]
                  else T.DM_ROLE_FAIL.format(channel=s.sales_channel))
     parts.append(_hs_dm(bot, req.sense_email, outcome))
     parts.append(T.DM_ACCESS_NEXT)
     delivered = await tell(bot, req.discord_id, req.name, "\n".join(parts),
                            T.NOTICE_APPROVED.format(request_id=req.id))
-    text = T.APPROVED_ACK.format(request_id=req.id, name=_esc(req.name), steps=" ".join(steps))
+    text = T.APPROVED_ACK.format(request_id=req.id, name=md(req.name), steps=" ".join(steps))
     if not delivered:
-        text += "\n" + T.DM_FAILED_APPROVER.format(name=_esc(req.name))
+        text += "\n" + T.DM_FAILED_APPROVER.format(name=md(req.name))
     await send_ephemeral(interaction, text)
 
 
@@ -313,21 +312,21 @@ async def reject_access(interaction: discord.Interaction, request_id: int, reaso
         await send_ephemeral(interaction, _already(bot, decision.approval))
         return
     req = decision.request
-    await send_ephemeral(interaction, T.REJECTED_ACK.format(request_id=req.id, name=_esc(req.name)))
+    await send_ephemeral(interaction, T.REJECTED_ACK.format(request_id=req.id, name=md(req.name)))
     await refresh_access_card(bot, request_id)
     delivered = await tell(
         bot, req.discord_id, req.name,
-        T.DM_ACCESS_REJECTED.format(request_id=req.id, who=_esc(actor.name), reason=_esc(reason)),
+        T.DM_ACCESS_REJECTED.format(request_id=req.id, who=md(actor.name), reason=md(reason)),
         T.NOTICE_REJECTED.format(request_id=req.id),
     )
     if not delivered:
-        await send_ephemeral(interaction, T.DM_FAILED_APPROVER.format(name=_esc(req.name)))
+        await send_ephemeral(interaction, T.DM_FAILED_APPROVER.format(name=md(req.name)))
 
 
 async def retry_access(interaction: discord.Interaction, request_id: int) -> None:
     bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
     req, _ = await _load_access(bot, request_id)
-    if req is None or req.status != svc.APPROVED:
+    if req is None or req.status != ApprovalStatus.APROBADA:
         await send_ephemeral(interaction, T.RETRY_NOT_APPROVED.format(request_id=request_id))
         return
     s = bot.settings
@@ -430,7 +429,7 @@ class DoneModal(PersistentModal, template=r"bill-done:(?P<id>\d+)"):
         v = await _load_billing(bot, self.request_id)
         if v is None or v.approval is None:
             raise UserError(T.REQUEST_GONE.format(request_id=self.request_id))
-        if v.approval.status != svc.PENDING:
+        if v.approval.status != ApprovalStatus.PENDIENTE:
             await send_ephemeral(interaction, _already(bot, v.approval))
             return
         url = str(self.link.value or "").strip()
@@ -474,36 +473,36 @@ def billing_embed(bot: VentasOpsBot, v: bsvc.BillingView) -> discord.Embed:
 
     r, a = v.request, v.approval
     kind = T.KIND_LABELS.get(r.kind, r.kind)
-    colour = {bsvc.B_DONE: discord.Colour.green(), bsvc.B_REJECTED: discord.Colour.red()}.get(
+    colour = {BillingStatus.HECHA: discord.Colour.green(), BillingStatus.RECHAZADA: discord.Colour.red()}.get(
         r.status, discord.Colour.gold()
     )
     e = discord.Embed(
         title=T.BILLING_CARD_TITLE.format(request_id=r.id, kind=kind, deal_id=r.deal_id)[:256],
-        description=T.BILLING_CARD_DESC.format(name=_esc(v.member.name), kind_lower=kind.lower(), client=_esc(v.client.name)),
+        description=T.BILLING_CARD_DESC.format(name=md(v.member.name), kind_lower=kind.lower(), client=md(v.client.name)),
         colour=colour,
     )
-    e.add_field(name=T.FIELD_REQUESTER, value=f"<@{v.member.discord_id}> ({_esc(v.member.name)})"[:1024], inline=True)
-    e.add_field(name=T.FIELD_DEAL, value=f"#{v.deal.id} · {_esc(v.client.name)}"[:1024], inline=True)
+    e.add_field(name=T.FIELD_REQUESTER, value=f"<@{v.member.discord_id}> ({md(v.member.name)})"[:1024], inline=True)
+    e.add_field(name=T.FIELD_DEAL, value=f"#{v.deal.id} · {md(v.client.name)}"[:1024], inline=True)
     e.add_field(name=T.FIELD_AMOUNT, value=format_cop(r.amount), inline=True)
     if r.notes:
-        e.add_field(name=T.FIELD_NOTES, value=_esc(r.notes)[:1024], inline=False)
+        e.add_field(name=T.FIELD_NOTES, value=md(r.notes)[:1024], inline=False)
     status = T.BILLING_STATUS.get(r.status, r.status)
-    if a is not None and r.status != bsvc.B_PENDING:
-        status = status.format(who=_esc(a.decided_by_name), when=_when(bot, a.decided_at))
+    if a is not None and r.status != BillingStatus.PENDIENTE:
+        status = status.format(who=md(a.decided_by_name), when=_when(bot, a.decided_at))
     e.add_field(name=T.FIELD_STATUS, value=status, inline=False)
-    if r.status == bsvc.B_DONE and (r.result_url or r.result_path):
+    if r.status == BillingStatus.HECHA and (r.result_url or r.result_path):
         lines = [r.result_url] if r.result_url else []
         if r.result_path:
             lines.append(T.DONE_FILE_LINE.format(filename=billing_filename(r)))
         e.add_field(name=T.FIELD_RESULT, value="\n".join(lines)[:1024], inline=False)
-    if r.status == bsvc.B_REJECTED and a is not None and a.reason:
-        e.add_field(name=T.FIELD_REASON, value=_esc(a.reason)[:1024], inline=False)
+    if r.status == BillingStatus.RECHAZADA and a is not None and a.reason:
+        e.add_field(name=T.FIELD_REASON, value=md(a.reason)[:1024], inline=False)
     e.set_footer(text=T.CARD_FOOTER.format(when=_when(bot, r.created_at), role=bot.settings.role_hubspot_approver))
     return e
 
 
 def billing_view(v: bsvc.BillingView) -> discord.ui.View | None:
-    if v.request.status != bsvc.B_PENDING:
+    if v.request.status != BillingStatus.PENDIENTE:
         return None
     view = discord.ui.View(timeout=None)
     view.add_item(BillingButton("done", v.request.id))
@@ -557,7 +556,7 @@ async def handle_billing_click(interaction: discord.Interaction, action: str, re
     v = await _load_billing(bot, request_id)
     if v is None or v.approval is None:
         raise UserError(T.REQUEST_GONE.format(request_id=request_id))
-    if v.approval.status != svc.PENDING:
+    if v.approval.status != ApprovalStatus.PENDIENTE:
         await send_ephemeral(interaction, _already(bot, v.approval))
         return
     if action == "done":
@@ -596,7 +595,7 @@ async def reply_on_deal_card(bot: VentasOpsBot, v: bsvc.BillingView, who: str) -
     if channel is None:
         return
     kind = T.KIND_LABELS.get(r.kind, r.kind)
-    text = T.DEAL_CARD_REPLY.format(kind=kind, deal_id=d.id, amount=format_cop(r.amount), who=_esc(who),
+    text = T.DEAL_CARD_REPLY.format(kind=kind, deal_id=d.id, amount=format_cop(r.amount), who=md(who),
                                     url=f"\n{r.result_url}" if r.result_url else "")
     file = billing_file(bot, r)
     try:
@@ -632,20 +631,20 @@ async def decide_billing_click(
     r = v.request
     kind = T.KIND_LABELS.get(r.kind, r.kind)
     if done:
-        await send_ephemeral(interaction, T.DONE_ACK.format(request_id=r.id, name=_esc(v.member.name)))
+        await send_ephemeral(interaction, T.DONE_ACK.format(request_id=r.id, name=md(v.member.name)))
         text = T.DM_BILLING_DONE.format(
-            kind_lower=kind.lower(), deal_id=r.deal_id, client=_esc(v.client.name), amount=format_cop(r.amount),
-            who=_esc(actor.name),
+            kind_lower=kind.lower(), deal_id=r.deal_id, client=md(v.client.name), amount=format_cop(r.amount),
+            who=md(actor.name),
             url="\n".join(x for x in (r.result_url, T.DONE_FILE_LINE.format(filename=billing_filename(r))
                                         if r.result_path else None) if x),
-            note=T.DM_BILLING_NOTE.format(note=_esc(d.approval.reason)) if d.approval.reason else "",
+            note=T.DM_BILLING_NOTE.format(note=md(d.approval.reason)) if d.approval.reason else "",
         )
         notice = T.NOTICE_BILLING_DONE.format(request_id=r.id, kind=kind.lower())
     else:
-        await send_ephemeral(interaction, T.BILLING_REJECTED_ACK.format(request_id=r.id, name=_esc(v.member.name)))
+        await send_ephemeral(interaction, T.BILLING_REJECTED_ACK.format(request_id=r.id, name=md(v.member.name)))
         text = T.DM_BILLING_REJECTED.format(
-            request_id=r.id, kind_lower=kind.lower(), deal_id=r.deal_id, client=_esc(v.client.name),
-            who=_esc(actor.name), reason=_esc(reason),
+            request_id=r.id, kind_lower=kind.lower(), deal_id=r.deal_id, client=md(v.client.name),
+            who=md(actor.name), reason=md(reason),
         )
         notice = T.NOTICE_BILLING_REJECTED.format(request_id=r.id, kind=kind.lower())
     await refresh_billing_card(bot, request_id)
@@ -653,7 +652,7 @@ async def decide_billing_click(
         await reply_on_deal_card(bot, v, actor.name)
     file = billing_file(bot, r) if done else None
     if not await tell(bot, v.member.discord_id, v.member.name, text, notice, file=file):
-        await send_ephemeral(interaction, T.DM_FAILED_APPROVER.format(name=_esc(v.member.name)))
+        await send_ephemeral(interaction, T.DM_FAILED_APPROVER.format(name=md(v.member.name)))
 
 
 # --- reminders (wired into the scheduler by the lead) --------------------------------------------
@@ -673,8 +672,8 @@ def _card_link(bot: VentasOpsBot, r: svc.Reminder) -> str:
 def reminder_lines(bot: VentasOpsBot, reminders: list[svc.Reminder], now: datetime) -> list[str]:
     lines = []
     for r in reminders:
-        common = dict(request_id=r.request_id, name=_esc(r.name), age=_age(now, r.created_at), link=_card_link(bot, r))
-        if r.kind == svc.K_ACCESS:
+        common = dict(request_id=r.request_id, name=md(r.name), age=_age(now, r.created_at), link=_card_link(bot, r))
+        if r.kind == ApprovalKind.USUARIO_HUBSPOT:
             lines.append(T.REMINDER_LINE_ACCESS.format(**common))
         else:
             kind = T.KIND_LABELS.get(r.billing_kind or "", r.billing_kind or "")
@@ -705,7 +704,7 @@ async def run_access_tick(bot: VentasOpsBot, *, after_hours: int = svc.REMIND_AF
         role = permissions.find_role(guild, bot.settings.role_hubspot_approver) if guild else None
         for member in role.members if role is not None else []:
             await dm(bot, member.id, T.REMINDER_DM.format(
-                name=_esc(member.display_name), channel=bot.settings.sales_channel, lines=body)[:2000])
+                name=md(member.display_name), channel=bot.settings.sales_channel, lines=body)[:2000])
     if provisioning(bot) is not None:
         async with bot.sessionmaker() as session:
             ids = await svc.unprovisioned(session)
@@ -749,12 +748,12 @@ class Access(commands.Cog):
         await self.repost_cards(created_before=self._started_at)
         await retire_duplicate_cards(self.bot, "access", AccessButton.PREFIX, svc.recorded_cards)
         await retire_duplicate_cards(self.bot, "billing", BillingButton.PREFIX,
-                                     lambda s, ids: svc.recorded_cards(s, ids, svc.K_BILLING))
+                                     lambda s, ids: svc.recorded_cards(s, ids, ApprovalKind.PROFORMA))
 
     async def repost_cards(self, created_before: datetime | None = None) -> None:
         """Post missing request cards (see ``Deals.repost_cards``)."""
-        for what, kind, post_one in (("access", svc.K_ACCESS, post_access_card),
-                                     ("billing", svc.K_BILLING, post_billing_card)):
+        for what, kind, post_one in (("access", ApprovalKind.USUARIO_HUBSPOT, post_access_card),
+                                     ("billing", ApprovalKind.PROFORMA, post_billing_card)):
             await repost_missing_cards(
                 self.bot, what, lambda s, k=kind: svc.requests_without_card(s, k, created_before=created_before), post_one)
 
@@ -787,8 +786,8 @@ class Access(commands.Cog):
             await session.commit()
             req = ticket.request
             text = T.ACCESS_RECEIVED.format(
-                name=_esc(name), request_id=req.id, channel=s.sales_channel,
-                sense_email=_esc(req.sense_email), gmail=_esc(req.gmail),
+                name=md(name), request_id=req.id, channel=s.sales_channel,
+                sense_email=md(req.sense_email), gmail=md(req.gmail),
             )
             request_id = req.id
         await send_ephemeral(interaction, text)
@@ -821,7 +820,7 @@ class Access(commands.Cog):
             await session.commit()
             text = T.BILLING_RECEIVED.format(
                 request_id=t.request.id, kind=T.KIND_LABELS[t.request.kind], amount=format_cop(t.request.amount),
-                deal_id=t.deal.id, client=_esc(t.client.name),
+                deal_id=t.deal.id, client=md(t.client.name),
             )
             request_id = t.request.id
         await send_ephemeral(interaction, text)

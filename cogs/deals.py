@@ -26,10 +26,10 @@ from bot.app import VentasOpsBot, send_ephemeral
 from bot.blocking import run_blocking
 from bot.domain.cards import CardKey
 from bot.domain.commission import rate_label
-from bot.domain.dates import format_date, month_label, parse_month, today_bogota
-from bot.domain.enums import Service
+from bot.domain.dates import format_date, format_datetime, month_label, parse_month, today_bogota
+from bot.domain.enums import ApprovalKind, ApprovalStatus, CLOSED_DEAL_STATUSES, DealStatus, ProofStatus, Service
 from bot.domain.money import format_cop
-from bot.domain.text import count_of
+from bot.domain.text import count_of, md
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
 from bot.notify import RecentCards, dm, repost_missing_cards, retire_duplicate_cards, send_card
@@ -54,10 +54,7 @@ def _service_choices() -> list[app_commands.Choice[str]]:
 
 # --- card ----------------------------------------------------------------------------------
 def _when(bot: VentasOpsBot, dt: datetime | None) -> str:
-    if dt is None:
-        return T.NOT_SET
-    local = dt.astimezone(bot.settings.tz)
-    return f"{format_date(local.date())} {local:%H:%M}"
+    return format_datetime(dt, bot.settings.tz, T.NOT_SET)
 
 
 def commission_line(rate: Decimal, total: int, amount: int) -> str:
@@ -84,8 +81,8 @@ def _finding_lines(findings: dict[str, Any] | None) -> list[str]:
             if key == "monto":
                 h = format_cop(h) if isinstance(h, int) else T.NOT_SET
                 loc = format_cop(loc) if isinstance(loc, int) else T.NOT_SET
-            out.append("• " + template.format(hubspot=svc.escape(str(h if h is not None else T.NOT_SET)),
-                                              local=svc.escape(str(loc if loc is not None else T.NOT_SET))))
+            out.append("• " + template.format(hubspot=md(str(h if h is not None else T.NOT_SET)),
+                                              local=md(str(loc if loc is not None else T.NOT_SET))))
         else:
             out.append("• " + template)
     return out
@@ -93,13 +90,13 @@ def _finding_lines(findings: dict[str, Any] | None) -> list[str]:
 
 def _approval_line(bot: VentasOpsBot, a: Any) -> str:
     kind = T.CHECK_LABELS.get(a.kind, a.kind)
-    who = svc.escape(a.decided_by_name or T.NOT_SET)
-    if a.status == svc.A_APPROVED:
+    who = md(a.decided_by_name or T.NOT_SET)
+    if a.status == ApprovalStatus.APROBADA:
         return T.CHECK_APPROVAL_OK.format(kind=kind, who=who, when=_when(bot, a.decided_at))
-    if a.status == svc.A_REJECTED:
-        reason = T.CHECK_REASON.format(reason=svc.escape(a.reason[:300])) if a.reason else ""
+    if a.status == ApprovalStatus.RECHAZADA:
+        reason = T.CHECK_REASON.format(reason=md(a.reason[:300])) if a.reason else ""
         return T.CHECK_APPROVAL_NO.format(kind=kind, who=who, when=_when(bot, a.decided_at), reason=reason)
-    if a.status == svc.A_CANCELLED:
+    if a.status == ApprovalStatus.CANCELADA:
         return T.CHECK_APPROVAL_CANCELLED.format(kind=kind)
     return T.CHECK_APPROVAL_PENDING.format(kind=kind)
 
@@ -107,15 +104,15 @@ def _approval_line(bot: VentasOpsBot, a: Any) -> str:
 def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
     d = v.deal
     colour = {
-        svc.APPROVED: discord.Colour.green(),
-        svc.REJECTED: discord.Colour.red(),
-        svc.CANCELLED: discord.Colour.dark_grey(),
+        DealStatus.APROBADO: discord.Colour.green(),
+        DealStatus.RECHAZADO: discord.Colour.red(),
+        DealStatus.ANULADO: discord.Colour.dark_grey(),
     }.get(d.status, discord.Colour.gold())
     type_label = T.TYPE_LABELS.get(d.deal_type, d.deal_type)
     e = discord.Embed(
         title=T.CARD_TITLE.format(deal_id=d.id, type=type_label, client=v.client.name)[:256], colour=colour
     )
-    e.add_field(name=T.CARD_FIELD_CLIENT, value=svc.escape(v.client.name)[:1024], inline=True)
+    e.add_field(name=T.CARD_FIELD_CLIENT, value=md(v.client.name)[:1024], inline=True)
     e.add_field(name=T.CARD_FIELD_KAM, value=f"<@{v.member.discord_id}>", inline=True)
     e.add_field(name=T.CARD_FIELD_TYPE, value=type_label, inline=True)
     e.add_field(name=T.CARD_FIELD_SERVICE, value=Service.label_of(d.service), inline=True)
@@ -129,7 +126,7 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
     )
     e.add_field(name=T.CARD_FIELD_STATUS, value=T.STATUS_LABELS.get(d.status, d.status), inline=True)
     proof = (
-        T.CARD_PROOF_ATTACHED.format(filename=svc.escape(d.proof_filename or "comprobante"))
+        T.CARD_PROOF_ATTACHED.format(filename=md(d.proof_filename or "comprobante"))
         if d.proof_path
         else T.CARD_PROOF_MISSING
     )
@@ -142,16 +139,16 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
     e.add_field(name=T.CARD_FIELD_HUBSPOT, value=hs, inline=True)
 
     checklist = []
-    if d.proof_status == svc.PROOF_REJECTED:
+    if d.proof_status == ProofStatus.RECHAZADO:
         checklist.append(T.CHECK_PROOF_REJECTED)
-    elif d.proof_status == svc.PROOF_VERIFIED:
+    elif d.proof_status == ProofStatus.VERIFICADO:
         checklist.append(T.CHECK_PROOF_VERIFIED)
     elif d.proof_path:
         checklist.append(T.CHECK_PROOF_OK)
     else:
         checklist.append(T.CHECK_PROOF_MISSING)
     checklist.append(T.CHECK_HUBSPOT.get(d.hubspot_check, d.hubspot_check))
-    order = {svc.K_ATTRIBUTION: 0, svc.K_COO: 1, svc.K_AUDIT: 2}
+    order = {ApprovalKind.ATRIBUCION: 0, ApprovalKind.COO: 1, ApprovalKind.AUDITORIA: 2}
     for a in sorted(v.approvals, key=lambda a: (order.get(a.kind, 9), a.id)):
         checklist.append(_approval_line(bot, a))
     e.add_field(name=T.CARD_FIELD_CHECKLIST, value="\n".join(checklist)[:1024], inline=False)
@@ -165,14 +162,14 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
             lines.append(fmt.format(kind=kind, request_id=r.id, amount=format_cop(r.amount), url=r.result_url))
         e.add_field(name=AT.DEAL_CARD_FIELD, value="\n".join(lines)[:1024], inline=False)
     if v.support:
-        lines = [QT.DEAL_CARD_LINE.format(kind=QT.KIND_LABELS.get(r.kind, r.kind), who=svc.escape(r.helper_name or ""),
+        lines = [QT.DEAL_CARD_LINE.format(kind=QT.KIND_LABELS.get(r.kind, r.kind), who=md(r.helper_name or ""),
                                           meeting=_when(bot, r.meeting_at)) for r in v.support]
         e.add_field(name=QT.DEAL_CARD_FIELD, value="\n".join(lines)[:1024], inline=False)
     findings = _finding_lines(d.hubspot_findings)
     if findings:
         e.add_field(name=T.CARD_FIELD_FINDINGS, value="\n".join(findings)[:1024], inline=False)
     when = _when(bot, d.created_at)
-    if d.cancel_reason and d.status in svc.CLOSED_STATUSES:
+    if d.cancel_reason and d.status in CLOSED_DEAL_STATUSES:
         reason = T.CARD_CANCELLED_REASON.format(reason=d.cancel_reason[:300])
         e.set_footer(text=T.CARD_FOOTER.format(when=when, reason=reason))
     else:
@@ -189,9 +186,9 @@ BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
     "attr_keep": (T.BTN_ATTR_KEEP, discord.ButtonStyle.secondary),
 }
 KIND_ACTIONS = {
-    svc.K_ATTRIBUTION: ("attr_new", "attr_keep"),
-    svc.K_COO: ("coo_ok", "coo_no"),
-    svc.K_AUDIT: ("audit_ok", "audit_no"),
+    ApprovalKind.ATRIBUCION: ("attr_new", "attr_keep"),
+    ApprovalKind.COO: ("coo_ok", "coo_no"),
+    ApprovalKind.AUDITORIA: ("audit_ok", "audit_no"),
 }
 
 
@@ -209,11 +206,11 @@ class DealButton(
 
 
 def card_view(v: svc.DealView) -> discord.ui.View | None:
-    if v.deal.status != svc.PENDING:
+    if v.deal.status != DealStatus.PENDIENTE:
         return None
     view = discord.ui.View(timeout=None)
-    pending = {a.kind for a in v.approvals if a.status == svc.A_PENDING}
-    for kind in (svc.K_ATTRIBUTION, svc.K_COO, svc.K_AUDIT):
+    pending = {a.kind for a in v.approvals if a.status == ApprovalStatus.PENDIENTE}
+    for kind in (ApprovalKind.ATRIBUCION, ApprovalKind.COO, ApprovalKind.AUDITORIA):
         if kind in pending:
             for action in KIND_ACTIONS[kind]:
                 view.add_item(DealButton(action, v.deal.id))
@@ -222,7 +219,7 @@ def card_view(v: svc.DealView) -> discord.ui.View | None:
 
 def role_for(bot: VentasOpsBot, kind: str) -> str:
     s = bot.settings
-    return {svc.K_AUDIT: s.role_audit, svc.K_COO: s.role_coo, svc.K_ATTRIBUTION: s.role_admin}[kind]
+    return {ApprovalKind.AUDITORIA: s.role_audit, ApprovalKind.COO: s.role_coo, ApprovalKind.ATRIBUCION: s.role_admin}[kind]
 
 
 # --- clicks ----------------------------------------------------------------------------------
@@ -266,7 +263,7 @@ class RejectModal(PersistentModal, template=rf"deal-reason:(?P<action>{'|'.join(
 
 def _already_text(bot: VentasOpsBot, a: Any) -> str:
     return T.ALREADY_DECIDED.format(
-        who=svc.escape(a.decided_by_name or T.NOT_SET),
+        who=md(a.decided_by_name or T.NOT_SET),
         when=_when(bot, a.decided_at),
         outcome=T.OUTCOME.get(a.status, a.status),
     )
@@ -276,7 +273,7 @@ async def handle_click(interaction: discord.Interaction, action: str, deal_id: i
     bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
     kind, approve = svc.ACTIONS[action]
     await require_role(interaction, role_for(bot, kind), action=f"deal:{action}")
-    opens_modal = not approve and kind != svc.K_ATTRIBUTION
+    opens_modal = not approve and kind != ApprovalKind.ATRIBUCION
     if not opens_modal:
         # the decision waits for the write lock behind other clicks: acknowledge within Discord's 3 s first
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -287,10 +284,10 @@ async def handle_click(interaction: discord.Interaction, action: str, deal_id: i
         raise UserError(T.DEAL_GONE.format(deal_id=deal_id))
     if approval is None:
         raise UserError(T.NOTHING_TO_DECIDE.format(deal_id=deal_id))
-    if approval.status != svc.A_PENDING:
+    if approval.status != ApprovalStatus.PENDIENTE:
         await send_ephemeral(interaction, _already_text(bot, approval))
         return
-    if deal.status != svc.PENDING:
+    if deal.status != DealStatus.PENDIENTE:
         raise UserError(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status)))
     if opens_modal:
         await RejectModal(action, deal_id).open(interaction)
@@ -314,7 +311,7 @@ async def apply_decision(interaction: discord.Interaction, action: str, deal_id:
         return
     kind_label = T.KIND_LABELS.get(kind, kind)
     other_id = decision.other_deal.id if decision.other_deal else None
-    if kind == svc.K_ATTRIBUTION:
+    if kind == ApprovalKind.ATRIBUCION:
         ack = (T.ATTR_NEW_ACK if approve else T.ATTR_KEEP_ACK).format(deal_id=deal_id, other_id=other_id)
     else:
         ack = T.DECIDED_ACK.format(subject=T.DECISION_SUBJECTS.get(kind, kind_label), deal_id=deal_id,
@@ -328,11 +325,11 @@ async def apply_decision(interaction: discord.Interaction, action: str, deal_id:
 
 def decision_dms(decision: svc.Decision, kind: str, v: svc.DealView, other: svc.DealView | None) -> list[tuple[int, str]]:
     """(discord id, text) of each DM a decision sends to the KAMs concerned."""
-    client = svc.escape(v.client.name)
+    client = md(v.client.name)
     kind_label = T.KIND_LABELS.get(kind, kind)
     hs = v.deal.hubspot_deal_id or ""
     out: list[tuple[int, str]] = []
-    if kind == svc.K_ATTRIBUTION:
+    if kind == ApprovalKind.ATRIBUCION:
         winner, loser = (v, other) if decision.approve else (other, v)
         if winner is not None:
             out.append((winner.member.discord_id, T.DM_ATTR_WON.format(hubspot_id=hs, deal_id=winner.deal.id)))
@@ -345,7 +342,7 @@ def decision_dms(decision: svc.Decision, kind: str, v: svc.DealView, other: svc.
     elif decision.rejected:
         out.append((v.member.discord_id, T.DM_REJECTED.format(
             deal_id=v.deal.id, client=client, who=T.APPROVERS_AFTER_BY.get(kind, kind_label),
-            reason=svc.escape(decision.approval.reason or ""))))
+            reason=md(decision.approval.reason or ""))))
     elif decision.earned:
         out.append((v.member.discord_id, T.DM_EARNED.format(
             deal_id=v.deal.id, client=client, commission=format_cop(decision.earned))))
@@ -439,14 +436,14 @@ def registered_text(bot: VentasOpsBot, v: svc.DealView) -> str:
     d = v.deal
     kinds = {a.kind for a in v.approvals}
     conditions = [T.CONDITION_AUDIT]
-    if svc.K_COO in kinds:
+    if ApprovalKind.COO in kinds:
         conditions.append(T.CONDITION_COO)
-    if svc.K_ATTRIBUTION in kinds:
+    if ApprovalKind.ATRIBUCION in kinds:
         conditions.append(T.CONDITION_ATTRIBUTION)
     lines = [
         T.REGISTERED.format(
             deal_id=d.id, type=T.TYPE_LABELS.get(d.deal_type, d.deal_type), service=Service.label_of(d.service),
-            client=svc.escape(v.client.name), total=format_cop(d.total_value),
+            client=md(v.client.name), total=format_cop(d.total_value),
             commission_line=commission_line(d.commission_rate, d.total_value, d.commission_estimate),
             conditions=" y ".join(conditions),
         ),
@@ -558,11 +555,11 @@ def _my_deals_empty(status: str | None, month: tuple[int, int] | None) -> str:
 
 
 def _my_deal_line(v: svc.DealView) -> str:
-    waiting = [T.KIND_LABELS.get(a.kind, a.kind) for a in v.approvals if a.status == svc.A_PENDING]
+    waiting = [T.KIND_LABELS.get(a.kind, a.kind) for a in v.approvals if a.status == ApprovalStatus.PENDIENTE]
     return T.MY_DEALS_LINE.format(
         deal_id=v.deal.id,
         date=format_date(v.deal.advance_date),
-        client=svc.escape(v.client.name)[:60],
+        client=md(v.client.name)[:60],
         type=T.TYPE_LABELS.get(v.deal.deal_type, v.deal.deal_type),
         total=format_cop(v.deal.total_value),
         status=T.STATUS_LABELS.get(v.deal.status, v.deal.status),
@@ -747,7 +744,7 @@ class Deals(BackgroundTasks, commands.Cog):
         c = reg.checked
         assert c is not None
         conditions = [T.CONDITION_AUDIT]
-        if any(a.kind == svc.K_COO for a in reg.approvals):
+        if any(a.kind == ApprovalKind.COO for a in reg.approvals):
             conditions.append(T.CONDITION_COO)
         if c.disputed:
             conditions.append(T.CONDITION_ATTRIBUTION)
@@ -756,7 +753,7 @@ class Deals(BackgroundTasks, commands.Cog):
                 deal_id=deal.id,
                 type=T.TYPE_LABELS[c.deal_type.value],
                 service=c.service.label,
-                client=svc.escape(c.client.name),
+                client=md(c.client.name),
                 total=format_cop(c.total),
                 commission_line=commission_line(deal.commission_rate, c.total, c.commission),
                 conditions=" y ".join(conditions),
@@ -865,8 +862,8 @@ async def admin_cancel(interaction: discord.Interaction, deal_id: int, reason: s
             v.member.discord_id,
             T.DM_CANCELLED.format(
                 deal_id=deal_id,
-                client=svc.escape(v.client.name),
-                reason=svc.escape(reason),
+                client=md(v.client.name),
+                reason=md(reason),
                 clawback=T.DM_CLAWBACK.format(amount=format_cop(result.clawback)) if result.clawback else "",
             ),
         )

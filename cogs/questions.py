@@ -23,6 +23,7 @@ from bot import permissions
 from bot.app import VentasOpsBot, send_ephemeral
 from bot.domain.cards import CardKey
 from bot.domain.dates import format_datetime
+from bot.domain.enums import QuestionStatus
 from bot.domain.faq_search import asks_sales_to_sell
 from bot.domain.text import md, truncate
 from bot.domain.validation import clean_user_text
@@ -44,12 +45,12 @@ CARD_GRACE = timedelta(minutes=2)  # a fresh card's own post may still be on its
 # --- the card -----------------------------------------------------------------------------------
 def card_embed(bot: VentasOpsBot, q: Question, faq: FaqEntry | None) -> discord.Embed:
     s = bot.settings
-    colour = discord.Colour.green() if q.status == svc.RESPONDIDA else discord.Colour.gold()
+    colour = discord.Colour.green() if q.status == QuestionStatus.RESPONDIDA else discord.Colour.gold()
     e = discord.Embed(title=T.CARD_TITLE.format(qid=q.id, topic=svc.topic_label(q.topic)),
                       description=truncate(md(q.text), 3000), colour=colour)
     e.add_field(name=T.FIELD_ASKER, value=f"<@{q.asker_discord_id}>", inline=True)
     e.add_field(name=T.FIELD_FOR, value=role_label(svc.topic_role(s, q.topic)), inline=True)
-    if q.status == svc.RESPONDIDA and q.answered_at is not None:
+    if q.status == QuestionStatus.RESPONDIDA and q.answered_at is not None:
         who = f"<@{q.answered_by_discord_id}>" if q.answered_by_discord_id else md(q.answered_by_name or "")
         status = T.STATUS_ANSWERED.format(who=who, when=format_datetime(q.answered_at))
     else:
@@ -80,9 +81,9 @@ class QuestionButton(ActionButton, template=r"duda:(?P<action>publicar|responder
 
 def card_view(q: Question, faq: FaqEntry | None) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
-    if q.status == svc.ABIERTA:
+    if q.status == QuestionStatus.ABIERTA:
         view.add_item(QuestionButton("responder", q.id))
-    elif q.status == svc.RESPONDIDA and faq is None:
+    elif q.status == QuestionStatus.RESPONDIDA and faq is None:
         view.add_item(QuestionButton("faq", q.id))
     return view if view.children else None
 
@@ -230,9 +231,9 @@ async def on_answer_click(interaction: discord.Interaction, qid: int) -> None:
     bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
     q = await _question(bot, qid)
     await _require_answerer(interaction, q)
-    if q.status == svc.RESPONDIDA:
+    if q.status == QuestionStatus.RESPONDIDA:
         raise UserError(_answered_text(q))
-    if q.status != svc.ABIERTA:
+    if q.status != QuestionStatus.ABIERTA:
         raise UserError(T.NOT_OPEN.format(qid=qid))
     await AnswerModal(qid).open(interaction)
 
@@ -250,7 +251,7 @@ async def on_answer_submit(interaction: discord.Interaction, qid: int, value: st
         await session.commit()
     assert q is not None
     if not changed:
-        await send_ephemeral(interaction, _answered_text(q) if q.status == svc.RESPONDIDA else T.NOT_OPEN.format(qid=qid))
+        await send_ephemeral(interaction, _answered_text(q) if q.status == QuestionStatus.RESPONDIDA else T.NOT_OPEN.format(qid=qid))
         return
     await send_ephemeral(interaction, T.ANSWERED_ACK.format(qid=qid))
     bot.outbox.kick()

@@ -30,7 +30,7 @@ from bot.background import BackgroundTasks
 from bot.app import VentasOpsBot, send_ephemeral
 from bot.domain.cards import CardKey
 from bot.domain.dates import format_datetime
-from bot.domain.enums import Service
+from bot.domain.enums import LeadStatus, Service
 from bot.domain.money import format_cop
 from bot.domain.text import md, truncate
 from bot.domain.validation import clean_user_text, mask_cedula
@@ -62,7 +62,7 @@ def _dotted(cedula: str) -> str:
 def card_embed(bot: VentasOpsBot, lead: Lead, referrer: Member | None, reward: int) -> discord.Embed:
     s = bot.settings
     colour = {
-        svc.BUENO: discord.Colour.green(), svc.VENDIDO: discord.Colour.gold(), svc.MALO: discord.Colour.red(),
+        LeadStatus.BUENO: discord.Colour.green(), LeadStatus.VENDIDO: discord.Colour.gold(), LeadStatus.MALO: discord.Colour.red(),
     }.get(lead.status, discord.Colour.blurple())
     e = discord.Embed(title=truncate(T.CARD_TITLE.format(lead_id=lead.id, company=lead.company), 256), colour=colour)
     e.add_field(name=T.FIELD_CONTACT, value=truncate(md(lead.contact_name), 1024), inline=True)
@@ -74,7 +74,7 @@ def card_embed(bot: VentasOpsBot, lead: Lead, referrer: Member | None, reward: i
     e.add_field(name=T.FIELD_REFERRER,
                 value=T.REFERRER_LINE.format(name=name, masked=mask_cedula(lead.referrer_cedula)), inline=True)
     label = T.STATUS_LABELS.get(lead.status, lead.status)
-    if lead.status != svc.NUEVO and lead.qualified_at is not None:
+    if lead.status != LeadStatus.NUEVO and lead.qualified_at is not None:
         when = format_datetime(lead.qualified_at)
         if lead.qualified_by_discord_id:
             status = T.STATUS_BY.format(status=label, who=f"<@{lead.qualified_by_discord_id}>", when=when)
@@ -86,7 +86,7 @@ def card_embed(bot: VentasOpsBot, lead: Lead, referrer: Member | None, reward: i
         status = label + (T.SLA_LATE if lead.sla_escalated_at else "")
     e.add_field(name=T.FIELD_STATUS, value=truncate(status, 1024), inline=True)
     e.add_field(name=T.FIELD_REWARD, value=format_cop(reward), inline=True)
-    if lead.status == svc.NUEVO:
+    if lead.status == LeadStatus.NUEVO:
         from datetime import timedelta
 
         e.add_field(name=T.FIELD_DEADLINE,
@@ -119,7 +119,7 @@ class LeadButton(ActionButton, template=r"lead:(?P<action>bueno|malo|vendido):(?
 
 
 def card_view(lead: Lead) -> discord.ui.View | None:
-    actions = {svc.NUEVO: ("bueno", "malo", "vendido"), svc.BUENO: ("vendido",)}.get(lead.status, ())
+    actions = {LeadStatus.NUEVO: ("bueno", "malo", "vendido"), LeadStatus.BUENO: ("vendido",)}.get(lead.status, ())
     if not actions:
         return None
     view = discord.ui.View(timeout=None)
@@ -204,7 +204,7 @@ class BadReasonModal(PersistentModal, template=r"lead-reason:(?P<id>\d+)"):
         if len(reason) < 3:
             raise UserError(T.REASON_REQUIRED)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await apply_qualification(interaction, self.lead_id, svc.MALO, reason)
+        await apply_qualification(interaction, self.lead_id, LeadStatus.MALO, reason)
 
 
 def _already_text(lead: Lead) -> str:
@@ -217,7 +217,7 @@ def _refusal(lead: Lead, target: str) -> str | None:
     """Why the lead cannot go to ``target`` now, or None when it can."""
     if lead.status in svc.ALLOWED_FROM[target]:
         return None
-    if lead.status == target or lead.status in (svc.MALO, svc.VENDIDO):
+    if lead.status == target or lead.status in (LeadStatus.MALO, LeadStatus.VENDIDO):
         return _already_text(lead)
     return T.NOT_ALLOWED.format(lead_id=lead.id, status=T.STATUS_WORD.get(lead.status, lead.status),
                                 target=T.STATUS_WORD[target])
@@ -234,7 +234,7 @@ async def handle_click(interaction: discord.Interaction, action: str, lead_id: i
     if refusal is not None:
         await send_ephemeral(interaction, refusal)
         return
-    if action == svc.MALO:
+    if action == LeadStatus.MALO:
         await BadReasonModal(lead_id).open(interaction)
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
@@ -308,7 +308,7 @@ async def sync_closed_won(bot: VentasOpsBot) -> list[int]:
         if not won:
             continue
         async with bot.sessionmaker() as session:
-            q = await svc.qualify(session, lead_id, svc.VENDIDO, actor=Actor.system("hubspot"), now=bot.clock.now(),
+            q = await svc.qualify(session, lead_id, LeadStatus.VENDIDO, actor=Actor.system("hubspot"), now=bot.clock.now(),
                                   good=s.lead_reward_good, sold=s.lead_reward_sold, source="hubspot")
             await session.commit()
         if q.changed:
@@ -508,7 +508,7 @@ class Referrals(BackgroundTasks, commands.Cog):
         embed = discord.Embed(title=T.MY_TITLE, description=body, colour=discord.Colour.blurple())
         c = mine.counts
         embed.add_field(name=T.MY_TOTALS_NAME, value=T.MY_TOTALS.format(
-            total=mine.total, nuevo=c[svc.NUEVO], bueno=c[svc.BUENO], vendido=c[svc.VENDIDO], malo=c[svc.MALO],
+            total=mine.total, nuevo=c[LeadStatus.NUEVO], bueno=c[LeadStatus.BUENO], vendido=c[LeadStatus.VENDIDO], malo=c[LeadStatus.MALO],
             earned=format_cop(mine.earned)), inline=False)
         await send_ephemeral(interaction, None, embed=embed)  # type: ignore[arg-type]
 

@@ -29,6 +29,7 @@ from discord.ext import commands
 from bot.app import VentasOpsBot, send_ephemeral
 from bot.domain.cards import CardKey
 from bot.domain.dates import format_date, format_date_long, format_datetime, parse_user_date, today_bogota
+from bot.domain.enums import RenewalStatus
 from bot.domain.text import md, truncate
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
@@ -49,8 +50,8 @@ _TICK_LOCKS: dict[int, asyncio.Lock] = {}
 # --- card ---------------------------------------------------------------------------------------
 def card_embed(intent: RenewalIntent, client: Client, member: Member) -> discord.Embed:
     colour = {
-        svc.ABIERTA: discord.Colour.blurple(), svc.CERRADA: discord.Colour.green(),
-        svc.LIBERADA: discord.Colour.light_grey(), svc.VENCIDA: discord.Colour.red(),
+        RenewalStatus.ABIERTA: discord.Colour.blurple(), RenewalStatus.CERRADA: discord.Colour.green(),
+        RenewalStatus.LIBERADA: discord.Colour.light_grey(), RenewalStatus.VENCIDA: discord.Colour.red(),
     }.get(intent.status, discord.Colour.blurple())
     e = discord.Embed(title=truncate(T.CARD_TITLE.format(intent_id=intent.id, client=client.name), 256), colour=colour)
     e.add_field(name=T.FIELD_KAM, value=f"<@{member.discord_id}> ({truncate(md(member.name), 200)})", inline=True)
@@ -87,7 +88,7 @@ class RenewalButton(ActionButton, template=r"renov:(?P<action>ext|lib|acc):(?P<i
 
 
 def card_view(intent: RenewalIntent) -> discord.ui.View | None:
-    if intent.status == svc.ABIERTA:
+    if intent.status == RenewalStatus.ABIERTA:
         actions: tuple[str, ...] = ("ext", "lib")
     elif intent.blocked:
         actions = ("acc",)
@@ -189,7 +190,7 @@ async def handle_click(interaction: discord.Interaction, action: str, intent_id:
         raise UserError(T.INTENT_GONE.format(intent_id=intent_id))
     intent = loaded[0]
     if action == "ext":
-        if intent.status != svc.ABIERTA:
+        if intent.status != RenewalStatus.ABIERTA:
             await refresh_card(bot, intent_id)
             raise svc.already_decided(intent)
         await ExtendModal(intent_id, format_date(intent.deadline)).open(interaction)

@@ -22,6 +22,7 @@ from discord.ext import commands
 from bot.app import VentasOpsBot, send_ephemeral
 from bot.domain.cards import CardKey
 from bot.domain.dates import format_date, format_datetime, parse_user_date, parse_user_datetime, today_bogota
+from bot.domain.enums import SupportStatus
 from bot.domain.faq_search import asks_sales_to_sell
 from bot.domain.text import md, truncate
 from bot.domain.validation import clean_user_text
@@ -44,7 +45,7 @@ TARGET_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in T
 
 # --- the card -----------------------------------------------------------------------------------
 def card_embed(req: SupportRequest, member: Member, client: Client) -> discord.Embed:
-    colour = {svc.ACCEPTED: discord.Colour.green(), svc.DECLINED: discord.Colour.red()}.get(req.status,
+    colour = {SupportStatus.ACEPTADA: discord.Colour.green(), SupportStatus.RECHAZADA: discord.Colour.red()}.get(req.status,
                                                                                            discord.Colour.gold())
     kind = T.KIND_LABELS.get(req.kind, req.kind)
     e = discord.Embed(title=truncate(T.SUPPORT_CARD_TITLE.format(rid=req.id, kind=kind, client=client.name), 256),
@@ -57,11 +58,11 @@ def card_embed(req: SupportRequest, member: Member, client: Client) -> discord.E
     if req.detail:
         e.add_field(name=T.FIELD_DETAIL, value=truncate(md(req.detail), 1024), inline=False)
     who = f"<@{req.helper_discord_id}>" if req.helper_discord_id else md(req.helper_name or "")
-    if req.status == svc.ACCEPTED:
+    if req.status == SupportStatus.ACEPTADA:
         status = T.SUPPORT_ACCEPTED.format(who=who, meeting=format_datetime(req.meeting_at) if req.meeting_at else "—")
         if req.note:
             status += T.SUPPORT_NOTE.format(note=truncate(md(req.note), 500))
-    elif req.status == svc.DECLINED:
+    elif req.status == SupportStatus.RECHAZADA:
         status = T.SUPPORT_DECLINED.format(who=who, when=format_datetime(req.decided_at) if req.decided_at else "—")
     else:
         status = T.SUPPORT_PENDING
@@ -79,7 +80,7 @@ class SupportButton(ActionButton, template=r"apoyo:(?P<action>acepto|nopuedo):(?
 
 
 def card_view(req: SupportRequest) -> discord.ui.View | None:
-    if req.status != svc.PENDING:
+    if req.status != SupportStatus.PENDIENTE:
         return None
     view = discord.ui.View(timeout=None)
     view.add_item(SupportButton("acepto", req.id))
@@ -166,7 +167,7 @@ class AcceptModal(PersistentModal, template=r"apoyo-ok:(?P<id>\d+)"):
 async def on_accept_click(interaction: discord.Interaction, rid: int) -> None:
     req, _member, _client = await _load(interaction.client, rid)  # type: ignore[arg-type]
     await _require_helper(interaction, req)
-    if req.status != svc.PENDING:
+    if req.status != SupportStatus.PENDIENTE:
         raise UserError(_already(req))
     await AcceptModal(rid).open(interaction)
 

@@ -5,7 +5,7 @@ them back naive)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import DateError
@@ -19,16 +19,15 @@ __all__ = [
     "format_date_long",
     "format_datetime",
     "from_hubspot_date",
-    "hubspot_date_ms",
+    "month_bounds_utc",
+    "month_label",
+    "parse_month",
     "parse_user_date",
     "parse_user_datetime",
+    "previous_month",
     "start_of_day_bogota",
     "to_utc",
     "today_bogota",
-    "parse_month",
-    "previous_month",
-    "month_label",
-    "month_bounds_utc",
 ]
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -106,9 +105,12 @@ def format_date_long(d: date) -> str:
     return f"{DAYS[d.weekday()]} {d.day} de {MONTHS[d.month - 1]} de {d.year}"
 
 
-def format_datetime(dt_utc: datetime) -> str:
-    """``21/11/2026 14:05`` in Bogotá time (naive input is read as UTC)."""
-    local = to_utc(dt_utc).astimezone(BOGOTA)
+def format_datetime(dt_utc: datetime | None, tz: tzinfo = BOGOTA, none: str = "—") -> str:
+    """``21/11/2026 14:05`` in ``tz`` (naive input is read as UTC); ``none`` when there is no instant.
+    The one date-and-time formatter of everything users read."""
+    if dt_utc is None:
+        return none
+    local = to_utc(dt_utc).astimezone(tz)
     return f"{format_date(local.date())} {local.hour:02d}:{local.minute:02d}"
 
 
@@ -120,11 +122,6 @@ def start_of_day_bogota(d: date) -> datetime:
 def end_of_day_bogota(d: date) -> datetime:
     """The first instant of the next day in Bogotá, as aware UTC (exclusive end of ``d``)."""
     return start_of_day_bogota(d + timedelta(days=1))
-
-
-def hubspot_date_ms(d: date) -> int:
-    """HubSpot ``date`` properties: midnight UTC of the date as epoch milliseconds."""
-    return (d - _EPOCH).days * 86_400_000
 
 
 def from_hubspot_date(value: str | int | date) -> date:

@@ -24,10 +24,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.commission import commission, rate_label
 from bot.domain.dates import format_date, parse_user_date
-from bot.domain.enums import DealType, Service
+from bot.domain.enums import (
+    CLOSED_DEAL_STATUSES,
+    ApprovalKind,
+    ApprovalStatus,
+    BillingStatus,
+    DealStatus,
+    DealType,
+    HubSpotCheck,
+    ProofStatus,
+    Service,
+)
 from bot.domain.errors import DomainError
 from bot.domain.money import format_cop, parse_cop
 from bot.domain.reconciliation import reconcile
+from bot.domain.text import md
 from bot.domain.validation import parse_hubspot_deal_ref
 from bot.services import commissions as ledger
 from bot.services import directory, support
@@ -38,40 +49,14 @@ from db.models import Approval, BillingRequest, Client, Deal, Member, SupportReq
 
 log = logging.getLogger(__name__)
 
-# Deal.status
-PENDING = "pendiente"
-APPROVED = "aprobado"
-REJECTED = "rechazado"
-CANCELLED = "anulado"
-CLOSED_STATUSES = (REJECTED, CANCELLED)
-# Approval.status
-A_PENDING = "pendiente"
-A_APPROVED = "aprobada"
-A_REJECTED = "rechazada"
-A_CANCELLED = "cancelada"
-# Approval.kind
-K_AUDIT = "auditoria"
-K_COO = "coo"
-K_ATTRIBUTION = "atribucion"
-# Deal.hubspot_check
-HS_DISABLED = "desactivado"
-HS_PENDING = "pendiente"
-HS_OK = "ok"
-HS_DIFF = "diferencias"
-HS_MISSING = "no_encontrado"
-# Deal.proof_status
-PROOF_RECEIVED = "recibido"
-PROOF_VERIFIED = "verificado"
-PROOF_REJECTED = "rechazado"
-
 # button action → (approval kind, approve?)
 ACTIONS: dict[str, tuple[str, bool]] = {
-    "audit_ok": (K_AUDIT, True),
-    "audit_no": (K_AUDIT, False),
-    "coo_ok": (K_COO, True),
-    "coo_no": (K_COO, False),
-    "attr_new": (K_ATTRIBUTION, True),  # the new registration gets the sale
-    "attr_keep": (K_ATTRIBUTION, False),  # the earlier registration keeps it
+    "audit_ok": (ApprovalKind.AUDITORIA, True),
+    "audit_no": (ApprovalKind.AUDITORIA, False),
+    "coo_ok": (ApprovalKind.COO, True),
+    "coo_no": (ApprovalKind.COO, False),
+    "attr_new": (ApprovalKind.ATRIBUCION, True),  # the new registration gets the sale
+    "attr_keep": (ApprovalKind.ATRIBUCION, False),  # the earlier registration keeps it
 }
 
 
@@ -181,32 +166,32 @@ async def check_registration(
         raise DealRefused(T.CLIENT_MISSING, field="cliente")
     client = await directory.find_client(session, req.client)
     if client is None:
-        raise DealRefused(T.CLIENT_UNKNOWN.format(value=escape(req.client.strip()[:100])), field="cliente")
+        raise DealRefused(T.CLIENT_UNKNOWN.format(value=md(req.client.strip()[:100])), field="cliente")
     if member.id == -1 or not await directory.serves(session, member.id, client.id):
-        raise DealRefused(T.CLIENT_NOT_YOURS.format(client=escape(client.name)), field="cliente")
+        raise DealRefused(T.CLIENT_NOT_YOURS.format(client=md(client.name)), field="cliente")
     if not client.active:
-        raise DealRefused(T.CLIENT_INACTIVE.format(client=escape(client.name)), field="cliente")
+        raise DealRefused(T.CLIENT_INACTIVE.format(client=md(client.name)), field="cliente")
 
     # type and service
     try:
         deal_type = DealType(req.deal_type)
     except ValueError:
-        raise DealRefused(T.TYPE_UNKNOWN.format(value=escape(str(req.deal_type)[:40])), field="tipo") from None
+        raise DealRefused(T.TYPE_UNKNOWN.format(value=md(str(req.deal_type)[:40])), field="tipo") from None
     try:
         service = Service.parse(req.service)
     except DomainError:
         raise
     except ValueError:
-        raise DealRefused(T.SERVICE_UNKNOWN.format(value=escape(str(req.service)[:40])), field="servicio") from None
+        raise DealRefused(T.SERVICE_UNKNOWN.format(value=md(str(req.service)[:40])), field="servicio") from None
     has = await directory.services_of(session, client.id)
     if deal_type is DealType.CROSS_SALE and service.value in has:
         raise DealRefused(
-            T.CROSS_SALE_HAS_SERVICE.format(client=escape(client.name), service=service.label), field="servicio"
+            T.CROSS_SALE_HAS_SERVICE.format(client=md(client.name), service=service.label), field="servicio"
         )
     if deal_type is DealType.UP_SALE and service.value not in has:
         raise DealRefused(
             T.UP_SALE_MISSING_SERVICE.format(
-                client=escape(client.name), service=service.label, services=services_text(has)
+                client=md(client.name), service=service.label, services=services_text(has)
             ),
             field="servicio",
         )
@@ -245,7 +230,7 @@ async def check_registration(
             (
                 await session.execute(
                     select(Deal)
-                    .where(Deal.hubspot_deal_id == hubspot_id, Deal.status.not_in(CLOSED_STATUSES))
+                    .where(Deal.hubspot_deal_id == hubspot_id, Deal.status.not_in(CLOSED_DEAL_STATUSES))
                     .order_by(Deal.id)
                 )
             ).scalars()
@@ -310,15 +295,15 @@ async def register(
         advance_date=c.advance_date,
         commission_estimate=c.commission,
         commission_rate=rate,
-        status=PENDING,
+        status=DealStatus.PENDIENTE,
         is_late=c.is_late,
         hubspot_deal_id=c.hubspot_deal_id,
-        hubspot_check=HS_PENDING if (hubspot_enabled and c.hubspot_deal_id) else HS_DISABLED,
+        hubspot_check=HubSpotCheck.PENDIENTE if (hubspot_enabled and c.hubspot_deal_id) else HubSpotCheck.DESACTIVADO,
         proof_path=proof.relative_path if proof else None,
         proof_sha256=proof.sha256 if proof else None,
         proof_filename=proof.filename if proof else None,
         proof_content_type=proof.content_type if proof else None,
-        proof_status=PROOF_RECEIVED if proof else "pendiente",
+        proof_status=ProofStatus.RECIBIDO if proof else ProofStatus.PENDIENTE,
         interaction_id=req.interaction_id,
         interaction_token=req.interaction_token,
         confirmed_at=None if req.interaction_id is not None else now,  # nobody waits for an answer
@@ -328,17 +313,17 @@ async def register(
     session.add(deal)
     await session.flush()
 
-    kinds = [K_AUDIT]
+    kinds = [ApprovalKind.AUDITORIA]
     if c.deal_type is DealType.UP_SALE:
-        kinds.append(K_COO)
+        kinds.append(ApprovalKind.COO)
     approvals: list[Approval] = []
     for kind in kinds:
-        approvals.append(Approval(kind=kind, status=A_PENDING, deal_id=deal.id, requested_by_id=c.member.id))
+        approvals.append(Approval(kind=kind, status=ApprovalStatus.PENDIENTE, deal_id=deal.id, requested_by_id=c.member.id))
     if c.disputed:
         approvals.append(
             Approval(
-                kind=K_ATTRIBUTION,
-                status=A_PENDING,
+                kind=ApprovalKind.ATRIBUCION,
+                status=ApprovalStatus.PENDIENTE,
                 deal_id=deal.id,
                 related_deal_id=c.disputed[0].id,
                 requested_by_id=c.member.id,
@@ -391,13 +376,6 @@ def services_text(services: set[str]) -> str:
     return ", ".join(Service.label_of(s) for s in sorted(services)) or T.NO_SERVICES
 
 
-def escape(text: str) -> str:
-    """Markdown-escape user or directory text shown in Discord."""
-    import discord.utils
-
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
-
-
 # --- decisions ------------------------------------------------------------------------------
 @dataclass(slots=True)
 class Decision:
@@ -443,11 +421,11 @@ async def decide(
         .where(
             Approval.deal_id == deal_id,
             Approval.kind == kind,
-            Approval.status == A_PENDING,
-            exists().where(Deal.id == deal_id, Deal.status == PENDING),
+            Approval.status == ApprovalStatus.PENDIENTE,
+            exists().where(Deal.id == deal_id, Deal.status == DealStatus.PENDIENTE),
         )
         .values(
-            status=A_APPROVED if approve else A_REJECTED,
+            status=ApprovalStatus.APROBADA if approve else ApprovalStatus.RECHAZADA,
             decided_by_discord_id=actor.discord_id,
             decided_by_name=actor.name[:200],
             decided_at=now,
@@ -472,7 +450,7 @@ async def decide(
     if approval is None:
         raise DealRefused(T.NOTHING_TO_DECIDE.format(deal_id=deal_id))
     if res.rowcount != 1:
-        if approval.status == A_PENDING:  # the deal itself is closed
+        if approval.status == ApprovalStatus.PENDIENTE:  # the deal itself is closed
             raise DealRefused(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status)))
         return Decision(decided=False, approval=approval, deal=deal, approve=approve)
 
@@ -483,33 +461,33 @@ async def decide(
         f"aprobacion.{'aprobar' if approve else 'rechazar'}",
         "approval",
         approval.id,
-        before={"status": A_PENDING, "kind": kind, "deal_id": deal_id},
+        before={"status": ApprovalStatus.PENDIENTE, "kind": kind, "deal_id": deal_id},
         after={"status": approval.status, "reason": reason},
     )
     if approve:
-        if kind == K_AUDIT:
-            deal.proof_status = PROOF_VERIFIED
-        if kind == K_ATTRIBUTION and approval.related_deal_id:
+        if kind == ApprovalKind.AUDITORIA:
+            deal.proof_status = ProofStatus.VERIFICADO
+        if kind == ApprovalKind.ATRIBUCION and approval.related_deal_id:
             other = await session.get(Deal, approval.related_deal_id)
-            if other is not None and other.status not in CLOSED_STATUSES:
+            if other is not None and other.status not in CLOSED_DEAL_STATUSES:
                 out.other_deal = other
                 out.other_status_before = other.status
                 out.other_clawback = await _close_deal(
-                    session, other, CANCELLED, T.ATTR_NEW_ACK.format(deal_id=deal.id, other_id=other.id),
+                    session, other, DealStatus.ANULADO, T.ATTR_NEW_ACK.format(deal_id=deal.id, other_id=other.id),
                     actor=actor, now=now,
                 )
         out.earned = await _maybe_earn(session, deal, actor=actor, now=now)
     else:
-        if kind == K_AUDIT:
-            deal.proof_status = PROOF_REJECTED
+        if kind == ApprovalKind.AUDITORIA:
+            deal.proof_status = ProofStatus.RECHAZADO
         text = reason or (
             T.ATTR_KEEP_ACK.format(deal_id=deal.id, other_id=approval.related_deal_id)
-            if kind == K_ATTRIBUTION
+            if kind == ApprovalKind.ATRIBUCION
             else ""
         )
-        await _close_deal(session, deal, REJECTED, text, actor=actor, now=now)
+        await _close_deal(session, deal, DealStatus.RECHAZADO, text, actor=actor, now=now)
         out.rejected = True
-        if kind == K_ATTRIBUTION and approval.related_deal_id:
+        if kind == ApprovalKind.ATRIBUCION and approval.related_deal_id:
             out.other_deal = await session.get(Deal, approval.related_deal_id)
     deal.updated_at = now
     return out
@@ -519,24 +497,24 @@ async def _maybe_earn(session: AsyncSession, deal: Deal, *, actor: Actor, now: d
     """Approve the deal and earn its commission when every approval it needs is given."""
     pending = (
         await session.execute(
-            select(Approval.id).where(Approval.deal_id == deal.id, Approval.status != A_APPROVED).limit(1)
+            select(Approval.id).where(Approval.deal_id == deal.id, Approval.status != ApprovalStatus.APROBADA).limit(1)
         )
     ).first()
     if pending is not None:
         return 0
     res = await session.execute(
         update(Deal)
-        .where(Deal.id == deal.id, Deal.status == PENDING)
-        .values(status=APPROVED, updated_at=now)
+        .where(Deal.id == deal.id, Deal.status == DealStatus.PENDIENTE)
+        .values(status=DealStatus.APROBADO, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if res.rowcount != 1:
         return 0
-    deal.status = APPROVED
+    deal.status = DealStatus.APROBADO
     earned = await ledger.settle_earned(session, deal.id, now)
     record(
         session, actor, "negocio.aprobar", "deal", deal.id,
-        before={"status": PENDING}, after={"status": APPROVED, "commission": earned},
+        before={"status": DealStatus.PENDIENTE}, after={"status": DealStatus.APROBADO, "commission": earned},
     )
     return earned
 
@@ -552,20 +530,20 @@ async def _close_deal(
     deal.updated_at = now
     await session.execute(
         update(Approval)
-        .where(Approval.deal_id == deal.id, Approval.status == A_PENDING)
-        .values(status=A_CANCELLED, decided_at=now, decided_by_name=actor.name[:200],
+        .where(Approval.deal_id == deal.id, Approval.status == ApprovalStatus.PENDIENTE)
+        .values(status=ApprovalStatus.CANCELADA, decided_at=now, decided_by_name=actor.name[:200],
                 decided_by_discord_id=actor.discord_id, reason=reason or None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     clawback = 0
-    if before == APPROVED:
+    if before == DealStatus.APROBADO:
         clawback = await ledger.claw_back(
             session, deal, T.LEDGER_CLAWBACK.format(deal_id=deal.id, reason=reason), now
         )
     else:
         await ledger.settle_rejected(session, deal.id, now)
     record(
-        session, actor, "negocio.rechazar" if status == REJECTED else "negocio.anular", "deal", deal.id,
+        session, actor, "negocio.rechazar" if status == DealStatus.RECHAZADO else "negocio.anular", "deal", deal.id,
         before={"status": before}, after={"status": status, "reason": reason, "clawback": clawback},
     )
     return clawback
@@ -588,7 +566,7 @@ async def cancel_deal(
     # take the write lock first (see decide)
     res = await session.execute(
         update(Deal)
-        .where(Deal.id == deal_id, Deal.status.not_in(CLOSED_STATUSES))
+        .where(Deal.id == deal_id, Deal.status.not_in(CLOSED_DEAL_STATUSES))
         .values(updated_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -602,7 +580,7 @@ async def cancel_deal(
             T.CANCEL_ALREADY.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status))
         )
     before = deal.status
-    clawback = await _close_deal(session, deal, CANCELLED, reason, actor=actor, now=now)
+    clawback = await _close_deal(session, deal, DealStatus.ANULADO, reason, actor=actor, now=now)
     return Cancellation(deal, before, clawback)
 
 
@@ -610,7 +588,7 @@ async def cancel_deal(
 def compare_with_hubspot(deal: Deal, member: Member, h: Any) -> tuple[str, dict[str, Any]]:
     """(hubspot_check, findings) for a registered deal and what HubSpot returned (None = missing)."""
     if h is None:
-        return HS_MISSING, {"no_encontrado": True}
+        return HubSpotCheck.NO_ENCONTRADO, {"no_encontrado": True}
     findings: dict[str, Any] = {}
     if getattr(h, "archived", False):
         findings["archivado"] = True
@@ -633,7 +611,7 @@ def compare_with_hubspot(deal: Deal, member: Member, h: Any) -> tuple[str, dict[
             "hubspot": adv.isoformat() if isinstance(adv, date) else adv,
             "local": deal.advance_date.isoformat(),
         }
-    return (HS_DIFF if findings else HS_OK), findings
+    return (HubSpotCheck.DIFERENCIAS if findings else HubSpotCheck.OK), findings
 
 
 async def verify_deal(
@@ -675,7 +653,7 @@ async def pending_verifications(session: AsyncSession, after_id: int = 0, limit:
         (
             await session.execute(
                 select(Deal.id)
-                .where(Deal.hubspot_check == HS_PENDING, Deal.hubspot_deal_id.is_not(None), Deal.id > after_id)
+                .where(Deal.hubspot_check == HubSpotCheck.PENDIENTE, Deal.hubspot_deal_id.is_not(None), Deal.id > after_id)
                 .order_by(Deal.id)
                 .limit(limit)
             )
@@ -708,7 +686,7 @@ async def load_view(session: AsyncSession, deal_id: int) -> DealView | None:
     done = (
         await session.execute(
             select(BillingRequest)
-            .where(BillingRequest.deal_id == deal_id, BillingRequest.status == "hecha")
+            .where(BillingRequest.deal_id == deal_id, BillingRequest.status == BillingStatus.HECHA)
             .order_by(BillingRequest.id)
             .execution_options(populate_existing=True)
         )
@@ -756,7 +734,7 @@ async def deals_without_card(session: AsyncSession, limit: int = 50, created_bef
     Discord refused the post). ``created_before`` leaves out deals whose card may be on its way."""
     q = (
         select(Deal.id)
-        .where(Deal.status == PENDING, Deal.card_message_id.is_(None),
+        .where(Deal.status == DealStatus.PENDIENTE, Deal.card_message_id.is_(None),
                *([Deal.created_at < created_before] if created_before is not None else []))
         .order_by(Deal.id)
         .limit(limit)

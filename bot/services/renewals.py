@@ -33,39 +33,31 @@ from db.audit import Actor, record
 from db.models import Client, Member, RenewalIntent
 
 __all__ = [
-    "ABIERTA",
-    "CERRADA",
     "Change",
     "Event",
-    "LIBERADA",
     "RenewalRefused",
-    "VENCIDA",
     "accept_new",
     "already_decided",
     "blocked_cards",
     "blocking_intent",
     "close_by_renewal_deal",
-    "declare",
     "deadline_for",
+    "declare",
     "extend",
     "intents_without_card",
     "load_card",
     "open_intent",
     "open_window_for",
     "process_due",
+    "recorded_cards",
     "release",
     "release_for_client",
     "role_label",
-    "recorded_cards",
     "set_card",
     "window_refusal",
 ]
 
-ABIERTA = RenewalStatus.ABIERTA.value
-CERRADA = RenewalStatus.CERRADA.value
-LIBERADA = RenewalStatus.LIBERADA.value
-VENCIDA = RenewalStatus.VENCIDA.value
-ENDED = (LIBERADA, VENCIDA)
+ENDED = (RenewalStatus.LIBERADA, RenewalStatus.VENCIDA)
 
 REMIND_FROM = time(8, 0)  # reminders are not sent at night (Bogotá time)
 MAX_AHEAD_DAYS = 366  # a delivery date or an extension further away is a typo
@@ -128,7 +120,7 @@ async def open_intent(session: AsyncSession, member_id: int, client_id: int) -> 
     q = (
         select(RenewalIntent)
         .where(RenewalIntent.member_id == member_id, RenewalIntent.client_id == client_id,
-               RenewalIntent.status == ABIERTA)
+               RenewalIntent.status == RenewalStatus.ABIERTA)
         .order_by(RenewalIntent.id.desc())
         .limit(1)
     )
@@ -168,7 +160,7 @@ async def window_refusal(
         late = await open_intent(session, member_id, client_id)  # open but past its deadline (tick pending)
         blocked = late
     if blocked is not None:
-        how = T.HOW_RELEASED if blocked.status == LIBERADA else T.HOW_EXPIRED
+        how = T.HOW_RELEASED if blocked.status == RenewalStatus.LIBERADA else T.HOW_EXPIRED
         return T.DEAL_WINDOW_OVER.format(client=md(client_name), deadline=format_date(blocked.deadline), how=how,
                                          days=window_days)
     return T.DEAL_NO_WINDOW.format(client=md(client_name), days=window_days)
@@ -178,7 +170,7 @@ async def open_intents_of(session: AsyncSession, member_id: int) -> list[tuple[R
     q = (
         select(RenewalIntent, Client)
         .join(Client, Client.id == RenewalIntent.client_id)
-        .where(RenewalIntent.member_id == member_id, RenewalIntent.status == ABIERTA)
+        .where(RenewalIntent.member_id == member_id, RenewalIntent.status == RenewalStatus.ABIERTA)
         .order_by(RenewalIntent.deadline, RenewalIntent.id)
     )
     return [(i, c) for i, c in (await session.execute(q)).all()]
@@ -199,7 +191,7 @@ async def intents_without_card(session: AsyncSession, created_before: datetime) 
     q = (
         select(RenewalIntent.id)
         .where(RenewalIntent.card_message_id.is_(None), RenewalIntent.created_at <= created_before,
-               (RenewalIntent.status == ABIERTA) | RenewalIntent.blocked.is_(True))
+               (RenewalIntent.status == RenewalStatus.ABIERTA) | RenewalIntent.blocked.is_(True))
         .order_by(RenewalIntent.id)
     )
     return list((await session.execute(q)).scalars())
@@ -256,7 +248,7 @@ async def declare(
             deadline=format_date_long(existing.deadline)), field="cliente")
     blocked = await blocking_intent(session, member.id, client.id)
     if blocked is not None:
-        how = T.HOW_RELEASED if blocked.status == LIBERADA else T.HOW_EXPIRED
+        how = T.HOW_RELEASED if blocked.status == RenewalStatus.LIBERADA else T.HOW_EXPIRED
         raise RenewalRefused(T.BLOCKED.format(
             client=md(client.name), deadline=format_date(blocked.deadline), how=how, days=window_days,
             coordinator=role_label(coordinator_role)), field="cliente")
@@ -268,7 +260,7 @@ async def declare(
         raise RenewalRefused(T.WINDOW_OVER.format(delivery=format_date(delivery), deadline=format_date(deadline),
                                                   days=window_days), field="fecha-entrega")
     intent = RenewalIntent(member_id=member.id, client_id=client.id, delivery_date=delivery, deadline=deadline,
-                           status=ABIERTA, blocked=False, created_at=now, updated_at=now)
+                           status=RenewalStatus.ABIERTA, blocked=False, created_at=now, updated_at=now)
     session.add(intent)
     try:
         await session.flush()
@@ -316,7 +308,7 @@ async def extend(
     """Move an open window's deadline later (the coordinator). Reminders are re-armed for the new
     deadline; the KAM gets a DM."""
     intent, client, member = await _load_for_decision(session, intent_id)
-    if intent.status != ABIERTA:
+    if intent.status != RenewalStatus.ABIERTA:
         raise already_decided(intent)
     old = intent.deadline
     if new_deadline <= old:
@@ -328,13 +320,13 @@ async def extend(
     before = _snapshot(intent)
     res = await session.execute(
         update(RenewalIntent)
-        .where(RenewalIntent.id == intent_id, RenewalIntent.status == ABIERTA, RenewalIntent.deadline == old)
+        .where(RenewalIntent.id == intent_id, RenewalIntent.status == RenewalStatus.ABIERTA, RenewalIntent.deadline == old)
         .values(deadline=new_deadline, reminded_one_day_at=None, reminded_last_day_at=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     intent = await get_intent(session, intent_id)  # type: ignore[assignment]
     if res.rowcount != 1:
-        raise already_decided(intent) if intent.status != ABIERTA else RenewalRefused(
+        raise already_decided(intent) if intent.status != RenewalStatus.ABIERTA else RenewalRefused(
             T.EXTEND_NOT_AFTER.format(new=format_date(new_deadline), current=format_date(intent.deadline)))
     record(session, actor, "renovacion.extender", "renewal_intent", intent_id, before=before, after=_snapshot(intent))
     await ob.enqueue(session, f"renov-ext-dm:{intent_id}:{new_deadline.isoformat()}", user_id=member.discord_id,
@@ -357,13 +349,13 @@ async def release(
     only after the coordinator accepts a new intent. Posts in the sales channel; DMs the KAM when the
     coordinator released it."""
     intent, client, member = await _load_for_decision(session, intent_id)
-    if intent.status != ABIERTA:
+    if intent.status != RenewalStatus.ABIERTA:
         raise already_decided(intent)
     before = _snapshot(intent)
     res = await session.execute(
         update(RenewalIntent)
-        .where(RenewalIntent.id == intent_id, RenewalIntent.status == ABIERTA)
-        .values(status=LIBERADA, blocked=True, updated_at=now)
+        .where(RenewalIntent.id == intent_id, RenewalIntent.status == RenewalStatus.ABIERTA)
+        .values(status=RenewalStatus.LIBERADA, blocked=True, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     intent = await get_intent(session, intent_id)  # type: ignore[assignment]
@@ -428,8 +420,8 @@ async def close_by_renewal_deal(
     before = _snapshot(intent)
     res = await session.execute(
         update(RenewalIntent)
-        .where(RenewalIntent.id == intent.id, RenewalIntent.status == ABIERTA)
-        .values(status=CERRADA, closed_by_deal_id=deal_id)
+        .where(RenewalIntent.id == intent.id, RenewalIntent.status == RenewalStatus.ABIERTA)
+        .values(status=RenewalStatus.CERRADA, closed_by_deal_id=deal_id)
         .execution_options(synchronize_session=False)
     )
     if res.rowcount != 1:
@@ -447,7 +439,7 @@ async def _mark(session: AsyncSession, intent: RenewalIntent, column: str, now: 
     col = getattr(RenewalIntent, column)
     res = await session.execute(
         update(RenewalIntent)
-        .where(RenewalIntent.id == intent.id, RenewalIntent.status == ABIERTA,
+        .where(RenewalIntent.id == intent.id, RenewalIntent.status == RenewalStatus.ABIERTA,
                RenewalIntent.deadline == intent.deadline, col.is_(None))
         .values({column: now, **extra})
         .execution_options(synchronize_session=False)
@@ -475,18 +467,18 @@ async def process_due(
         select(RenewalIntent, Client, Member)
         .join(Client, Client.id == RenewalIntent.client_id)
         .join(Member, Member.id == RenewalIntent.member_id)
-        .where(RenewalIntent.status == ABIERTA, RenewalIntent.deadline <= today + timedelta(days=LOOKAHEAD_DAYS))
+        .where(RenewalIntent.status == RenewalStatus.ABIERTA, RenewalIntent.deadline <= today + timedelta(days=LOOKAHEAD_DAYS))
         .order_by(RenewalIntent.deadline, RenewalIntent.id)
     )
     events: list[Event] = []
     for intent, client, member in (await session.execute(q)).all():
         deadline = intent.deadline
-        ev = lambda kind: Event(kind, intent.id, member.id, client.id, deadline)  # noqa: E731
+        ev = lambda kind: Event(kind, intent.id, member.id, client.id, deadline)  # noqa: E731, B023 - called in this iteration
         if now >= end_of_day_bogota(deadline):
-            if not await _mark(session, intent, "expired_at", now, status=VENCIDA, blocked=True, updated_at=now):
+            if not await _mark(session, intent, "expired_at", now, status=RenewalStatus.VENCIDA, blocked=True, updated_at=now):
                 continue
             record(session, Actor.system("renovaciones"), "renovacion.vencer", "renewal_intent", intent.id,
-                   before=_snapshot(intent), after={**_snapshot(intent), "status": VENCIDA, "blocked": True})
+                   before=_snapshot(intent), after={**_snapshot(intent), "status": RenewalStatus.VENCIDA, "blocked": True})
             await ob.enqueue(session, f"renov-vencida:{intent.id}", now=now, content=T.POST_EXPIRED.format(
                 intent_id=intent.id, client=md(client.name), kam=md(member.name), deadline=format_date(deadline),
                 coordinator=role_label(coordinator_role)))

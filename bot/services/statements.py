@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 from pathlib import Path
 from statistics import median
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,20 +26,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.blocking import run_blocking
 from bot.domain.business_days import next_business_day
 from bot.domain.commission import rate_label
-from bot.domain.dates import MONTHS, BOGOTA, month_bounds_utc, month_label, previous_month, start_of_day_bogota
+from bot.domain.dates import BOGOTA, MONTHS, month_bounds_utc, month_label, previous_month, start_of_day_bogota
+from bot.domain.enums import CommissionKind, CommissionState, LeadStatus
 from bot.domain.money import format_cop
 from bot.domain.sales import SALE_STATUSES
-from bot.domain.enums import CommissionKind, CommissionState
 from bot.services.charts import money_axis, png_bytes, pyplot, show_empty
 from bot.services.workbooks import Book, Column, Kind
 from bot.texts import reports as T
 from db.models import Client, CommissionEntry, Deal, JobRun, Lead, Member
 
 MONTHLY_JOB = "reporte-mensual"
-
-K_COMMISSION, K_REFERRAL, K_CLAWBACK = "comision", "referido", "reverso"
-S_PENDING, S_EARNED, S_REJECTED, S_REVERSED = "pendiente", "ganada", "rechazada", "reversada"
-
 
 @dataclass(frozen=True, slots=True)
 class Line:
@@ -63,19 +59,19 @@ class Statement:
 
     @property
     def pending(self) -> int:
-        return self.total(kinds=(K_COMMISSION,), state=S_PENDING)
+        return self.total(kinds=(CommissionKind.COMISION,), state=CommissionState.PENDIENTE)
 
     @property
     def earned(self) -> int:
-        return self.total(kinds=(K_COMMISSION, K_REFERRAL), state=S_EARNED)
+        return self.total(kinds=(CommissionKind.COMISION, CommissionKind.REFERIDO), state=CommissionState.GANADA)
 
     @property
     def rejected(self) -> int:
-        return self.total(kinds=(K_COMMISSION,), state=S_REJECTED)
+        return self.total(kinds=(CommissionKind.COMISION,), state=CommissionState.RECHAZADA)
 
     @property
     def reversed(self) -> int:
-        return sum(x.amount for x in self.lines if x.kind == K_CLAWBACK)
+        return sum(x.amount for x in self.lines if x.kind == CommissionKind.REVERSO)
 
     @property
     def net(self) -> int:
@@ -103,10 +99,10 @@ async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int,
             reference = T.REF_LEAD.format(lead_id=lead.id, company=lead.company)
         else:
             reference = "—"
-        if entry.kind == K_COMMISSION and deal is not None:
+        if entry.kind == CommissionKind.COMISION and deal is not None:
             # the rate the deal was registered with, not today's COMMISSION_RATE
             how = T.HOW_COMMISSION.format(rate=rate_label(deal.commission_rate), total=format_cop(deal.total_value))
-        elif entry.kind == K_CLAWBACK:
+        elif entry.kind == CommissionKind.REVERSO:
             how = T.HOW_CLAWBACK.format(deal_id=entry.deal_id)
         else:
             how = entry.description
@@ -276,13 +272,13 @@ async def _funnel(session: AsyncSession, start: date, end: date) -> Funnel:
         row = f.by_referrer.setdefault(name, [0, 0, 0])
         f.referred += 1
         row[0] += 1
-        if lead.status in ("bueno", "vendido"):
+        if lead.status in (LeadStatus.BUENO, LeadStatus.VENDIDO):
             f.good += 1
             row[1] += 1
-        if lead.status == "vendido":
+        if lead.status == LeadStatus.VENDIDO:
             f.sold += 1
             row[2] += 1
-        if lead.status == "malo":
+        if lead.status == LeadStatus.MALO:
             f.bad += 1
         if lead.qualified_at is not None:
             f.hours_to_qualify.append((lead.qualified_at - lead.created_at).total_seconds() / 3600)
