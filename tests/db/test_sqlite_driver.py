@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from db import migrate
 from db.engine import make_engine, make_sessionmaker
 from db.models import Member
-from db import migrate
 from tests.conftest import sqlite_only
 
 pytestmark = sqlite_only
