@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 _configured = False
 
@@ -22,6 +23,19 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False)
+
+
+def log_failure(logger: logging.Logger, bot: Any, msg: str, *args: object) -> None:
+    """Log a failure caught in background work (call inside ``except``): with its traceback, unless
+    the bot is shutting down (say the server check failed at start-up while a start-up pass was still
+    running), where the pass was only cut short and one line says so (the traceback at DEBUG)."""
+    closing = getattr(bot, "is_closed", None)
+    if callable(closing) and closing():
+        exc = sys.exc_info()[1]
+        logger.info(msg + " (cut short by the shutdown: %s)", *args, " ".join(f"{type(exc).__name__}: {exc}".split())[:200])
+        logger.debug("Traceback", exc_info=True)
+        return
+    logger.exception(msg, *args)
 
 
 class ReconnectFilter(logging.Filter):

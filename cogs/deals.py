@@ -31,6 +31,7 @@ from bot.domain.enums import ApprovalKind, ApprovalStatus, CLOSED_DEAL_STATUSES,
 from bot.domain.money import format_cop
 from bot.domain.text import count_of, md
 from bot.errors import UserCheckFailure, UserError
+from bot.logging_setup import log_failure
 from bot.guards import actor_of, require_role
 from bot.notify import RecentCards, dm, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import commissions as ledger
@@ -498,7 +499,7 @@ async def confirm_unanswered(bot: VentasOpsBot, created_before: datetime) -> int
             bot.outbox.kick()
         return done
     except Exception:  # noqa: BLE001 - start-up and the periodic job must go on
-        log.exception("Confirming unanswered registrations failed")
+        log_failure(log, bot, "Confirming unanswered registrations failed")
         return 0
 
 

@@ -32,6 +32,7 @@ from bot.domain.dates import format_date, format_date_long, format_datetime, par
 from bot.domain.enums import RenewalStatus
 from bot.domain.text import md, truncate
 from bot.errors import UserCheckFailure, UserError
+from bot.logging_setup import log_failure
 from bot.guards import actor_of, require_role
 from bot.notify import RecentCards, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import directory
@@ -360,7 +361,7 @@ class Renewals(commands.Cog):
                 await refresh_card(self.bot, intent_id)
             await retire_duplicate_cards(self.bot, "renewal", RenewalButton.PREFIX, svc.recorded_cards)
         except Exception:  # noqa: BLE001 - start-up must go on
-            log.exception("Start-up renewals tick failed")
+            log_failure(log, self.bot, "Start-up renewals tick failed")
 
 
 async def setup(bot: VentasOpsBot) -> None:
