@@ -99,6 +99,12 @@ class OfflineSettings(BaseSettings):
     log_format: str = "text"
     # port of the HTTP health check (GET /healthz on 127.0.0.1); empty = off
     health_port: int | None = None
+    # the web panel (bot/web): its public base URL (https://panel.example.com); empty = panel off
+    web_base_url: str = ""
+    # port the panel listens on (127.0.0.1; a reverse proxy publishes it with https)
+    web_port: int = 8090
+    # address the panel binds to
+    web_host: str = "127.0.0.1"
 
     @field_validator("hubspot_access_token", "backup_dir", mode="before")
     @classmethod
@@ -181,6 +187,23 @@ class OfflineSettings(BaseSettings):
     def _port(cls, v: int | None) -> int | None:
         if v is not None and not (1 <= v <= 65535):
             raise ValueError("debe ser un puerto entre 1 y 65535, o vacío para no abrirlo")
+        return v
+
+    @field_validator("web_base_url", mode="before")
+    @classmethod
+    def _web_url(cls, v: Any) -> Any:
+        if not isinstance(v, str) or not v.strip():
+            return ""
+        v = v.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s]+(/\S*)?$", v):
+            raise ValueError("debe ser una URL http(s):// (https://panel.ejemplo.com) o vacío para apagar el panel")
+        return v
+
+    @field_validator("web_port")
+    @classmethod
+    def _web_port(cls, v: int) -> int:
+        if not (1 <= v <= 65535):
+            raise ValueError("debe ser un puerto entre 1 y 65535")
         return v
 
     @field_validator("log_format")

@@ -419,3 +419,18 @@ class SupportRequest(TimestampMixin, Base):
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
     card_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class WebLoginToken(Base):
+    """A one-time link to the web panel (``/panel``): only the SHA-256 of the token is stored; it opens
+    one session within ``expires_at`` and is spent (``used_at``)."""
+
+    __tablename__ = "web_login_tokens"
+    __table_args__ = (Index("ix_web_login_tokens_discord_created", "discord_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    discord_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

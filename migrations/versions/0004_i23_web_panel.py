@@ -1,0 +1,42 @@
+"""the web panel: one-time login links (hashed)
+
+Revision ID: 0004_i23
+Revises: 0003_i22
+Create Date: 2026-12-01 23:40:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import db.types
+
+revision: str = "0004_i23"
+down_revision: str | None = "0003_i22"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "web_login_tokens",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("discord_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_web_login_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_web_login_tokens_token_hash")),
+    )
+    with op.batch_alter_table("web_login_tokens", schema=None) as batch_op:
+        batch_op.create_index("ix_web_login_tokens_discord_created", ["discord_id", "created_at"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("web_login_tokens", schema=None) as batch_op:
+        batch_op.drop_index("ix_web_login_tokens_discord_created")
+    op.drop_table("web_login_tokens")
