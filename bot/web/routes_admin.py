@@ -35,7 +35,7 @@ async def dashboard(request: Request) -> Response:
     kams = sorted(set(cur.by_kam) | set(prev.by_kam), key=lambda k: -cur.by_kam.get(k, [0, 0, 0])[2])
     by_kam = [(k, cur.by_kam.get(k, [0, 0, 0]), prev.by_kam.get(k, [0, 0, 0])) for k in kams]
     leaderboard = sorted(cur.by_kam.items(), key=lambda kv: (-kv[1][2], kv[0]))[:LEADERBOARD]
-    chart_types = svg.compare_bars(types, title="Valor vendido por tipo")
+    chart_types = svg.compare_bars(types, title="Valor vendido por tipo", width=460)
     chart_kams = svg.compare_bars([(k, c[2], p[2]) for k, c, p in by_kam[:LEADERBOARD]],
                                   title=f"Comisiones por KAM (top {LEADERBOARD})")
     return render(request, "admin.html", report=report, by_kam=by_kam[:50], kams_total=len(by_kam),

@@ -13,13 +13,13 @@ CURRENT, PREVIOUS = "#2563eb", "#94a3b8"
 GOOD, SOLD, BAD, REFERRED = "#16a34a", "#7c3aed", "#dc2626", "#0ea5e9"
 
 
-def compare_bars(rows: Sequence[tuple[str, int, int]], *, title: str, money: bool = True) -> Markup:
+def compare_bars(rows: Sequence[tuple[str, int, int]], *, title: str, money: bool = True, width: int = 640) -> Markup:
     """Horizontal bars, two per row: (label, this period, previous period)."""
-    width, label_w, bar_h, gap = 640, 170, 12, 14
+    label_w, bar_h, gap = min(170, width // 4), 15, 14
     top = 34
     height = top + len(rows) * (2 * bar_h + gap) + 10
     peak = max([max(a, b) for _, a, b in rows] + [1])
-    span = width - label_w - 110
+    span = width - label_w - 120
     fmt = format_cop if money else str
     parts = [f'<svg class="chart" viewBox="0 0 {width} {max(height, 60)}" role="img" aria-label="{escape(title)}" '
              f'xmlns="http://www.w3.org/2000/svg">',
@@ -27,7 +27,7 @@ def compare_bars(rows: Sequence[tuple[str, int, int]], *, title: str, money: boo
              f'<rect x="{label_w}" y="20" width="10" height="8" fill="{CURRENT}"/><text x="{label_w + 14}" y="28" class="s">mes actual</text>',
              f'<rect x="{label_w + 100}" y="20" width="10" height="8" fill="{PREVIOUS}"/><text x="{label_w + 114}" y="28" class="s">mes anterior</text>']
     if not rows:
-        parts.append(f'<text x="0" y="50" class="s">Sin datos en el periodo.</text>')
+        parts.append('<text x="0" y="50" class="s">Sin datos en el periodo.</text>')
     y = top
     for label, cur, prev in rows:
         parts.append(f'<text x="0" y="{y + bar_h + 4}" class="l">{escape(label[:26])}</text>')
@@ -56,6 +56,8 @@ def funnel_months(months: Sequence[object]) -> Markup:
     base = height - bottom
     parts.append(f'<line x1="{left}" y1="{base}" x2="{width}" y2="{base}" stroke="#cbd5e1"/>')
     bar_w = group / 5
+    if not any(getattr(m, "referred", 0) for m in months):
+        parts.append(f'<text x="{width / 2}" y="{base / 2 + 20}" class="m">Sin referidos en estos meses.</text>')
     for k, m in enumerate(months):
         x0 = left + k * group + bar_w / 2
         for j, (attr, colour) in enumerate((("referred", REFERRED), ("good", GOOD), ("sold", SOLD), ("bad", BAD))):

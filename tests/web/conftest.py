@@ -126,3 +126,8 @@ async def panel(sessionmaker, make_settings, tmp_path: Path) -> Panel:
     ctx = WebContext(settings, sessionmaker, ManualClock(NOW), guild.lookup, guild.after_decision, "k" * 48)
     world = await make_world(sessionmaker, settings.data_dir)
     return Panel(create_app(ctx), ctx, guild, world, sessionmaker)
+
+
+# the real bot against the Discord fake (the cross-world test) and the browser
+from tests.e2e.conftest import harness_factory  # noqa: E402,F401
+from tests.web.browser import browser  # noqa: E402,F401
