@@ -41,17 +41,18 @@ class IssuedLink:
 async def issue(session: AsyncSession, actor: Actor, *, now: datetime) -> IssuedLink:
     """A new one-time token for ``actor`` (the caller commits)."""
     assert actor.discord_id is not None
-    recent = (await session.execute(
-        select(func.count()).select_from(WebLoginToken)
-        .where(WebLoginToken.discord_id == actor.discord_id, WebLoginToken.created_at > now - LINK_TTL)
-    )).scalar_one()
-    if recent >= MAX_LINKS:
-        raise LinkRefused(T.LINK_RATE_LIMITED.format(n=MAX_LINKS, minutes=int(LINK_TTL.total_seconds() // 60)))
     token = secrets.token_urlsafe(32)
     row = WebLoginToken(token_hash=token_hash(token), discord_id=actor.discord_id, created_at=now,
                         expires_at=now + LINK_TTL)
     session.add(row)
-    await session.flush()
+    await session.flush()  # written first: on SQLite the write lock orders concurrent requests before they count
+    recent = (await session.execute(
+        select(func.count()).select_from(WebLoginToken)
+        .where(WebLoginToken.discord_id == actor.discord_id, WebLoginToken.created_at > now - LINK_TTL)
+    )).scalar_one()
+    if recent > MAX_LINKS:
+        await session.rollback()
+        raise LinkRefused(T.LINK_RATE_LIMITED.format(n=MAX_LINKS, minutes=int(LINK_TTL.total_seconds() // 60)))
     record(session, actor, "panel.enlace", "web_login", row.id, after={"expires_at": row.expires_at.isoformat()})
     return IssuedLink(token, row.expires_at)
 

@@ -129,5 +129,5 @@ async def panel(sessionmaker, make_settings, tmp_path: Path) -> Panel:
 
 
 # the real bot against the Discord fake (the cross-world test) and the browser
-from tests.e2e.conftest import harness_factory  # noqa: E402,F401
+from tests.e2e.conftest import harness, harness_factory  # noqa: E402,F401
 from tests.web.browser import browser  # noqa: E402,F401
