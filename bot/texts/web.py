@@ -17,3 +17,4 @@ CSRF_FAILED = "El formulario venció o no vino de esta página. Recarga la pági
 REASON_REQUIRED = "Escribe el motivo del rechazo (al menos 3 caracteres)."
 LOGGED_OUT = "Cerraste la sesión."
 BAD_FILTER = "Filtro no válido: {detail}"
+UNEXPECTED = "Algo salió mal de nuestro lado. Si se repite, avísale a un admin con esta referencia: {ref}."

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.web import auth, routes_admin, routes_auth, routes_kam, routes_review
 from bot.web.context import WebContext
-from bot.web.render import http_error, make_env
+from bot.web.render import http_error, make_env, server_error
 
 log = logging.getLogger("bot.web")
 
@@ -82,7 +82,7 @@ def create_app(ctx: WebContext) -> Starlette:
             Middleware(SessionMiddleware, secret_key=ctx.secret_key, session_cookie=auth.COOKIE_NAME,
                        max_age=auth.SESSION_MAX_AGE, same_site="lax", https_only=base.startswith("https://")),
         ],
-        exception_handlers={HTTPException: http_error},
+        exception_handlers={HTTPException: http_error, Exception: server_error},
     )
     app.state.ctx = ctx
     app.state.env = make_env(ZoneInfo(ctx.settings.timezone))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -58,6 +59,13 @@ async def identity(request: Request) -> Identity:
         return cached  # type: ignore[no-any-return]
     uid = request.session.get("uid")
     if not uid or not str(uid).isdigit():
+        raise LoginRequired()
+    try:  # 12 h by the bot's clock (the cookie's own max-age is the browser's side of it)
+        started = datetime.fromisoformat(str(request.session.get("at")))
+    except ValueError:
+        started = None
+    if started is None or ctx_of(request).clock.now() - started > timedelta(seconds=SESSION_MAX_AGE):
+        request.session.clear()
         raise LoginRequired()
     who = await ctx_of(request).identity(int(uid))
     if who is None or not who.roles:

@@ -3,6 +3,8 @@ and the error page."""
 
 from __future__ import annotations
 
+import logging
+import secrets
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,8 +17,11 @@ from starlette.responses import HTMLResponse, Response
 from bot.domain.dates import format_date
 from bot.domain.enums import CommissionState, DealStatus, DealType, HubSpotCheck, LeadStatus, Service
 from bot.domain.money import format_cop
+from bot.texts import web as T
 from bot.web import auth
 from bot.web.context import ADMIN, AUDIT, COO, KAM
+
+log = logging.getLogger("bot.web")
 
 
 def make_env(tz: ZoneInfo) -> Environment:
@@ -58,3 +63,13 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return render(request, "error.html", status_code=exc.status_code, status=exc.status_code, message=exc.detail)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """An unexpected error: a Spanish page with a reference; the traceback goes to the log with it."""
+    ref = secrets.token_hex(4).upper()
+    log.error("Web panel error ref=%s %s %s", ref, request.method, request.url.path, exc_info=exc)
+    env: Environment = request.app.state.env
+    html = env.get_template("error.html").render(request=request, who=None, csrf="", flash=None, status=500,
+                                                 message=T.UNEXPECTED.format(ref=ref))
+    return HTMLResponse(html, status_code=500)

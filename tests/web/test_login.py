@@ -128,3 +128,26 @@ async def test_logout_ends_the_session(panel):
     r = await client.post("/salir", data={"csrf": csrf})
     assert r.status_code == 200 and "Cerraste la sesión" in r.text
     assert (await client.get("/mis-negocios")).status_code == 401
+
+
+async def test_a_session_lasts_12_hours_by_the_bots_clock(panel):
+    client = await panel.login("kam")
+    panel.ctx.clock.advance(hours=11, minutes=59)
+    assert (await client.get("/mis-negocios")).status_code == 200
+    panel.ctx.clock.advance(minutes=2)
+    assert (await client.get("/mis-negocios")).status_code == 401
+
+
+async def test_an_unexpected_error_is_a_spanish_page_with_a_reference(panel, monkeypatch, caplog):
+    from bot.services import panel as panel_svc
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(panel_svc, "review_queue", broken)
+    client = await panel.login("auditor")
+    client._transport = __import__("httpx").ASGITransport(app=panel.app, raise_app_exceptions=False)
+    r = await client.get("/auditoria")
+    assert r.status_code == 500 and "Algo salió mal" in r.text and "boom" not in r.text
+    ref = r.text.split("referencia: ")[1][:8]
+    assert f"ref={ref}" in caplog.text
