@@ -3,6 +3,7 @@ and the error page."""
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from datetime import date, datetime
@@ -42,6 +43,7 @@ def make_env(tz: ZoneInfo) -> Environment:
         return f"{format_date(local.date())} {local.hour:02d}:{local.minute:02d}"
 
     env.filters.update(
+        json=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True, default=str),  # autoescaped as text
         cop=lambda n: format_cop(int(n or 0)), fecha=fecha, fechahora=fechahora,
         tipo=DealType.label_of, servicio=Service.label_of, estado=DealStatus.label_of,
         hubspot=HubSpotCheck.label_of, comision=CommissionState.label_of, lead=LeadStatus.label_of,

@@ -70,3 +70,13 @@ async def test_the_audit_log_search_plans_agree(panel, monkeypatch):
         monkeypatch.setattr(panel_svc, "DENSE_ACTION", 0)
         walked = [r.id for r in (await panel_svc.audit_log(s, "cliente.", size=3)).items]
     assert indexed == walked and len(indexed) == 3 and indexed == sorted(indexed, reverse=True)
+
+
+async def test_the_audit_log_shows_changes_readably_and_escaped(panel):
+    from db.audit import Actor, record
+
+    async with panel.sessionmaker() as s:
+        record(s, Actor(7, "Peña <b>"), "prueba.cambio", "deal", 1, after={"motivo": "Señal <script>"})
+        await s.commit()
+    text = (await (await panel.login("admin")).get("/admin/registro", params={"q": "prueba."})).text
+    assert "Peña &lt;b&gt;" in text and "Señal &lt;script&gt;" in text and "\\u00f1" not in text
