@@ -23,7 +23,6 @@ from bot.hubspot.queue import HubSpotQueue
 from bot.outbox_worker import OutboxWorker
 from bot.scheduler import Jobs, default_jobs
 from bot.texts import general as T
-from bot.web.server import PanelServer, bot_context
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +172,7 @@ class VentasOpsBot(commands.Bot):
         self._startup_sync: asyncio.Task[None] | None = None
         self.synced_commands: list[app_commands.AppCommand] = []
         self.modals = ModalRouter()  # persistent modals (bot.ui.PersistentModal), registered by the cogs
-        self.web: PanelServer | None = None  # the web panel (bot/web), when WEB_BASE_URL is set
+        self.web: Any = None  # the web panel (bot.web.server.PanelServer), when WEB_BASE_URL is set
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         """An event handler that failed because the bot is shutting down (e.g. the start-up server check
@@ -194,6 +193,9 @@ class VentasOpsBot(commands.Bot):
             log.info("Synced %d commands to guild %s", len(self.synced_commands), guild.id)
         self.outbox.start()
         if self.settings.web_base_url:
+            # imported only when the panel is on: Starlette, Jinja2 and uvicorn stay out of a bot without it
+            from bot.web.server import PanelServer, bot_context
+
             self.web = PanelServer(bot_context(self), self.settings.web_host, self.settings.web_port)
             await self.web.start()
         if self.hubspot is not None:
