@@ -317,7 +317,12 @@ async def apply_decision(interaction: discord.Interaction, action: str, deal_id:
         ack = T.DECIDED_ACK.format(subject=T.DECISION_SUBJECTS.get(kind, kind_label), deal_id=deal_id,
                                    outcome=T.OUTCOME[decision.approval.status])
     await send_ephemeral(interaction, ack)
-    await refresh_card(bot, deal_id)
+    await after_decision(bot, decision, kind)
+
+
+async def after_decision(bot: VentasOpsBot, decision: svc.Decision, kind: str) -> None:
+    """What follows a decision taken (button or web panel): the card(s) redrawn, the KAM told."""
+    await refresh_card(bot, decision.deal.id)
     if decision.other_deal is not None:
         await refresh_card(bot, decision.other_deal.id)
     bot.outbox.kick()  # after the cards: the KAM reads the DM with the card already up to date
@@ -618,6 +623,10 @@ class Deals(BackgroundTasks, commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.hubspot_queue.unregister(HS_SOURCE)
         self.cancel_background()
+
+    async def after_decision(self, decision: svc.Decision, kind: str) -> None:
+        """For the web panel (bot/web), which decides through the same service: same card, same DM."""
+        await after_decision(self.bot, decision, kind)
 
     async def wait_idle(self) -> None:
         """The HubSpot work known so far was tried and its card edits are done (tests)."""
