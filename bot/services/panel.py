@@ -1,6 +1,6 @@
 """Read models of the web panel (bot/web): queues, a KAM's deals with filters, a deal's timeline and the
 admins' dashboard. Decisions are not here: the panel calls :func:`bot.services.deals.decide` like the
-card buttons do. Every query is bounded (paginated or aggregated) so that the pages stay fast with tens
+card buttons do (the same audit row, the same DMs queued to the KAM). Every query is bounded (paginated or aggregated) so that the pages stay fast with tens
 of thousands of deals (``bench/web.py``).
 """
 

@@ -101,7 +101,7 @@ async def decide(request: Request) -> Response:
         request.session["flash"] = ["error", T.REASON_REQUIRED]
         return RedirectResponse(back, status_code=303)
     try:
-        async with ctx.sessionmaker() as session:
+        async with ctx.sessionmaker() as session:  # decide queues the KAM's DMs in this transaction
             decision = await deal_svc.decide(session, deal_id, action, actor=actor, now=ctx.clock.now(),
                                              reason=None if approve else (reason or "")[:500])
             await session.commit()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.domain.money import format_cop
+from bot.domain.text import md
 from bot.services import deals as deal_svc
 from bot.services import panel as panel_svc
-from db.models import Approval, AuditLog, CommissionEntry, Deal
+from bot.texts import deals as DT
+from db.models import Approval, AuditLog, CommissionEntry, Deal, OutboxMessage
 from tests.web.conftest import csrf_of
 
 
@@ -18,6 +21,13 @@ async def post_decision(client, deal_id, action, reason=None, page_path="/audito
     r = await client.post(f"/negocios/{deal_id}/decidir", data=data)
     assert r.status_code == 303, r.text
     return await client.get(r.headers["location"])
+
+
+async def queued_dms(panel) -> list[tuple[int, str]]:
+    """(Discord id, text) of the DMs waiting in the outbox, oldest first."""
+    async with panel.sessionmaker() as s:
+        rows = (await s.execute(select(OutboxMessage).where(OutboxMessage.target == "dm").order_by(OutboxMessage.id))).scalars()
+        return [(r.target_id, r.payload["content"]) for r in rows]
 
 
 async def test_approving_on_the_web_earns_the_commission_with_the_buttons_audit_row(panel):
@@ -35,6 +45,9 @@ async def test_approving_on_the_web_earns_the_commission_with_the_buttons_audit_
     assert (audit.actor_discord_id, audit.entity_id) == (2001, str(approval.id))
     assert (ledger.state, ledger.amount) == ("ganada", 720_000)
     assert panel.guild.decisions == [(deal_id, "auditoria", True)]  # the card and the KAM's DM follow
+    # the KAM's DM was queued by the service in the decision's own transaction, as for the button
+    assert await queued_dms(panel) == [(1002, DT.DM_EARNED.format(
+        deal_id=deal_id, client=md(panel.world.globex.name), commission=format_cop(720_000)))]
 
 
 async def test_a_second_decision_is_told_who_decided_first_and_changes_nothing(panel):
@@ -51,6 +64,7 @@ async def test_a_second_decision_is_told_who_decided_first_and_changes_nothing(p
         rows = (await s.execute(select(AuditLog.action).where(AuditLog.action.like("aprobacion.%")))).all()
     assert deal.status == "aprobado" and len(rows) == 1
     assert len(panel.guild.decisions) == 1
+    assert len(await queued_dms(panel)) == 1  # the refused second decision queues no DM
 
 
 async def test_a_button_decision_first_then_the_web(panel):
@@ -67,6 +81,7 @@ async def test_a_button_decision_first_then_the_web(panel):
     page = await client.get(r.headers["location"])
     assert "ya la tomó Auditor Dos" in page.text and "rechazada" in page.text
     assert panel.guild.decisions == []
+    assert [uid for uid, _ in await queued_dms(panel)] == [1002]  # the button's rejection DM only
 
 
 async def test_a_rejection_needs_a_reason_and_keeps_it(panel):
