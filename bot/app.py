@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.general", "cogs.admin", "cogs.deals", "cogs.referrals", "cogs.renewals", "cogs.access", "cogs.reports",
-    "cogs.questions", "cogs.support",
+    "cogs.questions", "cogs.support", "cogs.panel",
 )
 
 ANYWHERE = "anywhere"  # app command extras flag: usable outside the sales channel
@@ -172,6 +172,7 @@ class VentasOpsBot(commands.Bot):
         self._startup_sync: asyncio.Task[None] | None = None
         self.synced_commands: list[app_commands.AppCommand] = []
         self.modals = ModalRouter()  # persistent modals (bot.ui.PersistentModal), registered by the cogs
+        self.web: Any = None  # the web panel (bot.web.server.PanelServer), when WEB_BASE_URL is set
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         """An event handler that failed because the bot is shutting down (e.g. the start-up server check
@@ -191,6 +192,12 @@ class VentasOpsBot(commands.Bot):
             self.synced_commands = await self.tree.sync(guild=guild)
             log.info("Synced %d commands to guild %s", len(self.synced_commands), guild.id)
         self.outbox.start()
+        if self.settings.web_base_url:
+            # imported only when the panel is on: Starlette, Jinja2 and uvicorn stay out of a bot without it
+            from bot.web.server import PanelServer, bot_context
+
+            self.web = PanelServer(bot_context(self), self.settings.web_host, self.settings.web_port)
+            await self.web.start()
         if self.hubspot is not None:
             self.hubspot_queue.start(self.wait_until_ready)
         if self._run_jobs:
@@ -221,6 +228,8 @@ class VentasOpsBot(commands.Bot):
                 task.cancel()
         if self.jobs is not None:
             self.jobs.shutdown()
+        if self.web is not None:
+            await self.web.stop()
         await self.outbox.stop()
         await self.hubspot_queue.stop()
         await super().close()

@@ -100,6 +100,12 @@ class OfflineSettings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # port of the HTTP health check (GET /healthz on 127.0.0.1); empty = off
     health_port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    # the web panel (bot/web): its public base URL (https://panel.example.com); empty = panel off
+    web_base_url: str = ""
+    # port the panel listens on (127.0.0.1; a reverse proxy publishes it with https)
+    web_port: Annotated[int, Field(ge=1, le=65535)] = 8090
+    # address the panel binds to
+    web_host: str = "127.0.0.1"
 
     @field_validator("hubspot_access_token", "backup_dir", mode="before")
     @classmethod
@@ -178,6 +184,16 @@ class OfflineSettings(BaseSettings):
             return v
         return v.strip().upper() if v.strip().lower() in {"debug", "info", "warning", "error", "critical"} \
             else v.strip().lower()
+
+    @field_validator("web_base_url", mode="before")
+    @classmethod
+    def _web_url(cls, v: Any) -> Any:
+        if not isinstance(v, str) or not v.strip():
+            return ""
+        v = v.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s]+(/\S*)?$", v):
+            raise ValueError("debe ser una URL http(s):// (https://panel.ejemplo.com) o vacío para apagar el panel")
+        return v
 
     # Derived helpers ---------------------------------------------------------------
     @property

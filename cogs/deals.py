@@ -2,7 +2,9 @@
 
 The rules live in :mod:`bot.services.deals`; this module is the Discord side: options, the
 acknowledge-first flow, the card (embed + persistent ``DynamicItem`` buttons whose state is read
-from the database on every click), the reject-reason modal and the DMs to the KAM.
+from the database on every click), the reject-reason modal. The KAM's DMs about a decision are
+written and queued by :func:`bot.services.deals.decide` (the same for the web panel); the outbox
+worker delivers them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.background import BackgroundTasks
 from bot.app import VentasOpsBot, send_ephemeral
@@ -301,11 +302,9 @@ async def apply_decision(interaction: discord.Interaction, action: str, deal_id:
     kind, approve = svc.ACTIONS[action]
     async with bot.sessionmaker() as session:
         now = bot.clock.now()
+        # svc.decide queues the KAM's DMs in the outbox in this same transaction (the web panel calls
+        # the same function): a crash or a Discord failure after the commit cannot lose them
         decision = await svc.decide(session, deal_id, action, actor=actor_of(interaction.user), now=now, reason=reason)
-        if decision.decided:
-            # the KAM's DMs go to the outbox in the decision's own transaction: a crash or a Discord
-            # failure after the commit cannot lose them (the outbox worker delivers them)
-            await queue_decision_dms(session, decision, kind, now)
         await session.commit()
     if not decision.decided:
         await send_ephemeral(interaction, _already_text(bot, decision.approval))
@@ -318,50 +317,16 @@ async def apply_decision(interaction: discord.Interaction, action: str, deal_id:
         ack = T.DECIDED_ACK.format(subject=T.DECISION_SUBJECTS.get(kind, kind_label), deal_id=deal_id,
                                    outcome=T.OUTCOME[decision.approval.status])
     await send_ephemeral(interaction, ack)
-    await refresh_card(bot, deal_id)
+    await after_decision(bot, decision, kind)
+
+
+async def after_decision(bot: VentasOpsBot, decision: svc.Decision, kind: str) -> None:
+    """What follows a decision taken (button or web panel) once committed: the card(s) redrawn, then the
+    outbox kicked so the KAM's DMs, queued by ``svc.decide`` in the decision's transaction, go out now."""
+    await refresh_card(bot, decision.deal.id)
     if decision.other_deal is not None:
         await refresh_card(bot, decision.other_deal.id)
     bot.outbox.kick()  # after the cards: the KAM reads the DM with the card already up to date
-
-
-def decision_dms(decision: svc.Decision, kind: str, v: svc.DealView, other: svc.DealView | None) -> list[tuple[int, str]]:
-    """(discord id, text) of each DM a decision sends to the KAMs concerned."""
-    client = md(v.client.name)
-    kind_label = T.KIND_LABELS.get(kind, kind)
-    hs = v.deal.hubspot_deal_id or ""
-    out: list[tuple[int, str]] = []
-    if kind == ApprovalKind.ATRIBUCION:
-        winner, loser = (v, other) if decision.approve else (other, v)
-        if winner is not None:
-            out.append((winner.member.discord_id, T.DM_ATTR_WON.format(hubspot_id=hs, deal_id=winner.deal.id)))
-        if loser is not None:
-            out.append((loser.member.discord_id, T.DM_ATTR_LOST.format(
-                hubspot_id=hs, deal_id=loser.deal.id, status=T.STATUS_STATES.get(loser.deal.status, loser.deal.status))))
-        if decision.earned and winner is v:
-            out.append((v.member.discord_id, T.DM_EARNED.format(
-                deal_id=v.deal.id, client=client, commission=format_cop(decision.earned))))
-    elif decision.rejected:
-        out.append((v.member.discord_id, T.DM_REJECTED.format(
-            deal_id=v.deal.id, client=client, who=T.APPROVERS_AFTER_BY.get(kind, kind_label),
-            reason=md(decision.approval.reason or ""))))
-    elif decision.earned:
-        out.append((v.member.discord_id, T.DM_EARNED.format(
-            deal_id=v.deal.id, client=client, commission=format_cop(decision.earned))))
-    else:
-        out.append((v.member.discord_id, T.DM_APPROVED_STEP.format(
-            who=T.APPROVERS.get(kind, kind_label), deal_id=v.deal.id, client=client)))
-    return out
-
-
-async def queue_decision_dms(session: AsyncSession, decision: svc.Decision, kind: str, now: datetime) -> None:
-    """Queue the decision's DMs in the caller's transaction; one key per decided approval, so each
-    DM is delivered once."""
-    v = await svc.load_view(session, decision.deal.id)
-    other = await svc.load_view(session, decision.other_deal.id) if decision.other_deal else None
-    if v is None:
-        return
-    for n, (user_id, text) in enumerate(decision_dms(decision, kind, v, other)):
-        await ob.enqueue(session, f"decision:{decision.approval.id}:{n}", content=text, user_id=user_id, now=now)
 
 
 async def refresh_card(bot: VentasOpsBot, deal_id: int) -> None:
@@ -619,6 +584,10 @@ class Deals(BackgroundTasks, commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.hubspot_queue.unregister(HS_SOURCE)
         self.cancel_background()
+
+    async def after_decision(self, decision: svc.Decision, kind: str) -> None:
+        """For the web panel (bot/web), which decides through the same service: same card, same DM."""
+        await after_decision(self.bot, decision, kind)
 
     async def wait_idle(self) -> None:
         """The HubSpot work known so far was tried and its card edits are done (tests)."""

@@ -41,7 +41,7 @@ from bot.domain.reconciliation import reconcile
 from bot.domain.text import md
 from bot.domain.validation import parse_hubspot_deal_ref
 from bot.services import commissions as ledger
-from bot.services import directory, support
+from bot.services import directory, outbox, support
 from bot.services.proofs import StoredProof
 from bot.texts import deals as T
 from db.audit import Actor, record
@@ -413,7 +413,26 @@ async def decide(
     now: datetime,
     reason: str | None = None,
 ) -> Decision:
-    """Take the decision behind a card button, once."""
+    """Take the decision behind a card button (or the web panel's form), once.
+
+    The one entry point for both: when this call decided, the KAMs' DMs are queued in the outbox in
+    the caller's transaction (:func:`queue_decision_dms`), so the commit that stores the decision
+    stores its DMs too and the outbox worker delivers them, whoever decided and whatever happens after."""
+    out = await _take_decision(session, deal_id, action, actor=actor, now=now, reason=reason)
+    if out.decided:
+        await queue_decision_dms(session, out, ACTIONS[action][0], now)
+    return out
+
+
+async def _take_decision(
+    session: AsyncSession,
+    deal_id: int,
+    action: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    reason: str | None,
+) -> Decision:
     kind, approve = ACTIONS[action]
     # the conditional update comes first so SQLite takes the write lock before anything is read
     res = await session.execute(
@@ -491,6 +510,46 @@ async def decide(
             out.other_deal = await session.get(Deal, approval.related_deal_id)
     deal.updated_at = now
     return out
+
+
+def decision_dms(decision: Decision, kind: str, v: DealView, other: DealView | None) -> list[tuple[int, str]]:
+    """(discord id, text) of each DM a decision sends to the KAMs concerned."""
+    client = md(v.client.name)
+    kind_label = T.KIND_LABELS.get(kind, kind)
+    hs = v.deal.hubspot_deal_id or ""
+    out: list[tuple[int, str]] = []
+    if kind == ApprovalKind.ATRIBUCION:
+        winner, loser = (v, other) if decision.approve else (other, v)
+        if winner is not None:
+            out.append((winner.member.discord_id, T.DM_ATTR_WON.format(hubspot_id=hs, deal_id=winner.deal.id)))
+        if loser is not None:
+            out.append((loser.member.discord_id, T.DM_ATTR_LOST.format(
+                hubspot_id=hs, deal_id=loser.deal.id, status=T.STATUS_STATES.get(loser.deal.status, loser.deal.status))))
+        if decision.earned and winner is v:
+            out.append((v.member.discord_id, T.DM_EARNED.format(
+                deal_id=v.deal.id, client=client, commission=format_cop(decision.earned))))
+    elif decision.rejected:
+        out.append((v.member.discord_id, T.DM_REJECTED.format(
+            deal_id=v.deal.id, client=client, who=T.APPROVERS_AFTER_BY.get(kind, kind_label),
+            reason=md(decision.approval.reason or ""))))
+    elif decision.earned:
+        out.append((v.member.discord_id, T.DM_EARNED.format(
+            deal_id=v.deal.id, client=client, commission=format_cop(decision.earned))))
+    else:
+        out.append((v.member.discord_id, T.DM_APPROVED_STEP.format(
+            who=T.APPROVERS.get(kind, kind_label), deal_id=v.deal.id, client=client)))
+    return out
+
+
+async def queue_decision_dms(session: AsyncSession, decision: Decision, kind: str, now: datetime) -> None:
+    """Queue the decision's DMs in the caller's transaction; one key per decided approval, so each
+    DM is delivered once."""
+    v = await load_view(session, decision.deal.id)
+    other = await load_view(session, decision.other_deal.id) if decision.other_deal else None
+    if v is None:
+        return
+    for n, (user_id, text) in enumerate(decision_dms(decision, kind, v, other)):
+        await outbox.enqueue(session, f"decision:{decision.approval.id}:{n}", content=text, user_id=user_id, now=now)
 
 
 async def _maybe_earn(session: AsyncSession, deal: Deal, *, actor: Actor, now: datetime) -> int:
