@@ -471,7 +471,7 @@ async def _monthly(settings: OfflineSettings, mes: str | None, salida: Path | No
     from db import migrate
     from db.engine import make_engine, make_sessionmaker
 
-    today = today_bogota(SystemClock().now())
+    today = today_bogota(SystemClock().now(), tz=settings.tz)
     try:
         year, month = parse_month(mes, today) if mes else previous_month(today.year, today.month)
     except DomainError as exc:
@@ -481,7 +481,8 @@ async def _monthly(settings: OfflineSettings, mes: str | None, salida: Path | No
         await migrate.upgrade(engine, commission_rate=settings.commission_rate)
     try:
         async with make_sessionmaker(engine)() as session:
-            path, statements = await write_payroll(session, settings.export_dir, year, month, salida)
+            path, statements = await write_payroll(session, settings.export_dir, year, month, salida,
+                                                     tz=settings.tz)
     finally:
         await engine.dispose()
     typer.echo(T.PAYROLL_DONE.format(path=path, kams=len(statements), net=format_cop(sum(s.net for s in statements))))

@@ -791,7 +791,7 @@ class Deals(BackgroundTasks, commands.Cog):
         mes: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
         bot = self.bot
-        month = parse_month(mes, today_bogota(bot.clock.now()), field="mes") if mes else None
+        month = parse_month(mes, today_bogota(bot.clock.now(), tz=bot.settings.tz), field="mes") if mes else None
         status = estado.value if estado else None
         await interaction.response.defer(ephemeral=True, thinking=True)
         shown = await my_deals_page(bot, interaction.user.id, 0, status, month)

@@ -164,7 +164,7 @@ class ExtendModal(PersistentModal, template=r"renov-date:(?P<id>\d+)"):
     async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         bot: VentasOpsBot = interaction.client  # type: ignore[assignment]
         await require_role(interaction, bot.settings.role_renewals, action="renovacion:ext")
-        new = parse_user_date(str(self.new_date.value or ""), today_bogota(bot.clock.now()), field="fecha")
+        new = parse_user_date(str(self.new_date.value or ""), today_bogota(bot.clock.now(), tz=bot.settings.tz), field="fecha")
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with bot.sessionmaker() as session:
             change = await svc.extend(session, self.intent_id, new, actor=actor_of(interaction.user),
@@ -226,7 +226,7 @@ async def run_renewals_tick(bot: VentasOpsBot) -> list[svc.Event]:
     async with lock:
         now = bot.clock.now()
         async with bot.sessionmaker() as session:
-            events = await svc.process_due(session, now, coordinator_role=bot.settings.role_renewals)
+            events = await svc.process_due(session, now, tz=bot.settings.tz, coordinator_role=bot.settings.role_renewals)
             await session.commit()
         if events:
             log.info("Renewals tick: %s", ", ".join(f"{e.kind}#{e.intent_id}" for e in events))
@@ -284,7 +284,7 @@ class Renewals(commands.Cog):
         bot, s = self.bot, self.bot.settings
         await self._require_kam(interaction, "intencion-renovacion")
         now = bot.clock.now()
-        today = today_bogota(now)
+        today = today_bogota(now, tz=s.tz)
         delivery = parse_user_date(fecha_entrega, today, field="fecha-entrega")
         await interaction.response.defer(ephemeral=True, thinking=True)
         actor = actor_of(interaction.user)
@@ -293,7 +293,7 @@ class Renewals(commands.Cog):
                 member, client = await self._resolve(session, interaction, cliente)
                 intent = await svc.declare(session, member=member, client=client, delivery=delivery, now=now,
                                            window_days=s.renewal_window_business_days, actor=actor,
-                                           coordinator_role=s.role_renewals)
+                                           tz=s.tz, coordinator_role=s.role_renewals)
                 await session.commit()
         text = T.DECLARED.format(
             intent_id=intent.id, client=md(client.name), delivery=format_date(delivery),

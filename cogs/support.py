@@ -247,7 +247,7 @@ class Support(commands.Cog):
         if asks_sales_to_sell(detail):
             await send_ephemeral(interaction, None, embed=sell_for_me_embed(bot.settings))  # type: ignore[arg-type]
             return
-        today = today_bogota(bot.clock.now())
+        today = today_bogota(bot.clock.now(), tz=bot.settings.tz)
         wanted = parse_user_date(fecha, today) if fecha else None
         if wanted is not None and wanted < today:
             raise UserError(T.SUPPORT_PAST_DATE.format(date=format_date(wanted)))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -137,8 +138,9 @@ class FunnelMonth:
     bad: int = 0
 
 
-async def funnel_by_month(session: AsyncSession, today: date, months: int = 6) -> list[FunnelMonth]:
-    """Leads referred in each of the last ``months`` months (Bogotá), by their status now."""
+async def funnel_by_month(session: AsyncSession, today: date, months: int = 6, *, tz: ZoneInfo) -> list[FunnelMonth]:
+    """Leads referred in each of the last ``months`` months (calendar months in ``tz``, the bot's TIMEZONE),
+    by their status now."""
     out: list[FunnelMonth] = []
     y, m = today.year, today.month
     for _ in range(months):
@@ -149,7 +151,7 @@ async def funnel_by_month(session: AsyncSession, today: date, months: int = 6) -
         start, end = month_range(fm.year, fm.month)
         rows = (await session.execute(
             select(Lead.status, func.count())
-            .where(Lead.created_at >= start_of_day_bogota(start), Lead.created_at < start_of_day_bogota(end))
+            .where(Lead.created_at >= start_of_day_bogota(start, tz=tz), Lead.created_at < start_of_day_bogota(end, tz=tz))
             .group_by(Lead.status)
         )).all()
         for status, n in rows:

@@ -1,6 +1,6 @@
 """Renewal intents (seed «Renovaciones»): the KAM declares the intent to renew one of their own
 clients; the window ends ``renewal_window_business_days`` Colombian business days after the
-delivery date, at the end of that day in Bogotá. Reminders at one business day left and on the
+delivery date, at the end of that day in the bot's TIMEZONE (Bogotá by default). Reminders at one business day left and on the
 last day; at expiry the client goes back to sales and the KAM is blocked for that client until the
 coordinator accepts a new intent. The coordinator may extend or release a window; the KAM may
 release it; a registered Renovación deal closes it.
@@ -16,13 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.business_days import add_business_days, business_days_left
-from bot.domain.dates import BOGOTA, end_of_day_bogota, format_date, format_date_long, to_utc, today_bogota
+from bot.domain.dates import end_of_day_bogota, format_date, format_date_long, to_utc, today_bogota
 from bot.domain.enums import RenewalStatus
 from bot.domain.errors import DomainError
 from bot.domain.text import md
@@ -59,7 +60,7 @@ __all__ = [
 
 ENDED = (RenewalStatus.LIBERADA, RenewalStatus.VENCIDA)
 
-REMIND_FROM = time(8, 0)  # reminders are not sent at night (Bogotá time)
+REMIND_FROM = time(8, 0)  # reminders are not sent at night (local time, TIMEZONE)
 MAX_AHEAD_DAYS = 366  # a delivery date or an extension further away is a typo
 LOOKAHEAD_DAYS = 14  # process_due looks at open windows ending within this many calendar days
 
@@ -233,12 +234,14 @@ async def declare(
     now: datetime,
     window_days: int,
     actor: Actor,
+    tz: ZoneInfo,
     coordinator_role: str = "Renovaciones",
 ) -> RenewalIntent:
     """Open a window for ``member``'s own client. Refuses (``RenewalRefused``, Spanish, quoting the
     rule) another client's or an inactive client, a second open intent, a KAM blocked for this
-    client, and a delivery date whose window is already over."""
-    today = today_bogota(now)
+    client, and a delivery date whose window is already over. "Today" is the date in ``tz`` (the bot's
+    TIMEZONE); the business days stay Colombian."""
+    today = today_bogota(now, tz=tz)
     if not client.active or not await directory.serves(session, member.id, client.id):
         raise RenewalRefused(T.CLIENT_NOT_YOURS.format(client=md(client.name)), field="cliente")
     existing = await open_intent(session, member.id, client.id)
@@ -448,19 +451,22 @@ async def _mark(session: AsyncSession, intent: RenewalIntent, column: str, now: 
 
 
 async def process_due(
-    session: AsyncSession, now: datetime, *, coordinator_role: str = "Renovaciones", remind_from: time = REMIND_FROM
+    session: AsyncSession, now: datetime, *, tz: ZoneInfo, coordinator_role: str = "Renovaciones",
+    remind_from: time = REMIND_FROM,
 ) -> list[Event]:
     """Reminders and expiries due at ``now``, each exactly once: the row is marked with a conditional
     UPDATE in this transaction, which also holds the audit row and the outbox messages. Missed ones
     (the bot was down) are handled at the next call; a reminder whose moment passed is skipped.
 
-    - expiry: from the end of the deadline day in Bogotá → ``vencida`` + ``blocked``, a post in the
+    Days and hours are read in ``tz`` (the bot's TIMEZONE).
+
+    - expiry: from the end of the deadline day in ``tz`` → ``vencida`` + ``blocked``, a post in the
       sales channel (naming the coordinator role) and a DM to the KAM;
-    - last day: on the deadline day (from ``remind_from`` Bogotá time) → DM;
+    - last day: on the deadline day (from ``remind_from`` local time) → DM;
     - one business day left: on the day before the last business day (from ``remind_from``) → DM.
     """
     now = to_utc(now)
-    local = now.astimezone(BOGOTA)
+    local = now.astimezone(tz)
     today = local.date()
     daytime = local.time() >= remind_from
     q = (
@@ -474,7 +480,7 @@ async def process_due(
     for intent, client, member in (await session.execute(q)).all():
         deadline = intent.deadline
         ev = lambda kind: Event(kind, intent.id, member.id, client.id, deadline)  # noqa: E731, B023 - called in this iteration
-        if now >= end_of_day_bogota(deadline):
+        if now >= end_of_day_bogota(deadline, tz=tz):
             if not await _mark(session, intent, "expired_at", now, status=RenewalStatus.VENCIDA, blocked=True, updated_at=now):
                 continue
             record(session, Actor.system("renovaciones"), "renovacion.vencer", "renewal_intent", intent.id,

@@ -22,11 +22,11 @@ async def dashboard(request: Request) -> Response:
     await auth.require(request, ADMIN)
     ctx = auth.ctx_of(request)
     now = ctx.clock.now()
-    today = today_bogota(now)
     s = ctx.settings
+    today = today_bogota(now, tz=s.tz)
     async with ctx.sessionmaker() as session:
-        report = await statements.program_report(session, today)
-        funnel = await panel.funnel_by_month(session, today)
+        report = await statements.program_report(session, today, tz=s.tz)
+        funnel = await panel.funnel_by_month(session, today, tz=s.tz)
         sla = await panel.sla_breaches(session, now, lead_sla_hours=s.lead_sla_hours,
                                        approval_hours=s.approval_reminder_hours)
     cur, prev = report.current, report.previous

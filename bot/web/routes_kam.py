@@ -31,7 +31,8 @@ def month_options(today: date, n: int = 12) -> list[tuple[str, str]]:
 
 
 def _today(request: Request) -> date:
-    return today_bogota(auth.ctx_of(request).clock.now())
+    ctx = auth.ctx_of(request)
+    return today_bogota(ctx.clock.now(), tz=ctx.settings.tz)
 
 
 async def my_deals(request: Request) -> Response:
@@ -67,7 +68,7 @@ async def my_commissions(request: Request) -> Response:
         raise HTTPException(400, T.BAD_FILTER.format(detail=str(exc))) from None
     async with ctx.sessionmaker() as session:
         member = await directory.get_member(session, who.discord_id)
-        st = await statements.statement(session, member, year, month) if member else None
+        st = await statements.statement(session, member, year, month, tz=ctx.settings.tz) if member else None
     return render(request, "my_commissions.html", st=st, label=month_label(year, month), mes=f"{year}-{month:02d}",
                   months=month_options(today))
 

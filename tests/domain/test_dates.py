@@ -176,6 +176,18 @@ def test_month_helpers():
     assert start == datetime(2026, 12, 1, 5, 0, tzinfo=UTC) and end == datetime(2027, 1, 1, 5, 0, tzinfo=UTC)
 
 
+def test_day_and_month_helpers_take_the_bots_timezone():
+    mexico = ZoneInfo("America/Mexico_City")  # UTC-6 all year: one hour behind Bogotá
+    moment = datetime(2026, 12, 1, 5, 30, tzinfo=UTC)  # 30/11 23:30 in Mexico City, 01/12 00:30 in Bogotá
+    assert today_bogota(moment, tz=mexico) == date(2026, 11, 30)
+    assert today_bogota(moment) == date(2026, 12, 1)
+    assert start_of_day_bogota(date(2026, 11, 30), tz=mexico) == datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+    assert end_of_day_bogota(date(2026, 11, 30), tz=mexico) == datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+    start, end = month_bounds_utc(2026, 11, tz=mexico)
+    assert start == datetime(2026, 11, 1, 6, 0, tzinfo=UTC) and end == datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+    assert start <= moment < end
+
+
 @given(st.dates(min_value=date(2001, 1, 1), max_value=date(2098, 12, 31)))
 def test_parse_month_round_trips_every_past_month(today):
     y, m = previous_month(today.year, today.month)

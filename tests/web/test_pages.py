@@ -28,7 +28,8 @@ async def test_my_commissions_are_the_statement_of_mis_comisiones(panel):
     csrf = csrf_of((await auditor.get("/auditoria")).text)
     await auditor.post(f"/negocios/{deal_id}/decidir", data={"csrf": csrf, "action": "audit_ok"})
     async with panel.sessionmaker() as s:
-        st = await statements.statement(s, await directory.get_member(s, 1002), 2026, 11)
+        st = await statements.statement(s, await directory.get_member(s, 1002), 2026, 11,
+                                         tz=panel.ctx.settings.tz)
     page = (await (await panel.login("kam2")).get("/mis-comisiones?mes=2026-11")).text
     assert st.earned == 720_000
     for label, amount in (("Ganado", st.earned), ("Neto", st.net), ("Pendiente", st.pending)):
