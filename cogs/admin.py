@@ -170,7 +170,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
                         .order_by(ExportRun.attempt)
                     )
                 ).scalars().first()
-            when = format_datetime(run.finished_at) if run and run.finished_at else "—"
+            when = format_datetime(run.finished_at, self.bot.settings.tz) if run and run.finished_at else "—"
             await interaction.followup.send(XT.ADMIN_EXPORT_ALREADY.format(date=format_date(d), when=when), ephemeral=True)
             return
         if out.status == "fallida":

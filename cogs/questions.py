@@ -52,17 +52,17 @@ def card_embed(bot: VentasOpsBot, q: Question, faq: FaqEntry | None) -> discord.
     e.add_field(name=T.FIELD_FOR, value=role_label(svc.topic_role(s, q.topic)), inline=True)
     if q.status == QuestionStatus.RESPONDIDA and q.answered_at is not None:
         who = f"<@{q.answered_by_discord_id}>" if q.answered_by_discord_id else md(q.answered_by_name or "")
-        status = T.STATUS_ANSWERED.format(who=who, when=format_datetime(q.answered_at))
+        status = T.STATUS_ANSWERED.format(who=who, when=format_datetime(q.answered_at, bot.settings.tz))
     else:
         due = svc.deadline(q, s.question_sla_hours, s.tz)
         late = due is not None and bot.clock.now() >= due
-        status = (T.STATUS_OPEN_LATE if late else T.STATUS_OPEN).format(deadline=format_datetime(due) if due else "—")
+        status = (T.STATUS_OPEN_LATE if late else T.STATUS_OPEN).format(deadline=format_datetime(due, bot.settings.tz) if due else "—")
     e.add_field(name=T.FIELD_STATUS, value=status, inline=False)
     if q.answer:
         e.add_field(name=T.FIELD_ANSWER, value=truncate(md(q.answer), 1024), inline=False)
     if faq is not None:
         e.add_field(name=T.FIELD_FAQ, value=T.IN_FAQ.format(faq_id=faq.id), inline=False)
-    e.set_footer(text=T.CARD_FOOTER.format(when=format_datetime(q.posted_at or q.created_at)))
+    e.set_footer(text=T.CARD_FOOTER.format(when=format_datetime(q.posted_at or q.created_at, bot.settings.tz)))
     return e
 
 

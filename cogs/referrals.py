@@ -75,7 +75,7 @@ def card_embed(bot: VentasOpsBot, lead: Lead, referrer: Member | None, reward: i
                 value=T.REFERRER_LINE.format(name=name, masked=mask_cedula(lead.referrer_cedula)), inline=True)
     label = T.STATUS_LABELS.get(lead.status, lead.status)
     if lead.status != LeadStatus.NUEVO and lead.qualified_at is not None:
-        when = format_datetime(lead.qualified_at)
+        when = format_datetime(lead.qualified_at, bot.settings.tz)
         if lead.qualified_by_discord_id:
             status = T.STATUS_BY.format(status=label, who=f"<@{lead.qualified_by_discord_id}>", when=when)
         else:
@@ -90,14 +90,14 @@ def card_embed(bot: VentasOpsBot, lead: Lead, referrer: Member | None, reward: i
         from datetime import timedelta
 
         e.add_field(name=T.FIELD_DEADLINE,
-                    value=format_datetime(lead.created_at + timedelta(hours=s.lead_sla_hours)), inline=True)
+                    value=format_datetime(lead.created_at + timedelta(hours=s.lead_sla_hours), bot.settings.tz), inline=True)
     if lead.hubspot_contact_id:
         e.add_field(name=T.FIELD_HUBSPOT, value=T.HUBSPOT_CONTACT.format(contact_id=lead.hubspot_contact_id), inline=True)
     elif bot.hubspot is not None:
         e.add_field(name=T.FIELD_HUBSPOT, value=T.HUBSPOT_PENDING, inline=True)
     if lead.notes:
         e.add_field(name=T.FIELD_NOTES, value=truncate(md(lead.notes), 1024), inline=False)
-    e.set_footer(text=T.CARD_FOOTER.format(when=format_datetime(lead.created_at)))
+    e.set_footer(text=T.CARD_FOOTER.format(when=format_datetime(lead.created_at, bot.settings.tz)))
     return e
 
 
@@ -497,7 +497,7 @@ class Referrals(BackgroundTasks, commands.Cog):
         lines = [
             T.MY_LINE.format(lead_id=lead.id, company=truncate(md(lead.company), 60), service=Service.label_of(lead.service),
                              status=T.STATUS_LABELS.get(lead.status, lead.status), reward=format_cop(reward),
-                             when=format_datetime(lead.created_at))
+                             when=format_datetime(lead.created_at, self.bot.settings.tz))
             for lead, reward in mine.leads
         ]
         if mine.total > len(mine.leads):

@@ -199,7 +199,7 @@ async def _decide(interaction: discord.Interaction, rid: int, *, accept: bool, m
     if not changed:
         await send_ephemeral(interaction, _already(req))
         return
-    ack = T.ACCEPT_ACK.format(rid=rid, meeting=format_datetime(meeting_at)) if accept and meeting_at else \
+    ack = T.ACCEPT_ACK.format(rid=rid, meeting=format_datetime(meeting_at, bot.settings.tz)) if accept and meeting_at else \
         T.DECLINE_ACK.format(rid=rid)
     await send_ephemeral(interaction, ack)
     bot.outbox.kick()
