@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
@@ -50,6 +51,13 @@ class ReconnectFilter(logging.Filter):
             record.msg, record.args = f"Discord connection lost ({cause}); {notice}", None
             record.exc_info, record.exc_text = None, None
             record.levelno, record.levelname = logging.WARNING, "WARNING"
+        elif (record.name.startswith("sqlalchemy.pool") and record.exc_info
+              and isinstance(record.exc_info[1], asyncio.CancelledError)):
+            # a connection being returned while the bot shuts down (say the server check failed at
+            # start-up): its reset was cancelled; nothing is lost, one line says so
+            record.msg, record.args = "Database connection closed by the shutdown (reset cancelled)", None
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
         return True
 
 

@@ -61,3 +61,23 @@ def test_a_failure_while_the_bot_shuts_down_is_one_line(caplog):
     assert closing.levelname == "INFO" and closing.exc_info is None
     assert closing.getMessage() == ("Retiring duplicate billing cards failed "
                                     "(cut short by the shutdown: RuntimeError: Session is closed)")
+
+
+def test_a_pool_reset_cancelled_by_the_shutdown_is_one_line():
+    """SQLAlchemy's pool logs a traceback when the shutdown cancels a connection's reset (seen on
+    PostgreSQL when the server check fails at start-up): below DEBUG it is one INFO line."""
+    import asyncio
+    import logging
+
+    from bot.logging_setup import ReconnectFilter
+
+    try:
+        raise asyncio.CancelledError()
+    except asyncio.CancelledError:
+        import sys
+
+        record = logging.LogRecord("sqlalchemy.pool.impl.AsyncAdaptedQueuePool", logging.ERROR, __file__, 1,
+                                   "Exception during reset or similar", None, sys.exc_info())
+    assert ReconnectFilter().filter(record)
+    assert record.levelname == "INFO" and record.exc_info is None
+    assert record.getMessage() == "Database connection closed by the shutdown (reset cancelled)"
