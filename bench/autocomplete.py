@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 
-from bot.services.directory import client_key  # noqa: E402
 from bot.autocomplete import client_choices  # noqa: E402
+from bot.services.directory import client_key  # noqa: E402
 from db import migrate  # noqa: E402
 from db.engine import make_engine, make_sessionmaker  # noqa: E402
 from db.models import Client, ClientAssignment, ClientService, Member  # noqa: E402

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.crash_trial import run_trials  # noqa: E402
+from tests.e2e.crash_trial import run_trials
 
 
 async def main() -> None:

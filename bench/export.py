@@ -22,6 +22,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -58,6 +59,14 @@ def start_fake(total: int, on_day: int) -> tuple[subprocess.Popen[str], str]:
     return proc, url
 
 
+async def naive_get_all(gw: Any, properties: list[str]) -> list[Any]:
+    """The naive baseline: ``client.crm.deals.get_all`` lists *every* deal, 100 per call, all in
+    memory, and the caller filters by date afterwards (what the bot's date search avoids)."""
+    props = gw._deal_properties(properties)
+    objs = await gw._call("GET /crm/v3/objects/deals (get_all)", gw._client.crm.deals.get_all, properties=props)
+    return [gw._deal(o, archived=False) for o in objs]
+
+
 async def child(url: str, mode: str, on_day: int) -> dict[str, float]:
     from bot.config import Settings
     from bot.export_runner import perform_export
@@ -73,7 +82,7 @@ async def child(url: str, mode: str, on_day: int) -> dict[str, float]:
         from bot.hubspot.gateway import HubSpotError
 
         try:
-            deals = await gw.get_all_deals_naive(properties=["dealname", "amount", "hubspot_owner_id", "fecha_de_anticipo"])
+            deals = await naive_get_all(gw, properties=["dealname", "amount", "hubspot_owner_id", "fecha_de_anticipo"])
         except HubSpotError as exc:
             return {"calls": gw.calls, "wall": time.perf_counter() - t0, "error": str(exc)[:200],
                     "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rss_start_mb": rss0}

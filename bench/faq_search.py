@@ -15,12 +15,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.domain.faq_search import Doc, Index  # noqa: E402
-from bot.services.questions import RULE_DOCS  # noqa: E402
-from tests.domain.test_faq_search import QUESTIONS  # noqa: E402
+from bot.domain.faq_search import Doc, Index
+from bot.services.questions import RULE_DOCS
+from tests.domain.test_faq_search import QUESTIONS
 
-WORDS = ("cliente factura pago hubspot negocio renovacion plan web pauta contrato anticipo comision lead "
-         "cotizacion propuesta reunion dolares descuento fecha corte auditoria proforma link servicio").split()
+WORDS = ["cliente", "factura", "pago", "hubspot", "negocio", "renovacion", "plan", "web", "pauta", "contrato", "anticipo", "comision", "lead", "cotizacion", "propuesta", "reunion", "dolares", "descuento", "fecha", "corte", "auditoria", "proforma", "link", "servicio"]
 
 
 def faq(n: int, rng: random.Random) -> list[Doc]:

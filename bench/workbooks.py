@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.services.export import DEAL_COLUMNS  # noqa: E402 - after the path set-up
-from bot.services.workbooks import Book, CsvTable  # noqa: E402
+from bot.services.export import DEAL_COLUMNS
+from bot.services.workbooks import Book, CsvTable
 
 
 def rows(n: int):

@@ -17,13 +17,13 @@ from bot import permissions
 from bot.blocking import run_blocking
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.domain.validation import strip_control
+from bot.hubspot.queue import HubSpotQueue
 from bot.interactions import ANYWHERE, new_reference, report_error, send_ephemeral
 from bot.modals import ModalRouter
-from bot.hubspot.queue import HubSpotQueue
 from bot.outbox_worker import OutboxWorker
 from bot.scheduler import Job, Jobs, default_jobs
 from bot.texts import general as T
-from bot.domain.validation import strip_control
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "bot.exts.general.help", "bot.exts.admin.admin", "bot.exts.deals.register", "bot.exts.referrals.leads",
     "bot.exts.renewals.intents", "bot.exts.requests.hubspot_access", "bot.exts.reports.statements",
-    "bot.exts.questions.duda", "bot.exts.support.requests",
+    "bot.exts.questions.duda", "bot.exts.support.requests", "bot.exts.panel.panel",
 )
 
 # re-exported: callers written against ``bot.app`` keep working (the helpers live in bot.interactions)
@@ -129,6 +129,7 @@ class VentasOpsBot(commands.Bot):
         self._startup_sync: asyncio.Task[None] | None = None
         self.synced_commands: list[app_commands.AppCommand] = []
         self.modals = ModalRouter()  # persistent modals (bot.ui.PersistentModal), registered by the cogs
+        self.web: Any = None  # the web panel (bot.web.server.PanelServer), when WEB_BASE_URL is set
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         """An event handler that failed because the bot is shutting down (e.g. the start-up server check
@@ -148,6 +149,12 @@ class VentasOpsBot(commands.Bot):
             self.synced_commands = await self.tree.sync(guild=guild)
             log.info("Synced %d commands to guild %s", len(self.synced_commands), guild.id)
         self.outbox.start()
+        if self.settings.web_base_url:
+            # imported only when the panel is on: Starlette, Jinja2 and uvicorn stay out of a bot without it
+            from bot.web.server import PanelServer, bot_context
+
+            self.web = PanelServer(bot_context(self), self.settings.web_host, self.settings.web_port)
+            await self.web.start()
         if self.hubspot is not None:
             self.hubspot_queue.start(self.wait_until_ready)
         if self._run_jobs:
@@ -178,6 +185,8 @@ class VentasOpsBot(commands.Bot):
                 task.cancel()
         if self.jobs is not None:
             self.jobs.shutdown()
+        if self.web is not None:
+            await self.web.stop()
         await self.outbox.stop()
         await self.hubspot_queue.stop()
         await super().close()

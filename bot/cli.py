@@ -7,7 +7,6 @@ see :mod:`bot.home`); failures print one line and exit 2 (configuration) or 3 (a
 from __future__ import annotations
 
 import asyncio
-import sys
 import traceback
 from collections.abc import Coroutine
 from datetime import date
@@ -22,6 +21,7 @@ from bot.blocking import run_blocking
 from bot.cli_tasks import clientes_importar_task, monthly_task, outbox_task
 from bot.cli_tasks import fail as _fail
 from bot.config import ConfigError, OfflineSettings, Settings, load_settings
+from bot.domain.dates import format_date
 from bot.domain.errors import DomainError
 from bot.home import Home, resolve_home
 from bot.startup import StartupError, database_phase
@@ -112,7 +112,7 @@ def _run(coro: Coroutine[Any, Any, T_], settings: OfflineSettings | None = None)
         raise typer.Exit(code=130) from None
     except (typer.Exit, SystemExit):
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any other failure: one line and exit 1
         if settings is not None and settings.log_level == "DEBUG":
             traceback.print_exception(exc)
         one = " ".join(str(exc).split())[:300]
@@ -387,7 +387,7 @@ async def _export(settings: OfflineSettings, fecha: str | None, forzar: bool) ->
         await migrate.upgrade(engine, commission_rate=settings.commission_rate)
     gateway = build_hubspot(settings)
     try:
-        with typer.progressbar(length=0, label=T.EXPORTING.format(d=d.strftime("%d/%m/%Y")), show_pos=True) as bar:
+        with typer.progressbar(length=0, label=T.EXPORTING.format(d=format_date(d)), show_pos=True) as bar:
 
             def progress(n: int) -> None:
                 bar.length = (bar.length or 0) + n
@@ -401,7 +401,7 @@ async def _export(settings: OfflineSettings, fecha: str | None, forzar: bool) ->
         if gateway is not None:
             await gateway.aclose()
         await engine.dispose()
-    shown = d.strftime("%d/%m/%Y")
+    shown = format_date(d)
     if outcome.status == "ya_hecha":
         typer.echo(T.ALREADY_EXPORTED.format(d=shown))
         return
@@ -440,7 +440,3 @@ def clientes_importar(
     except OSError as exc:
         raise _fail(T.CANNOT_READ.format(file=file, error=exc.strerror), 2) from None
     raise typer.Exit(code=_run(clientes_importar_task(settings, data, file, aplicar), settings))
-
-
-def entry() -> None:  # pragma: no cover - console entry
-    sys.exit(app())

@@ -58,7 +58,7 @@ async def monthly_task(settings: OfflineSettings, mes: str | None, salida: Path 
     from db import migrate
     from db.engine import make_engine, make_sessionmaker
 
-    today = today_bogota(SystemClock().now())
+    today = today_bogota(SystemClock().now(), tz=settings.tz)
     try:
         year, month = parse_month(mes, today) if mes else previous_month(today.year, today.month)
     except DomainError as exc:
@@ -68,7 +68,8 @@ async def monthly_task(settings: OfflineSettings, mes: str | None, salida: Path 
         await migrate.upgrade(engine, commission_rate=settings.commission_rate)
     try:
         async with make_sessionmaker(engine)() as session:
-            path, statements = await write_payroll(session, settings.export_dir, year, month, salida)
+            path, statements = await write_payroll(session, settings.export_dir, year, month, salida,
+                                                     tz=settings.tz)
     finally:
         await engine.dispose()
     typer.echo(T.PAYROLL_DONE.format(path=path, kams=len(statements), net=format_cop(sum(s.net for s in statements))))

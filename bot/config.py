@@ -10,10 +10,10 @@ import re
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, NonNegativeInt, PositiveInt, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.errors import MoneyError
@@ -61,7 +61,7 @@ class OfflineSettings(BaseSettings):
     csv_delimiter: str = ";"
     # backup archives (database + DATA_DIR files); empty = DATA_DIR/backups. Better another disk.
     backup_dir: Path | None = None
-    backup_keep: int = 14
+    backup_keep: PositiveInt = 14
 
     # HubSpot
     hubspot_access_token: SecretStr | None = None
@@ -76,17 +76,18 @@ class OfflineSettings(BaseSettings):
     hubspot_provision_users: bool = True
 
     # Program rules
+    # an IANA zone name, kept as text (``tz`` is the ZoneInfo): code built on the text keeps working
     timezone: str = "America/Bogota"
     export_time: time = time(6, 0)
     commission_rate: Decimal = Decimal("0.06")
-    lead_reward_good: int = 5000
-    lead_reward_sold: int = 10000
-    renewal_window_business_days: int = 3
-    lead_sla_hours: int = 24
-    approval_reminder_hours: int = 24
-    question_sla_hours: int = 24
+    lead_reward_good: NonNegativeInt = 5000
+    lead_reward_sold: NonNegativeInt = 10000
+    renewal_window_business_days: PositiveInt = 3
+    lead_sla_hours: PositiveInt = 24
+    approval_reminder_hours: PositiveInt = 24
+    question_sla_hours: PositiveInt = 24
     sense_email_domain: str = "sensedigital.co"
-    proof_max_bytes: int = 10 * 1024 * 1024
+    proof_max_bytes: NonNegativeInt = 10 * 1024 * 1024
 
     # Links shown by /ayuda
     link_quotation: str = ""
@@ -95,10 +96,16 @@ class OfflineSettings(BaseSettings):
     link_hubspot_guide: str = ""
     link_referral_landing: str = "https://sense-digital.co/landing-ventas-internas-sense/"
 
-    log_level: str = "INFO"
-    log_format: str = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
     # port of the HTTP health check (GET /healthz on 127.0.0.1); empty = off
-    health_port: int | None = None
+    health_port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    # the web panel (bot/web): its public base URL (https://panel.example.com); empty = panel off
+    web_base_url: str = ""
+    # port the panel listens on (127.0.0.1; a reverse proxy publishes it with https)
+    web_port: Annotated[int, Field(ge=1, le=65535)] = 8090
+    # address the panel binds to
+    web_host: str = "127.0.0.1"
 
     @field_validator("hubspot_access_token", "backup_dir", mode="before")
     @classmethod
@@ -114,15 +121,6 @@ class OfflineSettings(BaseSettings):
             raise ValueError("debe ser una URL http(s)://")
         return v.strip() if isinstance(v, str) else v
 
-    @field_validator("csv_delimiter", mode="before")
-    @classmethod
-    def _delimiter(cls, v: Any) -> Any:
-        names = {"semicolon": ";", "punto y coma": ";", "comma": ",", "coma": ","}
-        value = names.get(str(v).strip().lower(), str(v).strip()) if isinstance(v, str) else v
-        if value not in (";", ","):
-            raise ValueError('must be ";" (Excel in Colombia) or ","')
-        return value
-
     @field_validator("timezone")
     @classmethod
     def _valid_tz(cls, v: str) -> str:
@@ -131,6 +129,15 @@ class OfflineSettings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("debe ser una zona horaria IANA como America/Bogota") from exc
         return v
+
+    @field_validator("csv_delimiter", mode="before")
+    @classmethod
+    def _delimiter(cls, v: Any) -> Any:
+        names = {"semicolon": ";", "punto y coma": ";", "comma": ",", "coma": ","}
+        value = names.get(str(v).strip().lower(), str(v).strip()) if isinstance(v, str) else v
+        if value not in (";", ","):
+            raise ValueError('must be ";" (Excel in Colombia) or ","')
+        return value
 
     @field_validator("export_time", mode="before")
     @classmethod
@@ -159,13 +166,6 @@ class OfflineSettings(BaseSettings):
     def _money_text(cls, v: Any) -> Any:
         return parse_money_setting(v) if isinstance(v, str) else v
 
-    @field_validator("lead_reward_good", "lead_reward_sold", "proof_max_bytes")
-    @classmethod
-    def _non_negative(cls, v: int) -> int:
-        if v < 0:
-            raise ValueError("debe ser cero o un número entero positivo")
-        return v
-
     @field_validator("database_url", mode="before")
     @classmethod
     def _db_url(cls, v: Any) -> Any:
@@ -176,35 +176,23 @@ class OfflineSettings(BaseSettings):
     def _blank_port(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
 
-    @field_validator("health_port")
+    @field_validator("log_format", "log_level", mode="before")
     @classmethod
-    def _port(cls, v: int | None) -> int | None:
-        if v is not None and not (1 <= v <= 65535):
-            raise ValueError("debe ser un puerto entre 1 y 65535, o vacío para no abrirlo")
-        return v
+    def _case(cls, v: Any) -> Any:
+        """``LOG_FORMAT=JSON`` and ``LOG_LEVEL=debug`` are meant, not typos (the Literal is checked after)."""
+        if not isinstance(v, str):
+            return v
+        return v.strip().upper() if v.strip().lower() in {"debug", "info", "warning", "error", "critical"} \
+            else v.strip().lower()
 
-    @field_validator("log_format")
+    @field_validator("web_base_url", mode="before")
     @classmethod
-    def _format(cls, v: str) -> str:
-        v = v.strip().lower()
-        if v not in {"text", "json"}:
-            raise ValueError("debe ser text o json")
-        return v
-
-    @field_validator("renewal_window_business_days", "lead_sla_hours", "approval_reminder_hours", "backup_keep",
-                     "question_sla_hours")
-    @classmethod
-    def _positive(cls, v: int) -> int:
-        if v < 1:
-            raise ValueError("debe ser un número entero positivo")
-        return v
-
-    @field_validator("log_level")
-    @classmethod
-    def _level(cls, v: str) -> str:
-        v = v.upper()
-        if v not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-            raise ValueError("debe ser DEBUG, INFO, WARNING, ERROR o CRITICAL")
+    def _web_url(cls, v: Any) -> Any:
+        if not isinstance(v, str) or not v.strip():
+            return ""
+        v = v.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s]+(/\S*)?$", v):
+            raise ValueError("debe ser una URL http(s):// (https://panel.ejemplo.com) o vacío para apagar el panel")
         return v
 
     # Derived helpers ---------------------------------------------------------------
@@ -315,7 +303,23 @@ _PYDANTIC_MESSAGES = {
     "decimal_parsing": "debe ser un número",
     "bool_parsing": "debe ser true o false",
     "time_parsing": "debe ser HH:MM",
+    "greater_than": "debe ser un número entero positivo",
 }
+
+
+_FIELD_MESSAGES = {"health_port": "debe ser un puerto entre 1 y 65535, o vacío para no abrirlo"}  # out of range
+
+
+def _message(err: Any) -> str:
+    """One pydantic error in Spanish (the field is named by the caller)."""
+    ctx = err.get("ctx") or {}
+    if err["type"] == "literal_error":
+        return "debe ser " + str(ctx.get("expected", "")).replace("'", "").replace(" or ", " o ")
+    if err["type"] == "greater_than_equal":
+        return "debe ser cero o un número entero positivo" if ctx.get("ge") == 0 else f"debe ser al menos {ctx.get('ge')}"
+    if err["type"] == "less_than_equal":
+        return f"debe ser como máximo {ctx.get('le')}"
+    return _PYDANTIC_MESSAGES.get(err["type"]) or str(err["msg"]).removeprefix("Value error, ")
 
 
 def load_settings(home: Home | None = None, *, discord: bool = True, **overrides: Any) -> Settings:
@@ -337,7 +341,8 @@ def load_settings(home: Home | None = None, *, discord: bool = True, **overrides
             raise ConfigError(
                 f"{var} no está configurado: ponga {hint} en el entorno o en {home.env_file_shown()}"
             ) from None
-        msg = _PYDANTIC_MESSAGES.get(err["type"]) or str(err["msg"]).removeprefix("Value error, ")
+        msg = _FIELD_MESSAGES.get(field) if err["type"] in ("greater_than_equal", "less_than_equal") else None
+        msg = msg or _message(err)
         raise ConfigError(f"{var} no es válido ({msg}); revise {home.env_file_shown()} o el entorno") from None
     except ValueError as exc:  # anchored(): a relative path that cannot be resolved
         raise ConfigError(f"DATABASE_URL no es válido ({exc})") from None

@@ -21,10 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.blocking import run_blocking
 from bot.config import Settings
-from bot.domain.text import count_of
+from bot.domain.dates import format_date
+from bot.domain.enums import DealType, ExportTrigger
+from bot.domain.text import count_of, md
 from bot.services import export as ex
 from bot.services import outbox
-from bot.services.summary import APPROVAL_LABELS, TYPE_LABELS, TYPE_ORDER, DailySummary, build_summary, render_chart
+from bot.services.summary import APPROVAL_LABELS, TYPE_ORDER, DailySummary, build_summary, render_chart
 from bot.texts import export as T
 from db.models import ExportRun, Member
 
@@ -65,7 +67,7 @@ def _lines(items: list[str], limit: int = 8) -> str:
 
 
 def build_embed(result: ex.ExportResult, summary: DailySummary) -> discord.Embed:
-    day = result.export_date.strftime("%d/%m/%Y")
+    day = format_date(result.export_date)
     title = (
         T.POST_TITLE_FORCED.format(attempt=result.attempt, date=day) if result.forced else T.POST_TITLE.format(date=day)
     )
@@ -82,7 +84,7 @@ def build_embed(result: ex.ExportResult, summary: DailySummary) -> discord.Embed
     ]
     embed.add_field(name=T.FIELD_AUDIT, value=_lines(audit, 14), inline=False)
     by_type = [
-        T.BY_TYPE_LINE.format(label=TYPE_LABELS[t], count=summary.by_type[t][0], total=_cop(summary.by_type[t][1]))
+        T.BY_TYPE_LINE.format(label=DealType(t).label, count=summary.by_type[t][0], total=_cop(summary.by_type[t][1]))
         for t in TYPE_ORDER
         if t in summary.by_type
     ]
@@ -106,10 +108,10 @@ def build_embed(result: ex.ExportResult, summary: DailySummary) -> discord.Embed
 
 
 def summary_fields(summary: DailySummary, lead_sla_hours: int) -> list[tuple[str, str]]:
-    leads = [T.LEAD_LINE.format(company=discord.utils.escape_markdown(c), age=_age(a)) for c, a in summary.leads_past_sla]
+    leads = [T.LEAD_LINE.format(company=md(c), age=_age(a)) for c, a in summary.leads_past_sla]
     renewals = [
         T.RENEWAL_LINE.format(
-            client=discord.utils.escape_markdown(c), kam=discord.utils.escape_markdown(k), deadline=dl.strftime("%d/%m/%Y")
+            client=md(c), kam=md(k), deadline=format_date(dl)
         )
         for c, k, dl in summary.renewals_ending
     ]
@@ -178,14 +180,14 @@ async def perform_export(
                     m = members.get(member_id)
                     if m is None:
                         continue
-                    shown = ", ".join(f"«{discord.utils.escape_markdown(n)}»" for n in names[:10])
+                    shown = ", ".join(f"«{md(n)}»" for n in names[:10])
                     if len(names) > 10:
                         shown += " " + T.MORE.format(n=len(names) - 10)
                     await outbox.enqueue(
                         session,
                         f"olvido:{d.isoformat()}:{member_id}",
                         content=(T.FORGOT_DM_ONE if len(names) == 1 else T.FORGOT_DM).format(
-                            name=m.name, count=len(names), date=d.strftime("%d/%m/%Y"), deals=shown
+                            name=m.name, count=len(names), date=format_date(d), deals=shown
                         )[:1990],
                         user_id=m.discord_id,
                         now=now,
@@ -202,7 +204,7 @@ async def perform_export(
         return ExportOutcome(d, "fallida", None, run, f"{type(exc).__name__}: {exc}")
 
 
-async def export_tick(bot: Any, trigger: str = "schedule") -> list[ExportOutcome]:
+async def export_tick(bot: Any, trigger: str = ExportTrigger.SCHEDULE) -> list[ExportOutcome]:
     """Run every export that is due and not done (the cron job and the start-up catch-up)."""
     now = bot.clock.now()
     settings = bot.settings
@@ -233,12 +235,12 @@ async def post_catch_up(session: AsyncSession, now: datetime) -> None:
         return
     days = sorted(((r.payload["digest"], r) for r in rows), key=lambda fr: fr[0]["date"])
     facts = [f for f, _r in days]
-    first, last = (date.fromisoformat(facts[i]["date"]).strftime("%d/%m/%Y") for i in (0, -1))
+    first, last = (format_date(date.fromisoformat(facts[i]["date"])) for i in (0, -1))
     latest = days[-1][1].payload
     embed = discord.Embed(title=T.CATCHUP_TITLE.format(first=first, last=last), description=T.CATCHUP_DESC,
                           colour=discord.Colour.green())
     busy = [f for f in facts if f["deals"] or f["findings"]]
-    lines = [T.CATCHUP_DAY_LINE.format(date=date.fromisoformat(f["date"]).strftime("%d/%m/%Y"), deals=f["deals"],
+    lines = [T.CATCHUP_DAY_LINE.format(date=format_date(date.fromisoformat(f["date"])), deals=f["deals"],
                                        findings=f["findings"]) for f in busy]
     empty = [date.fromisoformat(f["date"]).strftime("%d/%m") for f in facts if f not in busy]
     if empty:

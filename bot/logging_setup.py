@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 _configured = False
 
@@ -24,6 +26,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False)
 
 
+def log_failure(logger: logging.Logger, bot: Any, msg: str, *args: object) -> None:
+    """Log a failure caught in background work (call inside ``except``): with its traceback, unless
+    the bot is shutting down (say the server check failed at start-up while a start-up pass was still
+    running), where the pass was only cut short and one line says so (the traceback at DEBUG)."""
+    closing = getattr(bot, "is_closed", None)
+    if callable(closing) and closing():
+        exc = sys.exc_info()[1]
+        logger.info(msg + " (cut short by the shutdown: %s)", *args, " ".join(f"{type(exc).__name__}: {exc}".split())[:200])
+        logger.debug("Traceback", exc_info=True)
+        return
+    logger.exception(msg, *args)
+
+
 class ReconnectFilter(logging.Filter):
     """discord.py logs every gateway reconnect attempt with ``log.exception`` (a traceback at ERROR each
     retry). Below DEBUG it becomes one WARNING line naming the cause."""
@@ -36,6 +51,13 @@ class ReconnectFilter(logging.Filter):
             record.msg, record.args = f"Discord connection lost ({cause}); {notice}", None
             record.exc_info, record.exc_text = None, None
             record.levelno, record.levelname = logging.WARNING, "WARNING"
+        elif (record.name.startswith("sqlalchemy.pool") and record.exc_info
+              and isinstance(record.exc_info[1], asyncio.CancelledError)):
+            # a connection being returned while the bot shuts down (say the server check failed at
+            # start-up): its reset was cancelled; nothing is lost, one line says so
+            record.msg, record.args = "Database connection closed by the shutdown (reset cancelled)", None
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
         return True
 
 

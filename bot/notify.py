@@ -10,6 +10,7 @@ import aiohttp
 import discord
 
 from bot.domain.cards import CardKey, button_target
+from bot.logging_setup import log_failure
 from bot.texts import general as T
 
 log = logging.getLogger(__name__)
@@ -162,8 +163,8 @@ async def repost_missing_cards(
                 tried.add(row_id)
                 if await post_one(bot, row_id, recent=recent):
                     done.append(row_id)
-    except Exception:  # noqa: BLE001 - start-up must go on
-        log.exception("Posting missing %s cards failed", what)
+    except Exception:  # noqa: BLE001 - start-up must go on; the next pass retries
+        log_failure(log, bot, "Posting missing %s cards failed", what)
         return done
 
 
@@ -193,8 +194,8 @@ async def retire_duplicate_cards(
                     marked += 1
         if marked:
             log.info("Marked %s duplicate %s cards as replaced", marked, what)
-    except Exception:  # noqa: BLE001 - start-up must go on
-        log.exception("Retiring duplicate %s cards failed", what)
+    except Exception:  # noqa: BLE001 - cosmetic: clicks re-read the database
+        log_failure(log, bot, "Retiring duplicate %s cards failed", what)
     return marked
 
 

@@ -69,7 +69,7 @@ async def check_discord(settings: Settings) -> list[OnlineCheck]:
     try:
         try:
             await client.login(settings.discord_token.get_secret_value())
-        except Exception as exc:  # noqa: BLE001 - classified into one line
+        except Exception as exc:
             err = discord_error(exc, settings.discord_guild_id)
             if err is None:
                 raise

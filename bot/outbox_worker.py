@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-
-import discord
 from typing import Any
 
+import discord
 from sqlalchemy import update
 
 from bot import permissions
 from bot.background import LoopWorker
+from bot.domain.enums import OutboxStatus, OutboxTarget
 from bot.domain.text import md
 from bot.services import outbox as ob
 from bot.texts import outbox as OT
@@ -55,7 +55,7 @@ class OutboxWorker(LoopWorker):
         while not self._stopping:
             try:
                 await self.flush()
-            except Exception:  # noqa: BLE001 - the loop must survive anything
+            except Exception:
                 log.exception("Outbox delivery failed")
             if self._stopping:
                 break
@@ -92,7 +92,7 @@ class OutboxWorker(LoopWorker):
 
     async def _target(self, row: OutboxMessage) -> discord.abc.Messageable | None:
         bot = self.bot
-        if row.target == "dm":
+        if row.target == OutboxTarget.DM:
             user = bot.get_user(row.target_id) or await bot.fetch_user(row.target_id)
             return user
         if row.target_id == ob.SALES_CHANNEL:
@@ -115,7 +115,7 @@ class OutboxWorker(LoopWorker):
         """Why Discord refused, in Spanish, when retrying cannot help by itself (a missing permission,
         closed DMs, an unknown user); None for failures worth retrying with backoff."""
         detail = f"{exc.code}: {exc.text}" if exc.text else str(exc.code or exc.status)
-        if row.target == "dm":
+        if row.target == OutboxTarget.DM:
             user = md(self._user_label(row.target_id))
             if exc.code == 50007:
                 return OT.REASON_DM_CLOSED.format(user=user)
@@ -167,14 +167,14 @@ class OutboxWorker(LoopWorker):
             hold_reason = self._refusal_reason(row, target, exc)
         except LookupError as exc:
             error = f"{type(exc).__name__}: {exc}"
-            if row.attempts + 1 >= ob.MAX_ATTEMPTS or row.status == ob.HELD:
+            if row.attempts + 1 >= ob.MAX_ATTEMPTS or row.status == OutboxStatus.RETENIDO:
                 hold_reason = OT.REASON_NO_CHANNEL.format(channel=self._channel_label(row))
         except OSError as exc:
             error = f"{type(exc).__name__}: {exc}"
         async with bot.sessionmaker() as session:  # type: ignore[attr-defined]
             if error is None:
                 values: dict[str, Any] = {
-                    "status": ob.SENT, "sent_at": now, "message_id": message_id, "attempts": row.attempts + 1,
+                    "status": OutboxStatus.ENVIADO, "sent_at": now, "message_id": message_id, "attempts": row.attempts + 1,
                 }
             else:
                 if hold_reason is None and row.attempts + 1 >= ob.MAX_ATTEMPTS:
@@ -187,7 +187,7 @@ class OutboxWorker(LoopWorker):
                 .values(**values)
             )
             # audited: every hold, and the delivery of what was held (a plain delivery is the outbox's routine)
-            changed = values["status"] != row.status and (values["status"] == ob.HELD or row.held_at is not None)
+            changed = values["status"] != row.status and (values["status"] == OutboxStatus.RETENIDO or row.held_at is not None)
             if result.rowcount and changed:  # type: ignore[attr-defined]
                 record(session, Actor.system("outbox"), f"outbox.{values['status']}", "outbox", row.id,
                        before={"status": row.status}, after={"status": values["status"],

@@ -9,8 +9,8 @@ job does nothing."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -103,7 +103,7 @@ class Jobs:
         async def run() -> None:
             try:
                 await fn(self.bot)
-            except Exception:  # noqa: BLE001 - a failing job must not stop the scheduler
+            except Exception:
                 log.exception("Job %s failed", name)
 
         return run

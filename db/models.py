@@ -3,8 +3,9 @@
 Alembic migrations under ``migrations/`` are the only way the schema reaches a database;
 a test checks that these models and the migrations agree.
 
-Money is integer COP (BigInteger). Status columns hold the values of the enums in
-``bot.domain.enums`` (plain strings here so the schema does not depend on Python enums).
+Money is integer COP (BigInteger). Kind and status columns are ``EnumText`` of the enums in
+``bot.domain.enums``: plain VARCHARs in the schema (adding a member needs no migration), and
+writing a value that is not a member raises.
 """
 
 from __future__ import annotations
@@ -30,7 +31,29 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from db.types import UTCDateTime, utcnow
+from bot.domain.enums import (
+    ApprovalKind,
+    ApprovalStatus,
+    BillingKind,
+    BillingStatus,
+    CommissionKind,
+    CommissionState,
+    DealStatus,
+    DealType,
+    ExportStatus,
+    ExportTrigger,
+    HubSpotCheck,
+    LeadStatus,
+    OutboxStatus,
+    OutboxTarget,
+    ProofStatus,
+    QuestionStatus,
+    RenewalStatus,
+    SupportKind,
+    SupportStatus,
+    SupportTarget,
+)
+from db.types import EnumText, UTCDateTime, utcnow
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -49,7 +72,7 @@ def pending_unique(name: str, *columns: str, status: str = "pendiente") -> Index
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), int: Integer()}
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), int: Integer()}  # noqa: RUF012 - SQLAlchemy reads it
 
 
 class TimestampMixin:
@@ -123,11 +146,14 @@ class ClientService(Base):
 
 class Deal(TimestampMixin, Base):
     __tablename__ = "deals"
+    # the month-to-date report (counted states × advance-date range): without it SQLite walks every
+    # deal of the state (bench/web.py: 47 ms → 4 ms with 50,000 deals)
+    __table_args__ = (Index("ix_deals_status_advance", "status", "advance_date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
-    deal_type: Mapped[str] = mapped_column(String(20))
+    deal_type: Mapped[str] = mapped_column(EnumText(DealType, 20))
     service: Mapped[str] = mapped_column(String(40))
     total_value: Mapped[int] = mapped_column(BigInteger)
     advance_amount: Mapped[int] = mapped_column(BigInteger)
@@ -135,16 +161,16 @@ class Deal(TimestampMixin, Base):
     commission_estimate: Mapped[int] = mapped_column(BigInteger)
     # the COMMISSION_RATE in force at registration (0.06 = 6 %): what the deal is shown and paid with
     commission_rate: Mapped[Decimal] = mapped_column(Numeric(7, 6), default=Decimal("0.06"))
-    status: Mapped[str] = mapped_column(String(20), default="pendiente", index=True)
+    status: Mapped[str] = mapped_column(EnumText(DealStatus, 20), default=DealStatus.PENDIENTE, index=True)
     is_late: Mapped[bool] = mapped_column(Boolean, default=False)
     hubspot_deal_id: Mapped[str | None] = mapped_column(String(40), index=True)
-    hubspot_check: Mapped[str] = mapped_column(String(20), default="desactivado")
+    hubspot_check: Mapped[str] = mapped_column(EnumText(HubSpotCheck, 20), default=HubSpotCheck.DESACTIVADO)
     hubspot_findings: Mapped[dict[str, Any] | None]
     proof_path: Mapped[str | None] = mapped_column(String(500))
     proof_sha256: Mapped[str | None] = mapped_column(String(64))
     proof_filename: Mapped[str | None] = mapped_column(String(255))
     proof_content_type: Mapped[str | None] = mapped_column(String(100))
-    proof_status: Mapped[str] = mapped_column(String(20), default="pendiente")
+    proof_status: Mapped[str] = mapped_column(EnumText(ProofStatus, 20), default=ProofStatus.PENDIENTE)
     card_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
@@ -163,11 +189,16 @@ class Approval(TimestampMixin, Base):
     """One decision someone must take (audit, COO, attribution, HubSpot user, proforma)."""
 
     __tablename__ = "approvals"
-    __table_args__ = (Index("ix_approvals_kind_status", "kind", "status"),)
+    __table_args__ = (
+        Index("ix_approvals_kind_status", "kind", "status"),
+        # the panel's queues (oldest first) and its SLA view (pending of every kind by age)
+        Index("ix_approvals_kind_status_created", "kind", "status", "created_at", "id"),
+        Index("ix_approvals_status_created", "status", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30))
-    status: Mapped[str] = mapped_column(String(20), default="pendiente")
+    kind: Mapped[str] = mapped_column(EnumText(ApprovalKind, 30))
+    status: Mapped[str] = mapped_column(EnumText(ApprovalStatus, 20), default=ApprovalStatus.PENDIENTE)
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
     related_deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
     access_request_id: Mapped[int | None] = mapped_column(ForeignKey("access_requests.id"))
@@ -194,7 +225,7 @@ class AccessRequest(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     sense_email: Mapped[str] = mapped_column(String(254))
     gmail: Mapped[str] = mapped_column(String(254))
-    status: Mapped[str] = mapped_column(String(20), default="pendiente")
+    status: Mapped[str] = mapped_column(EnumText(ApprovalStatus, 20), default=ApprovalStatus.PENDIENTE)
     hubspot_user_id: Mapped[str | None] = mapped_column(String(40))
     provisioning_error: Mapped[str | None] = mapped_column(Text)
 
@@ -208,10 +239,10 @@ class BillingRequest(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # proforma, link_pago
+    kind: Mapped[str] = mapped_column(EnumText(BillingKind, 20))
     amount: Mapped[int] = mapped_column(BigInteger)
     notes: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pendiente")
+    status: Mapped[str] = mapped_column(EnumText(BillingStatus, 20), default=BillingStatus.PENDIENTE)
     result_url: Mapped[str | None] = mapped_column(String(1000))
     result_path: Mapped[str | None] = mapped_column(String(500))
 
@@ -220,7 +251,7 @@ class RenewalIntent(TimestampMixin, Base):
     __tablename__ = "renewal_intents"
     __table_args__ = (
         Index("ix_renewal_intents_status_deadline", "status", "deadline"),
-        pending_unique("uq_renewal_intents_one_open", "member_id", "client_id", status="abierta"),
+        pending_unique("uq_renewal_intents_one_open", "member_id", "client_id", status=RenewalStatus.ABIERTA),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -228,7 +259,7 @@ class RenewalIntent(TimestampMixin, Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     delivery_date: Mapped[date] = mapped_column(Date)
     deadline: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="abierta")
+    status: Mapped[str] = mapped_column(EnumText(RenewalStatus, 20), default=RenewalStatus.ABIERTA)
     closed_by_deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
     reminded_one_day_at: Mapped[datetime | None]
     reminded_last_day_at: Mapped[datetime | None]
@@ -264,7 +295,10 @@ def lead_unique_indexes(generic_keys: frozenset[str]) -> tuple[Index, ...]:
 
 class Lead(TimestampMixin, Base):
     __tablename__ = "leads"
-    __table_args__ = lead_unique_indexes(GENERIC_COMPANY_KEYS)
+    __table_args__ = (
+        *lead_unique_indexes(GENERIC_COMPANY_KEYS),
+        Index("ix_leads_created_at", "created_at"),  # the funnel by month (panel, reports)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referrer_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
@@ -276,7 +310,7 @@ class Lead(TimestampMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     service: Mapped[str] = mapped_column(String(40))
     notes: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="nuevo", index=True)
+    status: Mapped[str] = mapped_column(EnumText(LeadStatus, 20), default=LeadStatus.NUEVO, index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
     qualified_by_discord_id: Mapped[int | None] = mapped_column(BigInteger)
     qualified_at: Mapped[datetime | None]
@@ -296,8 +330,8 @@ class CommissionEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # comision, referido, reverso
-    state: Mapped[str] = mapped_column(String(20))  # pendiente, ganada, rechazada, reversada
+    kind: Mapped[str] = mapped_column(EnumText(CommissionKind, 20))
+    state: Mapped[str] = mapped_column(EnumText(CommissionState, 20))
     amount: Mapped[int] = mapped_column(BigInteger)
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
@@ -316,8 +350,8 @@ class ExportRun(Base):
     export_date: Mapped[date] = mapped_column(Date)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     forced: Mapped[bool] = mapped_column(Boolean, default=False)
-    trigger: Mapped[str] = mapped_column(String(20))  # schedule, startup, cli, admin
-    status: Mapped[str] = mapped_column(String(20), default="en_curso")  # en_curso, hecha, fallida
+    trigger: Mapped[str] = mapped_column(EnumText(ExportTrigger, 20))
+    status: Mapped[str] = mapped_column(EnumText(ExportStatus, 20), default=ExportStatus.EN_CURSO)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     deals_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -348,11 +382,11 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    target: Mapped[str] = mapped_column(String(20))  # channel, dm
+    target: Mapped[str] = mapped_column(EnumText(OutboxTarget, 20))
     target_id: Mapped[int] = mapped_column(BigInteger)  # channel id or user id (0 = sales channel)
     payload: Mapped[dict[str, Any]]  # content, embeds, files (paths), view spec
-    # pendiente, enviado, retenido (could not be delivered: kept with its reason until resent)
-    status: Mapped[str] = mapped_column(String(20), default="pendiente")
+    # RETENIDO: could not be delivered, kept with its reason until resent
+    status: Mapped[str] = mapped_column(EnumText(OutboxStatus, 20), default=OutboxStatus.PENDIENTE)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     held_reason: Mapped[str | None] = mapped_column(Text)  # Spanish, for the admins
@@ -368,7 +402,13 @@ class AuditLog(Base):
     """Append-only: who did what, when, before → after."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity_type", "entity_id"),
+        # the panel's audit-log search: by action prefix, by person, by object id
+        Index("ix_audit_log_action", "action"),
+        Index("ix_audit_log_actor", "actor_discord_id"),
+        Index("ix_audit_log_entity_id", "entity_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -394,7 +434,7 @@ class Question(Base):
     asker_name: Mapped[str] = mapped_column(String(200))
     topic: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="consulta")
+    status: Mapped[str] = mapped_column(EnumText(QuestionStatus, 20), default=QuestionStatus.CONSULTA)
     shown: Mapped[dict[str, Any] | None]  # {"keys": [...]}: the rules / FAQ entries shown by the search
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     posted_at: Mapped[datetime | None]
@@ -434,11 +474,11 @@ class SupportRequest(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # reunion, asesoria
-    target: Mapped[str] = mapped_column(String(10))  # cco, pm
+    kind: Mapped[str] = mapped_column(EnumText(SupportKind, 20))
+    target: Mapped[str] = mapped_column(EnumText(SupportTarget, 10))
     wanted_date: Mapped[date | None] = mapped_column(Date)
     detail: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pendiente")  # pendiente, aceptada, rechazada
+    status: Mapped[str] = mapped_column(EnumText(SupportStatus, 20), default=SupportStatus.PENDIENTE)
     helper_discord_id: Mapped[int | None] = mapped_column(BigInteger)
     helper_name: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None]
@@ -447,3 +487,18 @@ class SupportRequest(TimestampMixin, Base):
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
     card_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class WebLoginToken(Base):
+    """A one-time link to the web panel (``/panel``): only the SHA-256 of the token is stored; it opens
+    one session within ``expires_at`` and is spent (``used_at``)."""
+
+    __tablename__ = "web_login_tokens"
+    __table_args__ = (Index("ix_web_login_tokens_discord_created", "discord_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    discord_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -49,7 +49,7 @@ def test_commission_rate_forms(env, text):
 @pytest.mark.parametrize("text", ["6", "seis", "0,0,6", "106 %", "0"])
 def test_commission_rate_refused(env, text):
     env(COMMISSION_RATE=text)
-    with pytest.raises(ConfigError, match="^COMMISSION_RATE no es válido"):
+    with pytest.raises(ConfigError, match=r"^COMMISSION_RATE no es válido"):
         load_settings()
 
 
@@ -74,7 +74,7 @@ def test_database_url_forms(given, expected):
 @pytest.mark.parametrize("bad", ["nonsense", "mysql://u@h/db", "postgresql+psycopg2://u@h/db", "postgres://u@h"])
 def test_bad_database_urls_are_refused(env, bad):
     env(DATABASE_URL=bad)
-    with pytest.raises(ConfigError, match="^DATABASE_URL no es válido"):
+    with pytest.raises(ConfigError, match=r"^DATABASE_URL no es válido"):
         load_settings()
 
 

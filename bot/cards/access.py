@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 
 from bot.app import VentasOpsBot
 from bot.domain.cards import CardKey
+from bot.domain.dates import format_datetime
+from bot.domain.enums import ApprovalStatus
+from bot.domain.text import md
 from bot.notify import RecentCards, send_card
 from bot.services import access as svc
-from bot.ui import ActionButton
 from bot.texts import access as T
+from bot.ui import ActionButton
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +33,7 @@ def provisioning(bot: VentasOpsBot) -> Any:
 
 
 def when_label(bot: VentasOpsBot, dt: datetime | None) -> str:
-    return svc.format_when(dt, bot.settings.tz)
-
-
-
-def esc(text: str | None) -> str:
-    return svc.escape(text or "")
+    return format_datetime(dt, bot.settings.tz)
 
 
 
@@ -56,25 +54,25 @@ def access_embed(
     bot: VentasOpsBot, req: Any, approval: Any, role: tuple[bool, str | None] | None
 ) -> discord.Embed:
     s = bot.settings
-    colour = {svc.APPROVED: discord.Colour.green(), svc.REJECTED: discord.Colour.red()}.get(
+    colour = {ApprovalStatus.APROBADA: discord.Colour.green(), ApprovalStatus.RECHAZADA: discord.Colour.red()}.get(
         req.status, discord.Colour.gold()
     )
     e = discord.Embed(
         title=T.ACCESS_CARD_TITLE.format(request_id=req.id),
-        description=T.ACCESS_CARD_DESC.format(name=esc(req.name), channel=s.sales_channel),
+        description=T.ACCESS_CARD_DESC.format(name=md(req.name), channel=s.sales_channel),
         colour=colour,
     )
-    e.add_field(name=T.FIELD_REQUESTER, value=f"<@{req.discord_id}> ({esc(req.name)})"[:1024], inline=True)
-    e.add_field(name=T.FIELD_SENSE, value=esc(req.sense_email), inline=True)
-    e.add_field(name=T.FIELD_GMAIL, value=esc(req.gmail), inline=True)
+    e.add_field(name=T.FIELD_REQUESTER, value=f"<@{req.discord_id}> ({md(req.name)})"[:1024], inline=True)
+    e.add_field(name=T.FIELD_SENSE, value=md(req.sense_email), inline=True)
+    e.add_field(name=T.FIELD_GMAIL, value=md(req.gmail), inline=True)
     status = T.ACCESS_STATUS.get(req.status, req.status)
-    if approval is not None and req.status != svc.PENDING:
-        status = status.format(who=esc(approval.decided_by_name), when=when_label(bot, approval.decided_at))
+    if approval is not None and req.status != ApprovalStatus.PENDIENTE:
+        status = status.format(who=md(approval.decided_by_name), when=when_label(bot, approval.decided_at))
     e.add_field(name=T.FIELD_STATUS, value=status, inline=False)
-    if req.status == svc.REJECTED and approval is not None and approval.reason:
-        e.add_field(name=T.FIELD_REASON, value=esc(approval.reason)[:1024], inline=False)
-    if req.status != svc.REJECTED:
-        if req.status == svc.PENDING:
+    if req.status == ApprovalStatus.RECHAZADA and approval is not None and approval.reason:
+        e.add_field(name=T.FIELD_REASON, value=md(approval.reason)[:1024], inline=False)
+    if req.status != ApprovalStatus.RECHAZADA:
+        if req.status == ApprovalStatus.PENDIENTE:
             role_line = T.ROLE_PENDING
         elif role is None or role[0]:
             role_line = T.ROLE_OK.format(role=s.role_kam)
@@ -83,7 +81,7 @@ def access_embed(
         e.add_field(name=T.FIELD_ROLE, value=role_line[:1024], inline=True)
         if provisioning(bot) is None:
             hs = T.HS_DISABLED
-        elif req.status == svc.PENDING:
+        elif req.status == ApprovalStatus.PENDIENTE:
             hs = T.HS_WAITING
         elif req.hubspot_user_id:
             hs = T.HS_OK.format(user_id=req.hubspot_user_id)
@@ -99,10 +97,10 @@ def access_embed(
 
 def access_view(bot: VentasOpsBot, req: Any, role: tuple[bool, str | None] | None) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
-    if req.status == svc.PENDING:
+    if req.status == ApprovalStatus.PENDIENTE:
         view.add_item(AccessButton("ok", req.id))
         view.add_item(AccessButton("no", req.id))
-    elif req.status == svc.APPROVED:
+    elif req.status == ApprovalStatus.APROBADA:
         role_failed = role is not None and not role[0]
         if role_failed or svc.needs_provisioning(req, provisioning(bot) is not None):
             view.add_item(AccessButton("retry", req.id))
@@ -150,7 +148,7 @@ async def post_access_card(bot: VentasOpsBot, request_id: int, recent: RecentCar
 
 class AccessButton(ActionButton, template=r"acc:(?P<action>ok|no|retry):(?P<id>\d+)"):
     PREFIX = "acc"
-    LABELS = {
+    LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
         "ok": (T.BTN_APPROVE, discord.ButtonStyle.success),
         "no": (T.BTN_REJECT, discord.ButtonStyle.danger),
         "retry": (T.BTN_RETRY, discord.ButtonStyle.primary),

@@ -4,18 +4,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 
 from bot.app import VentasOpsBot
-from bot.cards.access import NO_MENTIONS, card_channel, esc, when_label
+from bot.cards.access import NO_MENTIONS, card_channel, when_label
 from bot.domain.cards import CardKey
+from bot.domain.enums import BillingKind, BillingStatus
+from bot.domain.money import format_cop
+from bot.domain.text import md
 from bot.notify import RecentCards, send_card
 from bot.services import billing as bsvc
-from bot.ui import ActionButton
 from bot.texts import access as T
-from bot.domain.money import format_cop
+from bot.ui import ActionButton
 
 log = logging.getLogger(__name__)
 
@@ -23,37 +25,37 @@ log = logging.getLogger(__name__)
 def billing_embed(bot: VentasOpsBot, v: bsvc.BillingView) -> discord.Embed:
     r, a = v.request, v.approval
     kind = T.KIND_LABELS.get(r.kind, r.kind)
-    colour = {bsvc.B_DONE: discord.Colour.green(), bsvc.B_REJECTED: discord.Colour.red()}.get(
+    colour = {BillingStatus.HECHA: discord.Colour.green(), BillingStatus.RECHAZADA: discord.Colour.red()}.get(
         r.status, discord.Colour.gold()
     )
     e = discord.Embed(
         title=T.BILLING_CARD_TITLE.format(request_id=r.id, kind=kind, deal_id=r.deal_id)[:256],
-        description=T.BILLING_CARD_DESC.format(name=esc(v.member.name), kind_lower=kind.lower(), client=esc(v.client.name)),
+        description=T.BILLING_CARD_DESC.format(name=md(v.member.name), kind_lower=kind.lower(), client=md(v.client.name)),
         colour=colour,
     )
-    e.add_field(name=T.FIELD_REQUESTER, value=f"<@{v.member.discord_id}> ({esc(v.member.name)})"[:1024], inline=True)
-    e.add_field(name=T.FIELD_DEAL, value=f"#{v.deal.id} · {esc(v.client.name)}"[:1024], inline=True)
+    e.add_field(name=T.FIELD_REQUESTER, value=f"<@{v.member.discord_id}> ({md(v.member.name)})"[:1024], inline=True)
+    e.add_field(name=T.FIELD_DEAL, value=f"#{v.deal.id} · {md(v.client.name)}"[:1024], inline=True)
     e.add_field(name=T.FIELD_AMOUNT, value=format_cop(r.amount), inline=True)
     if r.notes:
-        e.add_field(name=T.FIELD_NOTES, value=esc(r.notes)[:1024], inline=False)
+        e.add_field(name=T.FIELD_NOTES, value=md(r.notes)[:1024], inline=False)
     status = T.BILLING_STATUS.get(r.status, r.status)
-    if a is not None and r.status != bsvc.B_PENDING:
-        status = status.format(who=esc(a.decided_by_name), when=when_label(bot, a.decided_at))
+    if a is not None and r.status != BillingStatus.PENDIENTE:
+        status = status.format(who=md(a.decided_by_name), when=when_label(bot, a.decided_at))
     e.add_field(name=T.FIELD_STATUS, value=status, inline=False)
-    if r.status == bsvc.B_DONE and (r.result_url or r.result_path):
+    if r.status == BillingStatus.HECHA and (r.result_url or r.result_path):
         lines = [r.result_url] if r.result_url else []
         if r.result_path:
             lines.append(T.DONE_FILE_LINE.format(filename=billing_filename(r)))
         e.add_field(name=T.FIELD_RESULT, value="\n".join(lines)[:1024], inline=False)
-    if r.status == bsvc.B_REJECTED and a is not None and a.reason:
-        e.add_field(name=T.FIELD_REASON, value=esc(a.reason)[:1024], inline=False)
+    if r.status == BillingStatus.RECHAZADA and a is not None and a.reason:
+        e.add_field(name=T.FIELD_REASON, value=md(a.reason)[:1024], inline=False)
     e.set_footer(text=T.CARD_FOOTER.format(when=when_label(bot, r.created_at), role=bot.settings.role_hubspot_approver))
     return e
 
 
 
 def billing_view(v: bsvc.BillingView) -> discord.ui.View | None:
-    if v.request.status != bsvc.B_PENDING:
+    if v.request.status != BillingStatus.PENDIENTE:
         return None
     view = discord.ui.View(timeout=None)
     view.add_item(BillingButton("done", v.request.id))
@@ -99,8 +101,11 @@ async def post_billing_card(
 
 class BillingButton(ActionButton, template=r"bill:(?P<action>done|no):(?P<id>\d+)"):
     PREFIX = "bill"
-    LABELS = {"done": (T.BTN_DONE, discord.ButtonStyle.success), "no": (T.BTN_REJECT, discord.ButtonStyle.danger)}
+    LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
+        "done": (T.BTN_DONE, discord.ButtonStyle.success),
+        "no": (T.BTN_REJECT, discord.ButtonStyle.danger),
+    }
 
 
 def billing_filename(r: Any) -> str:
-    return f"{'proforma' if r.kind == 'proforma' else 'cobro'}-negocio-{r.deal_id}-solicitud-{r.id}.pdf"
+    return f"{'proforma' if r.kind == BillingKind.PROFORMA else 'cobro'}-negocio-{r.deal_id}-solicitud-{r.id}.pdf"

@@ -15,25 +15,23 @@ import discord
 from bot.app import VentasOpsBot
 from bot.domain.cards import CardKey
 from bot.domain.commission import rate_label
-from bot.domain.dates import format_date
-from bot.domain.enums import Service
+from bot.domain.dates import format_date, format_datetime
+from bot.domain.enums import CLOSED_DEAL_STATUSES, ApprovalKind, ApprovalStatus, DealStatus, ProofStatus, Service
 from bot.domain.money import format_cop
+from bot.domain.text import md
 from bot.notify import RecentCards, send_card
 from bot.services import deals as svc
 from bot.services import proofs
+from bot.texts import access as AT
 from bot.texts import deals as T
 from bot.texts import questions as QT
 from bot.ui import ActionButton
-from bot.texts import access as AT
 
 log = logging.getLogger(__name__)
 
 
 def when_label(bot: VentasOpsBot, dt: datetime | None) -> str:
-    if dt is None:
-        return T.NOT_SET
-    local = dt.astimezone(bot.settings.tz)
-    return f"{format_date(local.date())} {local:%H:%M}"
+    return format_datetime(dt, bot.settings.tz, T.NOT_SET)
 
 
 
@@ -63,8 +61,8 @@ def _finding_lines(findings: dict[str, Any] | None) -> list[str]:
             if key == "monto":
                 h = format_cop(h) if isinstance(h, int) else T.NOT_SET
                 loc = format_cop(loc) if isinstance(loc, int) else T.NOT_SET
-            out.append("• " + template.format(hubspot=svc.escape(str(h if h is not None else T.NOT_SET)),
-                                              local=svc.escape(str(loc if loc is not None else T.NOT_SET))))
+            out.append("• " + template.format(hubspot=md(str(h if h is not None else T.NOT_SET)),
+                                              local=md(str(loc if loc is not None else T.NOT_SET))))
         else:
             out.append("• " + template)
     return out
@@ -73,13 +71,13 @@ def _finding_lines(findings: dict[str, Any] | None) -> list[str]:
 
 def _approval_line(bot: VentasOpsBot, a: Any) -> str:
     kind = T.CHECK_LABELS.get(a.kind, a.kind)
-    who = svc.escape(a.decided_by_name or T.NOT_SET)
-    if a.status == svc.A_APPROVED:
+    who = md(a.decided_by_name or T.NOT_SET)
+    if a.status == ApprovalStatus.APROBADA:
         return T.CHECK_APPROVAL_OK.format(kind=kind, who=who, when=when_label(bot, a.decided_at))
-    if a.status == svc.A_REJECTED:
-        reason = T.CHECK_REASON.format(reason=svc.escape(a.reason[:300])) if a.reason else ""
+    if a.status == ApprovalStatus.RECHAZADA:
+        reason = T.CHECK_REASON.format(reason=md(a.reason[:300])) if a.reason else ""
         return T.CHECK_APPROVAL_NO.format(kind=kind, who=who, when=when_label(bot, a.decided_at), reason=reason)
-    if a.status == svc.A_CANCELLED:
+    if a.status == ApprovalStatus.CANCELADA:
         return T.CHECK_APPROVAL_CANCELLED.format(kind=kind)
     return T.CHECK_APPROVAL_PENDING.format(kind=kind)
 
@@ -88,15 +86,15 @@ def _approval_line(bot: VentasOpsBot, a: Any) -> str:
 def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
     d = v.deal
     colour = {
-        svc.APPROVED: discord.Colour.green(),
-        svc.REJECTED: discord.Colour.red(),
-        svc.CANCELLED: discord.Colour.dark_grey(),
+        DealStatus.APROBADO: discord.Colour.green(),
+        DealStatus.RECHAZADO: discord.Colour.red(),
+        DealStatus.ANULADO: discord.Colour.dark_grey(),
     }.get(d.status, discord.Colour.gold())
     type_label = T.TYPE_LABELS.get(d.deal_type, d.deal_type)
     e = discord.Embed(
         title=T.CARD_TITLE.format(deal_id=d.id, type=type_label, client=v.client.name)[:256], colour=colour
     )
-    e.add_field(name=T.CARD_FIELD_CLIENT, value=svc.escape(v.client.name)[:1024], inline=True)
+    e.add_field(name=T.CARD_FIELD_CLIENT, value=md(v.client.name)[:1024], inline=True)
     e.add_field(name=T.CARD_FIELD_KAM, value=f"<@{v.member.discord_id}>", inline=True)
     e.add_field(name=T.CARD_FIELD_TYPE, value=type_label, inline=True)
     e.add_field(name=T.CARD_FIELD_SERVICE, value=Service.label_of(d.service), inline=True)
@@ -110,7 +108,7 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
     )
     e.add_field(name=T.CARD_FIELD_STATUS, value=T.STATUS_LABELS.get(d.status, d.status), inline=True)
     proof = (
-        T.CARD_PROOF_ATTACHED.format(filename=svc.escape(d.proof_filename or "comprobante"))
+        T.CARD_PROOF_ATTACHED.format(filename=md(d.proof_filename or "comprobante"))
         if d.proof_path
         else T.CARD_PROOF_MISSING
     )
@@ -123,16 +121,16 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
     e.add_field(name=T.CARD_FIELD_HUBSPOT, value=hs, inline=True)
 
     checklist = []
-    if d.proof_status == svc.PROOF_REJECTED:
+    if d.proof_status == ProofStatus.RECHAZADO:
         checklist.append(T.CHECK_PROOF_REJECTED)
-    elif d.proof_status == svc.PROOF_VERIFIED:
+    elif d.proof_status == ProofStatus.VERIFICADO:
         checklist.append(T.CHECK_PROOF_VERIFIED)
     elif d.proof_path:
         checklist.append(T.CHECK_PROOF_OK)
     else:
         checklist.append(T.CHECK_PROOF_MISSING)
     checklist.append(T.CHECK_HUBSPOT.get(d.hubspot_check, d.hubspot_check))
-    order = {svc.K_ATTRIBUTION: 0, svc.K_COO: 1, svc.K_AUDIT: 2}
+    order = {ApprovalKind.ATRIBUCION: 0, ApprovalKind.COO: 1, ApprovalKind.AUDITORIA: 2}
     for a in sorted(v.approvals, key=lambda a: (order.get(a.kind, 9), a.id)):
         checklist.append(_approval_line(bot, a))
     e.add_field(name=T.CARD_FIELD_CHECKLIST, value="\n".join(checklist)[:1024], inline=False)
@@ -144,14 +142,14 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
             lines.append(fmt.format(kind=kind, request_id=r.id, amount=format_cop(r.amount), url=r.result_url))
         e.add_field(name=AT.DEAL_CARD_FIELD, value="\n".join(lines)[:1024], inline=False)
     if v.support:
-        lines = [QT.DEAL_CARD_LINE.format(kind=QT.KIND_LABELS.get(r.kind, r.kind), who=svc.escape(r.helper_name or ""),
+        lines = [QT.DEAL_CARD_LINE.format(kind=QT.KIND_LABELS.get(r.kind, r.kind), who=md(r.helper_name or ""),
                                           meeting=when_label(bot, r.meeting_at)) for r in v.support]
         e.add_field(name=QT.DEAL_CARD_FIELD, value="\n".join(lines)[:1024], inline=False)
     findings = _finding_lines(d.hubspot_findings)
     if findings:
         e.add_field(name=T.CARD_FIELD_FINDINGS, value="\n".join(findings)[:1024], inline=False)
     when = when_label(bot, d.created_at)
-    if d.cancel_reason and d.status in svc.CLOSED_STATUSES:
+    if d.cancel_reason and d.status in CLOSED_DEAL_STATUSES:
         reason = T.CARD_CANCELLED_REASON.format(reason=d.cancel_reason[:300])
         e.set_footer(text=T.CARD_FOOTER.format(when=when, reason=reason))
     else:
@@ -172,9 +170,9 @@ BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
 
 
 KIND_ACTIONS = {
-    svc.K_ATTRIBUTION: ("attr_new", "attr_keep"),
-    svc.K_COO: ("coo_ok", "coo_no"),
-    svc.K_AUDIT: ("audit_ok", "audit_no"),
+    ApprovalKind.ATRIBUCION: ("attr_new", "attr_keep"),
+    ApprovalKind.COO: ("coo_ok", "coo_no"),
+    ApprovalKind.AUDITORIA: ("audit_ok", "audit_no"),
 }
 
 
@@ -191,11 +189,11 @@ class DealButton(
 
 
 def card_view(v: svc.DealView) -> discord.ui.View | None:
-    if v.deal.status != svc.PENDING:
+    if v.deal.status != DealStatus.PENDIENTE:
         return None
     view = discord.ui.View(timeout=None)
-    pending = {a.kind for a in v.approvals if a.status == svc.A_PENDING}
-    for kind in (svc.K_ATTRIBUTION, svc.K_COO, svc.K_AUDIT):
+    pending = {a.kind for a in v.approvals if a.status == ApprovalStatus.PENDIENTE}
+    for kind in (ApprovalKind.ATRIBUCION, ApprovalKind.COO, ApprovalKind.AUDITORIA):
         if kind in pending:
             for action in KIND_ACTIONS[kind]:
                 view.add_item(DealButton(action, v.deal.id))
@@ -266,3 +264,13 @@ def _safe_filename(name: str | None, suffix: str) -> str:
     if not base.lower().endswith(suffix.lower()):
         base += suffix
     return base
+
+
+async def after_decision(bot: VentasOpsBot, decision: svc.Decision) -> None:
+    """What follows a decision once committed, whether taken with a button or on the web panel: the
+    card(s) redrawn, then the outbox kicked so the KAM's DMs, queued by ``svc.decide`` in the decision's
+    own transaction, go out now (after the cards: the KAM reads the DM with the card already up to date)."""
+    await refresh_card(bot, decision.deal.id)
+    if decision.other_deal is not None:
+        await refresh_card(bot, decision.other_deal.id)
+    bot.outbox.kick()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -11,7 +12,7 @@ import discord
 from bot.app import VentasOpsBot
 from bot.domain.cards import CardKey
 from bot.domain.dates import format_datetime
-from bot.domain.enums import Service
+from bot.domain.enums import LeadStatus, Service
 from bot.domain.money import format_cop
 from bot.domain.text import md, truncate
 from bot.domain.validation import mask_cedula
@@ -20,7 +21,6 @@ from bot.services import referrals as svc
 from bot.texts import referrals as T
 from bot.ui import ActionButton
 from db.models import Lead, Member
-from datetime import timedelta
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def dotted(cedula: str) -> str:
 def card_embed(bot: VentasOpsBot, lead: Lead, referrer: Member | None, reward: int) -> discord.Embed:
     s = bot.settings
     colour = {
-        svc.BUENO: discord.Colour.green(), svc.VENDIDO: discord.Colour.gold(), svc.MALO: discord.Colour.red(),
+        LeadStatus.BUENO: discord.Colour.green(), LeadStatus.VENDIDO: discord.Colour.gold(), LeadStatus.MALO: discord.Colour.red(),
     }.get(lead.status, discord.Colour.blurple())
     e = discord.Embed(title=truncate(T.CARD_TITLE.format(lead_id=lead.id, company=lead.company), 256), colour=colour)
     e.add_field(name=T.FIELD_CONTACT, value=truncate(md(lead.contact_name), 1024), inline=True)
@@ -45,8 +45,8 @@ def card_embed(bot: VentasOpsBot, lead: Lead, referrer: Member | None, reward: i
     e.add_field(name=T.FIELD_REFERRER,
                 value=T.REFERRER_LINE.format(name=name, masked=mask_cedula(lead.referrer_cedula)), inline=True)
     label = T.STATUS_LABELS.get(lead.status, lead.status)
-    if lead.status != svc.NUEVO and lead.qualified_at is not None:
-        when = format_datetime(lead.qualified_at)
+    if lead.status != LeadStatus.NUEVO and lead.qualified_at is not None:
+        when = format_datetime(lead.qualified_at, bot.settings.tz)
         if lead.qualified_by_discord_id:
             status = T.STATUS_BY.format(status=label, who=f"<@{lead.qualified_by_discord_id}>", when=when)
         else:
@@ -57,16 +57,16 @@ def card_embed(bot: VentasOpsBot, lead: Lead, referrer: Member | None, reward: i
         status = label + (T.SLA_LATE if lead.sla_escalated_at else "")
     e.add_field(name=T.FIELD_STATUS, value=truncate(status, 1024), inline=True)
     e.add_field(name=T.FIELD_REWARD, value=format_cop(reward), inline=True)
-    if lead.status == svc.NUEVO:
+    if lead.status == LeadStatus.NUEVO:
         e.add_field(name=T.FIELD_DEADLINE,
-                    value=format_datetime(lead.created_at + timedelta(hours=s.lead_sla_hours)), inline=True)
+                    value=format_datetime(lead.created_at + timedelta(hours=s.lead_sla_hours), bot.settings.tz), inline=True)
     if lead.hubspot_contact_id:
         e.add_field(name=T.FIELD_HUBSPOT, value=T.HUBSPOT_CONTACT.format(contact_id=lead.hubspot_contact_id), inline=True)
     elif bot.hubspot is not None:
         e.add_field(name=T.FIELD_HUBSPOT, value=T.HUBSPOT_PENDING, inline=True)
     if lead.notes:
         e.add_field(name=T.FIELD_NOTES, value=truncate(md(lead.notes), 1024), inline=False)
-    e.set_footer(text=T.CARD_FOOTER.format(when=format_datetime(lead.created_at)))
+    e.set_footer(text=T.CARD_FOOTER.format(when=format_datetime(lead.created_at, bot.settings.tz)))
     return e
 
 
@@ -88,7 +88,7 @@ class LeadButton(ActionButton, template=r"lead:(?P<action>bueno|malo|vendido):(?
 
 
 def card_view(lead: Lead) -> discord.ui.View | None:
-    actions = {svc.NUEVO: ("bueno", "malo", "vendido"), svc.BUENO: ("vendido",)}.get(lead.status, ())
+    actions = {LeadStatus.NUEVO: ("bueno", "malo", "vendido"), LeadStatus.BUENO: ("vendido",)}.get(lead.status, ())
     if not actions:
         return None
     view = discord.ui.View(timeout=None)

@@ -17,11 +17,9 @@ __all__ = [
     "add_business_days",
     "business_days_between",
     "business_days_left",
-    "holiday_name",
     "is_business_day",
     "is_holiday",
     "next_business_day",
-    "renewal_deadline",
 ]
 
 RENEWAL_BUSINESS_DAYS = 3
@@ -36,11 +34,6 @@ def _holidays(year: int) -> dict[date, str]:
 def is_holiday(d: date) -> bool:
     """A national holiday in Colombia (as observed, i.e. on the Monday it is moved to)."""
     return d in _holidays(d.year)
-
-
-def holiday_name(d: date) -> str | None:
-    """The Spanish name of the holiday on ``d`` ("Jueves Santo"), or ``None``."""
-    return _holidays(d.year).get(d)
 
 
 def is_business_day(d: date) -> bool:
@@ -66,11 +59,6 @@ def add_business_days(start: date, n: int) -> date:
         if is_business_day(d):
             counted += 1
     return d
-
-
-def renewal_deadline(delivery: date, days: int = RENEWAL_BUSINESS_DAYS) -> date:
-    """The last day to close a renewal: ``days`` business days after the delivery date."""
-    return add_business_days(delivery, days)
 
 
 def business_days_between(a: date, b: date) -> int:

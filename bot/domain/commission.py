@@ -24,7 +24,6 @@ __all__ = [
     "CommissionState",
     "DealType",
     "LeadStatus",
-    "clawback",
     "commission",
     "lead_reward",
     "parse_rate",
@@ -69,13 +68,6 @@ def commission(total: int, rate: Decimal | str | float = COMMISSION_RATE) -> int
     if total < 0:
         raise ValueError("total must not be negative")
     return int((Decimal(total) * parse_rate(rate)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def clawback(earned: int) -> int:
-    """The ledger amount that reverses an earned commission: its negative (never a silent edit)."""
-    if earned < 0:
-        raise ValueError("earned must not be negative")
-    return -earned
 
 
 def rate_label(rate: Decimal | str | float = COMMISSION_RATE) -> str:

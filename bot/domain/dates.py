@@ -5,7 +5,7 @@ them back naive)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import DateError
@@ -19,16 +19,15 @@ __all__ = [
     "format_date_long",
     "format_datetime",
     "from_hubspot_date",
-    "hubspot_date_ms",
+    "month_bounds_utc",
+    "month_label",
+    "parse_month",
     "parse_user_date",
     "parse_user_datetime",
+    "previous_month",
     "start_of_day_bogota",
     "to_utc",
     "today_bogota",
-    "parse_month",
-    "previous_month",
-    "month_label",
-    "month_bounds_utc",
 ]
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -50,9 +49,9 @@ def to_utc(dt: datetime) -> datetime:
     return dt.astimezone(UTC)
 
 
-def today_bogota(now: datetime) -> date:
-    """The calendar date in Bogotá at the instant ``now``."""
-    return to_utc(now).astimezone(BOGOTA).date()
+def today_bogota(now: datetime, *, tz: tzinfo = BOGOTA) -> date:
+    """The calendar date in ``tz`` (the bot's ``TIMEZONE``; Bogotá by default) at the instant ``now``."""
+    return to_utc(now).astimezone(tz).date()
 
 
 def parse_user_date(text: str | None, today: date, field: str = "fecha") -> date:
@@ -106,25 +105,23 @@ def format_date_long(d: date) -> str:
     return f"{DAYS[d.weekday()]} {d.day} de {MONTHS[d.month - 1]} de {d.year}"
 
 
-def format_datetime(dt_utc: datetime) -> str:
-    """``21/11/2026 14:05`` in Bogotá time (naive input is read as UTC)."""
-    local = to_utc(dt_utc).astimezone(BOGOTA)
+def format_datetime(dt_utc: datetime | None, tz: tzinfo = BOGOTA, none: str = "—") -> str:
+    """``21/11/2026 14:05`` in ``tz`` (naive input is read as UTC); ``none`` when there is no instant.
+    The one date-and-time formatter of everything users read."""
+    if dt_utc is None:
+        return none
+    local = to_utc(dt_utc).astimezone(tz)
     return f"{format_date(local.date())} {local.hour:02d}:{local.minute:02d}"
 
 
-def start_of_day_bogota(d: date) -> datetime:
-    """The first instant of ``d`` in Bogotá, as aware UTC (05:00 UTC: Bogotá is UTC−5, no DST)."""
-    return datetime.combine(d, time(0), tzinfo=BOGOTA).astimezone(UTC)
+def start_of_day_bogota(d: date, *, tz: tzinfo = BOGOTA) -> datetime:
+    """The first instant of ``d`` in ``tz`` (Bogotá by default: 05:00 UTC, UTC−5, no DST), as aware UTC."""
+    return datetime.combine(d, time(0), tzinfo=tz).astimezone(UTC)
 
 
-def end_of_day_bogota(d: date) -> datetime:
-    """The first instant of the next day in Bogotá, as aware UTC (exclusive end of ``d``)."""
-    return start_of_day_bogota(d + timedelta(days=1))
-
-
-def hubspot_date_ms(d: date) -> int:
-    """HubSpot ``date`` properties: midnight UTC of the date as epoch milliseconds."""
-    return (d - _EPOCH).days * 86_400_000
+def end_of_day_bogota(d: date, *, tz: tzinfo = BOGOTA) -> datetime:
+    """The first instant of the next day in ``tz`` (Bogotá by default), as aware UTC (exclusive end of ``d``)."""
+    return start_of_day_bogota(d + timedelta(days=1), tz=tz)
 
 
 def from_hubspot_date(value: str | int | date) -> date:
@@ -197,10 +194,10 @@ def month_label(year: int, month: int) -> str:
     return f"{MONTHS[month - 1]} de {year}"
 
 
-def month_bounds_utc(year: int, month: int) -> tuple[datetime, datetime]:
-    """[first instant, first instant of the next month) of a Bogotá calendar month, in UTC."""
+def month_bounds_utc(year: int, month: int, *, tz: tzinfo = BOGOTA) -> tuple[datetime, datetime]:
+    """[first instant, first instant of the next month) of a calendar month in ``tz`` (Bogotá by default), in UTC."""
     ny, nm = (year + 1, 1) if month == 12 else (year, month + 1)
-    return start_of_day_bogota(date(year, month, 1)), start_of_day_bogota(date(ny, nm, 1))
+    return start_of_day_bogota(date(year, month, 1), tz=tz), start_of_day_bogota(date(ny, nm, 1), tz=tz)
 
 
 _TIME = re.compile(r"^(?P<date>.+?)[\sT,]+(?:a las\s+)?(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2})|h)?\s*(?P<ampm>[ap])?\.?\s*m?\.?$")

@@ -1,4 +1,6 @@
-"""The program's vocabularies as ``StrEnum``s. Values are stored in the database (ASCII, stable);
+"""The program's vocabularies as ``StrEnum``s: the one definition of every kind and status the
+database stores (``db.models`` columns are typed with them and refuse anything else). Values are
+stored in the database (ASCII, stable: never rename one without a data migration);
 ``.label`` is the Spanish text users read. ``parse(text)`` accepts values, labels and common
 synonyms, accent- and case-insensitively, and refuses anything else with a Spanish ``InputError``."""
 
@@ -10,17 +12,29 @@ from typing import Self
 from bot.domain.errors import InputError
 
 __all__ = [
+    "CLOSED_DEAL_STATUSES",
     "ApprovalKind",
     "ApprovalStatus",
+    "BillingKind",
+    "BillingStatus",
     "CommissionKind",
     "CommissionState",
     "DealStatus",
     "DealType",
+    "ExportStatus",
+    "ExportTrigger",
     "HubSpotCheck",
     "JobRole",
     "LeadStatus",
+    "OutboxStatus",
+    "OutboxTarget",
+    "ProofStatus",
+    "QuestionStatus",
     "RenewalStatus",
     "Service",
+    "SupportKind",
+    "SupportStatus",
+    "SupportTarget",
 ]
 
 
@@ -126,6 +140,10 @@ class DealStatus(_Labelled):
     ANULADO = "anulado", "Anulado"
 
 
+# a rejected or cancelled deal: no commission, no more decisions, no billing
+CLOSED_DEAL_STATUSES = (DealStatus.RECHAZADO, DealStatus.ANULADO)
+
+
 class HubSpotCheck(_Labelled):
     """A registered deal compared with its HubSpot deal (``Deal.hubspot_check``)."""
 
@@ -147,9 +165,113 @@ class ApprovalKind(_Labelled):
 
 
 class ApprovalStatus(_Labelled):
+    """``Approval.status``, and ``AccessRequest.status`` (pending, approved or rejected with its approval).
+    ``CANCELADA``: an approval closed without a decision (its deal was rejected or cancelled by another one)."""
+
     _NOUN = nonmember("el estado de la aprobación")
     PENDIENTE = "pendiente", "Pendiente"
     APROBADA = "aprobada", "Aprobada"
+    RECHAZADA = "rechazada", "Rechazada"
+    CANCELADA = "cancelada", "Cerrada sin decisión"
+
+
+class ProofStatus(_Labelled):
+    """``Deal.proof_status``: the payment proof of a deal."""
+
+    _NOUN = nonmember("el estado del comprobante")
+    PENDIENTE = "pendiente", "Pendiente"
+    RECIBIDO = "recibido", "Recibido"
+    VERIFICADO = "verificado", "Verificado"
+    RECHAZADO = "rechazado", "Rechazado"
+
+
+class BillingKind(_Labelled):
+    """``BillingRequest.kind``."""
+
+    _NOUN = nonmember("el tipo de solicitud")
+    PROFORMA = "proforma", "Factura proforma"
+    LINK_PAGO = "link_pago", "Link de pago"
+
+
+class BillingStatus(_Labelled):
+    """``BillingRequest.status``."""
+
+    _NOUN = nonmember("el estado de la solicitud")
+    PENDIENTE = "pendiente", "Pendiente"
+    HECHA = "hecha", "Hecha"
+    RECHAZADA = "rechazada", "Rechazada"
+
+
+class ExportStatus(_Labelled):
+    """``ExportRun.status``."""
+
+    _NOUN = nonmember("el estado del export")
+    EN_CURSO = "en_curso", "En curso"
+    HECHA = "hecha", "Hecha"
+    FALLIDA = "fallida", "Fallida"
+
+
+class ExportTrigger(_Labelled):
+    """``ExportRun.trigger``: what started the export."""
+
+    _NOUN = nonmember("el origen del export")
+    SCHEDULE = "schedule", "Programado"
+    STARTUP = "startup", "Al arrancar"
+    CLI = "cli", "Línea de comandos"
+    ADMIN = "admin", "Administrador"
+
+
+class OutboxStatus(_Labelled):
+    """``OutboxMessage.status``: ``RETENIDO`` could not be delivered and waits, with its reason."""
+
+    _NOUN = nonmember("el estado del envío")
+    PENDIENTE = "pendiente", "Pendiente"
+    ENVIADO = "enviado", "Enviado"
+    RETENIDO = "retenido", "Retenido"
+    # a catch-up day's post waiting to be folded into one post, then folded
+    EN_RESUMEN = "en_resumen", "En resumen"
+    RESUMIDO = "resumido", "Resumido"
+
+
+class OutboxTarget(_Labelled):
+    """``OutboxMessage.target``."""
+
+    _NOUN = nonmember("el destino del envío")
+    CHANNEL = "channel", "Canal"
+    DM = "dm", "Mensaje directo"
+
+
+class QuestionStatus(_Labelled):
+    """``Question.status``: searched (``CONSULTA``), posted for the topic's role, answered."""
+
+    _NOUN = nonmember("el estado de la duda")
+    CONSULTA = "consulta", "Consulta"
+    ABIERTA = "abierta", "Abierta"
+    RESPONDIDA = "respondida", "Respondida"
+
+
+class SupportKind(_Labelled):
+    """``SupportRequest.kind``."""
+
+    _NOUN = nonmember("el tipo de apoyo")
+    REUNION = "reunion", "Reunión"
+    ASESORIA = "asesoria", "Asesoría comercial"
+
+
+class SupportTarget(_Labelled):
+    """``SupportRequest.target``: who is asked for help."""
+
+    _NOUN = nonmember("a quién pedir apoyo")
+    CCO = "cco", "CCO"
+    PM = "pm", "PM de apoyo"
+
+
+class SupportStatus(_Labelled):
+    """``SupportRequest.status``."""
+
+    _NOUN = nonmember("el estado del apoyo")
+    PENDIENTE = "pendiente", "Pendiente"
+    ACEPTADA = "aceptada", "Aceptada"
     RECHAZADA = "rechazada", "Rechazada"
 
 

@@ -22,11 +22,7 @@ from rapidfuzz import fuzz, process
 from bot.domain.business_days import is_business_day
 
 STOP = frozenset(
-    "a al algo alguien alguna algun como con cual cuales de del donde el ella ellos en entonces es esa ese eso esta "
-    "este esto estoy fue hay la las le les lo los mas me mi mis muy no nos o para pero por porque puedo puede pueden "
-    "que quien se ser si sin sobre son su sus tambien te tengo tiene tienen tu tus un una uno unos unas y ya yo hola "
-    "buenas buenos dias tardes gracias favor alguno quiero quisiera saber pregunta duda ustedes usted hacer hago debo "
-    "tener cuando cuanto cuanta".split()
+    ["a", "al", "algo", "alguien", "alguna", "algun", "como", "con", "cual", "cuales", "de", "del", "donde", "el", "ella", "ellos", "en", "entonces", "es", "esa", "ese", "eso", "esta", "este", "esto", "estoy", "fue", "hay", "la", "las", "le", "les", "lo", "los", "mas", "me", "mi", "mis", "muy", "no", "nos", "o", "para", "pero", "por", "porque", "puedo", "puede", "pueden", "que", "quien", "se", "ser", "si", "sin", "sobre", "son", "su", "sus", "tambien", "te", "tengo", "tiene", "tienen", "tu", "tus", "un", "una", "uno", "unos", "unas", "y", "ya", "yo", "hola", "buenas", "buenos", "dias", "tardes", "gracias", "favor", "alguno", "quiero", "quisiera", "saber", "pregunta", "duda", "ustedes", "usted", "hacer", "hago", "debo", "tener", "cuando", "cuanto", "cuanta"]
 )
 # words whose meaning matters even though they are short or common in questions
 KEEP = frozenset({"cuanto", "cuando", "pm", "kam", "cm", "dm", "app", "web", "6", "am"})

@@ -7,6 +7,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import email_validator
+import phonenumbers
+from stdnum.co import nit as stdnum_nit
+
 from bot.domain.errors import InputError
 
 __all__ = [
@@ -148,16 +152,11 @@ def mask_cedula(cedula: str | None) -> str:
     return "••••" + digits[-4:]
 
 
-_NIT_WEIGHTS = (3, 7, 13, 17, 19, 23, 29, 37, 41, 43, 47, 53, 59, 67, 71)
-
-
 def nit_check_digit(base: str) -> int:
-    """The DIAN check digit (dígito de verificación) of a NIT's base number."""
+    """The DIAN check digit (dígito de verificación) of a NIT's base number (python-stdnum)."""
     if not re.fullmatch(r"[0-9]{1,15}", base or ""):
         raise ValueError("a NIT base is 1 to 15 digits")
-    total = sum(int(d) * w for d, w in zip(reversed(base), _NIT_WEIGHTS, strict=False))
-    r = total % 11
-    return r if r in (0, 1) else 11 - r
+    return int(stdnum_nit.calc_check_digit(base))
 
 
 def validate_nit(text: str | None, field: str = "nit") -> str:
@@ -193,22 +192,21 @@ def validate_nit(text: str | None, field: str = "nit") -> str:
 
 
 # ---- contact data -------------------------------------------------------------------------------
-_EMAIL = re.compile(
-    r"(?P<local>[a-z0-9!#$%&'*+/=?^_{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_{|}~-]+)*)"
-    r"@(?P<domain>(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})"
-)
 
 
 def normalize_email(text: str | None, field: str = "correo") -> str:
-    """Trimmed and lower-cased; one ``@``, a domain with a dot, no spaces, at most 254 characters."""
+    """Trimmed and lower-cased, checked by email-validator (syntax only: no DNS look-up): ASCII,
+    an unquoted local part of at most 64 characters, a domain with a dot ending in a letter, at most
+    254 characters."""
     raw = str(text or "").strip()
     s = raw.lower()
     example = "por ejemplo nombre@empresa.com"
     if not s:
         raise InputError(f"Escribe un correo, {example}.", field)
-    m = _EMAIL.fullmatch(s) if s.isascii() else None
-    if len(s) > 254 or not m or len(m.group("local")) > 64:
-        raise InputError(f"«{_shown(raw, 60)}» no parece un correo válido ({example}).", field)
+    try:
+        email_validator.validate_email(s, check_deliverability=False, allow_smtputf8=False, strict=True)
+    except email_validator.EmailNotValidError:
+        raise InputError(f"«{_shown(raw, 60)}» no parece un correo válido ({example}).", field) from None
     return s
 
 
@@ -245,16 +243,27 @@ def normalize_phone(text: str | None, field: str = "telefono") -> str:
     if "+" in raw and not re.match(r"^\(?\+", raw):
         raise InputError(_PHONE_HELP, field)
     digits = re.sub(r"[^0-9]", "", raw)
-    international = "+" in raw
-    if digits.startswith("0057") and not international:
-        digits, international = digits[2:], True
-    if international or len(digits) == 12:
-        if not digits.startswith("57"):
-            raise InputError(_PHONE_HELP, field)
-        digits = digits[2:]
-    if len(digits) == 10 and (digits.startswith("3") or digits.startswith("60")):
-        return "+57" + digits
-    raise InputError(_PHONE_HELP, field)
+    if "+" in raw:
+        spelled = "+" + digits
+    elif digits.startswith("0057"):  # dialled from abroad; phonenumbers reads 005 as a carrier prefix
+        spelled = "+" + digits[2:]
+    elif len(digits) == 12 and digits.startswith("57"):
+        spelled = "+" + digits
+    else:
+        spelled = digits
+    try:
+        number = phonenumbers.parse(spelled, "CO")
+    except phonenumbers.NumberParseException:
+        raise InputError(_PHONE_HELP, field) from None
+    national = str(number.national_number)
+    typed = spelled.removeprefix("+57")
+    if typed != national:  # a trunk or carrier prefix the library dropped ("0 300…"): not a CO spelling
+        raise InputError(_PHONE_HELP, field)
+    # mobiles 3xx and landlines 60x, 10 digits (numbering plan of 2021; the library's per-range
+    # validity tables would refuse newly assigned ranges, so only the shape is checked)
+    if number.country_code != 57 or len(national) != 10 or not national.startswith(("3", "60")):
+        raise InputError(_PHONE_HELP, field)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 # ---- HubSpot ------------------------------------------------------------------------------------

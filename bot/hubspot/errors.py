@@ -85,7 +85,8 @@ def _header(exc: Any, name: str) -> str | None:
     if not headers:
         return None
     try:
-        return headers.get(name)
+        value = headers.get(name)
+        return None if value is None else str(value)
     except AttributeError:  # pragma: no cover - plain mapping
         return dict(headers).get(name)
 

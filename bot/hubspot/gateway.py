@@ -32,10 +32,21 @@ from typing import Any, TypeVar
 from urllib3.util.retry import Retry
 
 from bot.hubspot.errors import (
-    HubSpotError, HubSpotNotFound, HubSpotSeatLimit, HubSpotUnavailable, _api_exception_types, _is_seat_error,
+    HubSpotError,
+    HubSpotNotFound,
+    HubSpotSeatLimit,
+    HubSpotUnavailable,
+    _api_exception_types,
+    _is_seat_error,
 )
 from bot.hubspot.models import (
-    HubSpotCompany, HubSpotDeal, HubSpotOwner, _props, midnight_utc_ms, parse_amount, parse_hubspot_date,
+    HubSpotCompany,
+    HubSpotDeal,
+    HubSpotOwner,
+    _props,
+    midnight_utc_ms,
+    parse_amount,
+    parse_hubspot_date,
 )
 from bot.hubspot.transport import RequestCount, SlidingWindowLimiter, Transport
 
@@ -61,9 +72,6 @@ BATCH_LIMIT = 100
 DEFAULT_MAX_CONCURRENCY = 8
 
 DEFAULT_DEAL_PROPERTIES = ("dealname", "amount", "hubspot_owner_id", "dealstage", "pipeline", "closedate")
-
-
-# --------------------------------------------------------------------------------------- counting
 
 
 # --------------------------------------------------------------------------------------- gateway
@@ -196,7 +204,7 @@ class HubSpotGateway(Transport):
                     Filter(property_name=self.advance_date_property, operator="EQ", value=day),
                     Filter(property_name="hs_object_id", operator="GT", value=str(last_id)),
                 ])],
-                sorts=[{"propertyName": "hs_object_id", "direction": "ASCENDING"}],  # type: ignore[list-item]
+                sorts=[{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
                 properties=props,
                 limit=page_size,
                 after="0",
@@ -215,14 +223,6 @@ class HubSpotGateway(Transport):
             has_next = page.paging is not None and page.paging.next is not None
             if len(results) < page_size or not has_next:
                 return
-
-    async def get_all_deals_naive(self, properties: Iterable[str] | None = None) -> list[HubSpotDeal]:
-        """The naive way (benchmark baseline only): ``client.crm.deals.get_all`` lists *every* deal,
-        100 per call, all in memory, and the caller filters by date afterwards."""
-        props = self._deal_properties(properties)
-        objs = await self._call("GET /crm/v3/objects/deals (get_all)", self._client.crm.deals.get_all,
-                                properties=props)
-        return [self._deal(o, archived=False) for o in objs]
 
     # ----------------------------------------------------------------- companies / owners
     def _company(self, obj: Any) -> HubSpotCompany:
@@ -282,7 +282,7 @@ class HubSpotGateway(Transport):
 
         req = PublicObjectSearchRequest(
             filter_groups=[FilterGroup(filters=[Filter(property_name=prop, operator="EQ", value=value)])],
-            sorts=[{"propertyName": "hs_object_id", "direction": "ASCENDING"}],  # type: ignore[list-item]
+            sorts=[{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
             properties=properties, limit=1, after="0",
         )
         page = await self._call(route, search_api.do_search, public_object_search_request=req, search=True)

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-
 log = logging.getLogger(__name__)
 
 

@@ -95,7 +95,7 @@ class HubSpotQueue(LoopWorker):
             self._kick.clear()
             try:
                 await self.run_pass()
-            except Exception:  # noqa: BLE001 - the worker must survive anything
+            except Exception:
                 log.exception("HubSpot queue pass failed")
             if self._stopping:
                 break
@@ -112,7 +112,7 @@ class HubSpotQueue(LoopWorker):
             await asyncio.sleep(left)
 
     def _backoff(self) -> float:
-        return min(self.backoff_max, self.backoff_min * 2 ** max(0, self.outages - 1))
+        return float(min(self.backoff_max, self.backoff_min * 2 ** max(0, self.outages - 1)))
 
     async def _sleep(self, seconds: float) -> None:
         """Until ``seconds`` pass, or a kick while HubSpot is healthy (an outage waits its back-off)."""
@@ -187,7 +187,7 @@ class HubSpotQueue(LoopWorker):
                 log.warning("HubSpot unavailable (%s %s); its work waits: %s", source.name, item, exc)
             self.healthy = False
             return False
-        except Exception:  # noqa: BLE001 - one bad item must not hold up the others
+        except Exception:
             log.exception("HubSpot work %s %s failed; retried later", source.name, item)
             self._failed[(source.name, item)] = time.monotonic() + self.retry_failed_after
             return True

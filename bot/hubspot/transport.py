@@ -4,20 +4,29 @@ gateway's own thread pool."""
 from __future__ import annotations
 
 import asyncio
-from contextvars import ContextVar
 import contextlib
 import logging
 import random
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import urllib3
+from tenacity import AsyncRetrying, RetryCallState, RetryError, retry_if_exception_type
 
-from bot.hubspot.errors import HubSpotError, HubSpotNotFound, HubSpotUnavailable, _TRANSIENT_ERRORS, _error_body, _retry_after
+from bot.hubspot.errors import (
+    _TRANSIENT_ERRORS,
+    HubSpotError,
+    HubSpotNotFound,
+    HubSpotUnavailable,
+    _error_body,
+    _retry_after,
+)
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -67,11 +76,55 @@ class RequestCount:
 _request_count: ContextVar[RequestCount | None] = ContextVar("hubspot_request_count", default=None)
 
 
+class _Transient(Exception):
+    """A failed attempt worth retrying after ``wait`` seconds (``final``: not even that)."""
+
+    def __init__(self, last: str, wait: float, final: bool = False) -> None:
+        super().__init__(last)
+        self.last, self.wait, self.final = last, wait, final
+
+
+@dataclass
+class _CallState:
+    """One :meth:`Transport._call` across its attempts."""
+
+    attempt: int = 0
+    timeouts: int = 0
+    started: float | None = None
+
+
 class Transport:
     """How a call reaches HubSpot: the gateway's own bounded thread pool, the rate limiters, the retries
     (429 with ``Retry-After``, 5xx, timeouts, connection errors; bounded attempts and a deadline) and the
     typed errors. A base of :class:`bot.hubspot.gateway.HubSpotGateway`, whose ``__init__`` sets the
     pool, the limiters and the retry settings these methods use."""
+
+    # set by HubSpotGateway.__init__
+    timeout: float
+    deadline: float
+    max_attempts: int
+    max_timeout_attempts: int
+    backoff_base: float
+    backoff_max: float
+    max_retry_after: float
+    search_limiter: SlidingWindowLimiter
+    general_limiter: SlidingWindowLimiter
+    calls: int
+    _closed: bool
+    _executor: ThreadPoolExecutor
+    _slots: asyncio.Semaphore
+    _api_errors: tuple[type[BaseException], ...]
+    # the SDK's API objects, built once (each ``…_api`` property access builds a new client and pool)
+    _deals_basic: Any
+    _deals_search: Any
+    _deals_batch: Any
+    _contacts_basic: Any
+    _contacts_search: Any
+    _companies_basic: Any
+    _companies_search: Any
+    _owners: Any
+    _assoc: Any
+    _users: Any
 
     # ----------------------------------------------------------------- plumbing
     def close(self) -> None:
@@ -125,7 +178,7 @@ class Transport:
         return asyncio.wrap_future(fut)
 
     def _backoff(self, attempt: int) -> float:
-        return min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)) * (0.75 + random.random() * 0.5)
+        return float(min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)) * (0.75 + random.random() * 0.5))
 
     def _to_error(self, exc: Any, route: str) -> HubSpotError:
         status = getattr(exc, "status", None)
@@ -138,69 +191,86 @@ class Transport:
         return cls(f"{message}", status=status, category=category, correlation_id=corr, body=body)
 
     async def _call(self, route: str, fn: Callable[..., T], *args: Any, search: bool = False, **kwargs: Any) -> T:
-        """Run one SDK call with retries. ``route`` is for logs and errors only."""
-        started: float | None = None  # the deadline counts from the first thread, not the queue
-        last: str = ""
-        timeouts = 0
-        for attempt in range(1, self.max_attempts + 1):
-            # a thread first, then the rate slots: a call waiting for a thread holds no rate slot
-            await self._take_thread()
+        """Run one SDK call with retries (tenacity). ``route`` is for logs and errors only.
+
+        Retried: 429 (after its Retry-After, or the backoff; a Retry-After over ``max_retry_after``
+        gives up at once), 5xx, connection errors and timeouts (at most ``max_timeout_attempts``),
+        up to ``max_attempts`` attempts and never past ``deadline`` seconds from the first thread.
+        Any other HTTP error is raised as it is. Every attempt is one HTTP request counted in
+        ``calls`` and in :meth:`counting`."""
+        state = _CallState()
+
+        def stop(rs: RetryCallState) -> bool:
+            failure = rs.outcome.exception() if rs.outcome is not None else None
+            if not isinstance(failure, _Transient) or failure.final or rs.attempt_number >= self.max_attempts:
+                return True
+            started = state.started if state.started is not None else time.monotonic()
+            return time.monotonic() - started + failure.wait + self.timeout > self.deadline
+
+        def wait(rs: RetryCallState) -> float:
+            failure = rs.outcome.exception() if rs.outcome is not None else None
+            return failure.wait if isinstance(failure, _Transient) else 0.0
+
+        retrying = AsyncRetrying(stop=stop, wait=wait, retry=retry_if_exception_type(_Transient), sleep=asyncio.sleep)
+        try:
+            return await retrying(self._attempt, state, route, fn, args, kwargs, search)
+        except RetryError as exc:
+            failure = exc.last_attempt.exception()
+            last = failure.last if isinstance(failure, _Transient) else ""
+            raise HubSpotUnavailable(f"HubSpot no responde: {last}") from None
+
+    async def _attempt(self, state: _CallState, route: str, fn: Callable[..., T], args: tuple[Any, ...],
+                       kwargs: dict[str, Any], search: bool) -> T:
+        """One HTTP request: a thread first, then the rate slots (a call waiting for a thread holds
+        no rate slot). A failure worth retrying raises :class:`_Transient`."""
+        state.attempt += 1
+        attempt = state.attempt
+        await self._take_thread()
+        try:
+            search_slot = await self.search_limiter.acquire() if search else None
+            general_slot = await self.general_limiter.acquire()
+            pending = self._submit(fn, *args, _request_timeout=self.timeout, **kwargs)
+        except BaseException:
+            self._slots.release()
+            raise
+        t0 = time.monotonic()
+        if state.started is None:  # the deadline counts from the first thread, not the queue
+            state.started = t0
+        self.calls += 1
+        if (count := _request_count.get()) is not None:
+            count.value += 1
+        try:
             try:
-                search_slot = await self.search_limiter.acquire() if search else None
-                general_slot = await self.general_limiter.acquire()
-                pending = self._submit(fn, *args, _request_timeout=self.timeout, **kwargs)
-            except BaseException:
-                self._slots.release()
-                raise
-            t0 = time.monotonic()
-            if started is None:
-                started = t0
-            self.calls += 1
-            if (count := _request_count.get()) is not None:
-                count.value += 1
-            wait: float | None = None
-            try:
-                try:
-                    result = await asyncio.wait_for(pending, self.timeout * 1.5 + 1.0)
-                finally:
-                    if search_slot is not None:
-                        self.search_limiter.done(search_slot)
-                    self.general_limiter.done(general_slot)
-            except self._api_errors as exc:  # type: ignore[misc]
-                status = getattr(exc, "status", 0) or 0
-                ms = (time.monotonic() - t0) * 1000
-                log.debug("HubSpot %s -> %s in %.0f ms (attempt %d)", route, status, ms, attempt)
-                if status == 429:
-                    ra = _retry_after(exc)
-                    wait = ra if ra is not None else self._backoff(attempt)
-                    if wait > self.max_retry_after:
-                        raise HubSpotUnavailable(
-                            f"HubSpot rate limit: Retry-After {wait:.0f}s on {route}", status=429,
-                            body=_error_body(exc)) from exc
-                    last = f"429 rate limited ({route})"
-                elif status >= 500 or status == 0:
-                    wait = self._backoff(attempt)
-                    last = f"HTTP {status} on {route}" if status else f"{getattr(exc, 'reason', exc)} on {route}"
-                else:
-                    raise self._to_error(exc, route) from exc
-            except (asyncio.TimeoutError, *_TRANSIENT_ERRORS) as exc:
-                ms = (time.monotonic() - t0) * 1000
-                log.debug("HubSpot %s -> %s in %.0f ms (attempt %d)", route, type(exc).__name__, ms, attempt)
-                # (urllib3's NewConnectionError subclasses ConnectTimeoutError: a refusal is not a timeout)
-                is_timeout = isinstance(exc, (asyncio.TimeoutError, TimeoutError, urllib3.exceptions.TimeoutError)) \
-                    and not isinstance(exc, urllib3.exceptions.NewConnectionError)
-                last = f"{'timeout' if is_timeout else type(exc).__name__} on {route}"
-                if is_timeout:
-                    timeouts += 1
-                    if timeouts >= self.max_timeout_attempts:
-                        break
-                wait = self._backoff(attempt)
-            else:
-                log.debug("HubSpot %s -> ok in %.0f ms (attempt %d)", route, (time.monotonic() - t0) * 1000, attempt)
-                return result
-            if attempt >= self.max_attempts:
-                break
-            if time.monotonic() - started + (wait or 0) + self.timeout > self.deadline:
-                break
-            await asyncio.sleep(wait or 0)
-        raise HubSpotUnavailable(f"HubSpot no responde: {last}")
+                result = await asyncio.wait_for(pending, self.timeout * 1.5 + 1.0)
+            finally:
+                if search_slot is not None:
+                    self.search_limiter.done(search_slot)
+                self.general_limiter.done(general_slot)
+        except self._api_errors as exc:
+            status = getattr(exc, "status", 0) or 0
+            ms = (time.monotonic() - t0) * 1000
+            log.debug("HubSpot %s -> %s in %.0f ms (attempt %d)", route, status, ms, attempt)
+            if status == 429:
+                ra = _retry_after(exc)
+                wait = ra if ra is not None else self._backoff(attempt)
+                if wait > self.max_retry_after:
+                    raise HubSpotUnavailable(
+                        f"HubSpot rate limit: Retry-After {wait:.0f}s on {route}", status=429,
+                        body=_error_body(exc)) from exc
+                raise _Transient(f"429 rate limited ({route})", wait) from exc
+            if status >= 500 or status == 0:
+                last = f"HTTP {status} on {route}" if status else f"{getattr(exc, 'reason', exc)} on {route}"
+                raise _Transient(last, self._backoff(attempt)) from exc
+            raise self._to_error(exc, route) from exc
+        except _TRANSIENT_ERRORS as exc:  # TimeoutError included (asyncio.wait_for raises it too)
+            ms = (time.monotonic() - t0) * 1000
+            log.debug("HubSpot %s -> %s in %.0f ms (attempt %d)", route, type(exc).__name__, ms, attempt)
+            # (urllib3's NewConnectionError subclasses ConnectTimeoutError: a refusal is not a timeout)
+            is_timeout = isinstance(exc, (asyncio.TimeoutError, TimeoutError, urllib3.exceptions.TimeoutError)) \
+                and not isinstance(exc, urllib3.exceptions.NewConnectionError)
+            last = f"{'timeout' if is_timeout else type(exc).__name__} on {route}"
+            if is_timeout:
+                state.timeouts += 1
+            raise _Transient(last, self._backoff(attempt), final=state.timeouts >= self.max_timeout_attempts) from exc
+        log.debug("HubSpot %s -> ok in %.0f ms (attempt %d)", route, (time.monotonic() - t0) * 1000, attempt)
+        return result

@@ -1,5 +1,5 @@
-"""HubSpot-user and channel-access requests (seed step 1), and reminders of every request that
-waits on the HubSpot approvers (access and billing).
+"""HubSpot-user and channel-access requests (seed step 1). The reminders of every request that waits
+on the HubSpot approvers (access and billing) are in :mod:`bot.services.reminders`.
 
 Use cases take an ``AsyncSession`` and never commit: the caller owns the transaction, so the
 request, its approval and the audit rows land together.
@@ -16,8 +16,6 @@ existing user with that e-mail is linked), so a retry, or two approvers retrying
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,25 +25,20 @@ from sqlalchemy import exists, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain import validation
+from bot.domain.dates import format_datetime
+from bot.domain.enums import ApprovalKind, ApprovalStatus
 from bot.domain.errors import DomainError
-from bot.domain.text import escape_discord
+from bot.hubspot.gateway import HubSpotError, HubSpotSeatLimit, HubSpotUnavailable
 from bot.services import directory
 from bot.texts import access as T
 from db.audit import Actor, record
 from db.models import AccessRequest, Approval, Member
-from bot.domain import validation
-from bot.hubspot.gateway import HubSpotError, HubSpotSeatLimit, HubSpotUnavailable
 
 log = logging.getLogger(__name__)
 
-# Approval.kind of the requests handled here
-K_ACCESS = "usuario_hubspot"
-K_BILLING = "proforma"
-KINDS = (K_ACCESS, K_BILLING)
-# Approval.status and AccessRequest.status
-PENDING = "pendiente"
-APPROVED = "aprobada"
-REJECTED = "rechazada"
+# Approval.kind of the requests handled here (AccessRequest.status takes ApprovalStatus values)
+KINDS = (ApprovalKind.USUARIO_HUBSPOT, ApprovalKind.PROFORMA)
 
 # Requests older than this (APPROVAL_REMINDER_HOURS) are reminded, then at most once every REMIND_EVERY.
 REMIND_AFTER_HOURS = 24
@@ -54,17 +47,6 @@ REMIND_EVERY = timedelta(hours=24)
 
 class AccessRefused(DomainError):
     """A refused access request or decision; ``str()`` is the Spanish message. Nothing changed."""
-
-
-def escape(text: str) -> str:
-    return escape_discord(text)
-
-
-def format_when(dt: datetime | None, tz: Any) -> str:
-    if dt is None:
-        return "—"
-    local = dt.astimezone(tz)
-    return f"{local:%d/%m/%Y %H:%M}"
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -85,7 +67,6 @@ async def insert_once(session: AsyncSession, stmt: Any) -> bool:
 
 def validate_emails(sense_email: str, gmail: str, domain: str) -> tuple[str, str]:
     """Both e-mails normalized, or a :class:`DomainError` naming the bad one."""
-
     return validation.validate_domain_email(sense_email, domain), validation.validate_gmail(gmail)
 
 
@@ -98,7 +79,7 @@ class AccessTicket:
 async def pending_request(session: AsyncSession, discord_id: int) -> AccessRequest | None:
     q = (
         select(AccessRequest)
-        .where(AccessRequest.discord_id == discord_id, AccessRequest.status == PENDING)
+        .where(AccessRequest.discord_id == discord_id, AccessRequest.status == ApprovalStatus.PENDIENTE)
         .order_by(AccessRequest.id)
         .execution_options(populate_existing=True)
     )
@@ -108,7 +89,7 @@ async def pending_request(session: AsyncSession, discord_id: int) -> AccessReque
 async def latest_approved(session: AsyncSession, discord_id: int) -> AccessRequest | None:
     q = (
         select(AccessRequest)
-        .where(AccessRequest.discord_id == discord_id, AccessRequest.status == APPROVED)
+        .where(AccessRequest.discord_id == discord_id, AccessRequest.status == ApprovalStatus.APROBADA)
         .order_by(AccessRequest.id.desc())
     )
     return (await session.execute(q)).scalars().first()
@@ -117,7 +98,7 @@ async def latest_approved(session: AsyncSession, discord_id: int) -> AccessReque
 async def approval_of(session: AsyncSession, request_id: int) -> Approval | None:
     q = (
         select(Approval)
-        .where(Approval.access_request_id == request_id, Approval.kind == K_ACCESS)
+        .where(Approval.access_request_id == request_id, Approval.kind == ApprovalKind.USUARIO_HUBSPOT)
         .order_by(Approval.id.desc())
         .execution_options(populate_existing=True)
     )
@@ -141,17 +122,17 @@ async def create_access_request(
     sense, gm = validate_emails(sense_email, gmail, domain)
     name = (name or "").strip()[:200] or str(discord_id)
     # 1. the conditional insert first: one open request per person, even under concurrency
-    open_for_user = exists().where(AccessRequest.discord_id == discord_id, AccessRequest.status == PENDING)
+    open_for_user = exists().where(AccessRequest.discord_id == discord_id, AccessRequest.status == ApprovalStatus.PENDIENTE)
     stmt = insert(AccessRequest).from_select(
         ["discord_id", "name", "sense_email", "gmail", "status", "created_at", "updated_at"],
         select(
-            literal(discord_id), literal(name), literal(sense), literal(gm), literal(PENDING),
+            literal(discord_id), literal(name), literal(sense), literal(gm), literal(ApprovalStatus.PENDIENTE),
             literal(now, AccessRequest.created_at.type), literal(now, AccessRequest.updated_at.type),
         ).where(~open_for_user),
     )
     if not await insert_once(session, stmt):
         existing = await pending_request(session, discord_id)
-        since = format_when(existing.created_at if existing else None, tz) if tz else "—"
+        since = format_datetime(existing.created_at if existing else None, tz) if tz else "—"
         raise AccessRefused(T.ACCESS_PENDING.format(request_id=existing.id if existing else "?", since=since))
     req = await pending_request(session, discord_id)
     assert req is not None
@@ -159,7 +140,7 @@ async def create_access_request(
     if is_kam:
         done = await latest_approved(session, discord_id)
         if done is not None:
-            when = format_when(done.updated_at, tz) if tz else "—"
+            when = format_datetime(done.updated_at, tz) if tz else "—"
             raise AccessRefused(T.ACCESS_ALREADY.format(request_id=done.id, when=when))
     owner = (await session.execute(select(Member).where(Member.sense_email == sense))).scalar_one_or_none()
     if owner is not None and owner.discord_id != discord_id:
@@ -168,7 +149,7 @@ async def create_access_request(
         await session.execute(
             select(AccessRequest.id).where(
                 AccessRequest.sense_email == sense,
-                AccessRequest.status == PENDING,
+                AccessRequest.status == ApprovalStatus.PENDIENTE,
                 AccessRequest.discord_id != discord_id,
             )
         )
@@ -177,8 +158,8 @@ async def create_access_request(
         raise AccessRefused(T.ACCESS_EMAIL_PENDING_OTHER.format(email=sense), field="correo-sense")
     member = await directory.get_member(session, discord_id)
     approval = Approval(
-        kind=K_ACCESS,
-        status=PENDING,
+        kind=ApprovalKind.USUARIO_HUBSPOT,
+        status=ApprovalStatus.PENDIENTE,
         access_request_id=req.id,
         requested_by_id=member.id if member else None,
         created_at=now,
@@ -216,13 +197,13 @@ async def decide_access(
     e-mails; granting the Discord role and HubSpot provisioning happen after the commit."""
     if not approve and not (reason or "").strip():
         raise AccessRefused(T.REASON_REQUIRED, field="motivo")
-    new_status = APPROVED if approve else REJECTED
+    new_status = ApprovalStatus.APROBADA if approve else ApprovalStatus.RECHAZADA
     res = await session.execute(
         update(Approval)
         .where(
             Approval.access_request_id == request_id,
-            Approval.kind == K_ACCESS,
-            Approval.status == PENDING,
+            Approval.kind == ApprovalKind.USUARIO_HUBSPOT,
+            Approval.status == ApprovalStatus.PENDIENTE,
         )
         .values(
             status=new_status,
@@ -250,7 +231,7 @@ async def decide_access(
     out = AccessDecision(True, req, approval, approve)
     record(
         session, actor, f"aprobacion.{'aprobar' if approve else 'rechazar'}", "approval", approval.id,
-        before={"status": PENDING, "kind": K_ACCESS, "access_request_id": request_id},
+        before={"status": ApprovalStatus.PENDIENTE, "kind": ApprovalKind.USUARIO_HUBSPOT, "access_request_id": request_id},
         after={"status": new_status, "reason": reason if not approve else None},
     )
     record(
@@ -281,28 +262,28 @@ async def decide_access(
 async def set_card(session: AsyncSession, request_id: int, channel_id: int, message_id: int) -> None:
     await session.execute(
         update(Approval)
-        .where(Approval.access_request_id == request_id, Approval.kind == K_ACCESS)
+        .where(Approval.access_request_id == request_id, Approval.kind == ApprovalKind.USUARIO_HUBSPOT)
         .values(card_channel_id=channel_id, card_message_id=message_id)
         .execution_options(synchronize_session=False)
     )
 
 
-async def recorded_cards(session: AsyncSession, request_ids: list[int], kind: str = K_ACCESS) -> dict[int, int | None]:
-    """The stored card message id of each access (or, with ``kind=K_BILLING``, billing) request."""
-    column = Approval.access_request_id if kind == K_ACCESS else Approval.billing_request_id
+async def recorded_cards(session: AsyncSession, request_ids: list[int], kind: str = ApprovalKind.USUARIO_HUBSPOT) -> dict[int, int | None]:
+    """The stored card message id of each access (or, with ``kind=ApprovalKind.PROFORMA``, billing) request."""
+    column = Approval.access_request_id if kind == ApprovalKind.USUARIO_HUBSPOT else Approval.billing_request_id
     q = select(column, Approval.card_message_id).where(Approval.kind == kind, column.in_(request_ids))
     return {i: m for i, m in (await session.execute(q)).all()}
 
 
 async def requests_without_card(
-    session: AsyncSession, kind: str = K_ACCESS, limit: int = 50, created_before: datetime | None = None
+    session: AsyncSession, kind: str = ApprovalKind.USUARIO_HUBSPOT, limit: int = 50, created_before: datetime | None = None
 ) -> list[int]:
-    """Pending access (or, with ``kind=K_BILLING``, billing) requests whose card a crash or a Discord
+    """Pending access (or, with ``kind=ApprovalKind.PROFORMA``, billing) requests whose card a crash or a Discord
     refusal left unposted; ``created_before`` leaves out requests whose card may be on its way."""
-    column = Approval.access_request_id if kind == K_ACCESS else Approval.billing_request_id
+    column = Approval.access_request_id if kind == ApprovalKind.USUARIO_HUBSPOT else Approval.billing_request_id
     q = (
         select(column)
-        .where(Approval.kind == kind, Approval.status == PENDING, Approval.card_message_id.is_(None),
+        .where(Approval.kind == kind, Approval.status == ApprovalStatus.PENDIENTE, Approval.card_message_id.is_(None),
                *([Approval.created_at < created_before] if created_before is not None else []))
         .order_by(Approval.id)
         .limit(limit)
@@ -326,29 +307,18 @@ def split_name(name: str) -> tuple[str | None, str | None]:
     return parts[0], (" ".join(parts[1:]) or None)
 
 
-async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Await an async gateway method; run a synchronous one off the event loop."""
-    if inspect.iscoroutinefunction(fn):
-        return await fn(*args, **kwargs)
-    result = await asyncio.to_thread(fn, *args, **kwargs)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
-
-
 async def call_provision(gateway: Any, email: str, name: str) -> ProvisionOutcome:
     """Ask HubSpot for the user; every failure becomes a Spanish error, never an exception."""
-
     first, last = split_name(name)
     try:
-        user_id, created = await _call(gateway.provision_user, email, first_name=first, last_name=last)
+        user_id, created = await gateway.provision_user(email, first_name=first, last_name=last)
     except HubSpotSeatLimit:
         return ProvisionOutcome(False, error=T.HS_SEAT_LIMIT)
     except HubSpotUnavailable as exc:
         return ProvisionOutcome(False, error=T.HS_UNAVAILABLE.format(detail=str(exc)[:200] or type(exc).__name__))
     except HubSpotError as exc:
         return ProvisionOutcome(False, error=T.HS_API_ERROR.format(detail=str(exc)[:300] or type(exc).__name__))
-    except Exception as exc:  # noqa: BLE001 - the card must show something, the log has the rest
+    except Exception as exc:
         log.exception("HubSpot provisioning of %s failed unexpectedly", email)
         return ProvisionOutcome(False, error=T.HS_API_ERROR.format(detail=type(exc).__name__))
     return ProvisionOutcome(True, user_id=str(user_id), created=bool(created))
@@ -385,7 +355,7 @@ async def record_provision(
 
 
 def needs_provisioning(req: AccessRequest, hubspot_enabled: bool) -> bool:
-    return hubspot_enabled and req.status == APPROVED and not req.hubspot_user_id
+    return hubspot_enabled and req.status == ApprovalStatus.APROBADA and not req.hubspot_user_id
 
 
 async def provision_request(
@@ -417,7 +387,7 @@ async def unprovisioned(session: AsyncSession, limit: int = 20) -> list[int]:
     q = (
         select(AccessRequest.id)
         .where(
-            AccessRequest.status == APPROVED,
+            AccessRequest.status == ApprovalStatus.APROBADA,
             AccessRequest.hubspot_user_id.is_(None),
             AccessRequest.provisioning_error.is_(None),
         )
@@ -427,32 +397,22 @@ async def unprovisioned(session: AsyncSession, limit: int = 20) -> list[int]:
     return list((await session.execute(q)).scalars())
 
 
-# --- reminders --------------------------------------------------------------------------------
-
-
 __all__ = [
-    "APPROVED",
+    "REMIND_AFTER_HOURS",
     "AccessDecision",
     "AccessRefused",
     "AccessTicket",
-    "K_ACCESS",
-    "K_BILLING",
-    "PENDING",
-    "REJECTED",
-    "REMIND_AFTER_HOURS",
     "ProvisionOutcome",
-    "Reminder",
     "approval_of",
     "call_provision",
     "create_access_request",
     "decide_access",
     "needs_provisioning",
     "pending_request",
-    "process_reminders",
     "provision_request",
     "record_provision",
-    "requests_without_card",
     "recorded_cards",
+    "requests_without_card",
     "set_card",
     "unprovisioned",
 ]

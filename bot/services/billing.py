@@ -18,24 +18,19 @@ from typing import Any
 from sqlalchemy import exists, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.dates import format_datetime
+from bot.domain.enums import CLOSED_DEAL_STATUSES, ApprovalKind, ApprovalStatus, BillingKind, BillingStatus
 from bot.domain.errors import DomainError
-from bot.services.access import APPROVED, K_BILLING, PENDING, REJECTED, format_when, insert_once
+from bot.domain.money import format_cop, parse_cop
+from bot.domain.validation import clean_user_text, parse_row_id
+from bot.services import proofs
+from bot.services.access import insert_once
 from bot.texts import access as T
+from bot.texts import deals as DT
 from db.audit import Actor, record
 from db.models import Approval, BillingRequest, Client, Deal, Member
-from bot.texts import deals as DT
-from bot.domain.validation import clean_user_text
-from bot.services import proofs
-from bot.domain.money import format_cop
-from bot.domain.validation import parse_row_id
-from bot.domain.money import parse_cop
 
-# BillingRequest.status
-B_PENDING = "pendiente"
-B_DONE = "hecha"
-B_REJECTED = "rechazada"
-KINDS = ("proforma", "link_pago")
-CLOSED_DEAL_STATUSES = ("rechazado", "anulado")
+KINDS = tuple(BillingKind)
 URL_RE = re.compile(r"^https?://[^\s<>\"']{3,990}$", re.IGNORECASE)
 
 
@@ -113,13 +108,13 @@ async def create_billing_request(
         .where(Deal.id == deal_id, Member.discord_id == discord_id)
     ).subquery()
     open_same = exists().where(
-        BillingRequest.deal_id == deal_id, BillingRequest.kind == kind, BillingRequest.status == B_PENDING
+        BillingRequest.deal_id == deal_id, BillingRequest.kind == kind, BillingRequest.status == BillingStatus.PENDIENTE
     )
     stmt = insert(BillingRequest).from_select(
         ["deal_id", "member_id", "kind", "amount", "notes", "status", "created_at", "updated_at"],
         select(
             owner_deal.c.id, owner_deal.c.member_id, literal(kind), literal(value),
-            literal(clean_notes), literal(B_PENDING),
+            literal(clean_notes), literal(BillingStatus.PENDIENTE),
             literal(now, BillingRequest.created_at.type), literal(now, BillingRequest.updated_at.type),
         ).where(~open_same),
     )
@@ -128,7 +123,7 @@ async def create_billing_request(
         existing = (
             await session.execute(
                 select(BillingRequest)
-                .where(BillingRequest.deal_id == deal_id, BillingRequest.kind == kind, BillingRequest.status == B_PENDING)
+                .where(BillingRequest.deal_id == deal_id, BillingRequest.kind == kind, BillingRequest.status == BillingStatus.PENDIENTE)
                 .order_by(BillingRequest.id)
             )
         ).scalars().first()
@@ -138,14 +133,14 @@ async def create_billing_request(
             raise BillingRefused(
                 T.BILLING_PENDING.format(
                     kind=T.KIND_LABELS[kind].lower(), deal_id=deal_id, request_id=existing.id,
-                    since=format_when(existing.created_at, tz) if tz else "—",
+                    since=format_datetime(existing.created_at, tz) if tz else "—",
                 )
             )
         raise BillingRefused(T.BILLING_NOT_YOURS.format(deal_id=deal_id), field="negocio")
     req = (
         await session.execute(
             select(BillingRequest)
-            .where(BillingRequest.deal_id == deal_id, BillingRequest.kind == kind, BillingRequest.status == B_PENDING)
+            .where(BillingRequest.deal_id == deal_id, BillingRequest.kind == kind, BillingRequest.status == BillingStatus.PENDIENTE)
             .order_by(BillingRequest.id.desc())
         )
     ).scalars().first()
@@ -165,7 +160,7 @@ async def create_billing_request(
     client = await session.get(Client, deal.client_id)
     assert member is not None and client is not None
     approval = Approval(
-        kind=K_BILLING, status=PENDING, billing_request_id=req.id, requested_by_id=member.id,
+        kind=ApprovalKind.PROFORMA, status=ApprovalStatus.PENDIENTE, billing_request_id=req.id, requested_by_id=member.id,
         related_deal_id=deal.id, created_at=now, updated_at=now,
     )
     session.add(approval)
@@ -195,7 +190,7 @@ class BillingDecision:
 async def approval_of(session: AsyncSession, request_id: int) -> Approval | None:
     q = (
         select(Approval)
-        .where(Approval.billing_request_id == request_id, Approval.kind == K_BILLING)
+        .where(Approval.billing_request_id == request_id, Approval.kind == ApprovalKind.PROFORMA)
         .order_by(Approval.id.desc())
         .execution_options(populate_existing=True)
     )
@@ -229,9 +224,9 @@ async def decide_billing(
             raise BillingRefused(T.REASON_REQUIRED, field="motivo")
     res = await session.execute(
         update(Approval)
-        .where(Approval.billing_request_id == request_id, Approval.kind == K_BILLING, Approval.status == PENDING)
+        .where(Approval.billing_request_id == request_id, Approval.kind == ApprovalKind.PROFORMA, Approval.status == ApprovalStatus.PENDIENTE)
         .values(
-            status=APPROVED if done else REJECTED,
+            status=ApprovalStatus.APROBADA if done else ApprovalStatus.RECHAZADA,
             decided_by_discord_id=actor.discord_id,
             decided_by_name=actor.name[:200],
             decided_at=now,
@@ -251,14 +246,14 @@ async def decide_billing(
     if res.rowcount != 1:
         return BillingDecision(False, req, approval, done)
     before = req.status
-    req.status = B_DONE if done else B_REJECTED
+    req.status = BillingStatus.HECHA if done else BillingStatus.RECHAZADA
     if done:
         req.result_url = url
         req.result_path = file_path
     req.updated_at = now
     record(
         session, actor, f"aprobacion.{'aprobar' if done else 'rechazar'}", "approval", approval.id,
-        before={"status": PENDING, "kind": K_BILLING, "billing_request_id": request_id},
+        before={"status": ApprovalStatus.PENDIENTE, "kind": ApprovalKind.PROFORMA, "billing_request_id": request_id},
         after={"status": approval.status, "reason": approval.reason},
     )
     record(
@@ -301,7 +296,7 @@ async def load_view(session: AsyncSession, request_id: int) -> BillingView | Non
 async def set_card(session: AsyncSession, request_id: int, channel_id: int, message_id: int) -> None:
     await session.execute(
         update(Approval)
-        .where(Approval.billing_request_id == request_id, Approval.kind == K_BILLING)
+        .where(Approval.billing_request_id == request_id, Approval.kind == ApprovalKind.PROFORMA)
         .values(card_channel_id=channel_id, card_message_id=message_id)
         .execution_options(synchronize_session=False)
     )
@@ -317,8 +312,3 @@ def check_pdf(filename: str | None, content_type: str | None, size: int | None, 
     if meta.ext != "pdf":
         raise BillingRefused(T.DONE_NOT_PDF, field="pdf")
     return meta
-
-
-async def requests_of_deal(session: AsyncSession, deal_id: int) -> list[BillingRequest]:
-    q = select(BillingRequest).where(BillingRequest.deal_id == deal_id).order_by(BillingRequest.id)
-    return list((await session.execute(q)).scalars())

@@ -23,14 +23,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.enums import CommissionKind, CommissionState
 from db.models import CommissionEntry, Deal
-
-KIND_COMMISSION = "comision"
-KIND_CLAWBACK = "reverso"
-STATE_PENDING = "pendiente"
-STATE_EARNED = "ganada"
-STATE_REJECTED = "rechazada"
-STATE_REVERSED = "reversada"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +42,8 @@ class Balance:
 async def open_pending(session: AsyncSession, deal: Deal, description: str, now: datetime) -> CommissionEntry:
     entry = CommissionEntry(
         member_id=deal.member_id,
-        kind=KIND_COMMISSION,
-        state=STATE_PENDING,
+        kind=CommissionKind.COMISION,
+        state=CommissionState.PENDIENTE,
         amount=deal.commission_estimate,
         deal_id=deal.id,
         description=description[:500],
@@ -65,8 +59,8 @@ async def _settle(session: AsyncSession, deal_id: int, state: str, now: datetime
         await session.execute(
             select(CommissionEntry).where(
                 CommissionEntry.deal_id == deal_id,
-                CommissionEntry.kind == KIND_COMMISSION,
-                CommissionEntry.state == STATE_PENDING,
+                CommissionEntry.kind == CommissionKind.COMISION,
+                CommissionEntry.state == CommissionState.PENDIENTE,
             )
         )
     ).scalar_one_or_none()
@@ -74,7 +68,7 @@ async def _settle(session: AsyncSession, deal_id: int, state: str, now: datetime
         return 0
     res = await session.execute(
         update(CommissionEntry)
-        .where(CommissionEntry.id == entry.id, CommissionEntry.state == STATE_PENDING)
+        .where(CommissionEntry.id == entry.id, CommissionEntry.state == CommissionState.PENDIENTE)
         .values(state=state, settled_at=now)
         .execution_options(synchronize_session="fetch")
     )
@@ -82,19 +76,19 @@ async def _settle(session: AsyncSession, deal_id: int, state: str, now: datetime
 
 
 async def settle_earned(session: AsyncSession, deal_id: int, now: datetime) -> int:
-    return await _settle(session, deal_id, STATE_EARNED, now)
+    return await _settle(session, deal_id, CommissionState.GANADA, now)
 
 
 async def settle_rejected(session: AsyncSession, deal_id: int, now: datetime) -> int:
-    return await _settle(session, deal_id, STATE_REJECTED, now)
+    return await _settle(session, deal_id, CommissionState.RECHAZADA, now)
 
 
 async def earned_for_deal(session: AsyncSession, deal_id: int) -> int:
     """What the deal's KAM holds for it now: earned minus what was already clawed back."""
     q = select(func.coalesce(func.sum(CommissionEntry.amount), 0)).where(
         CommissionEntry.deal_id == deal_id,
-        ((CommissionEntry.kind == KIND_COMMISSION) & (CommissionEntry.state == STATE_EARNED))
-        | (CommissionEntry.kind == KIND_CLAWBACK),
+        ((CommissionEntry.kind == CommissionKind.COMISION) & (CommissionEntry.state == CommissionState.GANADA))
+        | (CommissionEntry.kind == CommissionKind.REVERSO),
     )
     return int((await session.execute(q)).scalar_one())
 
@@ -107,8 +101,8 @@ async def claw_back(session: AsyncSession, deal: Deal, description: str, now: da
     session.add(
         CommissionEntry(
             member_id=deal.member_id,
-            kind=KIND_CLAWBACK,
-            state=STATE_REVERSED,
+            kind=CommissionKind.REVERSO,
+            state=CommissionState.REVERSADA,
             amount=-held,
             deal_id=deal.id,
             description=description[:500],
@@ -128,12 +122,12 @@ async def balance(session: AsyncSession, member_id: int) -> Balance:
     pending = earned = rejected = reversed_ = 0
     for kind, state, amount in rows:
         amount = int(amount)
-        if kind == KIND_CLAWBACK:
+        if kind == CommissionKind.REVERSO:
             reversed_ += amount
-        elif state == STATE_PENDING:
+        elif state == CommissionState.PENDIENTE:
             pending += amount
-        elif state == STATE_EARNED:
+        elif state == CommissionState.GANADA:
             earned += amount
-        elif state == STATE_REJECTED:
+        elif state == CommissionState.RECHAZADA:
             rejected += amount
     return Balance(pending=pending, earned=earned, rejected=rejected, reversed=reversed_)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.domain.enums import Service
-from bot.services.deals import A_PENDING, DealView
+from bot.domain.enums import ApprovalStatus, Service
+from bot.services.deals import DealView
 from bot.services.workbooks import Book, Column, Kind
 from bot.texts import deals as T
 
@@ -25,7 +25,7 @@ def my_deals_xlsx(views: list[DealView], tz: ZoneInfo) -> bytes:
     table = book.table(T.MY_DEALS_SHEET, COLUMNS)
     for v in views:
         d = v.deal
-        waiting = ", ".join(T.KIND_LABELS.get(a.kind, a.kind) for a in v.approvals if a.status == A_PENDING)
+        waiting = ", ".join(T.KIND_LABELS.get(a.kind, a.kind) for a in v.approvals if a.status == ApprovalStatus.PENDIENTE)
         table.append([
             d.id, d.advance_date, d.created_at, v.client.name, T.TYPE_LABELS.get(d.deal_type, d.deal_type),
             Service.label_of(d.service), d.total_value, d.advance_amount, d.commission_estimate,

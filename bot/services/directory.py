@@ -90,10 +90,6 @@ def client_key(name: str) -> str:
     return " ".join(fold_text(name).split())
 
 
-async def get_client(session: AsyncSession, client_id: int) -> Client | None:
-    return await session.get(Client, client_id)
-
-
 async def find_client(session: AsyncSession, value: str) -> Client | None:
     """Resolve what a user sent in a ``cliente`` option: an autocomplete id or a typed name."""
     value = (value or "").strip()

@@ -25,14 +25,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload
 
-from bot.domain.enums import ApprovalKind, DealStatus, DealType, HubSpotCheck, Service
+from bot.domain.dates import format_date, format_datetime
+from bot.domain.enums import ApprovalKind, ApprovalStatus, DealStatus, DealType, ExportStatus, HubSpotCheck, Service
 from bot.domain.money import format_cop
 from bot.domain.reconciliation import reconcile
+from bot.hubspot.gateway import HubSpotGateway, HubSpotUnavailable
 from bot.services.workbooks import Book, Column, CsvTable, Kind
 from bot.texts import export as T
 from db.audit import Actor, record
 from db.models import Approval, Deal, ExportRun, Member
-from bot.hubspot.gateway import HubSpotGateway, HubSpotUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +54,6 @@ def export_date_for(now: datetime, tz: ZoneInfo) -> date:
 def export_instant(d: date, tz: ZoneInfo, at: time) -> datetime:
     """When the export of date ``d`` is due: the next day at ``at`` local time."""
     return datetime.combine(d + timedelta(days=1), at, tzinfo=tz)
-
-
-def export_already_due(advance: date, now: datetime, tz: ZoneInfo, at: time) -> bool:
-    """True when the 6 AM export covering ``advance`` has already run (a registration now is late)."""
-    return now >= export_instant(advance, tz, at)
 
 
 def due_dates(now: datetime, tz: ZoneInfo, at: time, done: set[date], first_run: date | None) -> list[date]:
@@ -88,18 +84,18 @@ async def claim_run(
         (await session.execute(select(ExportRun).where(ExportRun.export_date == d).order_by(ExportRun.attempt))).scalars()
     )
     if not forced:
-        if any(r.status == "hecha" for r in runs):
+        if any(r.status == ExportStatus.HECHA for r in runs):
             return None
         first = runs[0] if runs else None
         if first is not None:
             # a failed run, or one left "en_curso" by a crash, is taken over
-            stale = first.status == "fallida" or first.started_at < now - STALE_RUN
+            stale = first.status == ExportStatus.FALLIDA or first.started_at < now - STALE_RUN
             if not stale:
                 return None
             res = await session.execute(
                 update(ExportRun)
                 .where(ExportRun.id == first.id, ExportRun.status == first.status, ExportRun.started_at == first.started_at)
-                .values(status="en_curso", started_at=now, trigger=trigger, error=None)
+                .values(status=ExportStatus.EN_CURSO, started_at=now, trigger=trigger, error=None)
             )
             await session.commit()
             if res.rowcount != 1:
@@ -120,13 +116,13 @@ async def claim_run(
 async def finished_run(session: AsyncSession, d: date) -> ExportRun | None:
     """The first finished («hecha») run of the export of ``d``, if any."""
     found = await session.execute(
-        select(ExportRun).where(ExportRun.export_date == d, ExportRun.status == "hecha").order_by(ExportRun.attempt)
+        select(ExportRun).where(ExportRun.export_date == d, ExportRun.status == ExportStatus.HECHA).order_by(ExportRun.attempt)
     )
     return found.scalars().first()
 
 
 async def finished_dates(session: AsyncSession) -> tuple[set[date], date | None]:
-    done = set((await session.execute(select(ExportRun.export_date).where(ExportRun.status == "hecha"))).scalars())
+    done = set((await session.execute(select(ExportRun.export_date).where(ExportRun.status == ExportStatus.HECHA))).scalars())
     first = (await session.execute(select(func.min(ExportRun.export_date)))).scalar_one_or_none()
     return done, first
 
@@ -240,7 +236,7 @@ async def read_ahead(source: Any, depth: int = 1) -> AsyncIterator[Any]:
 
 
 def _fmt_date(d: date | None) -> str:
-    return d.strftime("%d/%m/%Y") if d else "—"
+    return format_date(d) if d else "—"
 
 
 async def _deals_for(session: AsyncSession, d: date, since: datetime | None) -> list[Deal]:
@@ -260,7 +256,7 @@ async def _pending_approvals(session: AsyncSession, deal_ids: list[int]) -> dict
     for i in range(0, len(deal_ids), 500):
         rows = await session.execute(
             select(Approval.deal_id, Approval.kind).where(
-                Approval.deal_id.in_(deal_ids[i : i + 500]), Approval.status == "pendiente"
+                Approval.deal_id.in_(deal_ids[i : i + 500]), Approval.status == ApprovalStatus.PENDIENTE
             )
         )
         for deal_id, kind in rows:
@@ -289,7 +285,7 @@ async def run_export(
         async with sessionmaker() as session:
             prev = (
                 await session.execute(
-                    select(func.max(ExportRun.started_at)).where(ExportRun.status == "hecha", ExportRun.id != run.id)
+                    select(func.max(ExportRun.started_at)).where(ExportRun.status == ExportStatus.HECHA, ExportRun.id != run.id)
                 )
             ).scalar_one_or_none()
             deals = await _deals_for(session, d, prev)
@@ -314,13 +310,13 @@ async def run_export(
             who, client = x.member.name, x.client.name
             if x.proof_path is None:
                 add(Finding("sin_comprobante", x.id, x.hubspot_deal_id, who, client))
-            if x.status == "rechazado":
+            if x.status == DealStatus.RECHAZADO:
                 add(Finding("comprobante_rechazado", x.id, x.hubspot_deal_id, who, client, x.cancel_reason or ""))
             if pending.get(x.id):
                 add(Finding("aprobacion_pendiente", x.id, x.hubspot_deal_id, who, client,
                             T.DETAIL_APPROVALS.format(kinds=", ".join(sorted(ApprovalKind.label_of(k) for k in pending[x.id])))))
             if x.is_late:
-                created = x.created_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+                created = format_datetime(x.created_at, tz)
                 add(Finding("tardio", x.id, x.hubspot_deal_id, who, client,
                             T.DETAIL_LATE.format(created=created, advance=_fmt_date(x.advance_date))))
 
@@ -425,7 +421,7 @@ def _compare(local: Deal, h: Any, d: date, add: Callable[[Finding], None], owner
 async def finish_run(session: AsyncSession, run: ExportRun, result: ExportResult, now: datetime) -> None:
     """Mark the run done (same transaction as the outbox posts the caller enqueues)."""
     run = await session.merge(run)
-    run.status = "hecha"
+    run.status = ExportStatus.HECHA
     run.finished_at = now
     run.deals_count = result.deals_count
     run.findings_count = result.findings_count
@@ -444,7 +440,7 @@ async def finish_run(session: AsyncSession, run: ExportRun, result: ExportResult
 
 async def fail_run(session: AsyncSession, run: ExportRun, error: str, now: datetime) -> None:
     run = await session.merge(run)
-    run.status = "fallida"
+    run.status = ExportStatus.FALLIDA
     run.finished_at = now
     run.error = error[:2000]
     record(session, Actor.system("exportación"), "exportacion.fallida", "export_run", run.id,

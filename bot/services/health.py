@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.enums import ApprovalStatus, OutboxStatus
 from bot.services import backup, outbox, statements
 from db.models import Approval, ExportRun, JobRun, OutboxMessage
-from datetime import UTC
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ async def gather(
                 status.exports.append(ExportLine(r.export_date, r.attempt, r.status, _aware(r.finished_at),
                                                  r.deals_count, r.error))
             pending = (await session.execute(
-                select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pendiente")
+                select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.status == OutboxStatus.PENDIENTE)
             )).one()
             status.outbox_pending, status.outbox_oldest = int(pending[0]), _aware(pending[1])
             status.held = await outbox.held_summary(session)
@@ -112,7 +112,7 @@ async def gather(
                 status.statement_waiting = await statements.monthly_statement_waiting(session, now, tz, export_time)
             rows = (await session.execute(
                 select(Approval.kind, func.count(), func.min(Approval.created_at))
-                .where(Approval.status == "pendiente").group_by(Approval.kind).order_by(Approval.kind)
+                .where(Approval.status == ApprovalStatus.PENDIENTE).group_by(Approval.kind).order_by(Approval.kind)
             )).all()
             status.pending = [PendingKind(k, int(n), _aware(oldest)) for k, n, oldest in rows]
             status.last_backup = _aware((await session.execute(

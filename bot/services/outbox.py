@@ -18,14 +18,12 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.enums import OutboxStatus, OutboxTarget
 from db.audit import Actor, record
 from db.models import OutboxMessage
 
 SALES_CHANNEL = 0  # target_id meaning "the configured sales channel"
 MAX_ATTEMPTS = 10  # transient failures before an item is held
-PENDING, SENT, HELD = "pendiente", "enviado", "retenido"
-# a catch-up day's post waiting to be folded into one post (``en_resumen``), then folded (``resumido``)
-FOR_DIGEST, DIGESTED = "en_resumen", "resumido"
 HELD_RETRY = timedelta(hours=1)  # a held item is tried again this often (the cause may be fixed)
 NOTICE_KEY = "retenido:"  # dedupe-key prefix of the admins' notices (a held notice is not noticed again)
 
@@ -59,7 +57,7 @@ async def enqueue(
         return existing
     row = OutboxMessage(
         dedupe_key=dedupe_key[:200],
-        target="dm" if user_id is not None else "channel",
+        target=OutboxTarget.DM if user_id is not None else OutboxTarget.CHANNEL,
         target_id=user_id if user_id is not None else channel_id,
         payload={
             "content": content,
@@ -69,7 +67,7 @@ async def enqueue(
         },
     )
     if for_digest is not None:
-        row.status = FOR_DIGEST
+        row.status = OutboxStatus.EN_RESUMEN
     if now is not None:
         row.created_at = row.next_attempt_at = now
     try:
@@ -87,7 +85,7 @@ async def due(session: AsyncSession, now: datetime, limit: int = 20) -> list[Out
     """Pending items due now, then held items whose hourly retry has come."""
     q = (
         select(OutboxMessage)
-        .where(OutboxMessage.status.in_((PENDING, HELD)), OutboxMessage.next_attempt_at <= now)
+        .where(OutboxMessage.status.in_((OutboxStatus.PENDIENTE, OutboxStatus.RETENIDO)), OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.status, OutboxMessage.id)  # «pendiente» sorts before «retenido»
         .limit(limit)
     )
@@ -100,17 +98,17 @@ def failure_values(row: OutboxMessage, now: datetime, error: str, hold_reason: s
     ``gave_up_reason``'s text, passed by the caller)."""
     attempts = row.attempts + 1
     values: dict[str, Any] = {"attempts": attempts, "last_error": error[:2000]}
-    if hold_reason is None and row.status == PENDING and attempts < MAX_ATTEMPTS:
-        return values | {"status": PENDING, "next_attempt_at": now + backoff(attempts)}
-    values |= {"status": HELD, "next_attempt_at": now + HELD_RETRY, "held_reason": (hold_reason or error)[:2000]}
-    if row.status != HELD:
+    if hold_reason is None and row.status == OutboxStatus.PENDIENTE and attempts < MAX_ATTEMPTS:
+        return values | {"status": OutboxStatus.PENDIENTE, "next_attempt_at": now + backoff(attempts)}
+    values |= {"status": OutboxStatus.RETENIDO, "next_attempt_at": now + HELD_RETRY, "held_reason": (hold_reason or error)[:2000]}
+    if row.status != OutboxStatus.RETENIDO:
         values["held_at"] = now
     return values
 
 
 async def held(session: AsyncSession, limit: int | None = None) -> list[OutboxMessage]:
     """Everything held, oldest first (``/admin estado``, ``/admin reenviar``, the CLI)."""
-    q = select(OutboxMessage).where(OutboxMessage.status == HELD).order_by(OutboxMessage.id)
+    q = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.RETENIDO).order_by(OutboxMessage.id)
     if limit is not None:
         q = q.limit(limit)
     return list((await session.execute(q)).scalars())
@@ -139,12 +137,12 @@ async def release_held(session: AsyncSession, actor: Actor, now: datetime, ids: 
     released = [r.id for r in rows]
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(released), OutboxMessage.status == HELD)
-        .values(status=PENDING, attempts=0, next_attempt_at=now)
+        .where(OutboxMessage.id.in_(released), OutboxMessage.status == OutboxStatus.RETENIDO)
+        .values(status=OutboxStatus.PENDIENTE, attempts=0, next_attempt_at=now)
     )
     record(session, actor, "outbox.reenviar", "outbox", None,
-           before={"status": HELD, "ids": released, "reasons": sorted({r.held_reason or "" for r in rows})},
-           after={"status": PENDING})
+           before={"status": OutboxStatus.RETENIDO, "ids": released, "reasons": sorted({r.held_reason or "" for r in rows})},
+           after={"status": OutboxStatus.PENDIENTE})
     return released
 
 
@@ -153,13 +151,13 @@ async def take_unnoticed(session: AsyncSession, now: datetime) -> list[tuple[str
     of those whose reason is new — a cause already reported and still held is not reported again,
     nor is a held notice itself. The caller enqueues the notice in the same transaction."""
     fresh = list((await session.execute(
-        select(OutboxMessage).where(OutboxMessage.status == HELD, OutboxMessage.held_notified_at.is_(None))
+        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.RETENIDO, OutboxMessage.held_notified_at.is_(None))
         .order_by(OutboxMessage.id)
     )).scalars())
     if not fresh:
         return []
     known = set((await session.execute(
-        select(OutboxMessage.held_reason).where(OutboxMessage.status == HELD, OutboxMessage.held_notified_at.is_not(None))
+        select(OutboxMessage.held_reason).where(OutboxMessage.status == OutboxStatus.RETENIDO, OutboxMessage.held_notified_at.is_not(None))
     )).scalars())
     new = [r for r in fresh if r.held_reason not in known and not r.dedupe_key.startswith(NOTICE_KEY)]
     await session.execute(
@@ -174,11 +172,11 @@ async def take_for_digest(session: AsyncSession) -> list[OutboxMessage]:
     """The messages waiting to be folded into one post, marked folded (the caller enqueues that post
     in the same transaction: a crash in between leaves them waiting, never lost)."""
     rows = list((await session.execute(
-        select(OutboxMessage).where(OutboxMessage.status == FOR_DIGEST).order_by(OutboxMessage.id)
+        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.EN_RESUMEN).order_by(OutboxMessage.id)
     )).scalars())
     if rows:
         await session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows])).values(status=DIGESTED)
+            update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows])).values(status=OutboxStatus.RESUMIDO)
         )
     return rows
 

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.dates import format_datetime
+from bot.domain.enums import QuestionStatus
 from bot.domain.faq_search import Doc, Hit, Index, add_business_hours, top_counts
 from bot.domain.text import md, truncate
 from bot.services import outbox as ob
@@ -32,7 +33,6 @@ from bot.texts.rules_corpus import RULES
 from db.audit import Actor, record
 from db.models import FaqEntry, Question
 
-CONSULTA, ABIERTA, RESPONDIDA = "consulta", "abierta", "respondida"
 TOPICS = tuple(T.TOPIC_LABELS)
 RULE_DOCS: tuple[Doc, ...] = tuple(Doc(f"regla:{r.slug}", r.title, r.text, r.keywords) for r in RULES)
 
@@ -83,7 +83,7 @@ class Asked:
 
     @property
     def posted(self) -> bool:
-        return self.question.status == ABIERTA
+        return self.question.status == QuestionStatus.ABIERTA
 
 
 async def ask(
@@ -95,7 +95,7 @@ async def ask(
         topic = "otro"
     hits = [] if post_now else await search(session, text)
     q = Question(asker_discord_id=actor.discord_id, asker_name=actor.name[:200], topic=topic, text=text,
-                 status=CONSULTA if hits else ABIERTA, shown={"keys": [h.doc.key for h in hits]},
+                 status=QuestionStatus.CONSULTA if hits else QuestionStatus.ABIERTA, shown={"keys": [h.doc.key for h in hits]},
                  created_at=now, posted_at=None if hits else now)
     session.add(q)
     await session.flush()
@@ -107,13 +107,13 @@ async def ask(
 async def publish(session: AsyncSession, qid: int, *, actor: Actor, now: datetime) -> tuple[Question | None, bool]:
     """«No resolvió mi duda»: ``consulta`` → ``abierta`` once, by the asker only (checked by the caller)."""
     res = await session.execute(
-        update(Question).where(Question.id == qid, Question.status == CONSULTA)
-        .values(status=ABIERTA, posted_at=now).execution_options(synchronize_session=False)
+        update(Question).where(Question.id == qid, Question.status == QuestionStatus.CONSULTA)
+        .values(status=QuestionStatus.ABIERTA, posted_at=now).execution_options(synchronize_session=False)
     )
     q = await session.get(Question, qid, populate_existing=True)
     if res.rowcount != 1 or q is None:
         return q, False
-    record(session, actor, "duda.publicar", "question", qid, before={"status": CONSULTA}, after={"status": ABIERTA})
+    record(session, actor, "duda.publicar", "question", qid, before={"status": QuestionStatus.CONSULTA}, after={"status": QuestionStatus.ABIERTA})
     return q, True
 
 
@@ -126,16 +126,16 @@ async def answer(
 ) -> tuple[Question | None, bool]:
     """Answer an open question once: store the answer, audit, and DM the asker (outbox)."""
     res = await session.execute(
-        update(Question).where(Question.id == qid, Question.status == ABIERTA)
-        .values(status=RESPONDIDA, answer=text, answered_by_discord_id=actor.discord_id,
+        update(Question).where(Question.id == qid, Question.status == QuestionStatus.ABIERTA)
+        .values(status=QuestionStatus.RESPONDIDA, answer=text, answered_by_discord_id=actor.discord_id,
                 answered_by_name=actor.name[:200], answered_at=now)
         .execution_options(synchronize_session=False)
     )
     q = await session.get(Question, qid, populate_existing=True)
     if res.rowcount != 1 or q is None:
         return q, False
-    record(session, actor, "duda.responder", "question", qid, before={"status": ABIERTA},
-           after={"status": RESPONDIDA, "answer": text[:500]})
+    record(session, actor, "duda.responder", "question", qid, before={"status": QuestionStatus.ABIERTA},
+           after={"status": QuestionStatus.RESPONDIDA, "answer": text[:500]})
     await ob.enqueue(session, f"duda-dm:{qid}", user_id=q.asker_discord_id, now=now, content=truncate(
         T.DM_ANSWER.format(qid=qid, topic=topic_label(q.topic), question=truncate(md(q.text), 500),
                            who=md(actor.name), answer=truncate(md(text), 1300)), 2000))
@@ -150,7 +150,7 @@ async def add_to_faq(session: AsyncSession, qid: int, *, actor: Actor, now: date
     """Keep an answered question as an FAQ entry (once per question). ``(None, False)`` when it has no
     answer yet; ``(entry, False)`` when it already is one."""
     q = await session.get(Question, qid)
-    if q is None or q.status != RESPONDIDA or not q.answer:
+    if q is None or q.status != QuestionStatus.RESPONDIDA or not q.answer:
         return None, False
     existing = await faq_of(session, qid)
     if existing is not None:
@@ -179,14 +179,14 @@ async def recorded_cards(session: AsyncSession, qids: list[int]) -> dict[int, in
 
 
 async def without_card(session: AsyncSession, older_than: datetime) -> list[int]:
-    q = select(Question.id).where(Question.status.in_((ABIERTA, RESPONDIDA)), Question.card_message_id.is_(None),
+    q = select(Question.id).where(Question.status.in_((QuestionStatus.ABIERTA, QuestionStatus.RESPONDIDA)), Question.card_message_id.is_(None),
                                   Question.posted_at <= older_than).order_by(Question.id).limit(50)
     return list((await session.execute(q)).scalars())
 
 
 async def without_reply(session: AsyncSession, older_than: datetime) -> list[int]:
     """Answered questions whose reply under the card was never posted (Discord refused it)."""
-    q = select(Question.id).where(Question.status == RESPONDIDA, Question.answer_message_id.is_(None),
+    q = select(Question.id).where(Question.status == QuestionStatus.RESPONDIDA, Question.answer_message_id.is_(None),
                                   Question.card_message_id.is_not(None), Question.answered_at <= older_than)
     return list((await session.execute(q.order_by(Question.id).limit(50))).scalars())
 
@@ -205,7 +205,7 @@ def card_url(guild_id: int, q: Question) -> str:
 async def _mark_once(session: AsyncSession, qid: int, column: Any, now: datetime) -> bool:
     """Set an open question's ``column`` (reminded_at / escalated_at) if still empty: True for the one
     caller that did it."""
-    res = await session.execute(update(Question).where(Question.id == qid, Question.status == ABIERTA, column.is_(None))
+    res = await session.execute(update(Question).where(Question.id == qid, Question.status == QuestionStatus.ABIERTA, column.is_(None))
                                 .values({column.key: now}).execution_options(synchronize_session=False))
     return res.rowcount == 1
 
@@ -232,7 +232,7 @@ async def process_sla(
     out = SlaResult()
     admins = list(admin_ids)
     rows = (await session.execute(
-        select(Question).where(Question.status == ABIERTA, Question.escalated_at.is_(None)).order_by(Question.id)
+        select(Question).where(Question.status == QuestionStatus.ABIERTA, Question.escalated_at.is_(None)).order_by(Question.id)
     )).scalars().all()
     for q in rows:
         if q.posted_at is None:
@@ -284,13 +284,13 @@ async def figures(session: AsyncSession, start: datetime, end: datetime) -> Figu
     rows = (await session.execute(
         select(Question).where(Question.created_at >= start, Question.created_at < end)
     )).scalars().all()
-    answered = [q for q in rows if q.status == RESPONDIDA and q.answered_at and q.posted_at]
+    answered = [q for q in rows if q.status == QuestionStatus.RESPONDIDA and q.answered_at and q.posted_at]
     waits = [(q.answered_at - q.posted_at) / timedelta(hours=1) for q in answered]  # type: ignore[operator]
     faq_hits = sum(1 for q in rows for k in (q.shown or {}).get("keys", []) if str(k).startswith("faq:"))
     return Figures(
         asked=len(rows),
-        self_served=sum(1 for q in rows if q.status == CONSULTA),
-        posted=sum(1 for q in rows if q.status != CONSULTA),
+        self_served=sum(1 for q in rows if q.status == QuestionStatus.CONSULTA),
+        posted=sum(1 for q in rows if q.status != QuestionStatus.CONSULTA),
         answered=len(answered),
         median_hours=statistics.median(waits) if waits else None,
         top_topics=top_counts(q.topic for q in rows),

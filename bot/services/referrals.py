@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.commission import lead_reward
 from bot.domain.dates import format_datetime
-from bot.domain.enums import LeadStatus, Service
+from bot.domain.enums import CommissionKind, CommissionState, LeadStatus, Service
 from bot.domain.errors import InputError
 from bot.domain.money import format_cop
 from bot.domain.text import md
@@ -62,14 +62,9 @@ from db.models import GENERIC_COMPANY_KEYS, Client, CommissionEntry, Lead, Membe
 
 log = logging.getLogger(__name__)
 
-KIND_REFERRAL = "referido"
-STATE_EARNED = "ganada"
-STATE_REJECTED = "rechazada"
-
-NUEVO, BUENO, MALO, VENDIDO = (s.value for s in (LeadStatus.NUEVO, LeadStatus.BUENO, LeadStatus.MALO, LeadStatus.VENDIDO))
-OPEN_STATUSES = (NUEVO, BUENO)
+OPEN_STATUSES = (LeadStatus.NUEVO, LeadStatus.BUENO)
 # target -> statuses it may come from
-ALLOWED_FROM: dict[str, tuple[str, ...]] = {BUENO: (NUEVO,), MALO: (NUEVO,), VENDIDO: (NUEVO, BUENO)}
+ALLOWED_FROM: dict[str, tuple[str, ...]] = {LeadStatus.BUENO: (LeadStatus.NUEVO,), LeadStatus.MALO: (LeadStatus.NUEVO,), LeadStatus.VENDIDO: (LeadStatus.NUEVO, LeadStatus.BUENO)}
 
 
 HUBSPOT_NO_COMPANY = ""  # hubspot_company_id value meaning "nothing to create" (generic company)
@@ -219,7 +214,7 @@ async def create_lead(session: AsyncSession, member: Member, inp: ReferralInput,
         phone=inp.phone,
         service=inp.service,
         notes=inp.notes,
-        status=NUEVO,
+        status=LeadStatus.NUEVO,
         created_at=now,
         updated_at=now,
     )
@@ -237,7 +232,7 @@ async def create_lead(session: AsyncSession, member: Member, inp: ReferralInput,
         raise duplicate_error(*dup) from None
     record(session, actor, "lead.crear", "lead", lead.id, after={
         "referrer_id": member.id, "referrer_cedula": mask_cedula(inp.cedula), "company": inp.company,
-        "service": inp.service, "email": inp.email, "phone": inp.phone, "status": NUEVO,
+        "service": inp.service, "email": inp.email, "phone": inp.phone, "status": LeadStatus.NUEVO,
     })
     return lead
 
@@ -302,11 +297,11 @@ async def qualify(
     old_reward = reward_for(before_status, good, sold)
     new_reward = reward_for(target, good, sold)
     delta = new_reward - old_reward
-    desc = (T.LEDGER_REWARD if before_status == NUEVO else T.LEDGER_ADJUST).format(
+    desc = (T.LEDGER_REWARD if before_status == LeadStatus.NUEVO else T.LEDGER_ADJUST).format(
         lead_id=lead.id, company=lead.company[:150], status=T.STATUS_WORD[target], before=T.STATUS_WORD[before_status]
     )
     session.add(CommissionEntry(
-        member_id=lead.referrer_id, kind=KIND_REFERRAL, state=STATE_EARNED if new_reward > 0 else STATE_REJECTED,
+        member_id=lead.referrer_id, kind=CommissionKind.REFERIDO, state=CommissionState.GANADA if new_reward > 0 else CommissionState.RECHAZADA,
         amount=delta, lead_id=lead.id, description=desc[:500], created_at=now, settled_at=now,
     ))
     record(session, actor, "lead.calificar", "lead", lead.id,
@@ -336,7 +331,7 @@ def role_label(spec: str) -> str:
 async def leads_past_sla(session: AsyncSession, now: datetime, *, sla_hours: int = 24) -> list[Lead]:
     """Leads still ``nuevo`` ``sla_hours`` after they were referred (for the daily summary), oldest first."""
     cutoff = now - timedelta(hours=sla_hours)
-    q = select(Lead).where(Lead.status == NUEVO, Lead.created_at <= cutoff).order_by(Lead.created_at, Lead.id)
+    q = select(Lead).where(Lead.status == LeadStatus.NUEVO, Lead.created_at <= cutoff).order_by(Lead.created_at, Lead.id)
     return list((await session.execute(q)).scalars())
 
 
@@ -350,7 +345,7 @@ async def process_sla(
         if lead.sla_escalated_at is not None:
             continue
         res = await session.execute(
-            update(Lead).where(Lead.id == lead.id, Lead.sla_escalated_at.is_(None), Lead.status == NUEVO)
+            update(Lead).where(Lead.id == lead.id, Lead.sla_escalated_at.is_(None), Lead.status == LeadStatus.NUEVO)
             .values(sla_escalated_at=now).execution_options(synchronize_session=False)
         )
         if res.rowcount != 1:
@@ -404,13 +399,9 @@ async def flag_deal_for_referred_company(
 
 
 # --- reading ---------------------------------------------------------------------------------------
-async def get_lead(session: AsyncSession, lead_id: int) -> Lead | None:
-    return await session.get(Lead, lead_id)
-
-
 async def ledger_total(session: AsyncSession, lead_id: int) -> int:
     q = select(func.coalesce(func.sum(CommissionEntry.amount), 0)).where(
-        CommissionEntry.lead_id == lead_id, CommissionEntry.kind == KIND_REFERRAL
+        CommissionEntry.lead_id == lead_id, CommissionEntry.kind == CommissionKind.REFERIDO
     )
     return int((await session.execute(q)).scalar_one())
 
@@ -429,10 +420,10 @@ async def referrals_of(session: AsyncSession, member_id: int, *, limit: int = 25
     )).scalars())
     sums = dict((await session.execute(
         select(CommissionEntry.lead_id, func.sum(CommissionEntry.amount))
-        .where(CommissionEntry.member_id == member_id, CommissionEntry.kind == KIND_REFERRAL)
+        .where(CommissionEntry.member_id == member_id, CommissionEntry.kind == CommissionKind.REFERIDO)
         .group_by(CommissionEntry.lead_id)
     )).all())
-    counts = {s: 0 for s in (NUEVO, BUENO, MALO, VENDIDO)}
+    counts: dict[str, int] = {s: 0 for s in (LeadStatus.NUEVO, LeadStatus.BUENO, LeadStatus.MALO, LeadStatus.VENDIDO)}
     for status, n in (await session.execute(
         select(Lead.status, func.count()).where(Lead.referrer_id == member_id).group_by(Lead.status)
     )).all():

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.enums import LeadStatus
 from bot.hubspot.gateway import HubSpotError, HubSpotNotFound, HubSpotUnavailable
-from bot.services.referrals import HUBSPOT_NO_COMPANY, OPEN_STATUSES, VENDIDO, is_generic_company, qualify
+from bot.services.referrals import HUBSPOT_NO_COMPANY, OPEN_STATUSES, is_generic_company, qualify
 from db.audit import Actor, record
 from db.models import Lead, Member
 
@@ -29,7 +30,6 @@ async def leads_to_push(session: AsyncSession, after_id: int = 0, limit: int = 2
         .limit(limit)
     )
     return list((await session.execute(q)).scalars())
-
 
 
 async def push_contact(
@@ -52,7 +52,6 @@ async def push_contact(
                                    action="lead.hubspot_contacto", after={"contact_id": str(contact_id), "created": created})
 
 
-
 async def push_company(
     sessionmaker: async_sessionmaker[AsyncSession], gateway: Any, lead_id: int, *, now: Callable[[], datetime],
 ) -> bool:
@@ -73,7 +72,6 @@ async def push_company(
                                    action="lead.hubspot_empresa", after={"company_id": str(company_id)})
 
 
-
 async def _store_hubspot_id(
     sessionmaker: async_sessionmaker[AsyncSession], lead_id: int, attr: str, value: str, *,
     now: Callable[[], datetime], action: str, after: dict[str, Any],
@@ -88,7 +86,6 @@ async def _store_hubspot_id(
         record(session, Actor.system("hubspot"), action, "lead", lead.id, after=after)
         await session.commit()
     return True
-
 
 
 async def open_leads_in_hubspot(session: AsyncSession) -> list[tuple[int, str]]:
@@ -119,7 +116,7 @@ async def sync_closed_won(
         if not won:
             continue
         async with sessionmaker() as session:
-            q = await qualify(session, lead_id, VENDIDO, actor=Actor.system("hubspot"), now=now(),
+            q = await qualify(session, lead_id, LeadStatus.VENDIDO, actor=Actor.system("hubspot"), now=now(),
                               good=good, sold=sold, source="hubspot")
             await session.commit()
         if q.changed:

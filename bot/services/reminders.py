@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.access import K_ACCESS, K_BILLING, KINDS, PENDING, REMIND_AFTER_HOURS, REMIND_EVERY
+from bot.domain.enums import ApprovalKind, ApprovalStatus
+from bot.services.access import KINDS, REMIND_AFTER_HOURS, REMIND_EVERY
 from db.audit import Actor, record
 from db.models import AccessRequest, Approval, BillingRequest, Member
 
@@ -30,7 +31,6 @@ class Reminder:
     billing_kind: str | None = None
 
 
-
 async def process_reminders(
     session: AsyncSession, now: datetime, *, after_hours: int = REMIND_AFTER_HOURS
 ) -> list[Reminder]:
@@ -41,7 +41,7 @@ async def process_reminders(
     again = now - REMIND_EVERY
     due_filter = and_(
         Approval.kind.in_(KINDS),
-        Approval.status == PENDING,
+        Approval.status == ApprovalStatus.PENDIENTE,
         Approval.created_at <= cutoff,
         or_(Approval.reminded_at.is_(None), Approval.reminded_at <= again),
     )
@@ -65,12 +65,12 @@ async def process_reminders(
     )
     out: list[Reminder] = []
     for a in rows:
-        if a.kind == K_ACCESS and a.access_request_id:
+        if a.kind == ApprovalKind.USUARIO_HUBSPOT and a.access_request_id:
             req = await session.get(AccessRequest, a.access_request_id)
             if req is None:
                 continue
             out.append(Reminder(a.id, a.kind, req.id, req.name, a.created_at, a.card_channel_id, a.card_message_id))
-        elif a.kind == K_BILLING and a.billing_request_id:
+        elif a.kind == ApprovalKind.PROFORMA and a.billing_request_id:
             b = await session.get(BillingRequest, a.billing_request_id)
             if b is None:
                 continue

@@ -14,28 +14,22 @@ from bot.domain.text import md
 from bot.texts import renewals as T
 from db.models import Client, Member, RenewalIntent
 
-ABIERTA = RenewalStatus.ABIERTA.value
-CERRADA = RenewalStatus.CERRADA.value
-LIBERADA = RenewalStatus.LIBERADA.value
-VENCIDA = RenewalStatus.VENCIDA.value
-ENDED = (LIBERADA, VENCIDA)
+ENDED = (RenewalStatus.LIBERADA, RenewalStatus.VENCIDA)
 
 
 async def get_intent(session: AsyncSession, intent_id: int) -> RenewalIntent | None:
     return await session.get(RenewalIntent, intent_id, populate_existing=True)
 
 
-
 async def open_intent(session: AsyncSession, member_id: int, client_id: int) -> RenewalIntent | None:
     q = (
         select(RenewalIntent)
         .where(RenewalIntent.member_id == member_id, RenewalIntent.client_id == client_id,
-               RenewalIntent.status == ABIERTA)
+               RenewalIntent.status == RenewalStatus.ABIERTA)
         .order_by(RenewalIntent.id.desc())
         .limit(1)
     )
     return (await session.execute(q)).scalar_one_or_none()
-
 
 
 async def blocking_intent(session: AsyncSession, member_id: int, client_id: int) -> RenewalIntent | None:
@@ -50,7 +44,6 @@ async def blocking_intent(session: AsyncSession, member_id: int, client_id: int)
     return (await session.execute(q)).scalar_one_or_none()
 
 
-
 async def open_window_for(session: AsyncSession, member_id: int, client_id: int, today: date) -> RenewalIntent | None:
     """For the deals feature: the member's open intent for the client whose window includes
     ``today`` (the deadline day itself counts), or None."""
@@ -58,7 +51,6 @@ async def open_window_for(session: AsyncSession, member_id: int, client_id: int,
     if intent is None or intent.deadline < today:
         return None
     return intent
-
 
 
 async def window_refusal(
@@ -73,22 +65,20 @@ async def window_refusal(
         late = await open_intent(session, member_id, client_id)  # open but past its deadline (tick pending)
         blocked = late
     if blocked is not None:
-        how = T.HOW_RELEASED if blocked.status == LIBERADA else T.HOW_EXPIRED
+        how = T.HOW_RELEASED if blocked.status == RenewalStatus.LIBERADA else T.HOW_EXPIRED
         return T.DEAL_WINDOW_OVER.format(client=md(client_name), deadline=format_date(blocked.deadline), how=how,
                                          days=window_days)
     return T.DEAL_NO_WINDOW.format(client=md(client_name), days=window_days)
-
 
 
 async def open_intents_of(session: AsyncSession, member_id: int) -> list[tuple[RenewalIntent, Client]]:
     q = (
         select(RenewalIntent, Client)
         .join(Client, Client.id == RenewalIntent.client_id)
-        .where(RenewalIntent.member_id == member_id, RenewalIntent.status == ABIERTA)
+        .where(RenewalIntent.member_id == member_id, RenewalIntent.status == RenewalStatus.ABIERTA)
         .order_by(RenewalIntent.deadline, RenewalIntent.id)
     )
     return [(i, c) for i, c in (await session.execute(q)).all()]
-
 
 
 async def load_card(session: AsyncSession, intent_id: int) -> tuple[RenewalIntent, Client, Member] | None:
@@ -101,17 +91,15 @@ async def load_card(session: AsyncSession, intent_id: int) -> tuple[RenewalInten
     return intent, client, member
 
 
-
 async def intents_without_card(session: AsyncSession, created_before: datetime) -> list[int]:
     """Intents whose coordinator card was never posted (a crash between commit and post)."""
     q = (
         select(RenewalIntent.id)
         .where(RenewalIntent.card_message_id.is_(None), RenewalIntent.created_at <= created_before,
-               (RenewalIntent.status == ABIERTA) | RenewalIntent.blocked.is_(True))
+               (RenewalIntent.status == RenewalStatus.ABIERTA) | RenewalIntent.blocked.is_(True))
         .order_by(RenewalIntent.id)
     )
     return list((await session.execute(q)).scalars())
-
 
 
 async def blocked_cards(session: AsyncSession, limit: int = 100) -> list[int]:
@@ -126,14 +114,12 @@ async def blocked_cards(session: AsyncSession, limit: int = 100) -> list[int]:
     return list((await session.execute(q)).scalars())
 
 
-
 async def set_card(session: AsyncSession, intent_id: int, channel_id: int, message_id: int) -> None:
     await session.execute(
         update(RenewalIntent).where(RenewalIntent.id == intent_id)
         .values(card_channel_id=channel_id, card_message_id=message_id)
         .execution_options(synchronize_session=False)
     )
-
 
 
 async def recorded_cards(session: AsyncSession, intent_ids: list[int]) -> dict[int, int | None]:

@@ -1,6 +1,6 @@
 """Renewal intents (seed «Renovaciones»): the KAM declares the intent to renew one of their own
 clients; the window ends ``renewal_window_business_days`` Colombian business days after the
-delivery date, at the end of that day in Bogotá. Reminders at one business day left and on the
+delivery date, at the end of that day in the bot's TIMEZONE (Bogotá by default). Reminders at one business day left and on the
 last day; at expiry the client goes back to sales and the KAM is blocked for that client until the
 coordinator accepts a new intent. The coordinator may extend or release a window; the KAM may
 release it; a registered Renovación deal closes it.
@@ -16,36 +16,44 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.business_days import add_business_days, business_days_left
-from bot.domain.dates import BOGOTA, end_of_day_bogota, format_date, format_date_long, to_utc, today_bogota
+from bot.domain.dates import end_of_day_bogota, format_date, format_date_long, to_utc, today_bogota
 from bot.domain.enums import RenewalStatus
 from bot.domain.errors import DomainError
 from bot.domain.text import md
 from bot.services import directory
 from bot.services import outbox as ob
+
 # the queries are part of this module's API (``renewals.open_intents_of(...)``): re-exported
 from bot.services.renewal_queries import (
-    ABIERTA, CERRADA, ENDED, LIBERADA, VENCIDA, blocked_cards, blocking_intent, get_intent, intents_without_card,
-    load_card, open_intent, open_intents_of, open_window_for, recorded_cards, set_card, window_refusal,
+    ENDED,
+    blocked_cards,
+    blocking_intent,
+    get_intent,
+    intents_without_card,
+    load_card,
+    open_intent,
+    open_intents_of,
+    open_window_for,
+    recorded_cards,
+    set_card,
+    window_refusal,
 )
 from bot.texts import renewals as T
 from db.audit import Actor, record
 from db.models import Client, Member, RenewalIntent
 
 __all__ = [
-    "ABIERTA",
-    "CERRADA",
-    "Change",
     "ENDED",
+    "Change",
     "Event",
-    "LIBERADA",
     "RenewalRefused",
-    "VENCIDA",
     "accept_new",
     "already_decided",
     "blocked_cards",
@@ -69,8 +77,7 @@ __all__ = [
     "window_refusal",
 ]
 
-
-REMIND_FROM = time(8, 0)  # reminders are not sent at night (Bogotá time)
+REMIND_FROM = time(8, 0)  # reminders are not sent at night (local time, TIMEZONE)
 MAX_AHEAD_DAYS = 366  # a delivery date or an extension further away is a typo
 LOOKAHEAD_DAYS = 14  # process_due looks at open windows ending within this many calendar days
 
@@ -122,9 +129,6 @@ def _snapshot(i: RenewalIntent) -> dict[str, object]:
     }
 
 
-# --- queries ---------------------------------------------------------------------------------------
-
-
 # --- declaring -------------------------------------------------------------------------------------
 async def declare(
     session: AsyncSession,
@@ -135,12 +139,14 @@ async def declare(
     now: datetime,
     window_days: int,
     actor: Actor,
+    tz: ZoneInfo,
     coordinator_role: str = "Renovaciones",
 ) -> RenewalIntent:
     """Open a window for ``member``'s own client. Refuses (``RenewalRefused``, Spanish, quoting the
     rule) another client's or an inactive client, a second open intent, a KAM blocked for this
-    client, and a delivery date whose window is already over."""
-    today = today_bogota(now)
+    client, and a delivery date whose window is already over. "Today" is the date in ``tz`` (the bot's
+    TIMEZONE); the business days stay Colombian."""
+    today = today_bogota(now, tz=tz)
     if not client.active or not await directory.serves(session, member.id, client.id):
         raise RenewalRefused(T.CLIENT_NOT_YOURS.format(client=md(client.name)), field="cliente")
     existing = await open_intent(session, member.id, client.id)
@@ -150,7 +156,7 @@ async def declare(
             deadline=format_date_long(existing.deadline)), field="cliente")
     blocked = await blocking_intent(session, member.id, client.id)
     if blocked is not None:
-        how = T.HOW_RELEASED if blocked.status == LIBERADA else T.HOW_EXPIRED
+        how = T.HOW_RELEASED if blocked.status == RenewalStatus.LIBERADA else T.HOW_EXPIRED
         raise RenewalRefused(T.BLOCKED.format(
             client=md(client.name), deadline=format_date(blocked.deadline), how=how, days=window_days,
             coordinator=role_label(coordinator_role)), field="cliente")
@@ -162,7 +168,7 @@ async def declare(
         raise RenewalRefused(T.WINDOW_OVER.format(delivery=format_date(delivery), deadline=format_date(deadline),
                                                   days=window_days), field="fecha-entrega")
     intent = RenewalIntent(member_id=member.id, client_id=client.id, delivery_date=delivery, deadline=deadline,
-                           status=ABIERTA, blocked=False, created_at=now, updated_at=now)
+                           status=RenewalStatus.ABIERTA, blocked=False, created_at=now, updated_at=now)
     session.add(intent)
     try:
         await session.flush()
@@ -210,7 +216,7 @@ async def extend(
     """Move an open window's deadline later (the coordinator). Reminders are re-armed for the new
     deadline; the KAM gets a DM."""
     intent, client, member = await _load_for_decision(session, intent_id)
-    if intent.status != ABIERTA:
+    if intent.status != RenewalStatus.ABIERTA:
         raise already_decided(intent)
     old = intent.deadline
     if new_deadline <= old:
@@ -222,13 +228,13 @@ async def extend(
     before = _snapshot(intent)
     res = await session.execute(
         update(RenewalIntent)
-        .where(RenewalIntent.id == intent_id, RenewalIntent.status == ABIERTA, RenewalIntent.deadline == old)
+        .where(RenewalIntent.id == intent_id, RenewalIntent.status == RenewalStatus.ABIERTA, RenewalIntent.deadline == old)
         .values(deadline=new_deadline, reminded_one_day_at=None, reminded_last_day_at=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     intent = await get_intent(session, intent_id)  # type: ignore[assignment]
     if res.rowcount != 1:
-        raise already_decided(intent) if intent.status != ABIERTA else RenewalRefused(
+        raise already_decided(intent) if intent.status != RenewalStatus.ABIERTA else RenewalRefused(
             T.EXTEND_NOT_AFTER.format(new=format_date(new_deadline), current=format_date(intent.deadline)))
     record(session, actor, "renovacion.extender", "renewal_intent", intent_id, before=before, after=_snapshot(intent))
     await ob.enqueue(session, f"renov-ext-dm:{intent_id}:{new_deadline.isoformat()}", user_id=member.discord_id,
@@ -251,13 +257,13 @@ async def release(
     only after the coordinator accepts a new intent. Posts in the sales channel; DMs the KAM when the
     coordinator released it."""
     intent, client, member = await _load_for_decision(session, intent_id)
-    if intent.status != ABIERTA:
+    if intent.status != RenewalStatus.ABIERTA:
         raise already_decided(intent)
     before = _snapshot(intent)
     res = await session.execute(
         update(RenewalIntent)
-        .where(RenewalIntent.id == intent_id, RenewalIntent.status == ABIERTA)
-        .values(status=LIBERADA, blocked=True, updated_at=now)
+        .where(RenewalIntent.id == intent_id, RenewalIntent.status == RenewalStatus.ABIERTA)
+        .values(status=RenewalStatus.LIBERADA, blocked=True, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     intent = await get_intent(session, intent_id)  # type: ignore[assignment]
@@ -322,8 +328,8 @@ async def close_by_renewal_deal(
     before = _snapshot(intent)
     res = await session.execute(
         update(RenewalIntent)
-        .where(RenewalIntent.id == intent.id, RenewalIntent.status == ABIERTA)
-        .values(status=CERRADA, closed_by_deal_id=deal_id)
+        .where(RenewalIntent.id == intent.id, RenewalIntent.status == RenewalStatus.ABIERTA)
+        .values(status=RenewalStatus.CERRADA, closed_by_deal_id=deal_id)
         .execution_options(synchronize_session=False)
     )
     if res.rowcount != 1:
@@ -341,7 +347,7 @@ async def _mark(session: AsyncSession, intent: RenewalIntent, column: str, now: 
     col = getattr(RenewalIntent, column)
     res = await session.execute(
         update(RenewalIntent)
-        .where(RenewalIntent.id == intent.id, RenewalIntent.status == ABIERTA,
+        .where(RenewalIntent.id == intent.id, RenewalIntent.status == RenewalStatus.ABIERTA,
                RenewalIntent.deadline == intent.deadline, col.is_(None))
         .values({column: now, **extra})
         .execution_options(synchronize_session=False)
@@ -350,37 +356,40 @@ async def _mark(session: AsyncSession, intent: RenewalIntent, column: str, now: 
 
 
 async def process_due(
-    session: AsyncSession, now: datetime, *, coordinator_role: str = "Renovaciones", remind_from: time = REMIND_FROM
+    session: AsyncSession, now: datetime, *, tz: ZoneInfo, coordinator_role: str = "Renovaciones",
+    remind_from: time = REMIND_FROM,
 ) -> list[Event]:
     """Reminders and expiries due at ``now``, each exactly once: the row is marked with a conditional
     UPDATE in this transaction, which also holds the audit row and the outbox messages. Missed ones
     (the bot was down) are handled at the next call; a reminder whose moment passed is skipped.
 
-    - expiry: from the end of the deadline day in Bogotá → ``vencida`` + ``blocked``, a post in the
+    Days and hours are read in ``tz`` (the bot's TIMEZONE).
+
+    - expiry: from the end of the deadline day in ``tz`` → ``vencida`` + ``blocked``, a post in the
       sales channel (naming the coordinator role) and a DM to the KAM;
-    - last day: on the deadline day (from ``remind_from`` Bogotá time) → DM;
+    - last day: on the deadline day (from ``remind_from`` local time) → DM;
     - one business day left: on the day before the last business day (from ``remind_from``) → DM.
     """
     now = to_utc(now)
-    local = now.astimezone(BOGOTA)
+    local = now.astimezone(tz)
     today = local.date()
     daytime = local.time() >= remind_from
     q = (
         select(RenewalIntent, Client, Member)
         .join(Client, Client.id == RenewalIntent.client_id)
         .join(Member, Member.id == RenewalIntent.member_id)
-        .where(RenewalIntent.status == ABIERTA, RenewalIntent.deadline <= today + timedelta(days=LOOKAHEAD_DAYS))
+        .where(RenewalIntent.status == RenewalStatus.ABIERTA, RenewalIntent.deadline <= today + timedelta(days=LOOKAHEAD_DAYS))
         .order_by(RenewalIntent.deadline, RenewalIntent.id)
     )
     events: list[Event] = []
     for intent, client, member in (await session.execute(q)).all():
         deadline = intent.deadline
-        ev = lambda kind: Event(kind, intent.id, member.id, client.id, deadline)  # noqa: E731
-        if now >= end_of_day_bogota(deadline):
-            if not await _mark(session, intent, "expired_at", now, status=VENCIDA, blocked=True, updated_at=now):
+        ev = lambda kind: Event(kind, intent.id, member.id, client.id, deadline)  # noqa: E731, B023 - called in this iteration
+        if now >= end_of_day_bogota(deadline, tz=tz):
+            if not await _mark(session, intent, "expired_at", now, status=RenewalStatus.VENCIDA, blocked=True, updated_at=now):
                 continue
             record(session, Actor.system("renovaciones"), "renovacion.vencer", "renewal_intent", intent.id,
-                   before=_snapshot(intent), after={**_snapshot(intent), "status": VENCIDA, "blocked": True})
+                   before=_snapshot(intent), after={**_snapshot(intent), "status": RenewalStatus.VENCIDA, "blocked": True})
             await ob.enqueue(session, f"renov-vencida:{intent.id}", now=now, content=T.POST_EXPIRED.format(
                 intent_id=intent.id, client=md(client.name), kam=md(member.name), deadline=format_date(deadline),
                 coordinator=role_label(coordinator_role)))

@@ -1,7 +1,7 @@
 """Commission statements (``/mis-comisiones``, the monthly payroll file) and the program report
 (``/admin reporte``: month to date against the previous month, and the referral funnel).
 
-Which month a ledger line belongs to: its ``settled_at`` in Bogotá when it was settled (earned,
+Which month a ledger line belongs to: its ``settled_at`` in the bot's TIMEZONE when it was settled (earned,
 rejected, lead rewards, clawbacks), else its ``created_at`` (pending lines). So a month's statement
 is what was earned, lost or reversed *in* that month, which is what payroll pays; a commission
 registered in October and approved in November is in November's statement.
@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 from pathlib import Path
 from statistics import median
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,20 +26,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.blocking import run_blocking
 from bot.domain.business_days import next_business_day
 from bot.domain.commission import rate_label
-from bot.domain.dates import MONTHS, BOGOTA, month_bounds_utc, month_label, previous_month, start_of_day_bogota
+from bot.domain.dates import MONTHS, month_bounds_utc, month_label, previous_month, start_of_day_bogota
+from bot.domain.enums import CommissionKind, CommissionState, LeadStatus
 from bot.domain.money import format_cop
 from bot.domain.sales import SALE_STATUSES
-from bot.domain.enums import CommissionKind, CommissionState
 from bot.services.charts import money_axis, png_bytes, pyplot, show_empty
 from bot.services.workbooks import Book, Column, Kind
 from bot.texts import reports as T
 from db.models import Client, CommissionEntry, Deal, JobRun, Lead, Member
 
 MONTHLY_JOB = "reporte-mensual"
-
-K_COMMISSION, K_REFERRAL, K_CLAWBACK = "comision", "referido", "reverso"
-S_PENDING, S_EARNED, S_REJECTED, S_REVERSED = "pendiente", "ganada", "rechazada", "reversada"
-
 
 @dataclass(frozen=True, slots=True)
 class Line:
@@ -63,27 +59,28 @@ class Statement:
 
     @property
     def pending(self) -> int:
-        return self.total(kinds=(K_COMMISSION,), state=S_PENDING)
+        return self.total(kinds=(CommissionKind.COMISION,), state=CommissionState.PENDIENTE)
 
     @property
     def earned(self) -> int:
-        return self.total(kinds=(K_COMMISSION, K_REFERRAL), state=S_EARNED)
+        return self.total(kinds=(CommissionKind.COMISION, CommissionKind.REFERIDO), state=CommissionState.GANADA)
 
     @property
     def rejected(self) -> int:
-        return self.total(kinds=(K_COMMISSION,), state=S_REJECTED)
+        return self.total(kinds=(CommissionKind.COMISION,), state=CommissionState.RECHAZADA)
 
     @property
     def reversed(self) -> int:
-        return sum(x.amount for x in self.lines if x.kind == K_CLAWBACK)
+        return sum(x.amount for x in self.lines if x.kind == CommissionKind.REVERSO)
 
     @property
     def net(self) -> int:
         return self.earned + self.reversed
 
 
-async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int, month: int) -> dict[int, list[Line]]:
-    start, end = month_bounds_utc(year, month)
+async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int, month: int, *, tz: ZoneInfo
+                 ) -> dict[int, list[Line]]:
+    start, end = month_bounds_utc(year, month, tz=tz)  # the month as the bot's TIMEZONE reads it
     when = func.coalesce(CommissionEntry.settled_at, CommissionEntry.created_at)
     q = (
         select(CommissionEntry, Deal, Lead, Client)
@@ -103,10 +100,10 @@ async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int,
             reference = T.REF_LEAD.format(lead_id=lead.id, company=lead.company)
         else:
             reference = "—"
-        if entry.kind == K_COMMISSION and deal is not None:
+        if entry.kind == CommissionKind.COMISION and deal is not None:
             # the rate the deal was registered with, not today's COMMISSION_RATE
             how = T.HOW_COMMISSION.format(rate=rate_label(deal.commission_rate), total=format_cop(deal.total_value))
-        elif entry.kind == K_CLAWBACK:
+        elif entry.kind == CommissionKind.REVERSO:
             how = T.HOW_CLAWBACK.format(deal_id=entry.deal_id)
         else:
             how = entry.description
@@ -116,14 +113,14 @@ async def _lines(session: AsyncSession, member_ids: list[int] | None, year: int,
     return out
 
 
-async def statement(session: AsyncSession, member: Member, year: int, month: int) -> Statement:
-    lines = await _lines(session, [member.id], year, month)
+async def statement(session: AsyncSession, member: Member, year: int, month: int, *, tz: ZoneInfo) -> Statement:
+    lines = await _lines(session, [member.id], year, month, tz=tz)
     return Statement(member, year, month, lines.get(member.id, []))
 
 
-async def monthly_statements(session: AsyncSession, year: int, month: int) -> list[Statement]:
+async def monthly_statements(session: AsyncSession, year: int, month: int, *, tz: ZoneInfo) -> list[Statement]:
     """A statement for every member with a ledger line in the month, by name."""
-    lines = await _lines(session, None, year, month)
+    lines = await _lines(session, None, year, month, tz=tz)
     if not lines:
         return []
     members = (await session.execute(select(Member).where(Member.id.in_(lines)))).scalars()
@@ -159,16 +156,16 @@ def _write_statement(book: Book, st: Statement, *, name: str, explain_as: str | 
     table.close([(label, {5: value}) for label, value in footer], label_column=4)
 
 
-def statement_xlsx(st: Statement) -> bytes:
+def statement_xlsx(st: Statement, *, tz: ZoneInfo) -> bytes:
     """``/mis-comisiones``' file: one sheet with the month's lines and the totals by state."""
-    book = Book(BOGOTA)
+    book = Book(tz)
     _write_statement(book, st, name=T.XLSX_SHEET_MINE)
     return book.save()  # type: ignore[return-value]
 
 
-def payroll_xlsx(statements: list[Statement], year: int, month: int) -> bytes:
+def payroll_xlsx(statements: list[Statement], year: int, month: int, *, tz: ZoneInfo) -> bytes:
     """A totals sheet first (one row per KAM, suited to payroll), then one sheet per KAM."""
-    book = Book(BOGOTA)
+    book = Book(tz)
     rows = [[st.member.name, st.member.cedula, st.member.sense_email, st.pending, st.earned, st.rejected, st.reversed,
              st.net] for st in statements]
     totals = book.table(T.XLSX_SHEET_TOTALS, TOTAL_COLUMNS, heading=T.XLSX_PAYROLL_TITLE.format(
@@ -186,11 +183,11 @@ def payroll_filename(year: int, month: int) -> str:
 
 
 async def write_payroll(session: AsyncSession, export_dir: Path, year: int, month: int,
-                        path: Path | None = None) -> tuple[Path, list[Statement]]:
+                        path: Path | None = None, *, tz: ZoneInfo) -> tuple[Path, list[Statement]]:
     """The month's payroll XLSX written (atomically) to ``path``, default
     ``EXPORT_DIR/reportes/comisiones-YYYY-MM.xlsx``: what the bot DMs the admins and the CLI writes."""
-    statements = await monthly_statements(session, year, month)
-    data = await run_blocking(payroll_xlsx, statements, year, month)
+    statements = await monthly_statements(session, year, month, tz=tz)
+    data = await run_blocking(payroll_xlsx, statements, year, month, tz=tz)
     path = path or Path(export_dir) / "reportes" / payroll_filename(year, month)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -265,33 +262,34 @@ async def _period(session: AsyncSession, label: str, start: date, end: date) -> 
     return p
 
 
-async def _funnel(session: AsyncSession, start: date, end: date) -> Funnel:
+async def _funnel(session: AsyncSession, start: date, end: date, *, tz: ZoneInfo) -> Funnel:
     f = Funnel()
     q = (
         select(Lead, Member.name)
         .join(Member, Member.id == Lead.referrer_id)
-        .where(Lead.created_at >= start_of_day_bogota(start), Lead.created_at < start_of_day_bogota(end + timedelta(days=1)))
+        .where(Lead.created_at >= start_of_day_bogota(start, tz=tz),
+               Lead.created_at < start_of_day_bogota(end + timedelta(days=1), tz=tz))
     )
     for lead, name in (await session.execute(q)).all():
         row = f.by_referrer.setdefault(name, [0, 0, 0])
         f.referred += 1
         row[0] += 1
-        if lead.status in ("bueno", "vendido"):
+        if lead.status in (LeadStatus.BUENO, LeadStatus.VENDIDO):
             f.good += 1
             row[1] += 1
-        if lead.status == "vendido":
+        if lead.status == LeadStatus.VENDIDO:
             f.sold += 1
             row[2] += 1
-        if lead.status == "malo":
+        if lead.status == LeadStatus.MALO:
             f.bad += 1
         if lead.qualified_at is not None:
             f.hours_to_qualify.append((lead.qualified_at - lead.created_at).total_seconds() / 3600)
     return f
 
 
-async def program_report(session: AsyncSession, today: date) -> Report:
+async def program_report(session: AsyncSession, today: date, *, tz: ZoneInfo) -> Report:
     """Month to date (by advance date) against the same days of the previous month; the referral
-    funnel of the leads referred this month."""
+    funnel of the leads referred this month (``today`` and the month's instants in ``tz``, the bot's TIMEZONE)."""
     start = today.replace(day=1)
     py, pm = previous_month(today.year, today.month)
     pstart = date(py, pm, 1)
@@ -299,7 +297,7 @@ async def program_report(session: AsyncSession, today: date) -> Report:
     pend = pstart.replace(day=min(today.day, last_of_previous.day))  # 31 March → 1–28 February
     current = await _period(session, T.PERIOD.format(month=MONTHS[today.month - 1], day=today.day), start, today)
     previous = await _period(session, T.PERIOD.format(month=MONTHS[pm - 1], day=pend.day), pstart, pend)
-    return Report(current, previous, await _funnel(session, start, today))
+    return Report(current, previous, await _funnel(session, start, today, tz=tz))
 
 
 def comparison_png(r: Report) -> bytes:

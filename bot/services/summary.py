@@ -10,20 +10,28 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.business_days import add_business_days
+from bot.domain.enums import (
+    ApprovalKind,
+    ApprovalStatus,
+    CommissionKind,
+    CommissionState,
+    DealType,
+    LeadStatus,
+    RenewalStatus,
+)
 from bot.domain.sales import SALE_STATUSES
 from bot.services.charts import money_axis, png_bytes, pyplot, show_empty
 from bot.texts import export as T
 from db.models import Approval, Client, CommissionEntry, Deal, Lead, Member, RenewalIntent
-from bot.domain.business_days import add_business_days
 
-TYPE_ORDER = ("renovacion", "cross_sale", "up_sale")
-TYPE_LABELS = {"renovacion": "Renovación", "cross_sale": "Cross sale", "up_sale": "Up sale"}
-APPROVAL_LABELS = {
-    "auditoria": "Auditoría de pago",
-    "coo": "COO (up sales)",
-    "atribucion": "Disputas de atribución",
-    "usuario_hubspot": "Usuarios de HubSpot",
-    "proforma": "Proformas / links de pago",
+TYPE_ORDER = tuple(DealType)
+APPROVAL_LABELS: dict[str, str] = {
+    ApprovalKind.AUDITORIA: "Auditoría de pago",
+    ApprovalKind.COO: "COO (up sales)",
+    ApprovalKind.ATRIBUCION: "Disputas de atribución",
+    ApprovalKind.USUARIO_HUBSPOT: "Usuarios de HubSpot",
+    ApprovalKind.PROFORMA: "Proformas / links de pago",
 }
 
 
@@ -68,23 +76,23 @@ async def build_summary(
         .group_by(CommissionEntry.kind, CommissionEntry.state)
     )
     for kind, state, amount in rows:
-        if kind == "reverso" or state == "reversada":
+        if kind == CommissionKind.REVERSO or state == CommissionState.REVERSADA:
             s.commissions_reversed += int(amount)
-        elif state == "pendiente":
+        elif state == CommissionState.PENDIENTE:
             s.commissions_pending += int(amount)
-        elif state == "ganada":
+        elif state == CommissionState.GANADA:
             s.commissions_earned += int(amount)
 
     rows = await session.execute(
         select(Approval.kind, func.count(), func.min(Approval.created_at))
-        .where(Approval.status == "pendiente")
+        .where(Approval.status == ApprovalStatus.PENDIENTE)
         .group_by(Approval.kind)
     )
     s.approvals = sorted(((k, int(c), now - oldest) for k, c, oldest in rows), key=lambda r: -r[2])
 
     cutoff = now - timedelta(hours=lead_sla_hours)
     rows = await session.execute(
-        select(Lead.company, Lead.created_at).where(Lead.status == "nuevo", Lead.created_at <= cutoff).order_by(Lead.created_at)
+        select(Lead.company, Lead.created_at).where(Lead.status == LeadStatus.NUEVO, Lead.created_at <= cutoff).order_by(Lead.created_at)
     )
     s.leads_past_sla = [(company, now - created) for company, created in rows]
 
@@ -97,7 +105,7 @@ async def build_summary(
         select(Client.name, Member.name, RenewalIntent.deadline)
         .join(Client, Client.id == RenewalIntent.client_id)
         .join(Member, Member.id == RenewalIntent.member_id)
-        .where(RenewalIntent.status == "abierta", RenewalIntent.deadline <= horizon)
+        .where(RenewalIntent.status == RenewalStatus.ABIERTA, RenewalIntent.deadline <= horizon)
         .order_by(RenewalIntent.deadline)
     )
     s.renewals_ending = [(c, k, dl) for c, k, dl in rows]
@@ -115,7 +123,7 @@ async def build_summary(
         .where(Deal.advance_date >= month_start, Deal.advance_date <= d, live)
         .group_by(Deal.deal_type)
     )
-    s.mtd_by_type = [(TYPE_LABELS.get(t, t), int(v)) for t, v in rows]
+    s.mtd_by_type = [(DealType.label_of(t), int(v)) for t, v in rows]
     return s
 
 

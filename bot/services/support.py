@@ -13,21 +13,21 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.dates import format_datetime
-from bot.domain.text import md, truncate
+from bot.domain.enums import SupportKind, SupportStatus, SupportTarget
 from bot.domain.errors import DomainError
+from bot.domain.text import md, truncate
 from bot.services import directory
 from bot.services import outbox as ob
 from bot.texts import questions as T
 from db.audit import Actor, record
 from db.models import Client, Member, SupportRequest
 
-PENDING, ACCEPTED, DECLINED = "pendiente", "aceptada", "rechazada"
-KINDS = tuple(T.KIND_LABELS)
-TARGETS = tuple(T.TARGET_LABELS)
+KINDS = tuple(SupportKind)
+TARGETS = tuple(SupportTarget)
 
 
 def target_role(settings: object, target: str) -> str:
-    return settings.role_pm if target == "pm" else settings.role_cco  # type: ignore[attr-defined]
+    return settings.role_pm if target == SupportTarget.PM else settings.role_cco  # type: ignore[attr-defined]
 
 
 async def create(
@@ -48,7 +48,7 @@ async def create(
     if not await directory.serves(session, member.id, client.id):
         raise DomainError(T.SUPPORT_NOT_YOUR_CLIENT.format(client=md(client.name)))
     req = SupportRequest(member_id=member.id, client_id=client.id, kind=kind, target=target, wanted_date=wanted_date,
-                         detail=detail or None, status=PENDING, created_at=now, updated_at=now)
+                         detail=detail or None, status=SupportStatus.PENDIENTE, created_at=now, updated_at=now)
     session.add(req)
     await session.flush()
     record(session, actor, "apoyo.solicitar", "support_request", req.id, after={
@@ -78,9 +78,9 @@ async def decide(
     note: str | None = None,
 ) -> tuple[SupportRequest | None, bool]:
     """Accept (with the meeting's date and time) or decline a pending request once; DM the KAM."""
-    target = ACCEPTED if accept else DECLINED
+    target = SupportStatus.ACEPTADA if accept else SupportStatus.RECHAZADA
     res = await session.execute(
-        update(SupportRequest).where(SupportRequest.id == rid, SupportRequest.status == PENDING)
+        update(SupportRequest).where(SupportRequest.id == rid, SupportRequest.status == SupportStatus.PENDIENTE)
         .values(status=target, helper_discord_id=actor.discord_id, helper_name=actor.name[:200], decided_at=now,
                 meeting_at=meeting_at if accept else None, note=note or None, updated_at=now)
         .execution_options(synchronize_session=False)
@@ -91,7 +91,7 @@ async def decide(
     req, member, client = loaded
     if res.rowcount != 1:
         return req, False
-    record(session, actor, "apoyo.decidir", "support_request", rid, before={"status": PENDING}, after={
+    record(session, actor, "apoyo.decidir", "support_request", rid, before={"status": SupportStatus.PENDIENTE}, after={
         "status": target, "meeting_at": meeting_at.isoformat() if meeting_at else None, "note": note})
     kind = T.KIND_LABELS.get(req.kind, req.kind)
     if accept:
@@ -109,7 +109,7 @@ async def link_to_deal(session: AsyncSession, member_id: int, client_id: int, de
     yet shown on a deal is linked to it. Returns the request ids linked."""
     ids = list((await session.execute(
         select(SupportRequest.id).where(SupportRequest.member_id == member_id, SupportRequest.client_id == client_id,
-                                        SupportRequest.status == ACCEPTED, SupportRequest.deal_id.is_(None))
+                                        SupportRequest.status == SupportStatus.ACEPTADA, SupportRequest.deal_id.is_(None))
     )).scalars())
     if ids:
         await session.execute(update(SupportRequest).where(SupportRequest.id.in_(ids)).values(deal_id=deal_id))

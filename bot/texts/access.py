@@ -6,6 +6,8 @@ with ``format_cop`` and dates with the Bogotá helpers.
 
 from __future__ import annotations
 
+from bot.domain.enums import ApprovalStatus, BillingKind, BillingStatus
+
 # --- commands and options --------------------------------------------------------------------
 CMD_ACCESS = "Pide tu usuario de HubSpot y el acceso al canal del programa"
 OPT_SENSE_EMAIL = "Tu correo de Sense Digital, p. ej. nombre@sensedigital.co"
@@ -16,7 +18,7 @@ OPT_KIND = "Factura proforma o link de pago"
 OPT_AMOUNT = "Valor en pesos, p. ej. 6.000.000"
 OPT_NOTES = "Datos para la factura o el link (razón social, NIT, concepto…)"
 
-KIND_LABELS = {"proforma": "Factura proforma", "link_pago": "Link de pago"}
+KIND_LABELS: dict[str, str] = {BillingKind.PROFORMA: "Factura proforma", BillingKind.LINK_PAGO: "Link de pago"}
 
 # --- access request: answers to the requester -------------------------------------------------
 ACCESS_RECEIVED = (
@@ -68,10 +70,10 @@ FIELD_HUBSPOT = "Usuario de HubSpot"
 FIELD_REASON = "Motivo"
 CARD_FOOTER = "Solicitada el {when} · la deciden quienes tengan el rol «{role}»"
 
-ACCESS_STATUS = {
-    "pendiente": "⏳ Pendiente de aprobación",
-    "aprobada": "✅ Aprobada por {who} el {when}",
-    "rechazada": "❌ Rechazada por {who} el {when}",
+ACCESS_STATUS: dict[str, str] = {
+    ApprovalStatus.PENDIENTE: "⏳ Pendiente de aprobación",
+    ApprovalStatus.APROBADA: "✅ Aprobada por {who} el {when}",
+    ApprovalStatus.RECHAZADA: "❌ Rechazada por {who} el {when}",
 }
 ROLE_PENDING = "Se otorga al aprobar"
 ROLE_OK = "✅ Rol «{role}» otorgado"
@@ -95,7 +97,7 @@ BTN_DONE = "Hecho"
 
 # --- clicks ----------------------------------------------------------------------------------
 ALREADY_DECIDED = "Esta solicitud ya la decidió {who} el {when} ({outcome}). No cambié nada."
-OUTCOME = {"aprobada": "aprobada", "rechazada": "rechazada"}
+OUTCOME: dict[str, str] = {ApprovalStatus.APROBADA: "aprobada", ApprovalStatus.RECHAZADA: "rechazada"}
 REQUEST_GONE = "No encuentro la solicitud #{request_id}."
 APPROVED_ACK = "Aprobaste la solicitud #{request_id} de {name}. {steps}"
 APPROVED_STEPS_ROLE_OK = "Ya tiene el rol «{role}»."
@@ -105,7 +107,6 @@ APPROVED_STEPS_HS_FAIL = "⚠️ HubSpot: {error} Queda el botón «Reintentar»
 HS_HOW_CREATED = "creado"
 HS_HOW_LINKED = "vinculado (ya existía con ese correo)"
 REJECTED_ACK = "Rechazaste la solicitud #{request_id} de {name}. Le avisé con tu motivo."
-NOTHING_TO_RETRY = "La solicitud #{request_id} no tiene nada pendiente por reintentar 👍"
 RETRY_NOT_APPROVED = "La solicitud #{request_id} no está aprobada; no hay nada que reintentar."
 RETRY_DONE = "Reintento de la solicitud #{request_id}: {steps}"
 DM_FAILED_APPROVER = (
@@ -179,10 +180,10 @@ FIELD_DEAL = "Negocio"
 FIELD_AMOUNT = "Valor"
 FIELD_NOTES = "Notas"
 FIELD_RESULT = "Resultado"
-BILLING_STATUS = {
-    "pendiente": "⏳ Pendiente",
-    "hecha": "✅ Hecha por {who} el {when}",
-    "rechazada": "❌ Rechazada por {who} el {when}",
+BILLING_STATUS: dict[str, str] = {
+    BillingStatus.PENDIENTE: "⏳ Pendiente",
+    BillingStatus.HECHA: "✅ Hecha por {who} el {when}",
+    BillingStatus.RECHAZADA: "❌ Rechazada por {who} el {when}",
 }
 DONE_MODAL_TITLE = "Solicitud #{request_id} hecha"
 DONE_LINK_LABEL = "Link (de pago o de la proforma)"

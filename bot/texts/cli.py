@@ -15,8 +15,6 @@ DB_CURRENT = "Base de datos {db}: revisión {revision}"
 DB_CURRENT_NONE = "Base de datos {db}: sin migrar todavía (ventas-ops db upgrade, o arranque el bot)."
 DB_HEAD = " (la última)"
 DB_BEHIND = " (hay migraciones pendientes: ventas-ops db upgrade)"
-BACKUP_WRITTEN = "Respaldo escrito: {path}"
-RESTORED = "Restaurado {file} en {target} (el archivo anterior queda como {target_name}.before-restore)."
 
 BAD_DATE = "--fecha debe ser AAAA-MM-DD, por ejemplo 2026-11-22"
 FUTURE_DATE = "solo se puede exportar un día que ya terminó (hasta ayer)"

@@ -6,6 +6,8 @@ dates with ``format_date``; user text is already escaped for Markdown.
 
 from __future__ import annotations
 
+from bot.domain.enums import ApprovalKind, ApprovalStatus, DealStatus, DealType, HubSpotCheck
+
 # --- command and option descriptions ------------------------------------------------------
 CMD_REGISTER = "Registra un negocio que cerraste con uno de tus clientes"
 OPT_CLIENT = "Tu cliente (solo los que atiendes hoy)"
@@ -22,14 +24,14 @@ CMD_ADMIN_CANCEL = "Anula un negocio (si ya había comisión ganada, se registra
 OPT_DEAL_ID = "Número del negocio (#)"
 OPT_CANCEL_REASON = "Motivo de la anulación"
 
-TYPE_LABELS = {"renovacion": "Renovación", "cross_sale": "Cross sale", "up_sale": "Up sale"}
-STATUS_LABELS = {
-    "pendiente": "⏳ En revisión",
-    "aprobado": "✅ Aprobado",
-    "rechazado": "❌ Rechazado",
-    "anulado": "🚫 Anulado",
+TYPE_LABELS: dict[str, str] = {t: t.label for t in DealType}
+STATUS_LABELS: dict[str, str] = {
+    DealStatus.PENDIENTE: "⏳ En revisión",
+    DealStatus.APROBADO: "✅ Aprobado",
+    DealStatus.RECHAZADO: "❌ Rechazado",
+    DealStatus.ANULADO: "🚫 Anulado",
 }
-KIND_LABELS = {"auditoria": "auditoría", "coo": "COO", "atribucion": "atribución"}
+KIND_LABELS: dict[str, str] = {ApprovalKind.AUDITORIA: "auditoría", ApprovalKind.COO: "COO", ApprovalKind.ATRIBUCION: "atribución"}
 
 # --- refusals (each names its rule) ---------------------------------------------------------
 NOT_KAM = (
@@ -163,19 +165,19 @@ CHECK_PROOF_OK = "✅ Comprobante recibido"
 CHECK_PROOF_VERIFIED = "✅ Comprobante verificado"
 CHECK_PROOF_REJECTED = "❌ Comprobante rechazado"
 CHECK_PROOF_MISSING = "❌ Sin comprobante"
-CHECK_HUBSPOT = {
-    "ok": "✅ HubSpot coincide",
-    "diferencias": "⚠️ HubSpot con diferencias",
-    "no_encontrado": "❌ Negocio no encontrado en HubSpot",
-    "pendiente": "⏳ HubSpot: verificando…",
-    "desactivado": "➖ HubSpot no verificado (integración desactivada)",
+CHECK_HUBSPOT: dict[str, str] = {
+    HubSpotCheck.OK: "✅ HubSpot coincide",
+    HubSpotCheck.DIFERENCIAS: "⚠️ HubSpot con diferencias",
+    HubSpotCheck.NO_ENCONTRADO: "❌ Negocio no encontrado en HubSpot",
+    HubSpotCheck.PENDIENTE: "⏳ HubSpot: verificando…",
+    HubSpotCheck.DESACTIVADO: "➖ HubSpot no verificado (integración desactivada)",
 }
 CHECK_APPROVAL_PENDING = "⏳ {kind}: pendiente"
 CHECK_APPROVAL_OK = "✅ {kind}: aprobada por {who} ({when})"
 CHECK_APPROVAL_NO = "❌ {kind}: rechazada por {who} ({when}){reason}"
 CHECK_APPROVAL_CANCELLED = "➖ {kind}: cerrada sin decisión"
 CHECK_REASON = " — «{reason}»"
-CHECK_LABELS = {"auditoria": "Auditoría (pago del anticipo)", "coo": "COO (up sale)", "atribucion": "Atribución"}
+CHECK_LABELS: dict[str, str] = {ApprovalKind.AUDITORIA: "Auditoría (pago del anticipo)", ApprovalKind.COO: "COO (up sale)", ApprovalKind.ATRIBUCION: "Atribución"}
 
 FINDING_TEXTS = {
     "archivado": "el negocio está archivado en HubSpot",
@@ -200,22 +202,22 @@ MODAL_REASON_PLACEHOLDER = "p. ej. el anticipo no aparece en la cuenta de Sense 
 REASON_REQUIRED = "Escribe el motivo del rechazo."
 
 ALREADY_DECIDED = "Esta decisión ya la tomó **{who}** el {when}: {outcome}. No se cambió nada."
-OUTCOME = {"aprobada": "aprobada", "rechazada": "rechazada", "cancelada": "cerrada sin decisión"}
+OUTCOME: dict[str, str] = {ApprovalStatus.APROBADA: "aprobada", ApprovalStatus.RECHAZADA: "rechazada", ApprovalStatus.CANCELADA: "cerrada sin decisión"}
 DEAL_GONE = "No encuentro el negocio #{deal_id}."
 NOTHING_TO_DECIDE = "El negocio #{deal_id} no tiene esa aprobación."
 DEAL_CLOSED = "El negocio #{deal_id} ya está {status}; no hay nada que decidir."
-STATUS_STATES = {"pendiente": "en revisión", "aprobado": "aprobado", "rechazado": "rechazado", "anulado": "anulado"}
+STATUS_STATES: dict[str, str] = {DealStatus.PENDIENTE: "en revisión", DealStatus.APROBADO: "aprobado", DealStatus.RECHAZADO: "rechazado", DealStatus.ANULADO: "anulado"}
 DECIDED_ACK = "Listo: {subject} del negocio #{deal_id} quedó {outcome}."
 # the decision as the subject of a sentence (feminine, like OUTCOME): "la aprobación del COO … quedó aprobada"
-DECISION_SUBJECTS = {"auditoria": "la verificación de auditoría", "coo": "la aprobación del COO",
-                     "atribucion": "la atribución"}
+DECISION_SUBJECTS: dict[str, str] = {ApprovalKind.AUDITORIA: "la verificación de auditoría", ApprovalKind.COO: "la aprobación del COO",
+                     ApprovalKind.ATRIBUCION: "la atribución"}
 ATTR_KEEP_ACK = "Listo: el negocio de HubSpot sigue atribuido al registro #{other_id}; el registro #{deal_id} se rechazó."
 ATTR_NEW_ACK = "Listo: el negocio se atribuye al registro #{deal_id}; el registro #{other_id} se anuló."
 
 # --- DMs to the KAM ------------------------------------------------------------------------
 DM_APPROVED_STEP = "✅ {who} aprobó tu negocio #{deal_id} («{client}»)."
-APPROVERS = {"auditoria": "Auditoría", "coo": "El COO", "atribucion": "Un administrador"}  # who decides
-APPROVERS_AFTER_BY = {"auditoria": "auditoría", "coo": "el COO", "atribucion": "un administrador"}
+APPROVERS: dict[str, str] = {ApprovalKind.AUDITORIA: "Auditoría", ApprovalKind.COO: "El COO", ApprovalKind.ATRIBUCION: "Un administrador"}  # who decides
+APPROVERS_AFTER_BY: dict[str, str] = {ApprovalKind.AUDITORIA: "auditoría", ApprovalKind.COO: "el COO", ApprovalKind.ATRIBUCION: "un administrador"}
 DM_EARNED = (
     "🎉 Tu negocio #{deal_id} («{client}») quedó aprobado: ganaste {commission} de comisión."
 )
@@ -243,11 +245,12 @@ CANCEL_REASON_REQUIRED = "Escribe el motivo de la anulación."
 # --- /mis-negocios -------------------------------------------------------------------------
 OPT_MY_STATUS = "Solo los negocios en este estado"
 OPT_MY_MONTH = "Solo los de este mes de anticipo, p. ej. 2026-11, «noviembre» o «mes pasado»"
-STATUS_CHOICES = {"pendiente": "En revisión", "aprobado": "Aprobados", "rechazado": "Rechazados", "anulado": "Anulados"}
+STATUS_CHOICES: dict[str, str] = {DealStatus.PENDIENTE: "En revisión", DealStatus.APROBADO: "Aprobados", DealStatus.RECHAZADO: "Rechazados",
+                  DealStatus.ANULADO: "Anulados"}
 MY_DEALS_TITLE = "Tus negocios"
 MY_DEALS_TITLE_FILTERED = "Tus negocios · {filters}"
-MY_DEALS_FILTER_STATUS = {"pendiente": "en revisión", "aprobado": "aprobados", "rechazado": "rechazados",
-                          "anulado": "anulados"}
+MY_DEALS_FILTER_STATUS: dict[str, str] = {DealStatus.PENDIENTE: "en revisión", DealStatus.APROBADO: "aprobados", DealStatus.RECHAZADO: "rechazados",
+                          DealStatus.ANULADO: "anulados"}
 MY_DEALS_FILTER_MONTH = "anticipo en {month}"
 MY_DEALS_EMPTY = "Aún no tienes negocios registrados. Cuando cierres uno, regístralo con `/registrar-negocio`."
 MY_DEALS_EMPTY_FILTERED = "No tienes negocios {filters}. Prueba sin filtros: `/mis-negocios`."
@@ -277,7 +280,7 @@ MY_DEALS_COLUMNS = [
     ("Tardío", "Sí cuando se registró después de la exportación de las 6 AM de su fecha."),
     ("Negocio HubSpot", "Id del negocio en HubSpot, si lo diste."),
 ]
-STATUS_WORDS = {"pendiente": "En revisión", "aprobado": "Aprobado", "rechazado": "Rechazado", "anulado": "Anulado"}
+STATUS_WORDS: dict[str, str] = {DealStatus.PENDIENTE: "En revisión", DealStatus.APROBADO: "Aprobado", DealStatus.RECHAZADO: "Rechazado", DealStatus.ANULADO: "Anulado"}
 YES, NO = "Sí", "No"
 
 # --- ledger descriptions ------------------------------------------------------------------

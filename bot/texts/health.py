@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.domain.dates import format_date, format_datetime
-from bot.domain.enums import ApprovalKind
+from bot.domain.enums import ApprovalKind, ExportStatus
 from bot.services.health import Status
 
 TITLE = "Estado de ventas-ops"
-EXPORT_STATUS = {"hecha": "✅ hecha", "fallida": "❌ fallida", "en_curso": "⏳ en curso"}
+EXPORT_STATUS: dict[str, str] = {ExportStatus.HECHA: "✅ hecha", ExportStatus.FALLIDA: "❌ fallida", ExportStatus.EN_CURSO: "⏳ en curso"}
 
 
 def age(delta: timedelta) -> str:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from bot.domain.enums import SupportKind, SupportStatus, SupportTarget
+
 # --- /duda ----------------------------------------------------------------------------------------
 CMD_DUDA = "Haz una pregunta sobre el programa: primero busco en las reglas y las preguntas frecuentes"
 OPT_QUESTION = "Tu pregunta, con el detalle que necesites"
@@ -47,7 +49,6 @@ SELL_FOR_ME = (
 CARD_CONTENT = "❓ Nueva duda para {role}"
 CARD_TITLE = "Duda #{qid} · {topic}"
 FIELD_ASKER = "Pregunta"
-FIELD_TOPIC = "Tema"
 FIELD_FOR = "La responde"
 FIELD_STATUS = "Estado"
 FIELD_ANSWER = "Respuesta"
@@ -101,8 +102,8 @@ OPT_KIND = "Qué necesitas"
 OPT_TO = "A quién se lo pides (por defecto, al CCO)"
 OPT_DATE = "Fecha que te sirve, p. ej. 30/11/2026 (opcional)"
 OPT_DETAIL = "Contexto: qué le quieres vender y qué necesitas"
-KIND_LABELS = {"reunion": "Reunión", "asesoria": "Asesoría comercial"}
-TARGET_LABELS = {"cco": "CCO", "pm": "PM de apoyo"}
+KIND_LABELS: dict[str, str] = {SupportKind.REUNION: "Reunión", SupportKind.ASESORIA: "Asesoría comercial"}
+TARGET_LABELS: dict[str, str] = {SupportTarget.CCO: "CCO", SupportTarget.PM: "PM de apoyo"}
 DETAIL_MAX = 1000
 SUPPORT_NOT_KAM = "`/pedir-apoyo` es para KAMs (rol «{role}»)."
 SUPPORT_NOT_YOUR_CLIENT = (
@@ -135,9 +136,7 @@ ACCEPT_ACK = "✅ Aceptaste el apoyo #{rid} para el {meeting}. Le avisé al KAM.
 DECLINE_ACK = "Listo: le avisé al KAM que no puedes con el apoyo #{rid}."
 SUPPORT_ALREADY = "El apoyo #{rid} ya lo decidió {who} ({status})."
 SUPPORT_GONE = "No encuentro la solicitud de apoyo #{rid}."
-STATUS_WORDS = {"aceptada": "aceptada", "rechazada": "no pudo"}
-BAD_DATETIME = "No entendí «{text}». Escribe fecha y hora como día/mes/año hora:minutos, por ejemplo 30/11/2026 15:00."
-PAST_DATETIME = "El {when} ya pasó: elige una fecha y hora futuras."
+STATUS_WORDS: dict[str, str] = {SupportStatus.ACEPTADA: "aceptada", SupportStatus.RECHAZADA: "no pudo"}
 DM_ACCEPTED = (
     "🤝 {who} aceptó tu solicitud de apoyo #{rid} ({kind}) para {client}: **{meeting}**.{note}\n"
     "Quedará anotado en tu próximo negocio con este cliente."

@@ -7,6 +7,8 @@ Placeholders are filled by the caller; money is already formatted with ``format_
 
 from __future__ import annotations
 
+from bot.domain.enums import LeadStatus
+
 # --- commands and options ---------------------------------------------------------------------
 CMD_REFER = "Refiere un cliente potencial al equipo comercial y gana por el lead"
 OPT_CEDULA = "Tu propia cédula (así te identificamos como quien envió el lead)"
@@ -85,13 +87,13 @@ FIELD_HUBSPOT = "HubSpot"
 FIELD_DEADLINE = "Calificar antes de"
 REFERRER_LINE = "{name} (C.C. {masked})"
 NOT_SET = "—"
-STATUS_LABELS = {
-    "nuevo": "🆕 Nuevo (por calificar)",
-    "bueno": "👍 Bueno",
-    "malo": "👎 Malo",
-    "vendido": "🏆 Vendido",
+STATUS_LABELS: dict[str, str] = {
+    LeadStatus.NUEVO: "🆕 Nuevo (por calificar)",
+    LeadStatus.BUENO: "👍 Bueno",
+    LeadStatus.MALO: "👎 Malo",
+    LeadStatus.VENDIDO: "🏆 Vendido",
 }
-STATUS_WORD = {"nuevo": "Nuevo", "bueno": "Bueno", "malo": "Malo", "vendido": "Vendido"}
+STATUS_WORD: dict[str, str] = {LeadStatus.NUEVO: "Nuevo", LeadStatus.BUENO: "Bueno", LeadStatus.MALO: "Malo", LeadStatus.VENDIDO: "Vendido"}
 STATUS_BY = "{status}\npor {who} el {when}"
 STATUS_BY_SYSTEM = "{status}\n(HubSpot) el {when}"
 STATUS_REASON = "\nMotivo: {reason}"

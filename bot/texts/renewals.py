@@ -7,6 +7,8 @@ Placeholders are filled by the caller: dates already formatted (``format_date`` 
 
 from __future__ import annotations
 
+from bot.domain.enums import RenewalStatus
+
 RULE = (
     "Regla «Renovaciones»: el KAM manifiesta su intención de renovar a la coordinación de renovaciones "
     "y tiene **{days} días hábiles a partir de la fecha de entrega** (sin fines de semana ni festivos de "
@@ -74,11 +76,11 @@ FIELD_DELIVERY = "Entrega"
 FIELD_DEADLINE = "Vence"
 FIELD_STATUS = "Estado"
 FIELD_DEAL = "Negocio"
-STATUS_LABELS = {
-    "abierta": "🟢 Abierta",
-    "cerrada": "✅ Cerrada con un negocio",
-    "liberada": "↩️ Liberada: el cliente volvió a comercial",
-    "vencida": "⌛ Vencida: el cliente volvió a comercial",
+STATUS_LABELS: dict[str, str] = {
+    RenewalStatus.ABIERTA: "🟢 Abierta",
+    RenewalStatus.CERRADA: "✅ Cerrada con un negocio",
+    RenewalStatus.LIBERADA: "↩️ Liberada: el cliente volvió a comercial",
+    RenewalStatus.VENCIDA: "⌛ Vencida: el cliente volvió a comercial",
 }
 BLOCKED_NOTE = " · nuevas intenciones del KAM bloqueadas hasta que la coordinación acepte una"
 UNBLOCKED_NOTE = " · la coordinación aceptó una nueva intención"

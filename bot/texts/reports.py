@@ -1,10 +1,10 @@
 """Spanish (es-CO) texts of the commission statements and the program report."""
 
+from bot.domain.enums import CommissionState
 from bot.texts.deals import TYPE_LABELS  # noqa: F401 - the report labels deal types the same way
 
 CMD_MY_COMMISSIONS = "Tu estado de comisiones de un mes (por defecto, este mes), con el archivo XLSX"
 OPT_MONTH = "Mes, p. ej. 2026-11, «noviembre» o «mes pasado»"
-CMD_ADMIN_REPORT = "Reporte del programa: mes en curso contra el anterior y embudo de referidos"
 
 REF_DEAL = "Negocio #{deal_id} · {client}"
 REF_LEAD = "Lead #{lead_id} · {company}"
@@ -16,7 +16,6 @@ TOTAL_EARNED = "Ganada"
 TOTAL_REJECTED = "Rechazada (no se paga)"
 TOTAL_REVERSED = "Reversada"
 TOTAL_NET = "Neto del mes"
-TOTAL_ALL = "Total"
 
 XLSX_TITLE = "Comisiones de {name} · {month}"
 # (header, its line in the «Cómo leer» sheet)
@@ -46,7 +45,7 @@ XLSX_TOTAL_COLUMNS = [
 MY_TITLE = "Tus comisiones · {month}"
 MY_EMPTY = "No tienes movimientos de comisiones en {month}. Registra tus ventas con `/registrar-negocio` 💪"
 MY_LINE = "{state_icon} **{amount}** · {reference} · {how} · {state}"
-STATE_ICONS = {"pendiente": "⏳", "ganada": "✅", "rechazada": "❌", "reversada": "↩️"}
+STATE_ICONS: dict[str, str] = {CommissionState.PENDIENTE: "⏳", CommissionState.GANADA: "✅", CommissionState.RECHAZADA: "❌", CommissionState.REVERSADA: "↩️"}
 MY_MORE = "… y {n} más en el archivo adjunto."
 MY_TOTALS = ("Ganada: **{earned}** · Reversada: **{reversed}** · Neto del mes: **{net}**\n"
              "Pendiente de aprobación: {pending} · Rechazada: {rejected}")

@@ -14,7 +14,6 @@ from alembic import op
 
 import db.types
 
-
 revision: str = '0003_i22'
 down_revision: str | None = '0003_i20'
 branch_labels: str | Sequence[str] | None = None

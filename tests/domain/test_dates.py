@@ -1,14 +1,23 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.dates import (
-    BOGOTA, end_of_day_bogota, format_date, format_date_long, format_datetime, from_hubspot_date, hubspot_date_ms,
-    parse_user_date, start_of_day_bogota, to_utc, today_bogota,
+    BOGOTA,
+    end_of_day_bogota,
+    format_date,
+    format_date_long,
+    format_datetime,
+    from_hubspot_date,
+    parse_user_date,
+    start_of_day_bogota,
+    to_utc,
+    today_bogota,
 )
 from bot.domain.errors import DateError, DomainError
 
@@ -94,8 +103,6 @@ def test_to_utc():
 
 
 def test_hubspot_dates():
-    assert hubspot_date_ms(date(2026, 11, 21)) == 1795219200000
-    assert hubspot_date_ms(date(1970, 1, 1)) == 0
     assert from_hubspot_date("1795219200000") == date(2026, 11, 21)
     assert from_hubspot_date(1795219200000) == date(2026, 11, 21)
     assert from_hubspot_date("2026-11-21") == date(2026, 11, 21)
@@ -109,10 +116,8 @@ def test_hubspot_dates():
 
 @given(st.dates(min_value=date(1970, 1, 1), max_value=date(2200, 12, 31)))
 def test_hubspot_round_trip(d):
-    ms = hubspot_date_ms(d)
-    assert ms % 86_400_000 == 0
+    ms = int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp() * 1000)  # HubSpot: midnight UTC
     assert from_hubspot_date(ms) == from_hubspot_date(str(ms)) == d
-    assert ms == int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp() * 1000)
 
 
 @given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)))
@@ -171,9 +176,28 @@ def test_month_helpers():
     assert start == datetime(2026, 12, 1, 5, 0, tzinfo=UTC) and end == datetime(2027, 1, 1, 5, 0, tzinfo=UTC)
 
 
+def test_day_and_month_helpers_take_the_bots_timezone():
+    mexico = ZoneInfo("America/Mexico_City")  # UTC-6 all year: one hour behind Bogotá
+    moment = datetime(2026, 12, 1, 5, 30, tzinfo=UTC)  # 30/11 23:30 in Mexico City, 01/12 00:30 in Bogotá
+    assert today_bogota(moment, tz=mexico) == date(2026, 11, 30)
+    assert today_bogota(moment) == date(2026, 12, 1)
+    assert start_of_day_bogota(date(2026, 11, 30), tz=mexico) == datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+    assert end_of_day_bogota(date(2026, 11, 30), tz=mexico) == datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+    start, end = month_bounds_utc(2026, 11, tz=mexico)
+    assert start == datetime(2026, 11, 1, 6, 0, tzinfo=UTC) and end == datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+    assert start <= moment < end
+
+
 @given(st.dates(min_value=date(2001, 1, 1), max_value=date(2098, 12, 31)))
 def test_parse_month_round_trips_every_past_month(today):
     y, m = previous_month(today.year, today.month)
     assert parse_month(f"{y}-{m:02d}", today) == (y, m)
     assert parse_month(f"{m:02d}/{y}", today) == (y, m)
     assert parse_month(month_label(y, m), today) == (y, m)
+
+
+def test_format_datetime_takes_the_zone_and_a_text_for_no_instant():
+    instant = datetime(2026, 11, 21, 19, 5, tzinfo=UTC)
+    assert format_datetime(instant) == "21/11/2026 14:05"  # Bogotá by default
+    assert format_datetime(instant, ZoneInfo("Europe/Madrid")) == "21/11/2026 20:05"
+    assert format_datetime(None) == "—" and format_datetime(None, none="(sin dato)") == "(sin dato)"

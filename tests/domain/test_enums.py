@@ -3,8 +3,16 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.enums import (
-    ApprovalKind, ApprovalStatus, CommissionKind, CommissionState, DealStatus, DealType, JobRole, LeadStatus,
-    RenewalStatus, Service,
+    ApprovalKind,
+    ApprovalStatus,
+    CommissionKind,
+    CommissionState,
+    DealStatus,
+    DealType,
+    JobRole,
+    LeadStatus,
+    RenewalStatus,
+    Service,
 )
 from bot.domain.errors import DomainError
 
@@ -16,7 +24,7 @@ def test_values_are_stable_strings_and_labels_spanish():
     assert DealType.UP_SALE.needs_coo and not DealType.CROSS_SALE.needs_coo
     assert [m.value for m in DealStatus] == ["pendiente", "aprobado", "rechazado", "anulado"]
     assert [m.value for m in ApprovalKind] == ["auditoria", "coo", "atribucion", "usuario_hubspot", "proforma"]
-    assert [m.value for m in ApprovalStatus] == ["pendiente", "aprobada", "rechazada"]
+    assert [m.value for m in ApprovalStatus] == ["pendiente", "aprobada", "rechazada", "cancelada"]
     assert [m.value for m in LeadStatus] == ["nuevo", "bueno", "malo", "vendido"]
     assert [m.value for m in CommissionKind] == ["comision", "referido", "reverso"]
     assert CommissionKind.COMISION.label == "Comisión"

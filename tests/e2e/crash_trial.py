@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.domain.cards import CardKey
+from bot.domain.enums import ApprovalKind, ApprovalStatus
 from bot.services import directory
-from bot.services.deals import A_PENDING, K_AUDIT
 from bot.texts import deals as DT
 from db import migrate
 from db.audit import Actor
@@ -125,8 +125,8 @@ async def deals_waiting_for_audit(url: str, deal_ids: list[int]) -> list[int]:
     eng = make_engine(url)
     try:
         async with make_sessionmaker(eng)() as s:
-            q = select(Approval.deal_id).where(Approval.deal_id.in_(deal_ids), Approval.kind == K_AUDIT,
-                                               Approval.status == A_PENDING).order_by(Approval.deal_id)
+            q = select(Approval.deal_id).where(Approval.deal_id.in_(deal_ids), Approval.kind == ApprovalKind.AUDITORIA,
+                                               Approval.status == ApprovalStatus.PENDIENTE).order_by(Approval.deal_id)
             return list((await s.execute(q)).scalars())
     finally:
         await eng.dispose()

@@ -133,7 +133,7 @@ async def run_trials(tmp_path: Path, trials: int, url: str | None = None) -> Fig
                 try:
                     await probe.wait_final(2)
                     break
-                except Exception:  # noqa: BLE001 - not ready yet: ask again
+                except Exception:
                     if time.perf_counter() - killed > TAKEOVER_LIMIT:
                         raise
             fig.takeover_seconds.append(time.perf_counter() - killed)

@@ -19,6 +19,7 @@ from db.models import (
     Approval,
     AuditLog,
     BillingRequest,
+    Client,
     CommissionEntry,
     Deal,
     Lead,
@@ -59,7 +60,7 @@ async def build_cards(h) -> tuple[dict[str, int], list[tuple[dict, str, tuple[st
         ana = await directory.get_member(s, ids["ana"])
         ana.cedula = CEDULA
         luis = await directory.get_member(s, ids["luis"])
-        client = await directory.get_client(s, ids["client"])
+        client = await s.get(Client, ids["client"])
         await directory.assign(s, sys, client, luis, now=h.clock.now())  # both serve it: an attribution dispute is possible
         await s.commit()
     # deals: a cross-sale (audit), an up-sale (COO + audit), a disputed attribution (admin)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.services import directory
 from db.audit import Actor
-from db.models import Approval, AuditLog, CommissionEntry, Deal
+from db.models import Approval, AuditLog, Client, CommissionEntry, Deal
 from tests.fakes.discord_fake import buttons, mentions_safe, message_text
 from tests.timetravel import business_days_after, spanish_date
 
@@ -302,7 +302,7 @@ async def test_hubspot_deal_id_required_and_duplicates(harness_factory):
     async with h.sessionmaker() as s:
         sys = Actor.system("test")
         luis = await directory.get_member(s, ids["luis"])
-        client = await directory.get_client(s, ids["client"])
+        client = await s.get(Client, ids["client"])
         await directory.assign(s, sys, client, luis, now=h.clock.now())  # both serve the client now
         await s.commit()
     hid = h.hubspot.add_deal(dealname="Espiga", amount="12000000", hubspot_owner_id="501", fecha_de_anticipo=h.today().isoformat())

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import EXTENSIONS
-from bot.services import directory
 from bot.exts.renewals.intents import run_renewals_tick
+from bot.services import directory
 from db.audit import Actor
 from db.models import AuditLog, RenewalIntent
 from tests.fakes.discord_fake import buttons, mentions_safe, message_text

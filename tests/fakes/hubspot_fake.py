@@ -34,9 +34,10 @@ import re
 import time
 import uuid
 from collections import Counter, deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
@@ -293,7 +294,7 @@ class HubSpotFake:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> "HubSpotFake":
+    async def __aenter__(self) -> HubSpotFake:
         await self.start()
         return self
 
@@ -532,7 +533,7 @@ class HubSpotFake:
         assert self._stop_event is not None
         try:
             await asyncio.wait_for(self._stop_event.wait(), seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     async def _pre(self, request: web.Request, now: float) -> web.StreamResponse | None:

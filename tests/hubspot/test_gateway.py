@@ -239,14 +239,6 @@ async def test_bad_token_is_an_error_not_retried(fake, make_gw):
     assert fake.count("GET") == 1
 
 
-async def test_naive_get_all(fake, gw):
-    fake.bulk_add_deals(250, d=D)
-    fake.bulk_add_deals(30, d=date(2025, 1, 1))
-    deals = await gw.get_all_deals_naive()
-    assert len(deals) == 280 and sum(1 for x in deals if x.advance_date == D) == 250
-    assert fake.count("GET", r"/crm/v3/objects/deals$") == 3
-
-
 async def test_api_objects_built_once(fake, gw, monkeypatch):
     from hubspot.discovery.discovery_base import DiscoveryBase
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bot.domain.enums import ApprovalKind, ApprovalStatus
 from bot.domain.errors import DomainError
 from bot.services import access as svc
-from bot.services import reminders
-from bot.services import directory
+from bot.services import directory, reminders
 from db.audit import Actor
 from db.models import AccessRequest, Approval, AuditLog, Member
 
@@ -49,9 +49,9 @@ async def decide(sm, request_id, approve, actor=JUAN, reason=None, now=NOW) -> s
 # --- requests ------------------------------------------------------------------------------------
 async def test_request_stores_request_approval_and_audit(sessionmaker):
     t = await create(sessionmaker, sense="  Laura@SenseDigital.co ")
-    assert t.request.status == svc.PENDING
+    assert t.request.status == ApprovalStatus.PENDIENTE
     assert t.request.sense_email == "laura@sensedigital.co"
-    assert t.approval.kind == svc.K_ACCESS and t.approval.access_request_id == t.request.id
+    assert t.approval.kind == ApprovalKind.USUARIO_HUBSPOT and t.approval.access_request_id == t.request.id
     assert t.request.created_at == NOW
     assert await count(sessionmaker, AuditLog, AuditLog.action == "acceso.solicitar") == 1
 
@@ -103,7 +103,7 @@ async def test_rejected_person_may_ask_again(sessionmaker):
     t = await create(sessionmaker)
     await decide(sessionmaker, t.request.id, False, reason="Correo equivocado")
     again = await create(sessionmaker, sense="laura.g@sensedigital.co")
-    assert again.request.status == svc.PENDING
+    assert again.request.status == ApprovalStatus.PENDIENTE
 
 
 async def test_sense_email_of_another_member_is_refused(sessionmaker):
@@ -133,8 +133,8 @@ async def test_approval_activates_member_with_emails(sessionmaker):
         r = await s.get(AccessRequest, t.request.id)
     assert m.active and m.sense_email == "laura@sensedigital.co" and m.gmail == "laura.gomez@gmail.com"
     assert m.name == "Laura Gómez"
-    assert a.status == svc.APPROVED and a.decided_by_name == "Juan Diego Dillmann" and a.decided_at == NOW
-    assert r.status == svc.APPROVED
+    assert a.status == ApprovalStatus.APROBADA and a.decided_by_name == "Juan Diego Dillmann" and a.decided_at == NOW
+    assert r.status == ApprovalStatus.APROBADA
     actions = await _actions(sessionmaker)
     assert {"aprobacion.aprobar", "acceso.aprobar", "miembro.activar", "miembro.crear"} <= set(actions)
 
@@ -158,7 +158,7 @@ async def test_rejection_needs_a_reason_and_stores_it(sessionmaker):
     assert d.decided and d.approval.reason == "No trabajas con clientes"
     async with sessionmaker() as s:
         assert await directory.get_member(s, 7001) is None  # nobody activated
-        assert (await s.get(AccessRequest, t.request.id)).status == svc.REJECTED
+        assert (await s.get(AccessRequest, t.request.id)).status == ApprovalStatus.RECHAZADA
 
 
 async def test_decided_once_second_is_told_who(sessionmaker):
@@ -166,7 +166,7 @@ async def test_decided_once_second_is_told_who(sessionmaker):
     await decide(sessionmaker, t.request.id, True, actor=JUAN)
     d = await decide(sessionmaker, t.request.id, False, actor=DANIEL, reason="tarde")
     assert not d.decided
-    assert d.approval.decided_by_name == "Juan Diego Dillmann" and d.approval.status == svc.APPROVED
+    assert d.approval.decided_by_name == "Juan Diego Dillmann" and d.approval.status == ApprovalStatus.APROBADA
     assert (await _actions(sessionmaker)).count("aprobacion.aprobar") == 1
     assert "aprobacion.rechazar" not in await _actions(sessionmaker)
 
@@ -280,16 +280,6 @@ async def test_unexpected_exception_is_contained(sessionmaker):
     assert not out.ok
 
 
-async def test_sync_gateway_runs_off_loop(sessionmaker):
-    class SyncGateway:
-        def provision_user(self, email, first_name=None, last_name=None):
-            return "u-sync", True
-
-    rid = await _approved(sessionmaker)
-    out = await svc.provision_request(sessionmaker, SyncGateway(), rid, actor=JUAN, now=lambda: NOW)
-    assert out.ok and out.user_id == "u-sync"
-
-
 async def test_pending_or_rejected_requests_are_not_provisioned(sessionmaker):
     t = await create(sessionmaker)
     gw = StubGateway()
@@ -317,7 +307,7 @@ async def test_reminded_after_24h_then_once_a_day(sessionmaker):
     t = await create(sessionmaker)
     assert await remind(sessionmaker, NOW + timedelta(hours=23)) == []
     first = await remind(sessionmaker, NOW + timedelta(hours=25))
-    assert [(r.kind, r.request_id, r.name) for r in first] == [(svc.K_ACCESS, t.request.id, "Laura Gómez")]
+    assert [(r.kind, r.request_id, r.name) for r in first] == [(ApprovalKind.USUARIO_HUBSPOT, t.request.id, "Laura Gómez")]
     for h in (25, 30, 48):  # same day window: never twice
         assert await remind(sessionmaker, NOW + timedelta(hours=h)) == []
     assert len(await remind(sessionmaker, NOW + timedelta(hours=49))) == 1

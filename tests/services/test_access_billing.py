@@ -10,11 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bot.domain.enums import ApprovalKind, ApprovalStatus, BillingStatus
 from bot.domain.errors import DomainError
-from bot.services import access as asvc
-from bot.services import reminders
 from bot.services import billing as svc
-from bot.services import directory
+from bot.services import directory, reminders
 from db.audit import Actor
 from db.models import Approval, AuditLog, BillingRequest, Deal
 
@@ -71,7 +70,7 @@ async def decide(sm, rid, done, actor=JUAN, **kw) -> svc.BillingDecision:
 async def test_request_for_own_deal(sessionmaker, world):
     t = await create(sessionmaker, str(world.deal.id))
     assert t.request.amount == 6_000_000 and t.request.kind == "proforma" and t.request.notes == "NIT 900.123.456"
-    assert t.approval.kind == asvc.K_BILLING and t.approval.billing_request_id == t.request.id
+    assert t.approval.kind == ApprovalKind.PROFORMA and t.approval.billing_request_id == t.request.id
     assert t.approval.deal_id is None  # never blocks the deal's own approvals
     assert t.client.name == "Acme S.A.S."
     assert await count(sessionmaker, AuditLog, AuditLog.action == "facturacion.solicitar") == 1
@@ -116,9 +115,9 @@ async def test_done_with_link(sessionmaker, world):
     with pytest.raises(svc.BillingRefused):
         await decide(sessionmaker, t.request.id, True, url="no es un link")
     d = await decide(sessionmaker, t.request.id, True, url=" https://drive.example/proforma.pdf ", note="Vence el 30")
-    assert d.decided and d.request.status == svc.B_DONE
+    assert d.decided and d.request.status == BillingStatus.HECHA
     assert d.request.result_url == "https://drive.example/proforma.pdf"
-    assert d.approval.status == asvc.APPROVED and d.approval.reason == "Vence el 30"
+    assert d.approval.status == ApprovalStatus.APROBADA and d.approval.reason == "Vence el 30"
     async with sessionmaker() as s:
         actions = list((await s.execute(select(AuditLog.action, AuditLog.entity_type))).all())
     assert ("negocio.documento_cobro", "deal") in actions and ("facturacion.hecha", "billing_request") in actions
@@ -135,7 +134,7 @@ async def test_reject_needs_reason_and_decides_once(sessionmaker, world):
     assert sorted(r.decided for r in results) == [False, True]
     async with sessionmaker() as s:
         r = await s.get(BillingRequest, t.request.id)
-    assert r.status in (svc.B_DONE, svc.B_REJECTED)
+    assert r.status in (BillingStatus.HECHA, BillingStatus.RECHAZADA)
 
 
 async def test_deal_choices_are_own_open_deals(sessionmaker, world):
@@ -154,5 +153,5 @@ async def test_billing_requests_are_reminded(sessionmaker, world):
         out = await reminders.process_reminders(s, NOW + timedelta(hours=25))
         await s.commit()
     assert [(r.kind, r.request_id, r.deal_id, r.billing_kind, r.name) for r in out] == [
-        (asvc.K_BILLING, t.request.id, world.deal.id, "proforma", "Ana KAM")
+        (ApprovalKind.PROFORMA, t.request.id, world.deal.id, "proforma", "Ana KAM")
     ]

@@ -51,8 +51,7 @@ def test_export_dates_follow_bogota():
     # 00:30 UTC on the 23rd is still the 22nd in Bogotá
     assert ex.export_date_for(datetime(2026, 11, 23, 0, 30, tzinfo=UTC), BOG) == date(2026, 11, 21)
     assert ex.export_date_for(SIX_AM, BOG) == D
-    assert ex.export_already_due(D, SIX_AM, BOG, time(6)) is True
-    assert ex.export_already_due(D, SIX_AM - timedelta(minutes=1), BOG, time(6)) is False
+    assert ex.export_instant(D, BOG, time(6)) == SIX_AM
 
 
 def test_due_dates_catch_up_but_not_before_first_run():

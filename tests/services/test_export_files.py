@@ -16,7 +16,7 @@ from bot.services.workbooks import COP_FORMAT, DATE_FORMAT, DATETIME_FORMAT
 from bot.texts import export as T
 from db.models import Approval, Client, Deal, Member
 from tests.fakes.hubspot_fake import HubSpotFake
-from tests.services.test_export_hubspot import D, NOW, TOKEN, gateway, hubspot, hubspot_deals
+from tests.services.test_export_hubspot import NOW, TOKEN, D, gateway, hubspot, hubspot_deals
 
 __all__ = ["hubspot"]  # the fixture, shared with test_export_hubspot
 

@@ -126,7 +126,8 @@ async def test_hubspot_down_marks_the_deals_and_still_exports(sessionmaker, sett
 async def test_card_and_export_agree_on_an_empty_hubspot_value(sessionmaker, settings, hubspot, missing):
     """One reconciliation rule: a HubSpot deal with no amount (or no owner) is a difference on the
     deal's card and in the export alike (the export used to call it "coincide")."""
-    from bot.services.deals import HS_DIFF, verify_deal
+    from bot.domain.enums import HubSpotCheck
+    from bot.services.deals import verify_deal
 
     props = {"dealname": "Vacío", "amount": "5000000", "hubspot_owner_id": "501", "fecha_de_anticipo": D}
     del props[missing]
@@ -147,7 +148,7 @@ async def test_card_and_export_agree_on_an_empty_hubspot_value(sessionmaker, set
     out = await perform_export(sessionmaker, settings, d=D, now=NOW, trigger="schedule", gateway=gw)
     assert out.status == "hecha", out.error
     category = "diferencia_valor" if missing == "amount" else "diferencia_responsable"
-    assert card == HS_DIFF
+    assert card == HubSpotCheck.DIFERENCIAS
     assert out.result.findings[category] == 1 and "coincide" not in out.result.findings
     wb = openpyxl.load_workbook(out.result.files["xlsx"])
     rows = [[c.value for c in r] for r in wb["hallazgos"].iter_rows(min_row=2)]

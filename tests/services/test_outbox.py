@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from bot.domain.enums import OutboxStatus
 from bot.services import outbox as ob
 from db.models import OutboxMessage
 
@@ -54,24 +55,24 @@ async def test_dm_and_channel_targets(sessionmaker):
 
 
 def test_transient_failures_are_retried_then_held_never_dropped():
-    row = OutboxMessage(dedupe_key="k", target="channel", target_id=0, payload={}, status=ob.PENDING, attempts=0)
+    row = OutboxMessage(dedupe_key="k", target="channel", target_id=0, payload={}, status=OutboxStatus.PENDIENTE, attempts=0)
     for n in range(1, ob.MAX_ATTEMPTS):
         v = ob.failure_values(row, NOW, "HTTPException: 500", None)
-        assert v["status"] == ob.PENDING and v["next_attempt_at"] == NOW + ob.backoff(n)
+        assert v["status"] == OutboxStatus.PENDIENTE and v["next_attempt_at"] == NOW + ob.backoff(n)
         row.attempts = v["attempts"]
     v = ob.failure_values(row, NOW, "HTTPException: 500", "Discord falló 10 veces seguidas")
-    assert v["status"] == ob.HELD and v["held_reason"] == "Discord falló 10 veces seguidas"
+    assert v["status"] == OutboxStatus.RETENIDO and v["held_reason"] == "Discord falló 10 veces seguidas"
     assert v["held_at"] == NOW and v["next_attempt_at"] == NOW + ob.HELD_RETRY
 
 
 def test_a_refusal_is_held_at_the_first_try_and_a_held_retry_keeps_its_date():
-    row = OutboxMessage(dedupe_key="k", target="dm", target_id=1, payload={}, status=ob.PENDING, attempts=0)
+    row = OutboxMessage(dedupe_key="k", target="dm", target_id=1, payload={}, status=OutboxStatus.PENDIENTE, attempts=0)
     v = ob.failure_values(row, NOW, "Forbidden: 50007", "Ana no acepta mensajes directos del bot")
-    assert (v["status"], v["attempts"], v["held_at"]) == (ob.HELD, 1, NOW)
-    row.status, row.attempts = ob.HELD, 1
+    assert (v["status"], v["attempts"], v["held_at"]) == (OutboxStatus.RETENIDO, 1, NOW)
+    row.status, row.attempts = OutboxStatus.RETENIDO, 1
     later = NOW + ob.HELD_RETRY
     v = ob.failure_values(row, later, "Forbidden: 50007", "Ana no acepta mensajes directos del bot")
-    assert v["status"] == ob.HELD and "held_at" not in v and v["next_attempt_at"] == later + ob.HELD_RETRY
+    assert v["status"] == OutboxStatus.RETENIDO and "held_at" not in v and v["next_attempt_at"] == later + ob.HELD_RETRY
 
 
 async def test_release_puts_held_items_back_with_an_audit_row(sessionmaker):
@@ -81,8 +82,8 @@ async def test_release_puts_held_items_back_with_an_audit_row(sessionmaker):
     async with sessionmaker() as s:
         a = await ob.enqueue(s, "a", content="a", now=NOW)
         b = await ob.enqueue(s, "b", content="b", now=NOW)
-        a.status, a.held_reason, a.attempts = ob.HELD, "sin permiso", 3
-        b.status = ob.SENT
+        a.status, a.held_reason, a.attempts = OutboxStatus.RETENIDO, "sin permiso", 3
+        b.status = OutboxStatus.ENVIADO
         await s.commit()
     async with sessionmaker() as s:
         assert await ob.held_summary(s) == [("sin permiso", 1)]
@@ -91,7 +92,7 @@ async def test_release_puts_held_items_back_with_an_audit_row(sessionmaker):
     async with sessionmaker() as s:
         assert [r.dedupe_key for r in await ob.due(s, NOW)] == ["a"]
         row = (await s.execute(select(OutboxMessage).where(OutboxMessage.id == a.id))).scalar_one()
-        assert (row.status, row.attempts) == (ob.PENDING, 0)
+        assert (row.status, row.attempts) == (OutboxStatus.PENDIENTE, 0)
         audit = (await s.execute(select(AuditLog).where(AuditLog.action == "outbox.reenviar"))).scalar_one()
         assert audit.actor_discord_id == 7 and audit.before["ids"] == [a.id]
         assert await ob.release_held(s, Actor(7, "Admin"), NOW) == []
@@ -112,7 +113,7 @@ def test_cli_lists_and_resends_held_items(monkeypatch, tmp_path, database_url):
             await migrate.upgrade(eng)
             async with make_sessionmaker(eng)() as s:
                 row = await ob.enqueue(s, "export:2026-11-22:1", content="corte", now=NOW)
-                row.status, row.held_at = ob.HELD, NOW
+                row.status, row.held_at = OutboxStatus.RETENIDO, NOW
                 row.held_reason = "el bot no puede escribir en #dudas-ventas-ops: le falta el permiso «Enviar mensajes»"
                 await s.commit()
         finally:
@@ -163,7 +164,7 @@ async def test_catch_up_days_fold_into_one_post_with_busy_days_files(sessionmake
         await post_catch_up(s, NOW)  # nothing left to fold
         await s.commit()
         assert len(list((await s.execute(select(OutboxMessage))).scalars())) == 6
-    assert statuses == {ob.DIGESTED}
+    assert statuses == {OutboxStatus.RESUMIDO}
     embed = post.payload["embeds"][0]
     assert embed["title"] == "📦 Puesta al día — cortes del 17/11/2026 al 21/11/2026"
     assert embed["fields"][0]["value"] == (

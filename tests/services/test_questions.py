@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.domain.enums import QuestionStatus
 from bot.services import questions as svc
 from db.audit import Actor
 from db.models import AuditLog, OutboxMessage
@@ -47,7 +48,7 @@ async def test_publish_once_and_faq_only_after_an_answer(sessionmaker):
     async with sessionmaker() as s:
         asked = await svc.ask(s, actor=ASKER, topic="comisiones", text="cuanto es la comision", now=NOW)
         await s.commit()
-    assert asked.question.status == svc.CONSULTA and asked.hits
+    assert asked.question.status == QuestionStatus.CONSULTA and asked.hits
     qid = asked.question.id
     async with sessionmaker() as s:
         assert (await svc.add_to_faq(s, qid, actor=ASKER, now=NOW)) == (None, False)

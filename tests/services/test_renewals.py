@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.domain.dates import end_of_day_bogota
+from bot.domain.dates import BOGOTA, end_of_day_bogota
 from bot.services import directory
 from bot.services import renewals as svc
 from db.audit import Actor
@@ -48,19 +49,20 @@ async def world(sessionmaker) -> World:
         return World(ana, luis, espiga, tornillo)
 
 
-async def declare(sm, w: World, delivery: date, now: datetime, *, member=None, client=None, days: int = 3):
+async def declare(sm, w: World, delivery: date, now: datetime, *, member=None, client=None, days: int = 3,
+                  tz: ZoneInfo = BOGOTA):
     async with sm() as s:
         member = await s.get(Member, (member or w.ana).id)
         client = await s.get(Client, (client or w.espiga).id)
-        intent = await svc.declare(s, member=member, client=client, delivery=delivery, now=now, window_days=days,
+        intent = await svc.declare(s, member=member, client=client, delivery=delivery, now=now, window_days=days, tz=tz,
                                    actor=Actor(member.discord_id, member.name))
         await s.commit()
         return intent
 
 
-async def tick(sm, now: datetime) -> list[svc.Event]:
+async def tick(sm, now: datetime, *, tz: ZoneInfo = BOGOTA) -> list[svc.Event]:
     async with sm() as s:
-        events = await svc.process_due(s, now)
+        events = await svc.process_due(s, now, tz=tz)
         await s.commit()
         return events
 
@@ -216,10 +218,10 @@ async def test_two_sessions_racing_mark_once(sessionmaker, world):
     async with sessionmaker() as s1, sessionmaker() as s2:
         stale = await s2.get(RenewalIntent, created.id)  # s2 read the row as open …
         assert stale.status == "abierta"
-        assert [e.kind for e in await svc.process_due(s1, after)] == ["vencida"]  # … s1 expires it first
+        assert [e.kind for e in await svc.process_due(s1, after, tz=BOGOTA)] == ["vencida"]  # … s1 expires it first
         await s1.commit()
         assert await svc._mark(s2, stale, "expired_at", after, status="vencida", blocked=True) is False
-        assert await svc.process_due(s2, after) == []
+        assert await svc.process_due(s2, after, tz=BOGOTA) == []
         await s2.commit()
     assert [m.dedupe_key.split(":")[0] for m in await outbox(sessionmaker)] == ["renov-vencida", "renov-vencida-dm"]
 
@@ -349,3 +351,25 @@ async def test_close_by_renewal_deal_closes_once(sessionmaker, world):
     again = await declare(sessionmaker, world, date(2026, 11, 26), bogota(date(2026, 11, 26)))
     assert again.status == "abierta"
     assert await audit_actions(sessionmaker) == ["renovacion.declarar", "renovacion.cerrar", "renovacion.declarar"]
+
+
+MEXICO = ZoneInfo("America/Mexico_City")  # UTC-6 all year: one hour behind Bogotá
+
+
+async def test_the_window_follows_the_bots_timezone_not_bogota(sessionmaker, world):
+    # delivered Friday 13/11 (Monday 16/11 a Colombian holiday): deadline Thursday 19/11, in any TIMEZONE.
+    # 20/11 05:30 UTC is still Thursday 19/11 23:30 in Mexico City, already Friday 20/11 00:30 in Bogotá.
+    late = datetime(2026, 11, 20, 5, 30, tzinfo=UTC)
+    with pytest.raises(svc.RenewalRefused, match="ya no se puede declarar"):
+        await declare(sessionmaker, world, date(2026, 11, 13), late, tz=BOGOTA)  # Bogotá: the window is over
+    created = await declare(sessionmaker, world, date(2026, 11, 13), late, tz=MEXICO)  # Mexico City: the last day
+    assert created.deadline == date(2026, 11, 19)
+    evs = await tick(sessionmaker, late, tz=MEXICO)
+    assert [e.kind for e in evs] == ["recordatorio_ultimo_dia"]  # still the last day there: no expiry
+    assert (await intent(sessionmaker, created.id)).status == "abierta"
+    end = end_of_day_bogota(date(2026, 11, 19), tz=MEXICO)
+    assert end == datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
+    assert await tick(sessionmaker, end - timedelta(seconds=1), tz=MEXICO) == []
+    assert [e.kind for e in await tick(sessionmaker, end, tz=MEXICO)] == ["vencida"]
+    row = await intent(sessionmaker, created.id)
+    assert (row.status, row.blocked, row.expired_at) == ("vencida", True, end)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.dates import BOGOTA
 from bot.services.statements import program_report
 from bot.services.summary import build_summary
 from db.models import Client, Deal, Member
@@ -32,7 +33,7 @@ async def test_daily_summary_and_program_report_leave_rejected_deals_out(session
     await seed(sessionmaker)
     async with sessionmaker() as s:
         summary = await build_summary(s, D, NOW, ZoneInfo("America/Bogota"), lead_sla_hours=24)
-        report = await program_report(s, D)
+        report = await program_report(s, D, tz=BOGOTA)
     assert summary.by_type == {"renovacion": (2, 3_000_000)}
     assert summary.mtd_by_kam == [("Ana", 3_000_000)]
     assert summary.mtd_by_type == [("Renovación", 3_000_000)]

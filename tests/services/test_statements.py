@@ -4,12 +4,14 @@ a ledger line belongs to (Bogotá), the totals, and the payroll workbook."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
+from bot.domain.dates import BOGOTA
 from bot.services import statements as svc
-from db.models import CommissionEntry, Member
+from db.models import CommissionEntry, Lead, Member
 
 
 def entry(member: Member, kind: str, state: str, amount: int, created: datetime, settled: datetime | None = None,
@@ -37,9 +39,9 @@ async def test_lines_fall_in_the_bogota_month_they_were_settled(sessionmaker):
                   datetime(2026, 11, 12, 15, 0, tzinfo=UTC), "f"),
         ])
         await s.commit()
-        nov = await svc.statement(s, ana, 2026, 11)
-        dec = await svc.statement(s, ana, 2026, 12)
-        octo = await svc.statement(s, ana, 2026, 10)
+        nov = await svc.statement(s, ana, 2026, 11, tz=BOGOTA)
+        dec = await svc.statement(s, ana, 2026, 12, tz=BOGOTA)
+        octo = await svc.statement(s, ana, 2026, 10, tz=BOGOTA)
     assert [x.kind for x in nov.lines] == ["referido", "comision", "reverso", "comision"]  # in time order
     assert [x.amount for x in nov.lines] == [5_000, 40_000, -100_000, 100_000]
     assert (nov.pending, nov.earned, nov.rejected, nov.reversed, nov.net) == (0, 105_000, 40_000, -100_000, 5_000)
@@ -55,8 +57,8 @@ async def test_monthly_statements_only_people_with_lines_sorted_by_name(sessionm
         await s.flush()
         s.add_all([entry(zoe, "comision", "ganada", 10, when, when), entry(ana, "referido", "ganada", 5_000, when, when)])
         await s.commit()
-        sts = await svc.monthly_statements(s, 2026, 11)
-        assert await svc.monthly_statements(s, 2026, 9) == []
+        sts = await svc.monthly_statements(s, 2026, 11, tz=BOGOTA)
+        assert await svc.monthly_statements(s, 2026, 9, tz=BOGOTA) == []
     assert [st.member.name for st in sts] == ["ana", "Zoe"]
 
 
@@ -72,8 +74,8 @@ async def test_payroll_workbook_sheets_and_totals(sessionmaker):
         s.add_all([entry(a, "comision", "ganada", 720_000, when, when), entry(b, "comision", "pendiente", 60_000, when),
                    entry(c, "reverso", "reversada", -30_000, when, when)])
         await s.commit()
-        sts = await svc.monthly_statements(s, 2026, 11)
-    wb = load_workbook(io.BytesIO(svc.payroll_xlsx(sts, 2026, 11)))
+        sts = await svc.monthly_statements(s, 2026, 11, tz=BOGOTA)
+    wb = load_workbook(io.BytesIO(svc.payroll_xlsx(sts, 2026, 11, tz=BOGOTA)))
     titles = wb.sheetnames
     assert titles[0] == "Totales" and titles[-1] == "Cómo leer" and len(titles) == 5
     assert len(set(t.lower() for t in titles)) == 5
@@ -104,9 +106,9 @@ async def test_statement_workbook_cell_by_cell(sessionmaker):
             entry(ana, "reverso", "reversada", -120_000, settled, settled),
         ])
         await s.commit()
-        st = await svc.statement(s, ana, 2026, 11)
-        payroll = load_workbook(io.BytesIO(svc.payroll_xlsx(await svc.monthly_statements(s, 2026, 11), 2026, 11)))
-    wb = load_workbook(io.BytesIO(svc.statement_xlsx(st)))
+        st = await svc.statement(s, ana, 2026, 11, tz=BOGOTA)
+        payroll = load_workbook(io.BytesIO(svc.payroll_xlsx(await svc.monthly_statements(s, 2026, 11, tz=BOGOTA), 2026, 11, tz=BOGOTA)))
+    wb = load_workbook(io.BytesIO(svc.statement_xlsx(st, tz=BOGOTA)))
     assert wb.sheetnames == ["Comisiones", "Cómo leer"]
     ws = wb["Comisiones"]
     assert ws["A1"].value == "Comisiones de Ana Gómez · noviembre de 2026" and ws["A1"].font.bold
@@ -170,7 +172,39 @@ async def test_each_commission_line_shows_the_rate_its_deal_was_registered_with(
             s.add(CommissionEntry(member_id=ana.id, deal_id=d.id, kind="comision", state="ganada",
                                   amount=int(total * rate), description="x", created_at=when, settled_at=when))
         await s.commit()
-        st = await svc.statement(s, ana, 2026, 11)
-        [payroll] = await svc.monthly_statements(s, 2026, 11)
+        st = await svc.statement(s, ana, 2026, 11, tz=BOGOTA)
+        [payroll] = await svc.monthly_statements(s, 2026, 11, tz=BOGOTA)
     assert [x.how for x in st.lines] == ["6 % de $ 12.000.000", "7 % de $ 10.000.000"]
     assert [x.how for x in payroll.lines] == [x.how for x in st.lines]
+
+
+MEXICO = ZoneInfo("America/Mexico_City")  # UTC-6 all year: one hour behind Bogotá
+# registered 01/12 05:30 UTC: 30/11 23:30 in Mexico City, 01/12 00:30 in Bogotá
+LATE_NOVEMBER_IN_MEXICO = datetime(2026, 12, 1, 5, 30, tzinfo=UTC)
+
+
+async def test_the_month_of_a_line_and_of_the_funnel_follows_the_bots_timezone(sessionmaker):
+    async with sessionmaker() as s:
+        ana = Member(discord_id=1, name="Ana Gómez", cedula="123")
+        s.add(ana)
+        await s.flush()
+        s.add(entry(ana, "comision", "pendiente", 300_000, LATE_NOVEMBER_IN_MEXICO, None, "late"))
+        s.add(Lead(referrer_id=ana.id, referrer_cedula="123", contact_name="Carla", company="Tienda",
+                   company_key="tienda", service="web", created_at=LATE_NOVEMBER_IN_MEXICO))
+        await s.commit()
+        nov = await svc.statement(s, ana, 2026, 11, tz=MEXICO)
+        dec = await svc.statement(s, ana, 2026, 12, tz=MEXICO)
+        [payroll] = await svc.monthly_statements(s, 2026, 11, tz=MEXICO)
+        assert await svc.monthly_statements(s, 2026, 12, tz=MEXICO) == []
+        # the same line in Bogotá is December's
+        bog_nov = await svc.statement(s, ana, 2026, 11, tz=BOGOTA)
+        bog_dec = await svc.statement(s, ana, 2026, 12, tz=BOGOTA)
+        # the program report on 30/11 (Mexico City) counts the lead referred that evening
+        report = await svc.program_report(s, date(2026, 11, 30), tz=MEXICO)
+        bog_report = await svc.program_report(s, date(2026, 11, 30), tz=BOGOTA)
+    assert [x.amount for x in nov.lines] == [300_000] and nov.pending == 300_000
+    assert dec.lines == []
+    assert payroll.pending == 300_000
+    assert bog_nov.lines == [] and [x.amount for x in bog_dec.lines] == [300_000]
+    assert report.funnel.referred == 1
+    assert bog_report.funnel.referred == 0

@@ -13,30 +13,36 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import VentasOpsBot
-from bot.interactions import send_ephemeral
-from bot.domain.text import count_of
-from bot.guards import actor_of, require_role
-from bot.outbox_worker import held_lines
-from bot.services import outbox as ob
-from bot.domain.validation import MAX_ROW_ID
-from bot.services import health
-from bot.texts import admin as T
-from bot.texts import health as HT
-from bot.version import version
+from bot.autocomplete import client_choices
 from bot.domain.dates import format_date, format_datetime, parse_user_date
+from bot.domain.text import count_of
+from bot.domain.validation import MAX_ROW_ID
 from bot.errors import UserError
 from bot.export_runner import perform_export
-from bot.services.export import export_date_for, finished_run
-from bot.texts import export as ET
 from bot.exts.admin.cancel import admin_cancel
 from bot.exts.admin.directory import (
-    assign_command, import_command, register, show_client_command, show_members_command, sync_command, unassign_command,
+    assign_command,
+    import_command,
+    register,
+    show_client_command,
+    show_members_command,
+    sync_command,
+    unassign_command,
 )
 from bot.exts.admin.report import admin_report
-from bot.autocomplete import client_choices
+from bot.guards import actor_of, require_role
+from bot.interactions import send_ephemeral
+from bot.outbox_worker import held_lines
+from bot.services import health
+from bot.services import outbox as ob
+from bot.services.export import export_date_for, finished_run
+from bot.texts import admin as T
 from bot.texts import deals as DT
 from bot.texts import directory as XT
+from bot.texts import export as ET
+from bot.texts import health as HT
 from bot.texts import outbox as OT
+from bot.version import version
 
 
 class Admin(commands.GroupCog, group_name="admin", group_description="Administración de ventas-ops"):
@@ -149,7 +155,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         if out.status == "ya_hecha":
             async with bot.sessionmaker() as session:
                 run = await finished_run(session, d)
-            when = format_datetime(run.finished_at) if run and run.finished_at else "—"
+            when = format_datetime(run.finished_at, bot.settings.tz) if run and run.finished_at else "—"
             await interaction.followup.send(ET.ADMIN_EXPORT_ALREADY.format(date=format_date(d), when=when), ephemeral=True)
             return
         if out.status == "fallida":

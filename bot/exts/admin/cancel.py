@@ -7,14 +7,15 @@ import logging
 import discord
 
 from bot.app import VentasOpsBot
-from bot.interactions import send_ephemeral
 from bot.cards.deal import refresh_card
 from bot.domain.money import format_cop
+from bot.domain.text import md
+from bot.domain.validation import clean_user_text
 from bot.guards import actor_of
+from bot.interactions import send_ephemeral
 from bot.notify import dm
 from bot.services import deals as svc
 from bot.texts import deals as T
-from bot.domain.validation import clean_user_text
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ async def admin_cancel(interaction: discord.Interaction[VentasOpsBot], deal_id: 
             v.member.discord_id,
             T.DM_CANCELLED.format(
                 deal_id=deal_id,
-                client=svc.escape(v.client.name),
-                reason=svc.escape(reason),
+                client=md(v.client.name),
+                reason=md(reason),
                 clawback=T.DM_CLAWBACK.format(amount=format_cop(result.clawback)) if result.clawback else "",
             ),
         )

@@ -16,13 +16,12 @@ import logging
 import secrets
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 
 from bot import permissions
 from bot.app import VentasOpsBot
-from bot.interactions import send_ephemeral
 from bot.blocking import run_blocking
 from bot.domain.dates import format_date
 from bot.domain.enums import JobRole, Service
@@ -30,13 +29,13 @@ from bot.domain.text import count_of, md
 from bot.domain.validation import mask_cedula
 from bot.errors import UserError
 from bot.guards import actor_of, require_role
-from bot.services import directory
+from bot.hubspot.gateway import HubSpotError
+from bot.interactions import send_ephemeral
+from bot.services import directory, directory_sync
 from bot.services import directory_import as imp
-from bot.services import directory_sync
 from bot.texts import directory as T
 from bot.ui import ActionButton
 from db.models import Client
-from bot.hubspot.gateway import HubSpotError
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +81,10 @@ def _errors_reply(bot: VentasOpsBot, template: str, errors: list[imp.RowError],
 
 class ImportButton(ActionButton, template=r"dirimport:(?P<action>apply|cancel):(?P<id>[0-9a-f]{16})"):
     PREFIX = "dirimport"
-    LABELS = {"apply": (T.BUTTON_IMPORT, discord.ButtonStyle.success),
-              "cancel": (T.BUTTON_CANCEL, discord.ButtonStyle.secondary)}
+    LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
+        "apply": (T.BUTTON_IMPORT, discord.ButtonStyle.success),
+        "cancel": (T.BUTTON_CANCEL, discord.ButtonStyle.secondary),
+    }
     ID_TYPE = str
 
     async def handle(self, interaction: discord.Interaction) -> None:

@@ -31,10 +31,10 @@ async def admin_report(interaction: discord.Interaction[VentasOpsBot]) -> None:
     """/admin reporte (the admin check is the /admin group's)."""
     bot = interaction.client
     await interaction.response.defer(ephemeral=True, thinking=True)
-    today = today_bogota(bot.clock.now())
+    today = today_bogota(bot.clock.now(), tz=bot.settings.tz)
     async with bot.sessionmaker() as session:
-        r = await svc.program_report(session, today)
-        qf = await questions.figures(session, *month_bounds_utc(today.year, today.month))
+        r = await svc.program_report(session, today, tz=bot.settings.tz)
+        qf = await questions.figures(session, *month_bounds_utc(today.year, today.month, tz=bot.settings.tz))
     cur, prev, f = r.current, r.previous, r.funnel
     change = (_pct((cur.value - prev.value) / prev.value) if prev.value else T.REPORT_CHANGE_NONE)
     embed = discord.Embed(title=T.REPORT_TITLE.format(month=month_label(today.year, today.month)),

@@ -1,34 +1,34 @@
-"""Approving and rejecting a deal from its card: the clicks, the reject-reason modal and the DMs to
-the KAM. The rules live in :mod:`bot.services.deals`."""
+"""Approving and rejecting a deal from its card: the clicks, the reject-reason modal and what follows
+a decision (the card redrawn, the outbox kicked). The rules live in :mod:`bot.services.deals`; the KAM's
+DMs about a decision are written and queued by :func:`bot.services.deals.decide` (the same call for the
+web panel), and the outbox worker delivers them."""
 
 from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
 from typing import Any
 
 import discord
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import VentasOpsBot
-from bot.interactions import send_ephemeral
-from bot.cards.deal import refresh_card, when_label
-from bot.domain.money import format_cop
+from bot.cards.deal import after_decision, when_label
+from bot.domain.enums import ApprovalKind, ApprovalStatus, DealStatus
+from bot.domain.text import md
+from bot.domain.validation import clean_user_text
 from bot.errors import UserError
 from bot.guards import actor_of, require_role
+from bot.interactions import send_ephemeral
 from bot.services import deals as svc
-from bot.services import outbox as ob
 from bot.texts import deals as T
 from bot.ui import PersistentModal
-from bot.domain.validation import clean_user_text
 
 log = logging.getLogger(__name__)
 
 
 def role_for(bot: VentasOpsBot, kind: str) -> str:
     s = bot.settings
-    return {svc.K_AUDIT: s.role_audit, svc.K_COO: s.role_coo, svc.K_ATTRIBUTION: s.role_admin}[kind]
+    return {ApprovalKind.AUDITORIA: s.role_audit, ApprovalKind.COO: s.role_coo, ApprovalKind.ATRIBUCION: s.role_admin}[kind]
 
 
 
@@ -72,7 +72,7 @@ class RejectModal(PersistentModal, template=rf"deal-reason:(?P<action>{'|'.join(
 
 def _already_text(bot: VentasOpsBot, a: Any) -> str:
     return T.ALREADY_DECIDED.format(
-        who=svc.escape(a.decided_by_name or T.NOT_SET),
+        who=md(a.decided_by_name or T.NOT_SET),
         when=when_label(bot, a.decided_at),
         outcome=T.OUTCOME.get(a.status, a.status),
     )
@@ -83,7 +83,7 @@ async def handle_click(interaction: discord.Interaction[VentasOpsBot], action: s
     bot = interaction.client
     kind, approve = svc.ACTIONS[action]
     await require_role(interaction, role_for(bot, kind), action=f"deal:{action}")
-    opens_modal = not approve and kind != svc.K_ATTRIBUTION
+    opens_modal = not approve and kind != ApprovalKind.ATRIBUCION
     if not opens_modal:
         # the decision waits for the write lock behind other clicks: acknowledge within Discord's 3 s first
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -94,10 +94,10 @@ async def handle_click(interaction: discord.Interaction[VentasOpsBot], action: s
         raise UserError(T.DEAL_GONE.format(deal_id=deal_id))
     if approval is None:
         raise UserError(T.NOTHING_TO_DECIDE.format(deal_id=deal_id))
-    if approval.status != svc.A_PENDING:
+    if approval.status != ApprovalStatus.PENDIENTE:
         await send_ephemeral(interaction, _already_text(bot, approval))
         return
-    if deal.status != svc.PENDING:
+    if deal.status != DealStatus.PENDIENTE:
         raise UserError(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status)))
     if opens_modal:
         await RejectModal(action, deal_id).open(interaction)
@@ -111,65 +111,19 @@ async def apply_decision(interaction: discord.Interaction[VentasOpsBot], action:
     kind, approve = svc.ACTIONS[action]
     async with bot.sessionmaker() as session:
         now = bot.clock.now()
+        # svc.decide queues the KAM's DMs in the outbox in this same transaction (the web panel calls
+        # the same function): a crash or a Discord failure after the commit cannot lose them
         decision = await svc.decide(session, deal_id, action, actor=actor_of(interaction.user), now=now, reason=reason)
-        if decision.decided:
-            # the KAM's DMs go to the outbox in the decision's own transaction: a crash or a Discord
-            # failure after the commit cannot lose them (the outbox worker delivers them)
-            await queue_decision_dms(session, decision, kind, now)
         await session.commit()
     if not decision.decided:
         await send_ephemeral(interaction, _already_text(bot, decision.approval))
         return
     kind_label = T.KIND_LABELS.get(kind, kind)
     other_id = decision.other_deal.id if decision.other_deal else None
-    if kind == svc.K_ATTRIBUTION:
+    if kind == ApprovalKind.ATRIBUCION:
         ack = (T.ATTR_NEW_ACK if approve else T.ATTR_KEEP_ACK).format(deal_id=deal_id, other_id=other_id)
     else:
         ack = T.DECIDED_ACK.format(subject=T.DECISION_SUBJECTS.get(kind, kind_label), deal_id=deal_id,
                                    outcome=T.OUTCOME[decision.approval.status])
     await send_ephemeral(interaction, ack)
-    await refresh_card(bot, deal_id)
-    if decision.other_deal is not None:
-        await refresh_card(bot, decision.other_deal.id)
-    bot.outbox.kick()  # after the cards: the KAM reads the DM with the card already up to date
-
-
-
-def decision_dms(decision: svc.Decision, kind: str, v: svc.DealView, other: svc.DealView | None) -> list[tuple[int, str]]:
-    """(discord id, text) of each DM a decision sends to the KAMs concerned."""
-    client = svc.escape(v.client.name)
-    kind_label = T.KIND_LABELS.get(kind, kind)
-    hs = v.deal.hubspot_deal_id or ""
-    out: list[tuple[int, str]] = []
-    if kind == svc.K_ATTRIBUTION:
-        winner, loser = (v, other) if decision.approve else (other, v)
-        if winner is not None:
-            out.append((winner.member.discord_id, T.DM_ATTR_WON.format(hubspot_id=hs, deal_id=winner.deal.id)))
-        if loser is not None:
-            out.append((loser.member.discord_id, T.DM_ATTR_LOST.format(
-                hubspot_id=hs, deal_id=loser.deal.id, status=T.STATUS_STATES.get(loser.deal.status, loser.deal.status))))
-        if decision.earned and winner is v:
-            out.append((v.member.discord_id, T.DM_EARNED.format(
-                deal_id=v.deal.id, client=client, commission=format_cop(decision.earned))))
-    elif decision.rejected:
-        out.append((v.member.discord_id, T.DM_REJECTED.format(
-            deal_id=v.deal.id, client=client, who=T.APPROVERS_AFTER_BY.get(kind, kind_label),
-            reason=svc.escape(decision.approval.reason or ""))))
-    elif decision.earned:
-        out.append((v.member.discord_id, T.DM_EARNED.format(
-            deal_id=v.deal.id, client=client, commission=format_cop(decision.earned))))
-    else:
-        out.append((v.member.discord_id, T.DM_APPROVED_STEP.format(
-            who=T.APPROVERS.get(kind, kind_label), deal_id=v.deal.id, client=client)))
-    return out
-
-
-async def queue_decision_dms(session: AsyncSession, decision: svc.Decision, kind: str, now: datetime) -> None:
-    """Queue the decision's DMs in the caller's transaction; one key per decided approval, so each
-    DM is delivered once."""
-    v = await svc.load_view(session, decision.deal.id)
-    other = await svc.load_view(session, decision.other_deal.id) if decision.other_deal else None
-    if v is None:
-        return
-    for n, (user_id, text) in enumerate(decision_dms(decision, kind, v, other)):
-        await ob.enqueue(session, f"decision:{decision.approval.id}:{n}", content=text, user_id=user_id, now=now)
+    await after_decision(bot, decision)

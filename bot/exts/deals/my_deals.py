@@ -8,8 +8,9 @@ import discord
 
 from bot.app import VentasOpsBot
 from bot.domain.dates import format_date, month_label
+from bot.domain.enums import ApprovalStatus
 from bot.domain.money import format_cop
-from bot.domain.text import count_of
+from bot.domain.text import count_of, md
 from bot.services import commissions as ledger
 from bot.services import deals as svc
 from bot.services import directory
@@ -77,11 +78,11 @@ def my_deals_empty(status: str | None, month: tuple[int, int] | None) -> str:
 
 
 def _my_deal_line(v: svc.DealView) -> str:
-    waiting = [T.KIND_LABELS.get(a.kind, a.kind) for a in v.approvals if a.status == svc.A_PENDING]
+    waiting = [T.KIND_LABELS.get(a.kind, a.kind) for a in v.approvals if a.status == ApprovalStatus.PENDIENTE]
     return T.MY_DEALS_LINE.format(
         deal_id=v.deal.id,
         date=format_date(v.deal.advance_date),
-        client=svc.escape(v.client.name)[:60],
+        client=md(v.client.name)[:60],
         type=T.TYPE_LABELS.get(v.deal.deal_type, v.deal.deal_type),
         total=format_cop(v.deal.total_value),
         status=T.STATUS_LABELS.get(v.deal.status, v.deal.status),

@@ -18,26 +18,28 @@ from discord import app_commands
 from discord.ext import commands
 from sqlalchemy.exc import IntegrityError
 
-from bot.background import BackgroundTasks
 from bot.app import VentasOpsBot
 from bot.autocomplete import client_choices
-from bot.interactions import send_ephemeral
-from bot.ui import on_click
+from bot.background import BackgroundTasks
+from bot.blocking import run_blocking
 from bot.cards.deal import DealButton, commission_line, post_card, refresh_card
+from bot.domain.dates import format_date, parse_month, today_bogota
+from bot.domain.enums import ApprovalKind, Service
+from bot.domain.money import format_cop
+from bot.domain.text import md
+from bot.errors import UserCheckFailure, UserError
 from bot.exts.deals.approvals import RejectModal, handle_click
 from bot.exts.deals.my_deals import MyDealsButton, my_deals_empty, my_deals_page
-from bot.blocking import run_blocking
-from bot.domain.dates import format_date, parse_month, today_bogota
-from bot.domain.enums import Service
-from bot.domain.money import format_cop
-from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
+from bot.interactions import send_ephemeral
+from bot.logging_setup import log_failure
 from bot.notify import dm, repost_missing_cards, retire_duplicate_cards
 from bot.services import deals as svc
 from bot.services import directory, proofs, referrals
 from bot.services import outbox as ob
 from bot.services.deal_list import my_deals_xlsx
 from bot.texts import deals as T
+from bot.ui import on_click
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +60,14 @@ def registered_text(bot: VentasOpsBot, v: svc.DealView) -> str:
     d = v.deal
     kinds = {a.kind for a in v.approvals}
     conditions = [T.CONDITION_AUDIT]
-    if svc.K_COO in kinds:
+    if ApprovalKind.COO in kinds:
         conditions.append(T.CONDITION_COO)
-    if svc.K_ATTRIBUTION in kinds:
+    if ApprovalKind.ATRIBUCION in kinds:
         conditions.append(T.CONDITION_ATTRIBUTION)
     lines = [
         T.REGISTERED.format(
             deal_id=d.id, type=T.TYPE_LABELS.get(d.deal_type, d.deal_type), service=Service.label_of(d.service),
-            client=svc.escape(v.client.name), total=format_cop(d.total_value),
+            client=md(v.client.name), total=format_cop(d.total_value),
             commission_line=commission_line(d.commission_rate, d.total_value, d.commission_estimate),
             conditions=" y ".join(conditions),
         ),
@@ -120,7 +122,7 @@ async def confirm_unanswered(bot: VentasOpsBot, created_before: datetime) -> int
             bot.outbox.kick()
         return done
     except Exception:  # noqa: BLE001 - start-up and the periodic job must go on
-        log.exception("Confirming unanswered registrations failed")
+        log_failure(log, bot, "Confirming unanswered registrations failed")
         return 0
 
 
@@ -266,7 +268,7 @@ class Deals(BackgroundTasks, commands.Cog):
         c = reg.checked
         assert c is not None
         conditions = [T.CONDITION_AUDIT]
-        if any(a.kind == svc.K_COO for a in reg.approvals):
+        if any(a.kind == ApprovalKind.COO for a in reg.approvals):
             conditions.append(T.CONDITION_COO)
         if c.disputed:
             conditions.append(T.CONDITION_ATTRIBUTION)
@@ -275,7 +277,7 @@ class Deals(BackgroundTasks, commands.Cog):
                 deal_id=deal.id,
                 type=T.TYPE_LABELS[c.deal_type.value],
                 service=c.service.label,
-                client=svc.escape(c.client.name),
+                client=md(c.client.name),
                 total=format_cop(c.total),
                 commission_line=commission_line(deal.commission_rate, c.total, c.commission),
                 conditions=" y ".join(conditions),
@@ -341,7 +343,7 @@ class Deals(BackgroundTasks, commands.Cog):
         mes: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
         bot = self.bot
-        month = parse_month(mes, today_bogota(bot.clock.now()), field="mes") if mes else None
+        month = parse_month(mes, today_bogota(bot.clock.now(), tz=bot.settings.tz), field="mes") if mes else None
         status = estado.value if estado else None
         await interaction.response.defer(ephemeral=True, thinking=True)
         shown = await my_deals_page(bot, interaction.user.id, 0, status, month)

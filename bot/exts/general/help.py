@@ -7,12 +7,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import VentasOpsBot
-from bot.interactions import ANYWHERE, send_ephemeral
 from bot.config import Settings
 from bot.domain.commission import commission, rate_label
 from bot.domain.money import format_cop
 from bot.domain.text import md
 from bot.faq_render import hits_embed
+from bot.interactions import ANYWHERE, send_ephemeral
 from bot.services import questions as qsvc
 from bot.texts import general as T
 from bot.texts import questions as QT

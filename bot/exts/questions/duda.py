@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
@@ -21,16 +21,17 @@ from discord.ext import commands
 
 from bot import permissions
 from bot.app import VentasOpsBot
-from bot.interactions import send_ephemeral
 from bot.domain.cards import CardKey
 from bot.domain.dates import format_datetime
+from bot.domain.enums import QuestionStatus
 from bot.domain.faq_search import asks_sales_to_sell
 from bot.domain.text import md, truncate
 from bot.domain.validation import clean_user_text
 from bot.errors import UserCheckFailure, UserError
 from bot.faq_render import hits_embed, sell_for_me_embed
 from bot.guards import actor_of, require_role
-from bot.notify import check_cards, RecentCards, post, repost_missing_cards, send_card
+from bot.interactions import send_ephemeral
+from bot.notify import RecentCards, check_cards, post, repost_missing_cards, send_card
 from bot.services import questions as svc
 from bot.services.referrals import role_label
 from bot.texts import questions as T
@@ -45,30 +46,30 @@ CARD_GRACE = timedelta(minutes=2)  # a fresh card's own post may still be on its
 # --- the card -----------------------------------------------------------------------------------
 def card_embed(bot: VentasOpsBot, q: Question, faq: FaqEntry | None) -> discord.Embed:
     s = bot.settings
-    colour = discord.Colour.green() if q.status == svc.RESPONDIDA else discord.Colour.gold()
+    colour = discord.Colour.green() if q.status == QuestionStatus.RESPONDIDA else discord.Colour.gold()
     e = discord.Embed(title=T.CARD_TITLE.format(qid=q.id, topic=svc.topic_label(q.topic)),
                       description=truncate(md(q.text), 3000), colour=colour)
     e.add_field(name=T.FIELD_ASKER, value=f"<@{q.asker_discord_id}>", inline=True)
     e.add_field(name=T.FIELD_FOR, value=role_label(svc.topic_role(s, q.topic)), inline=True)
-    if q.status == svc.RESPONDIDA and q.answered_at is not None:
+    if q.status == QuestionStatus.RESPONDIDA and q.answered_at is not None:
         who = f"<@{q.answered_by_discord_id}>" if q.answered_by_discord_id else md(q.answered_by_name or "")
-        status = T.STATUS_ANSWERED.format(who=who, when=format_datetime(q.answered_at))
+        status = T.STATUS_ANSWERED.format(who=who, when=format_datetime(q.answered_at, bot.settings.tz))
     else:
         due = svc.deadline(q, s.question_sla_hours, s.tz)
         late = due is not None and bot.clock.now() >= due
-        status = (T.STATUS_OPEN_LATE if late else T.STATUS_OPEN).format(deadline=format_datetime(due) if due else "—")
+        status = (T.STATUS_OPEN_LATE if late else T.STATUS_OPEN).format(deadline=format_datetime(due, bot.settings.tz) if due else "—")
     e.add_field(name=T.FIELD_STATUS, value=status, inline=False)
     if q.answer:
         e.add_field(name=T.FIELD_ANSWER, value=truncate(md(q.answer), 1024), inline=False)
     if faq is not None:
         e.add_field(name=T.FIELD_FAQ, value=T.IN_FAQ.format(faq_id=faq.id), inline=False)
-    e.set_footer(text=T.CARD_FOOTER.format(when=format_datetime(q.posted_at or q.created_at)))
+    e.set_footer(text=T.CARD_FOOTER.format(when=format_datetime(q.posted_at or q.created_at, bot.settings.tz)))
     return e
 
 
 class QuestionButton(ActionButton, template=r"duda:(?P<action>publicar|responder|faq):(?P<id>\d+)"):
     PREFIX = "duda"
-    LABELS = {
+    LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
         "publicar": (T.BTN_NOT_SOLVED, discord.ButtonStyle.secondary),
         "responder": (T.BTN_ANSWER, discord.ButtonStyle.primary),
         "faq": (T.BTN_FAQ, discord.ButtonStyle.secondary),
@@ -81,9 +82,9 @@ class QuestionButton(ActionButton, template=r"duda:(?P<action>publicar|responder
 
 def card_view(q: Question, faq: FaqEntry | None) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
-    if q.status == svc.ABIERTA:
+    if q.status == QuestionStatus.ABIERTA:
         view.add_item(QuestionButton("responder", q.id))
-    elif q.status == svc.RESPONDIDA and faq is None:
+    elif q.status == QuestionStatus.RESPONDIDA and faq is None:
         view.add_item(QuestionButton("faq", q.id))
     return view if view.children else None
 
@@ -231,9 +232,9 @@ async def on_answer_click(interaction: discord.Interaction[VentasOpsBot], qid: i
     bot = interaction.client
     q = await _question(bot, qid)
     await _require_answerer(interaction, q)
-    if q.status == svc.RESPONDIDA:
+    if q.status == QuestionStatus.RESPONDIDA:
         raise UserError(_answered_text(q))
-    if q.status != svc.ABIERTA:
+    if q.status != QuestionStatus.ABIERTA:
         raise UserError(T.NOT_OPEN.format(qid=qid))
     await AnswerModal(qid).open(interaction)
 
@@ -251,7 +252,7 @@ async def on_answer_submit(interaction: discord.Interaction[VentasOpsBot], qid: 
         await session.commit()
     assert q is not None
     if not changed:
-        await send_ephemeral(interaction, _answered_text(q) if q.status == svc.RESPONDIDA else T.NOT_OPEN.format(qid=qid))
+        await send_ephemeral(interaction, _answered_text(q) if q.status == QuestionStatus.RESPONDIDA else T.NOT_OPEN.format(qid=qid))
         return
     await send_ephemeral(interaction, T.ANSWERED_ACK.format(qid=qid))
     bot.outbox.kick()
@@ -294,7 +295,7 @@ async def run_questions_tick(bot: VentasOpsBot) -> svc.SlaResult:
         await post_reply(bot, qid)
     try:
         await bot.outbox.flush()
-    except Exception:  # noqa: BLE001 - the worker retries
+    except Exception:  # the worker retries
         log.exception("Outbox flush after the questions tick failed")
     return res
 

@@ -19,32 +19,31 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.background import BackgroundTasks
 from bot.app import VentasOpsBot
+from bot.background import BackgroundTasks
 from bot.cards.lead import LeadButton, dotted, post_card, refresh_card
-from bot.exts.referrals.qualify import BadReasonModal, handle_click
-from bot.ui import on_click
-from bot.interactions import send_ephemeral
 from bot.domain.dates import format_datetime
-from bot.domain.enums import Service
+from bot.domain.enums import LeadStatus, Service
 from bot.domain.money import format_cop
 from bot.domain.text import md, truncate
 from bot.errors import UserCheckFailure, UserError
+from bot.exts.referrals.qualify import BadReasonModal, handle_click
 from bot.guards import actor_of, require_role
+from bot.interactions import send_ephemeral
 from bot.notify import repost_missing_cards, retire_duplicate_cards
 from bot.services import directory
 from bot.services import referrals as svc
 from bot.services import referrals_hubspot as hsvc
 from bot.texts import referrals as T
-from bot.ui import ActionButton
+from bot.ui import ActionButton, on_click
 from db.models import Lead
-from datetime import timedelta
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +65,10 @@ class PendingReferral:
 
 class CedulaConfirm(ActionButton, template=r"refced:(?P<action>si|no):(?P<id>[0-9a-f]{16})"):
     PREFIX = "refced"
-    LABELS = {"si": (T.BTN_CONFIRM_YES, discord.ButtonStyle.success),
-              "no": (T.BTN_CONFIRM_NO, discord.ButtonStyle.secondary)}
+    LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
+        "si": (T.BTN_CONFIRM_YES, discord.ButtonStyle.success),
+        "no": (T.BTN_CONFIRM_NO, discord.ButtonStyle.secondary),
+    }
     ID_TYPE = str
 
     async def handle(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
@@ -113,7 +114,7 @@ async def run_referrals_tick(bot: VentasOpsBot) -> dict[str, list[int]]:
         bot, "lead", lambda session: svc.leads_without_card(session, now - timedelta(minutes=2)), post_card)
     try:
         await bot.outbox.flush()
-    except Exception:  # noqa: BLE001 - the worker retries
+    except Exception:
         log.exception("Outbox flush after the referrals tick failed")
     if bot.hubspot is not None:
         # after the flush: a slow HubSpot must not hold up the escalations' posts and DMs. Leads
@@ -274,7 +275,7 @@ class Referrals(BackgroundTasks, commands.Cog):
         lines = [
             T.MY_LINE.format(lead_id=lead.id, company=truncate(md(lead.company), 60), service=Service.label_of(lead.service),
                              status=T.STATUS_LABELS.get(lead.status, lead.status), reward=format_cop(reward),
-                             when=format_datetime(lead.created_at))
+                             when=format_datetime(lead.created_at, self.bot.settings.tz))
             for lead, reward in mine.leads
         ]
         if mine.total > len(mine.leads):
@@ -285,7 +286,7 @@ class Referrals(BackgroundTasks, commands.Cog):
         embed = discord.Embed(title=T.MY_TITLE, description=body, colour=discord.Colour.blurple())
         c = mine.counts
         embed.add_field(name=T.MY_TOTALS_NAME, value=T.MY_TOTALS.format(
-            total=mine.total, nuevo=c[svc.NUEVO], bueno=c[svc.BUENO], vendido=c[svc.VENDIDO], malo=c[svc.MALO],
+            total=mine.total, nuevo=c[LeadStatus.NUEVO], bueno=c[LeadStatus.BUENO], vendido=c[LeadStatus.VENDIDO], malo=c[LeadStatus.MALO],
             earned=format_cop(mine.earned)), inline=False)
         await send_ephemeral(interaction, None, embed=embed)  # type: ignore[arg-type]
 

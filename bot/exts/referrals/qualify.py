@@ -10,12 +10,13 @@ import discord
 
 from bot.app import VentasOpsBot
 from bot.cards.lead import refresh_card
-from bot.interactions import send_ephemeral
 from bot.domain.dates import format_datetime
+from bot.domain.enums import LeadStatus
 from bot.domain.money import format_cop
 from bot.domain.validation import clean_user_text
 from bot.errors import UserError
 from bot.guards import actor_of, require_role
+from bot.interactions import send_ephemeral
 from bot.services import referrals as svc
 from bot.texts import referrals as T
 from bot.ui import PersistentModal
@@ -47,7 +48,7 @@ class BadReasonModal(PersistentModal, template=r"lead-reason:(?P<id>\d+)"):
         if len(reason) < 3:
             raise UserError(T.REASON_REQUIRED)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await apply_qualification(interaction, self.lead_id, svc.MALO, reason)
+        await apply_qualification(interaction, self.lead_id, LeadStatus.MALO, reason)
 
 
 
@@ -62,7 +63,7 @@ def _refusal(lead: Lead, target: str) -> str | None:
     """Why the lead cannot go to ``target`` now, or None when it can."""
     if lead.status in svc.ALLOWED_FROM[target]:
         return None
-    if lead.status == target or lead.status in (svc.MALO, svc.VENDIDO):
+    if lead.status == target or lead.status in (LeadStatus.MALO, LeadStatus.VENDIDO):
         return _already_text(lead)
     return T.NOT_ALLOWED.format(lead_id=lead.id, status=T.STATUS_WORD.get(lead.status, lead.status),
                                 target=T.STATUS_WORD[target])
@@ -80,7 +81,7 @@ async def handle_click(interaction: discord.Interaction[VentasOpsBot], action: s
     if refusal is not None:
         await send_ephemeral(interaction, refusal)
         return
-    if action == svc.MALO:
+    if action == LeadStatus.MALO:
         await BadReasonModal(lead_id).open(interaction)
         return
     await interaction.response.defer(ephemeral=True, thinking=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -28,20 +29,21 @@ from discord.ext import commands
 
 from bot.app import VentasOpsBot
 from bot.autocomplete import client_choices
-from bot.interactions import send_ephemeral
 from bot.domain.cards import CardKey
 from bot.domain.dates import format_date, format_date_long, format_datetime, parse_user_date, today_bogota
+from bot.domain.enums import RenewalStatus
 from bot.domain.text import md, truncate
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
+from bot.interactions import send_ephemeral
+from bot.logging_setup import log_failure
 from bot.notify import RecentCards, repost_missing_cards, retire_duplicate_cards, send_card
 from bot.services import directory
 from bot.services import renewals as svc
+from bot.services.directory import client_key
 from bot.texts import renewals as T
 from bot.ui import ActionButton, PersistentModal
 from db.models import Client, Member, RenewalIntent
-from datetime import timedelta
-from bot.services.directory import client_key
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +54,8 @@ _TICK_LOCKS: dict[int, asyncio.Lock] = {}
 # --- card ---------------------------------------------------------------------------------------
 def card_embed(intent: RenewalIntent, client: Client, member: Member) -> discord.Embed:
     colour = {
-        svc.ABIERTA: discord.Colour.blurple(), svc.CERRADA: discord.Colour.green(),
-        svc.LIBERADA: discord.Colour.light_grey(), svc.VENCIDA: discord.Colour.red(),
+        RenewalStatus.ABIERTA: discord.Colour.blurple(), RenewalStatus.CERRADA: discord.Colour.green(),
+        RenewalStatus.LIBERADA: discord.Colour.light_grey(), RenewalStatus.VENCIDA: discord.Colour.red(),
     }.get(intent.status, discord.Colour.blurple())
     e = discord.Embed(title=truncate(T.CARD_TITLE.format(intent_id=intent.id, client=client.name), 256), colour=colour)
     e.add_field(name=T.FIELD_KAM, value=f"<@{member.discord_id}> ({truncate(md(member.name), 200)})", inline=True)
@@ -90,7 +92,7 @@ class RenewalButton(ActionButton, template=r"renov:(?P<action>ext|lib|acc):(?P<i
 
 
 def card_view(intent: RenewalIntent) -> discord.ui.View | None:
-    if intent.status == svc.ABIERTA:
+    if intent.status == RenewalStatus.ABIERTA:
         actions: tuple[str, ...] = ("ext", "lib")
     elif intent.blocked:
         actions = ("acc",)
@@ -165,7 +167,7 @@ class ExtendModal(PersistentModal, template=r"renov-date:(?P<id>\d+)"):
     async def on_submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:  # type: ignore[override]
         bot = interaction.client
         await require_role(interaction, bot.settings.role_renewals, action="renovacion:ext")
-        new = parse_user_date(str(self.new_date.value or ""), today_bogota(bot.clock.now()), field="fecha")
+        new = parse_user_date(str(self.new_date.value or ""), today_bogota(bot.clock.now(), tz=bot.settings.tz), field="fecha")
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with bot.sessionmaker() as session:
             change = await svc.extend(session, self.intent_id, new, actor=actor_of(interaction.user),
@@ -192,7 +194,7 @@ async def handle_click(interaction: discord.Interaction[VentasOpsBot], action: s
         raise UserError(T.INTENT_GONE.format(intent_id=intent_id))
     intent = loaded[0]
     if action == "ext":
-        if intent.status != svc.ABIERTA:
+        if intent.status != RenewalStatus.ABIERTA:
             await refresh_card(bot, intent_id)
             raise svc.already_decided(intent)
         await ExtendModal(intent_id, format_date(intent.deadline)).open(interaction)
@@ -226,13 +228,13 @@ async def run_renewals_tick(bot: VentasOpsBot) -> list[svc.Event]:
     async with lock:
         now = bot.clock.now()
         async with bot.sessionmaker() as session:
-            events = await svc.process_due(session, now, coordinator_role=bot.settings.role_renewals)
+            events = await svc.process_due(session, now, tz=bot.settings.tz, coordinator_role=bot.settings.role_renewals)
             await session.commit()
         if events:
             log.info("Renewals tick: %s", ", ".join(f"{e.kind}#{e.intent_id}" for e in events))
         try:
             await bot.outbox.flush()
-        except Exception:  # noqa: BLE001 - the outbox worker retries
+        except Exception:
             log.exception("Outbox flush after the renewals tick failed")
         for e in events:
             if e.kind == "vencida":
@@ -279,7 +281,7 @@ class Renewals(commands.Cog):
         bot, s = self.bot, self.bot.settings
         await self._require_kam(interaction, "intencion-renovacion")
         now = bot.clock.now()
-        today = today_bogota(now)
+        today = today_bogota(now, tz=s.tz)
         delivery = parse_user_date(fecha_entrega, today, field="fecha-entrega")
         await interaction.response.defer(ephemeral=True, thinking=True)
         actor = actor_of(interaction.user)
@@ -288,7 +290,7 @@ class Renewals(commands.Cog):
                 member, client = await self._resolve(session, interaction, cliente)
                 intent = await svc.declare(session, member=member, client=client, delivery=delivery, now=now,
                                            window_days=s.renewal_window_business_days, actor=actor,
-                                           coordinator_role=s.role_renewals)
+                                           tz=s.tz, coordinator_role=s.role_renewals)
                 await session.commit()
         text = T.DECLARED.format(
             intent_id=intent.id, client=md(client.name), delivery=format_date(delivery),
@@ -349,7 +351,7 @@ class Renewals(commands.Cog):
                 await refresh_card(self.bot, intent_id)
             await retire_duplicate_cards(self.bot, "renewal", RenewalButton.PREFIX, svc.recorded_cards)
         except Exception:  # noqa: BLE001 - start-up must go on
-            log.exception("Start-up renewal cards check failed")
+            log_failure(log, self.bot, "Start-up renewal cards check failed")
 
 
 async def setup(bot: VentasOpsBot) -> None:

@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import permissions
 from bot.app import VentasOpsBot
-from bot.interactions import send_ephemeral
 from bot.blocking import run_blocking
-from bot.domain.enums import CommissionState
 from bot.domain.dates import month_label, parse_month, today_bogota
+from bot.domain.enums import CommissionState
 from bot.domain.money import format_cop
 from bot.domain.text import md
+from bot.interactions import send_ephemeral
 from bot.services import directory
 from bot.services import outbox as ob
 from bot.services import statements as svc
@@ -38,11 +38,11 @@ class Reports(commands.Cog):
     @app_commands.describe(mes=T.OPT_MONTH)
     async def mis_comisiones(self, interaction: discord.Interaction, mes: app_commands.Range[str, 1, 40] | None = None) -> None:
         bot = self.bot
-        year, month = parse_month(mes, today_bogota(bot.clock.now()))
+        year, month = parse_month(mes, today_bogota(bot.clock.now(), tz=bot.settings.tz))
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with bot.sessionmaker() as session:
             member = await directory.get_member(session, interaction.user.id)
-            st = await svc.statement(session, member, year, month) if member else None
+            st = await svc.statement(session, member, year, month, tz=bot.settings.tz) if member else None
         label = month_label(year, month)
         if st is None or not st.lines:
             await send_ephemeral(interaction, T.MY_EMPTY.format(month=label))
@@ -60,7 +60,7 @@ class Reports(commands.Cog):
             earned=format_cop(st.earned), reversed=format_cop(st.reversed), net=format_cop(st.net),
             pending=format_cop(st.pending), rejected=format_cop(st.rejected)), inline=False)
         embed.set_footer(text=T.MY_FOOTER)
-        data = await run_blocking(svc.statement_xlsx, st)
+        data = await run_blocking(svc.statement_xlsx, st, tz=bot.settings.tz)
         file = discord.File(io.BytesIO(data), filename=f"mis-comisiones-{year}-{month:02d}.xlsx")
         await interaction.followup.send(embed=embed, file=file, ephemeral=True,
                                         allowed_mentions=discord.AllowedMentions.none())
@@ -91,7 +91,7 @@ async def run_monthly_statement(bot: VentasOpsBot) -> str | None:
         log.warning(T.MONTHLY_NO_ADMINS_LOG.format(month=key, role=s.role_admin))
         return None
     async with bot.sessionmaker() as session:
-        path, statements = await svc.write_payroll(session, s.export_dir, year, month)
+        path, statements = await svc.write_payroll(session, s.export_dir, year, month, tz=s.tz)
         net = sum(st.net for st in statements)
         dm = T.MONTHLY_DM.format(month=month_label(year, month), kams=len(statements), net=format_cop(net))
         for admin in admins:

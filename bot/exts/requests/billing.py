@@ -10,20 +10,21 @@ from typing import Any
 import discord
 
 from bot.app import VentasOpsBot
-from bot.cards.deal import refresh_card
-from bot.cards.access import NO_MENTIONS, card_channel, esc
-from bot.cards.billing import billing_filename, load_billing, refresh_billing_card
-from bot.exts.requests.common import ReasonModal, already_text, tell
-from bot.interactions import send_ephemeral
 from bot.blocking import run_blocking
+from bot.cards.access import NO_MENTIONS, card_channel
+from bot.cards.billing import billing_filename, load_billing, refresh_billing_card
+from bot.cards.deal import refresh_card
+from bot.domain.enums import ApprovalStatus
 from bot.domain.money import format_cop
+from bot.domain.text import md
 from bot.errors import UserError
+from bot.exts.requests.common import ReasonModal, already_text, tell
 from bot.guards import actor_of, require_role
-from bot.services import access as svc
+from bot.interactions import send_ephemeral
 from bot.services import billing as bsvc
 from bot.services import proofs
-from bot.ui import PersistentModal
 from bot.texts import access as T
+from bot.ui import PersistentModal
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class DoneModal(PersistentModal, template=r"bill-done:(?P<id>\d+)"):
         v = await load_billing(bot, self.request_id)
         if v is None or v.approval is None:
             raise UserError(T.REQUEST_GONE.format(request_id=self.request_id))
-        if v.approval.status != svc.PENDING:
+        if v.approval.status != ApprovalStatus.PENDIENTE:
             await send_ephemeral(interaction, already_text(bot, v.approval))
             return
         url = str(self.link.value or "").strip()
@@ -104,7 +105,7 @@ async def handle_billing_click(interaction: discord.Interaction[VentasOpsBot], a
     v = await load_billing(bot, request_id)
     if v is None or v.approval is None:
         raise UserError(T.REQUEST_GONE.format(request_id=request_id))
-    if v.approval.status != svc.PENDING:
+    if v.approval.status != ApprovalStatus.PENDIENTE:
         await send_ephemeral(interaction, already_text(bot, v.approval))
         return
     if action == "done":
@@ -134,7 +135,7 @@ async def reply_on_deal_card(bot: VentasOpsBot, v: bsvc.BillingView, who: str) -
     if channel is None:
         return
     kind = T.KIND_LABELS.get(r.kind, r.kind)
-    text = T.DEAL_CARD_REPLY.format(kind=kind, deal_id=d.id, amount=format_cop(r.amount), who=esc(who),
+    text = T.DEAL_CARD_REPLY.format(kind=kind, deal_id=d.id, amount=format_cop(r.amount), who=md(who),
                                     url=f"\n{r.result_url}" if r.result_url else "")
     file = billing_file(bot, r)
     try:
@@ -168,20 +169,20 @@ async def decide_billing_click(
     r = v.request
     kind = T.KIND_LABELS.get(r.kind, r.kind)
     if done:
-        await send_ephemeral(interaction, T.DONE_ACK.format(request_id=r.id, name=esc(v.member.name)))
+        await send_ephemeral(interaction, T.DONE_ACK.format(request_id=r.id, name=md(v.member.name)))
         text = T.DM_BILLING_DONE.format(
-            kind_lower=kind.lower(), deal_id=r.deal_id, client=esc(v.client.name), amount=format_cop(r.amount),
-            who=esc(actor.name),
+            kind_lower=kind.lower(), deal_id=r.deal_id, client=md(v.client.name), amount=format_cop(r.amount),
+            who=md(actor.name),
             url="\n".join(x for x in (r.result_url, T.DONE_FILE_LINE.format(filename=billing_filename(r))
                                         if r.result_path else None) if x),
-            note=T.DM_BILLING_NOTE.format(note=esc(d.approval.reason)) if d.approval.reason else "",
+            note=T.DM_BILLING_NOTE.format(note=md(d.approval.reason)) if d.approval.reason else "",
         )
         notice = T.NOTICE_BILLING_DONE.format(request_id=r.id, kind=kind.lower())
     else:
-        await send_ephemeral(interaction, T.BILLING_REJECTED_ACK.format(request_id=r.id, name=esc(v.member.name)))
+        await send_ephemeral(interaction, T.BILLING_REJECTED_ACK.format(request_id=r.id, name=md(v.member.name)))
         text = T.DM_BILLING_REJECTED.format(
-            request_id=r.id, kind_lower=kind.lower(), deal_id=r.deal_id, client=esc(v.client.name),
-            who=esc(actor.name), reason=esc(reason),
+            request_id=r.id, kind_lower=kind.lower(), deal_id=r.deal_id, client=md(v.client.name),
+            who=md(actor.name), reason=md(reason),
         )
         notice = T.NOTICE_BILLING_REJECTED.format(request_id=r.id, kind=kind.lower())
     await refresh_billing_card(bot, request_id)
@@ -189,4 +190,4 @@ async def decide_billing_click(
         await reply_on_deal_card(bot, v, actor.name)
     file = billing_file(bot, r) if done else None
     if not await tell(bot, v.member.discord_id, v.member.name, text, notice, file=file):
-        await send_ephemeral(interaction, T.DM_FAILED_APPROVER.format(name=esc(v.member.name)))
+        await send_ephemeral(interaction, T.DM_FAILED_APPROVER.format(name=md(v.member.name)))

@@ -12,13 +12,14 @@ import discord
 
 from bot import permissions
 from bot.app import VentasOpsBot
-from bot.cards.access import esc, provisioning, when_label
-from bot.services import access as svc
+from bot.cards.access import provisioning, when_label
+from bot.domain.text import md
+from bot.domain.validation import clean_user_text
 from bot.errors import UserError
 from bot.notify import dm, post
-from bot.ui import PersistentModal
+from bot.services import access as svc
 from bot.texts import access as T
-from bot.domain.validation import clean_user_text
+from bot.ui import PersistentModal
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ async def tell(
     channel = bot.sales_channel()
     if channel is not None:
         try:
-            await post(channel, T.CHANNEL_NOTICE.format(name=esc(name), text=notice))
+            await post(channel, T.CHANNEL_NOTICE.format(name=md(name), text=notice))
         except discord.HTTPException as exc:
             log.warning("Could not post the DM fallback notice for %s: %s", user_id, exc)
     return False
@@ -105,7 +106,7 @@ async def ensure_role(bot: VentasOpsBot, discord_id: int, request_id: int) -> tu
 
 def already_text(bot: VentasOpsBot, approval: Any) -> str:
     return T.ALREADY_DECIDED.format(
-        who=esc(approval.decided_by_name or "—"),
+        who=md(approval.decided_by_name or "—"),
         when=when_label(bot, approval.decided_at),
         outcome=T.OUTCOME.get(approval.status, approval.status),
     )

@@ -26,15 +26,17 @@ from discord.ext import commands
 
 from bot import permissions
 from bot.app import VentasOpsBot
-from bot.cards.access import AccessButton, esc, load_access, post_access_card, provisioning, refresh_access_card
+from bot.cards.access import AccessButton, load_access, post_access_card, provisioning, refresh_access_card
 from bot.cards.billing import BillingButton, post_billing_card
+from bot.domain.enums import ApprovalKind, ApprovalStatus
+from bot.domain.money import format_cop
+from bot.domain.text import md
+from bot.errors import UserError
 from bot.exts.requests.billing import BillingReasonModal, DoneModal, handle_billing_click
 from bot.exts.requests.common import IN_FLIGHT, ReasonModal, already_text, ensure_role, hs_dm, hs_steps, tell
 from bot.exts.requests.reminders import approvals_job
-from bot.interactions import ANYWHERE, send_ephemeral
-from bot.domain.money import format_cop
-from bot.errors import UserError
 from bot.guards import actor_of, require_role
+from bot.interactions import ANYWHERE, send_ephemeral
 from bot.notify import dm, repost_missing_cards, retire_duplicate_cards
 from bot.services import access as svc
 from bot.services import billing as bsvc
@@ -61,7 +63,7 @@ async def handle_access_click(interaction: discord.Interaction[VentasOpsBot], ac
         await interaction.response.defer(ephemeral=True, thinking=True)
         await retry_access(interaction, request_id)
         return
-    if approval.status != svc.PENDING:
+    if approval.status != ApprovalStatus.PENDIENTE:
         await send_ephemeral(interaction, already_text(bot, approval))
         return
     if action == "no":
@@ -97,16 +99,16 @@ async def approve_access(interaction: discord.Interaction[VentasOpsBot], request
              else T.APPROVED_STEPS_ROLE_FAIL.format(role=s.role_kam, error=role[1])]
     steps.extend(hs_steps(outcome))
     # the requester
-    parts = [T.DM_ACCESS_APPROVED.format(who=esc(actor.name), request_id=req.id)]
+    parts = [T.DM_ACCESS_APPROVED.format(who=md(actor.name), request_id=req.id)]
     parts.append(T.DM_ROLE_OK.format(role=s.role_kam, channel=s.sales_channel) if role[0]
                  else T.DM_ROLE_FAIL.format(channel=s.sales_channel))
     parts.append(hs_dm(bot, req.sense_email, outcome))
     parts.append(T.DM_ACCESS_NEXT)
     delivered = await tell(bot, req.discord_id, req.name, "\n".join(parts),
                            T.NOTICE_APPROVED.format(request_id=req.id))
-    text = T.APPROVED_ACK.format(request_id=req.id, name=esc(req.name), steps=" ".join(steps))
+    text = T.APPROVED_ACK.format(request_id=req.id, name=md(req.name), steps=" ".join(steps))
     if not delivered:
-        text += "\n" + T.DM_FAILED_APPROVER.format(name=esc(req.name))
+        text += "\n" + T.DM_FAILED_APPROVER.format(name=md(req.name))
     await send_ephemeral(interaction, text)
 
 
@@ -121,21 +123,21 @@ async def reject_access(interaction: discord.Interaction[VentasOpsBot], request_
         await send_ephemeral(interaction, already_text(bot, decision.approval))
         return
     req = decision.request
-    await send_ephemeral(interaction, T.REJECTED_ACK.format(request_id=req.id, name=esc(req.name)))
+    await send_ephemeral(interaction, T.REJECTED_ACK.format(request_id=req.id, name=md(req.name)))
     await refresh_access_card(bot, request_id)
     delivered = await tell(
         bot, req.discord_id, req.name,
-        T.DM_ACCESS_REJECTED.format(request_id=req.id, who=esc(actor.name), reason=esc(reason)),
+        T.DM_ACCESS_REJECTED.format(request_id=req.id, who=md(actor.name), reason=md(reason)),
         T.NOTICE_REJECTED.format(request_id=req.id),
     )
     if not delivered:
-        await send_ephemeral(interaction, T.DM_FAILED_APPROVER.format(name=esc(req.name)))
+        await send_ephemeral(interaction, T.DM_FAILED_APPROVER.format(name=md(req.name)))
 
 
 async def retry_access(interaction: discord.Interaction[VentasOpsBot], request_id: int) -> None:
     bot = interaction.client
     req, _ = await load_access(bot, request_id)
-    if req is None or req.status != svc.APPROVED:
+    if req is None or req.status != ApprovalStatus.APROBADA:
         await send_ephemeral(interaction, T.RETRY_NOT_APPROVED.format(request_id=request_id))
         return
     s = bot.settings
@@ -193,12 +195,12 @@ class Access(commands.Cog):
         await self.repost_cards(created_before=self._started_at)
         await retire_duplicate_cards(self.bot, "access", AccessButton.PREFIX, svc.recorded_cards)
         await retire_duplicate_cards(self.bot, "billing", BillingButton.PREFIX,
-                                     lambda s, ids: svc.recorded_cards(s, ids, svc.K_BILLING))
+                                     lambda s, ids: svc.recorded_cards(s, ids, ApprovalKind.PROFORMA))
 
     async def repost_cards(self, created_before: datetime | None = None) -> None:
         """Post missing request cards (see ``Deals.repost_cards``)."""
-        for what, kind, post_one in (("access", svc.K_ACCESS, post_access_card),
-                                     ("billing", svc.K_BILLING, post_billing_card)):
+        for what, kind, post_one in (("access", ApprovalKind.USUARIO_HUBSPOT, post_access_card),
+                                     ("billing", ApprovalKind.PROFORMA, post_billing_card)):
             await repost_missing_cards(
                 self.bot, what, lambda s, k=kind: svc.requests_without_card(s, k, created_before=created_before), post_one)
 
@@ -231,8 +233,8 @@ class Access(commands.Cog):
             await session.commit()
             req = ticket.request
             text = T.ACCESS_RECEIVED.format(
-                name=esc(name), request_id=req.id, channel=s.sales_channel,
-                sense_email=esc(req.sense_email), gmail=esc(req.gmail),
+                name=md(name), request_id=req.id, channel=s.sales_channel,
+                sense_email=md(req.sense_email), gmail=md(req.gmail),
             )
             request_id = req.id
         await send_ephemeral(interaction, text)
@@ -263,7 +265,7 @@ class Access(commands.Cog):
             await session.commit()
             text = T.BILLING_RECEIVED.format(
                 request_id=t.request.id, kind=T.KIND_LABELS[t.request.kind], amount=format_cop(t.request.amount),
-                deal_id=t.deal.id, client=esc(t.client.name),
+                deal_id=t.deal.id, client=md(t.client.name),
             )
             request_id = t.request.id
         await send_ephemeral(interaction, text)

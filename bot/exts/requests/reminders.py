@@ -10,7 +10,9 @@ import discord
 
 from bot import permissions
 from bot.app import VentasOpsBot
-from bot.cards.access import esc, load_access, provisioning, refresh_access_card
+from bot.cards.access import load_access, provisioning, refresh_access_card
+from bot.domain.enums import ApprovalKind
+from bot.domain.text import md
 from bot.exts.requests.common import IN_FLIGHT, ensure_role, hs_dm, tell
 from bot.notify import dm, post
 from bot.services import access as svc
@@ -39,8 +41,8 @@ def _card_link(bot: VentasOpsBot, r: rsvc.Reminder) -> str:
 def reminder_lines(bot: VentasOpsBot, reminders: list[rsvc.Reminder], now: datetime) -> list[str]:
     lines = []
     for r in reminders:
-        common = dict(request_id=r.request_id, name=esc(r.name), age=_age(now, r.created_at), link=_card_link(bot, r))
-        if r.kind == svc.K_ACCESS:
+        common = dict(request_id=r.request_id, name=md(r.name), age=_age(now, r.created_at), link=_card_link(bot, r))
+        if r.kind == ApprovalKind.USUARIO_HUBSPOT:
             lines.append(T.REMINDER_LINE_ACCESS.format(**common))
         else:
             kind = T.KIND_LABELS.get(r.billing_kind or "", r.billing_kind or "")
@@ -72,7 +74,7 @@ async def run_access_tick(bot: VentasOpsBot, *, after_hours: int = svc.REMIND_AF
         role = permissions.find_role(guild, bot.settings.role_hubspot_approver) if guild else None
         for member in role.members if role is not None else []:
             await dm(bot, member.id, T.REMINDER_DM.format(
-                name=esc(member.display_name), channel=bot.settings.sales_channel, lines=body)[:2000])
+                name=md(member.display_name), channel=bot.settings.sales_channel, lines=body)[:2000])
     if provisioning(bot) is not None:
         async with bot.sessionmaker() as session:
             ids = await svc.unprovisioned(session)

@@ -13,23 +13,24 @@ import asyncio
 import logging
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import VentasOpsBot
-from bot.interactions import send_ephemeral
 from bot.domain.cards import CardKey
 from bot.domain.dates import format_date, format_datetime, parse_user_date, parse_user_datetime, today_bogota
+from bot.domain.enums import SupportStatus
 from bot.domain.faq_search import asks_sales_to_sell
 from bot.domain.text import md, truncate
 from bot.domain.validation import clean_user_text
 from bot.errors import UserCheckFailure, UserError
 from bot.faq_render import sell_for_me_embed
 from bot.guards import actor_of, require_role
-from bot.notify import check_cards, RecentCards, repost_missing_cards, send_card
+from bot.interactions import send_ephemeral
+from bot.notify import RecentCards, check_cards, repost_missing_cards, send_card
 from bot.services import directory
 from bot.services import support as svc
 from bot.services.referrals import role_label
@@ -45,7 +46,7 @@ TARGET_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in T
 
 # --- the card -----------------------------------------------------------------------------------
 def card_embed(req: SupportRequest, member: Member, client: Client) -> discord.Embed:
-    colour = {svc.ACCEPTED: discord.Colour.green(), svc.DECLINED: discord.Colour.red()}.get(req.status,
+    colour = {SupportStatus.ACEPTADA: discord.Colour.green(), SupportStatus.RECHAZADA: discord.Colour.red()}.get(req.status,
                                                                                            discord.Colour.gold())
     kind = T.KIND_LABELS.get(req.kind, req.kind)
     e = discord.Embed(title=truncate(T.SUPPORT_CARD_TITLE.format(rid=req.id, kind=kind, client=client.name), 256),
@@ -58,11 +59,11 @@ def card_embed(req: SupportRequest, member: Member, client: Client) -> discord.E
     if req.detail:
         e.add_field(name=T.FIELD_DETAIL, value=truncate(md(req.detail), 1024), inline=False)
     who = f"<@{req.helper_discord_id}>" if req.helper_discord_id else md(req.helper_name or "")
-    if req.status == svc.ACCEPTED:
+    if req.status == SupportStatus.ACEPTADA:
         status = T.SUPPORT_ACCEPTED.format(who=who, meeting=format_datetime(req.meeting_at) if req.meeting_at else "—")
         if req.note:
             status += T.SUPPORT_NOTE.format(note=truncate(md(req.note), 500))
-    elif req.status == svc.DECLINED:
+    elif req.status == SupportStatus.RECHAZADA:
         status = T.SUPPORT_DECLINED.format(who=who, when=format_datetime(req.decided_at) if req.decided_at else "—")
     else:
         status = T.SUPPORT_PENDING
@@ -72,15 +73,17 @@ def card_embed(req: SupportRequest, member: Member, client: Client) -> discord.E
 
 class SupportButton(ActionButton, template=r"apoyo:(?P<action>acepto|nopuedo):(?P<id>\d+)"):
     PREFIX = "apoyo"
-    LABELS = {"acepto": (T.BTN_ACCEPT, discord.ButtonStyle.success),
-              "nopuedo": (T.BTN_DECLINE, discord.ButtonStyle.secondary)}
+    LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
+        "acepto": (T.BTN_ACCEPT, discord.ButtonStyle.success),
+        "nopuedo": (T.BTN_DECLINE, discord.ButtonStyle.secondary),
+    }
 
     async def handle(self, interaction: discord.Interaction) -> None:
         await (on_accept_click if self.action == "acepto" else on_decline_click)(interaction, self.target_id)
 
 
 def card_view(req: SupportRequest) -> discord.ui.View | None:
-    if req.status != svc.PENDING:
+    if req.status != SupportStatus.PENDIENTE:
         return None
     view = discord.ui.View(timeout=None)
     view.add_item(SupportButton("acepto", req.id))
@@ -167,7 +170,7 @@ class AcceptModal(PersistentModal, template=r"apoyo-ok:(?P<id>\d+)"):
 async def on_accept_click(interaction: discord.Interaction[VentasOpsBot], rid: int) -> None:
     req, _member, _client = await _load(interaction.client, rid)
     await _require_helper(interaction, req)
-    if req.status != svc.PENDING:
+    if req.status != SupportStatus.PENDIENTE:
         raise UserError(_already(req))
     await AcceptModal(rid).open(interaction)
 
@@ -199,7 +202,7 @@ async def _decide(interaction: discord.Interaction[VentasOpsBot], rid: int, *, a
     if not changed:
         await send_ephemeral(interaction, _already(req))
         return
-    ack = T.ACCEPT_ACK.format(rid=rid, meeting=format_datetime(meeting_at)) if accept and meeting_at else \
+    ack = T.ACCEPT_ACK.format(rid=rid, meeting=format_datetime(meeting_at, bot.settings.tz)) if accept and meeting_at else \
         T.DECLINE_ACK.format(rid=rid)
     await send_ephemeral(interaction, ack)
     bot.outbox.kick()
@@ -248,7 +251,7 @@ class Support(commands.Cog):
         if asks_sales_to_sell(detail):
             await send_ephemeral(interaction, None, embed=sell_for_me_embed(bot.settings))  # type: ignore[arg-type]
             return
-        today = today_bogota(bot.clock.now())
+        today = today_bogota(bot.clock.now(), tz=bot.settings.tz)
         wanted = parse_user_date(fecha, today) if fecha else None
         if wanted is not None and wanted < today:
             raise UserError(T.SUPPORT_PAST_DATE.format(date=format_date(wanted)))

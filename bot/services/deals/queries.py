@@ -1,4 +1,5 @@
-"""Reading deals: the card's view, a KAM's deals, cards to post, confirmations a crash prevented."""
+"""Reading deals: a deal's approvals, the card's view, a KAM's deals, cards to post, confirmations a
+crash prevented."""
 
 from __future__ import annotations
 
@@ -6,16 +7,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.enums import BillingStatus, DealStatus
 from bot.services import support
 from db.audit import Actor, record
 from db.models import Approval, BillingRequest, Client, Deal, Member, SupportRequest
 
-from bot.services.deals.common import PENDING
-from bot.services.deals.decisions import approvals_of
-from sqlalchemy import func
 log = logging.getLogger(__name__)
 
 
@@ -31,6 +30,19 @@ class DealView:
     support: list[SupportRequest] = field(default_factory=list)  # accepted help (/pedir-apoyo) noted on it
 
 
+async def get_approval(session: AsyncSession, deal_id: int, kind: str) -> Approval | None:
+    return (
+        await session.execute(
+            select(Approval).where(Approval.deal_id == deal_id, Approval.kind == kind).order_by(Approval.id.desc())
+        )
+    ).scalars().first()
+
+
+async def approvals_of(session: AsyncSession, deal_id: int) -> list[Approval]:
+    return list(
+        (await session.execute(select(Approval).where(Approval.deal_id == deal_id).order_by(Approval.id))).scalars()
+    )
+
 
 async def load_view(session: AsyncSession, deal_id: int) -> DealView | None:
     deal = (
@@ -44,14 +56,13 @@ async def load_view(session: AsyncSession, deal_id: int) -> DealView | None:
     done = (
         await session.execute(
             select(BillingRequest)
-            .where(BillingRequest.deal_id == deal_id, BillingRequest.status == "hecha")
+            .where(BillingRequest.deal_id == deal_id, BillingRequest.status == BillingStatus.HECHA)
             .order_by(BillingRequest.id)
             .execution_options(populate_existing=True)
         )
     ).scalars()
     return DealView(deal, member, client, await approvals_of(session, deal_id), list(done),
                     await support.for_deal(session, deal_id))
-
 
 
 async def deals_of(
@@ -87,19 +98,17 @@ async def deals_of(
     return out, int(total)
 
 
-
 async def deals_without_card(session: AsyncSession, limit: int = 50, created_before: datetime | None = None) -> list[int]:
     """Pending deals whose card was never posted (the process stopped between commit and post, or
     Discord refused the post). ``created_before`` leaves out deals whose card may be on its way."""
     q = (
         select(Deal.id)
-        .where(Deal.status == PENDING, Deal.card_message_id.is_(None),
+        .where(Deal.status == DealStatus.PENDIENTE, Deal.card_message_id.is_(None),
                *([Deal.created_at < created_before] if created_before is not None else []))
         .order_by(Deal.id)
         .limit(limit)
     )
     return list((await session.execute(q)).scalars())
-
 
 
 async def set_card(session: AsyncSession, deal_id: int, channel_id: int, message_id: int) -> str | None:
@@ -111,14 +120,12 @@ async def set_card(session: AsyncSession, deal_id: int, channel_id: int, message
     return (await session.execute(select(Deal.hubspot_check).where(Deal.id == deal_id))).scalar_one_or_none()
 
 
-
 @dataclass(slots=True)
 class Unconfirmed:
     deal_id: int
     discord_id: int
     interaction_token: str | None
     created_at: datetime
-
 
 
 async def mark_confirmed(session: AsyncSession, deal_id: int, now: datetime) -> bool:
@@ -128,7 +135,6 @@ async def mark_confirmed(session: AsyncSession, deal_id: int, now: datetime) -> 
         .values(confirmed_at=now, interaction_token=None)
     )
     return res.rowcount == 1  # type: ignore[attr-defined]
-
 
 
 async def unconfirmed_deals(session: AsyncSession, created_before: datetime, limit: int = 500) -> list[Unconfirmed]:
@@ -145,7 +151,6 @@ async def unconfirmed_deals(session: AsyncSession, created_before: datetime, lim
     return [Unconfirmed(*r) for r in rows]
 
 
-
 async def confirm_late(session: AsyncSession, deal_id: int, *, how: str, now: datetime) -> bool:
     """Mark a confirmation sent after a restart (``how``: "respuesta", the original answer edited, or
     "md", a DM queued in the same transaction) with its audit row; False when already marked."""
@@ -154,7 +159,6 @@ async def confirm_late(session: AsyncSession, deal_id: int, *, how: str, now: da
     record(session, Actor.system("confirmación tras reinicio"), "negocio.confirmar", "deal", deal_id,
            after={"how": how})
     return True
-
 
 
 async def recorded_cards(session: AsyncSession, deal_ids: list[int]) -> dict[int, int | None]:

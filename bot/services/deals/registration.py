@@ -25,19 +25,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.commission import commission, rate_label
 from bot.domain.dates import format_date, parse_user_date
-from bot.domain.enums import DealType, Service
+from bot.domain.enums import (
+    CLOSED_DEAL_STATUSES,
+    ApprovalKind,
+    ApprovalStatus,
+    DealStatus,
+    DealType,
+    HubSpotCheck,
+    ProofStatus,
+    Service,
+)
 from bot.domain.errors import DomainError
 from bot.domain.money import format_cop, parse_cop
+from bot.domain.text import md
 from bot.domain.validation import parse_hubspot_deal_ref
 from bot.services import commissions as ledger
-from bot.services import directory, support
+from bot.services import directory, renewals, support
+from bot.services.deals.common import DealRefused, local_now, services_text
 from bot.services.proofs import StoredProof
 from bot.texts import deals as T
 from db.audit import Actor, record
 from db.models import Approval, Client, Deal, Member
 
-from bot.services.deals.common import A_PENDING, CLOSED_STATUSES, DealRefused, HS_DISABLED, HS_PENDING, K_ATTRIBUTION, K_AUDIT, K_COO, PENDING, PROOF_RECEIVED, escape, local_now, services_text
-from bot.services import renewals
 log = logging.getLogger(__name__)
 
 
@@ -138,32 +147,32 @@ async def check_registration(
         raise DealRefused(T.CLIENT_MISSING, field="cliente")
     client = await directory.find_client(session, req.client)
     if client is None:
-        raise DealRefused(T.CLIENT_UNKNOWN.format(value=escape(req.client.strip()[:100])), field="cliente")
+        raise DealRefused(T.CLIENT_UNKNOWN.format(value=md(req.client.strip()[:100])), field="cliente")
     if member.id == -1 or not await directory.serves(session, member.id, client.id):
-        raise DealRefused(T.CLIENT_NOT_YOURS.format(client=escape(client.name)), field="cliente")
+        raise DealRefused(T.CLIENT_NOT_YOURS.format(client=md(client.name)), field="cliente")
     if not client.active:
-        raise DealRefused(T.CLIENT_INACTIVE.format(client=escape(client.name)), field="cliente")
+        raise DealRefused(T.CLIENT_INACTIVE.format(client=md(client.name)), field="cliente")
 
     # type and service
     try:
         deal_type = DealType(req.deal_type)
     except ValueError:
-        raise DealRefused(T.TYPE_UNKNOWN.format(value=escape(str(req.deal_type)[:40])), field="tipo") from None
+        raise DealRefused(T.TYPE_UNKNOWN.format(value=md(str(req.deal_type)[:40])), field="tipo") from None
     try:
         service = Service.parse(req.service)
     except DomainError:
         raise
     except ValueError:
-        raise DealRefused(T.SERVICE_UNKNOWN.format(value=escape(str(req.service)[:40])), field="servicio") from None
+        raise DealRefused(T.SERVICE_UNKNOWN.format(value=md(str(req.service)[:40])), field="servicio") from None
     has = await directory.services_of(session, client.id)
     if deal_type is DealType.CROSS_SALE and service.value in has:
         raise DealRefused(
-            T.CROSS_SALE_HAS_SERVICE.format(client=escape(client.name), service=service.label), field="servicio"
+            T.CROSS_SALE_HAS_SERVICE.format(client=md(client.name), service=service.label), field="servicio"
         )
     if deal_type is DealType.UP_SALE and service.value not in has:
         raise DealRefused(
             T.UP_SALE_MISSING_SERVICE.format(
-                client=escape(client.name), service=service.label, services=services_text(has)
+                client=md(client.name), service=service.label, services=services_text(has)
             ),
             field="servicio",
         )
@@ -202,7 +211,7 @@ async def check_registration(
             (
                 await session.execute(
                     select(Deal)
-                    .where(Deal.hubspot_deal_id == hubspot_id, Deal.status.not_in(CLOSED_STATUSES))
+                    .where(Deal.hubspot_deal_id == hubspot_id, Deal.status.not_in(CLOSED_DEAL_STATUSES))
                     .order_by(Deal.id)
                 )
             ).scalars()
@@ -267,15 +276,15 @@ async def register(
         advance_date=c.advance_date,
         commission_estimate=c.commission,
         commission_rate=rate,
-        status=PENDING,
+        status=DealStatus.PENDIENTE,
         is_late=c.is_late,
         hubspot_deal_id=c.hubspot_deal_id,
-        hubspot_check=HS_PENDING if (hubspot_enabled and c.hubspot_deal_id) else HS_DISABLED,
+        hubspot_check=HubSpotCheck.PENDIENTE if (hubspot_enabled and c.hubspot_deal_id) else HubSpotCheck.DESACTIVADO,
         proof_path=proof.relative_path if proof else None,
         proof_sha256=proof.sha256 if proof else None,
         proof_filename=proof.filename if proof else None,
         proof_content_type=proof.content_type if proof else None,
-        proof_status=PROOF_RECEIVED if proof else "pendiente",
+        proof_status=ProofStatus.RECIBIDO if proof else ProofStatus.PENDIENTE,
         interaction_id=req.interaction_id,
         interaction_token=req.interaction_token,
         confirmed_at=None if req.interaction_id is not None else now,  # nobody waits for an answer
@@ -285,17 +294,17 @@ async def register(
     session.add(deal)
     await session.flush()
 
-    kinds = [K_AUDIT]
+    kinds = [ApprovalKind.AUDITORIA]
     if c.deal_type is DealType.UP_SALE:
-        kinds.append(K_COO)
+        kinds.append(ApprovalKind.COO)
     approvals: list[Approval] = []
     for kind in kinds:
-        approvals.append(Approval(kind=kind, status=A_PENDING, deal_id=deal.id, requested_by_id=c.member.id))
+        approvals.append(Approval(kind=kind, status=ApprovalStatus.PENDIENTE, deal_id=deal.id, requested_by_id=c.member.id))
     if c.disputed:
         approvals.append(
             Approval(
-                kind=K_ATTRIBUTION,
-                status=A_PENDING,
+                kind=ApprovalKind.ATRIBUCION,
+                status=ApprovalStatus.PENDIENTE,
                 deal_id=deal.id,
                 related_deal_id=c.disputed[0].id,
                 requested_by_id=c.member.id,
@@ -340,13 +349,3 @@ def deal_snapshot(deal: Deal) -> dict[str, Any]:
         "hubspot_deal_id": deal.hubspot_deal_id,
         "proof_sha256": deal.proof_sha256,
     }
-
-
-
-
-
-
-
-
-
-

@@ -11,18 +11,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.enums import HubSpotCheck
 from bot.domain.reconciliation import reconcile
 from db.audit import Actor, record
 from db.models import Deal, Member
 
-from bot.services.deals.common import HS_DIFF, HS_MISSING, HS_OK, HS_PENDING
 log = logging.getLogger(__name__)
 
 
 def compare_with_hubspot(deal: Deal, member: Member, h: Any) -> tuple[str, dict[str, Any]]:
     """(hubspot_check, findings) for a registered deal and what HubSpot returned (None = missing)."""
     if h is None:
-        return HS_MISSING, {"no_encontrado": True}
+        return HubSpotCheck.NO_ENCONTRADO, {"no_encontrado": True}
     findings: dict[str, Any] = {}
     if getattr(h, "archived", False):
         findings["archivado"] = True
@@ -45,8 +45,7 @@ def compare_with_hubspot(deal: Deal, member: Member, h: Any) -> tuple[str, dict[
             "hubspot": adv.isoformat() if isinstance(adv, date) else adv,
             "local": deal.advance_date.isoformat(),
         }
-    return (HS_DIFF if findings else HS_OK), findings
-
+    return (HubSpotCheck.DIFERENCIAS if findings else HubSpotCheck.OK), findings
 
 
 async def verify_deal(
@@ -82,14 +81,13 @@ async def verify_deal(
     return check
 
 
-
 async def pending_verifications(session: AsyncSession, after_id: int = 0, limit: int = 50) -> list[int]:
     """The HubSpot queue's deals: checks still ``pendiente``, oldest first, ids above ``after_id``."""
     return list(
         (
             await session.execute(
                 select(Deal.id)
-                .where(Deal.hubspot_check == HS_PENDING, Deal.hubspot_deal_id.is_not(None), Deal.id > after_id)
+                .where(Deal.hubspot_check == HubSpotCheck.PENDIENTE, Deal.hubspot_deal_id.is_not(None), Deal.id > after_id)
                 .order_by(Deal.id)
                 .limit(limit)
             )

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bot.domain.dates import BOGOTA
 from bot.domain.enums import Service
 from bot.domain.errors import DomainError
 from bot.services import commissions as ledger
@@ -134,7 +135,7 @@ async def test_up_sale_needs_coo_and_renewal_is_recorded(sessionmaker, world):
 
     async with sessionmaker() as s:
         await renewals.declare(s, member=world.ana, client=world.acme, delivery=NOW.date(), now=NOW,
-                               window_days=3, actor=ADMIN)
+                               window_days=3, actor=ADMIN, tz=BOGOTA)
         await s.commit()
     ren = await register(sessionmaker, req(world, deal_type="renovacion", service=HAS))
     assert [a.kind for a in ren.approvals] == ["auditoria"]
