@@ -129,6 +129,9 @@ class VentasOpsBot(commands.Bot):
         self._startup_sync: asyncio.Task[None] | None = None
         self.synced_commands: list[app_commands.AppCommand] = []
         self.modals = ModalRouter()  # persistent modals (bot.ui.PersistentModal), registered by the cogs
+        # the step after a committed decision (card redrawn, outbox kicked), registered by the deals
+        # extension so that the web panel, which decides through the same service, takes it too
+        self.after_decision: Callable[[Any], Awaitable[None]] | None = None
         self.web: Any = None  # the web panel (bot.web.server.PanelServer), when WEB_BASE_URL is set
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:

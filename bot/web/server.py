@@ -23,7 +23,6 @@ import discord
 import uvicorn
 
 from bot import permissions
-from bot.cards.deal import after_decision
 from bot.web.app import create_app
 from bot.web.context import ADMIN, AUDIT, COO, KAM, Identity, WebContext
 
@@ -71,7 +70,10 @@ def bot_context(bot: Any) -> WebContext:
         return identity_of(bot.settings, member)
 
     async def decided(decision: Any, kind: str) -> None:
-        await after_decision(bot, decision)  # the same step a button takes
+        # the step a button takes (bot.cards.deal.after_decision), registered by the deals extension:
+        # the card(s) redrawn, then the outbox kicked for the KAM's DMs queued with the decision
+        if bot.after_decision is not None:
+            await bot.after_decision(decision)
 
     return WebContext(bot.settings, bot.sessionmaker, bot.clock, lookup, decided,
                       session_key(Path(bot.settings.data_dir)))

@@ -8,6 +8,7 @@ the acknowledge-first flow and the confirmations a crash prevented. The card is
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import logging
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from bot.app import VentasOpsBot
 from bot.autocomplete import client_choices
 from bot.background import BackgroundTasks
 from bot.blocking import run_blocking
-from bot.cards.deal import DealButton, commission_line, post_card, refresh_card
+from bot.cards.deal import DealButton, after_decision, commission_line, post_card, refresh_card
 from bot.domain.dates import format_date, parse_month, today_bogota
 from bot.domain.enums import ApprovalKind, Service
 from bot.domain.money import format_cop
@@ -371,10 +372,12 @@ async def setup(bot: VentasOpsBot) -> None:
     cog = Deals(bot)
     await bot.add_cog(cog)
     bot.card_reposts["deal"] = cog.repost_cards
+    bot.after_decision = functools.partial(after_decision, bot)  # the web panel's decisions take this step too
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(DealButton, MyDealsButton)
     bot.modals.remove(RejectModal)
     on_click(DealButton, None)
+    bot.after_decision = None
     bot.card_reposts.pop("deal", None)
