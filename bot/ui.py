@@ -1,4 +1,4 @@
-"""Persistent buttons and modals shared by the cogs.
+"""Persistent buttons and modals shared by the extensions (bot/exts).
 
 A card's buttons are ``discord.ui.DynamicItem``s whose custom_id carries the action and the row id
 (``<prefix>:<action>:<id>``); they are registered in each cog's ``setup`` and every click re-reads

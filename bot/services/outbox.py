@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enums import OutboxStatus, OutboxTarget
@@ -55,29 +56,34 @@ async def enqueue(
     ).scalar_one_or_none()
     if existing is not None:
         return existing
-    row = OutboxMessage(
-        dedupe_key=dedupe_key[:200],
-        target=OutboxTarget.DM if user_id is not None else OutboxTarget.CHANNEL,
-        target_id=user_id if user_id is not None else channel_id,
-        payload={
+    values: dict[str, Any] = {
+        "dedupe_key": dedupe_key[:200],
+        "target": OutboxTarget.DM if user_id is not None else OutboxTarget.CHANNEL,
+        "target_id": user_id if user_id is not None else channel_id,
+        "payload": {
             "content": content,
             "embeds": embeds or [],
             "files": [{"path": str(Path(f.path)), "filename": f.filename} for f in files or []],
             **({"digest": for_digest} if for_digest is not None else {}),
         },
-    )
+    }
     if for_digest is not None:
-        row.status = OutboxStatus.EN_RESUMEN
+        values["status"] = OutboxStatus.EN_RESUMEN
     if now is not None:
-        row.created_at = row.next_attempt_at = now
-    try:
-        async with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        # a concurrent transaction enqueued the same key first
+        values["created_at"] = values["next_attempt_at"] = now
+    # INSERT … ON CONFLICT DO NOTHING, not a SAVEPOINT around an ORM add: a concurrent transaction that
+    # queued the same key first wins and we return its row. A SAVEPOINT taken before the transaction's
+    # first write made SQLite's driver open a transaction of its own, and releasing it committed the
+    # message on the spot, before (and whatever became of) the state change it reports.
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    new_id = (await session.execute(stmt.returning(OutboxMessage.id))).scalar_one_or_none()
+    if new_id is None:
         return (
-            await session.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+            await session.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key[:200]))
         ).scalar_one()
+    row = await session.get(OutboxMessage, new_id)
+    assert row is not None
     return row
 
 

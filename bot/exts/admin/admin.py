@@ -78,7 +78,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
                                      export_time=bot.settings.export_time)
         await interaction.followup.send(HT.clip(HT.render(status)), ephemeral=True)
 
-    # --- directory (issue 4; logic in bot/services/directory*.py, Discord side in cogs/directory.py) ---
+    # --- directory (issue 4; logic in bot/services/directory*.py, Discord side in bot/exts/admin/directory.py) ---
     clientes = app_commands.Group(name="clientes", description=XT.CMD_CLIENTES)
     miembros = app_commands.Group(name="miembros", description=XT.CMD_MIEMBROS)
 
@@ -122,7 +122,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     async def miembros_ver(self, interaction: discord.Interaction, miembro: discord.User | None = None) -> None:
         await show_members_command(interaction, miembro)
 
-    # --- deals (issue 5; logic in bot/services/deals.py, Discord side in cogs/deals.py) -------
+    # --- deals (issue 5; logic in bot/services/deals/, Discord side in bot/exts/admin/cancel.py) -------
     negocio = app_commands.Group(name="negocio", description=DT.CMD_ADMIN_NEGOCIO)
 
     @negocio.command(name="anular", description=DT.CMD_ADMIN_CANCEL)
@@ -181,7 +181,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
             text += OT.RESEND_STILL_HELD.format(count=len(still), lines=held_lines(ob.by_reason(still)))
         await send_ephemeral(interaction, text[:1990])
 
-    # --- reports (issue 10; logic in bot/services/statements.py, Discord side in cogs/reports.py) ----
+    # --- reports (issue 10; logic in bot/services/statements.py, Discord side in bot/exts/admin/report.py) ----
     @app_commands.command(name="reporte", description="Reporte del programa: mes en curso contra el anterior y embudo de referidos")
     async def reporte(self, interaction: discord.Interaction) -> None:
         await admin_report(interaction)
