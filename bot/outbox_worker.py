@@ -37,11 +37,21 @@ def held_lines(groups: list[tuple[str, int]]) -> str:
     )
 
 
+def allowed_mentions(row: OutboxMessage) -> discord.AllowedMentions:
+    """Nobody can be pinged, except the one user a message names in ``mention_users`` (the channel
+    notice for someone whose DMs are closed)."""
+    users = [discord.Object(id=int(u)) for u in (row.payload or {}).get("mention_users") or []]
+    if not users:
+        return NO_MENTIONS
+    return discord.AllowedMentions(everyone=False, roles=False, replied_user=False, users=users)
+
+
 class OutboxWorker(LoopWorker):
     def __init__(self, bot: discord.Client) -> None:
         super().__init__()
         self.bot = bot
         self._lock = asyncio.Lock()
+        self._again = False  # a delivery queued something due now (a closed-DMs notice)
 
     def kick(self) -> None:
         """Deliver soon (call after committing an enqueue)."""
@@ -66,11 +76,15 @@ class OutboxWorker(LoopWorker):
         async with self._lock:
             sent = 0
             bot = self.bot
-            async with bot.sessionmaker() as session:  # type: ignore[attr-defined]
-                rows = await ob.due(session, bot.clock.now())  # type: ignore[attr-defined]
-            for row in rows:
-                if await self._deliver(row):
-                    sent += 1
+            for _ in range(2):  # a second pass for the channel notices of DMs refused just now
+                self._again = False
+                async with bot.sessionmaker() as session:  # type: ignore[attr-defined]
+                    rows = await ob.due(session, bot.clock.now())  # type: ignore[attr-defined]
+                for row in rows:
+                    if await self._deliver(row):
+                        sent += 1
+                if not self._again:
+                    break
             await self._notify_held()
             return sent
 
@@ -145,6 +159,7 @@ class OutboxWorker(LoopWorker):
         hold_reason: str | None = None
         message_id: int | None = None
         target: discord.abc.Messageable | None = None
+        dms_closed = False
         try:
             target = await self._target(row)
             if target is None:
@@ -158,13 +173,14 @@ class OutboxWorker(LoopWorker):
                 content=row.payload.get("content"),
                 embeds=[discord.Embed.from_dict(e) for e in row.payload.get("embeds", [])],
                 files=files,
-                allowed_mentions=NO_MENTIONS,
+                allowed_mentions=allowed_mentions(row),
                 nonce=f"ob{row.id}",
             )
             message_id = msg.id
         except discord.HTTPException as exc:
             error = f"{type(exc).__name__}: {exc}"
             hold_reason = self._refusal_reason(row, target, exc)
+            dms_closed = row.target == OutboxTarget.DM and exc.code == 50007
         except LookupError as exc:
             error = f"{type(exc).__name__}: {exc}"
             if row.attempts + 1 >= ob.MAX_ATTEMPTS or row.status == OutboxStatus.RETENIDO:
@@ -192,7 +208,12 @@ class OutboxWorker(LoopWorker):
                 record(session, Actor.system("outbox"), f"outbox.{values['status']}", "outbox", row.id,
                        before={"status": row.status}, after={"status": values["status"],
                                                                "reason": values.get("held_reason")})
+            # closed DMs: the DM is held (retried hourly, the admins told) and, when it carries one,
+            # its channel notice is queued with that status — once, whatever the retries
+            fallback = await ob.enqueue_fallback(session, row, now) if result.rowcount and dms_closed else None  # type: ignore[attr-defined]
             await session.commit()
+        if fallback is not None and fallback.status == OutboxStatus.PENDIENTE:
+            self._again = True  # flush() delivers the notice in this same call
         return error is None
 
     async def _notify_held(self) -> None:

@@ -228,6 +228,10 @@ class AccessRequest(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(EnumText(ApprovalStatus, 20), default=ApprovalStatus.PENDIENTE)
     hubspot_user_id: Mapped[str | None] = mapped_column(String(40))
     provisioning_error: Mapped[str | None] = mapped_column(Text)
+    # HubSpot provisioning claimed by one process until then (a conditional UPDATE takes it only when
+    # free or expired, so two processes or a click racing the retry job never provision twice)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column()
 
 
 class BillingRequest(TimestampMixin, Base):

@@ -9,31 +9,40 @@ NOT EXISTS`` for "one open request per person", ``UPDATE … WHERE status='pendi
 decision), so SQLite takes the write lock before anything is read and two concurrent clicks or
 submissions can never both win; the loser is told what happened instead.
 
-HubSpot is never called inside a transaction: :func:`provision_request` reads, calls the gateway,
-then records the outcome in a second short transaction. ``provision_user`` is idempotent (an
-existing user with that e-mail is linked), so a retry, or two approvers retrying at once, is safe.
+HubSpot is never called inside a transaction: :func:`provision_request` claims the request (a
+conditional ``UPDATE`` of ``claim_token``/``claimed_until`` that only takes a free or expired claim),
+calls the gateway, then records the outcome and releases the claim in a second short transaction.
+Two processes, a double click or a click racing the retry job therefore never provision the same
+request twice; a claim left by a process that died expires after :data:`CLAIM_TTL` and is taken again.
+
+The requester's DMs are outbox items queued in the transaction of the change they report (the
+decision, the provisioning outcome); a requester with closed DMs gets a notice in the sales channel
+instead (:func:`queue_dm`).
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, insert, literal, select, update
+from sqlalchemy import exists, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import validation
 from bot.domain.dates import format_datetime
-from bot.domain.enums import ApprovalKind, ApprovalStatus
+from bot.domain.enums import ApprovalKind, ApprovalStatus, OutboxStatus
 from bot.domain.errors import DomainError
+from bot.domain.text import md
 from bot.hubspot.gateway import HubSpotError, HubSpotSeatLimit, HubSpotUnavailable
-from bot.services import directory
+from bot.services import directory, outbox
 from bot.texts import access as T
 from db.audit import Actor, record
-from db.models import AccessRequest, Approval, Member
+from db.models import AccessRequest, Approval, Member, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +52,13 @@ KINDS = (ApprovalKind.USUARIO_HUBSPOT, ApprovalKind.PROFORMA)
 # Requests older than this (APPROVAL_REMINDER_HOURS) are reminded, then at most once every REMIND_EVERY.
 REMIND_AFTER_HOURS = 24
 REMIND_EVERY = timedelta(hours=24)
+
+# A provisioning claim lasts this long: far beyond a HubSpot call with its retries, so only a claim
+# whose process died is ever taken again.
+CLAIM_TTL = timedelta(minutes=10)
+# The approval DM is queued with the decision but due this late: the approver's process rewrites it
+# with the role and HubSpot outcome and makes it due at once; after a crash it leaves as written.
+APPROVAL_DM_GRACE = timedelta(minutes=2)
 
 
 class AccessRefused(DomainError):
@@ -174,6 +190,104 @@ async def create_access_request(
     return AccessTicket(req, approval)
 
 
+# --- the requester's DMs (through the outbox) ---------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Notices:
+    """What the requester's DMs name: the KAM role, the sales channel, and whether approved
+    requests get their HubSpot user from the bot (else the approvers create it by hand)."""
+
+    role_kam: str
+    sales_channel: str
+    provisioning: bool
+
+
+def dm_key(request_id: int, what: str) -> str:
+    return f"acceso:{request_id}:{what}"
+
+
+async def queue_dm(
+    session: AsyncSession, req: AccessRequest, what: str, text: str, notice: str, now: datetime,
+    *, due: datetime | None = None,
+) -> OutboxMessage:
+    """Queue a DM to the requester in the caller's transaction (once per request and ``what``). If
+    their DMs are closed, the outbox worker posts ``notice`` in the sales channel, mentioning them
+    (the only person it can ping); the DM itself is held and retried like any refused DM."""
+    row = await outbox.enqueue(
+        session, dm_key(req.id, what), content=text[:2000], user_id=req.discord_id, now=now,
+        fallback=T.ACCESS_CHANNEL_NOTICE.format(user_id=req.discord_id, name=md(req.name), text=notice)[:2000],
+    )
+    if due is not None and row.status == OutboxStatus.PENDIENTE and row.attempts == 0:
+        row.next_attempt_at = due
+    return row
+
+
+def hs_line(notices: Notices, email: str, outcome: ProvisionOutcome | None) -> str:
+    if not notices.provisioning:
+        return T.DM_HS_MANUAL.format(email=email)
+    if outcome is None or not outcome.ok:
+        return T.DM_HS_PENDING.format(email=email)
+    return (T.DM_HS_CREATED if outcome.created else T.DM_HS_LINKED).format(email=email)
+
+
+def approval_text(
+    req: AccessRequest, who: str, notices: Notices, role: tuple[bool, str | None] | None,
+    outcome: ProvisionOutcome | None,
+) -> str:
+    """The approval DM; ``role`` None: the grant's outcome is not known (written with the decision)."""
+    if role is None:
+        role_line = T.DM_ROLE_PENDING.format(role=notices.role_kam, channel=notices.sales_channel)
+    elif role[0]:
+        role_line = T.DM_ROLE_OK.format(role=notices.role_kam, channel=notices.sales_channel)
+    else:
+        role_line = T.DM_ROLE_FAIL.format(channel=notices.sales_channel)
+    return "\n".join((T.DM_ACCESS_APPROVED.format(who=md(who), request_id=req.id), role_line,
+                      hs_line(notices, req.sense_email, outcome), T.DM_ACCESS_NEXT))
+
+
+async def finish_approval(
+    session: AsyncSession,
+    request_id: int,
+    *,
+    actor: Actor,
+    now: datetime,
+    notices: Notices,
+    role: tuple[bool, str | None],
+    outcome: ProvisionOutcome | None,
+) -> None:
+    """After the role grant (and provisioning, in its transaction): record the grant and complete the
+    approval DM queued with the decision (role and HubSpot outcome), due now. When that DM already
+    left as written (the grace ran out), a HubSpot user made since gets its own DM."""
+    req = await session.get(AccessRequest, request_id)
+    approval = await approval_of(session, request_id)
+    if req is None or approval is None:
+        return
+    record(session, actor, "acceso.rol", "access_request", req.id,
+           after={"role": notices.role_kam, "granted": role[0], "error": role[1]})
+    text = approval_text(req, approval.decided_by_name or actor.name, notices, role, outcome)
+    key = dm_key(req.id, "aprobada")
+    row = (await session.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key == key))).scalar_one_or_none()
+    if row is None:
+        return
+    res = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row.id, OutboxMessage.status == OutboxStatus.PENDIENTE, OutboxMessage.attempts == 0)
+        .values(payload={**row.payload, "content": text[:2000]}, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if res.rowcount != 1 and outcome is not None and outcome.ok:
+        await queue_hubspot_dm(session, req, notices, outcome, now)
+
+
+async def queue_hubspot_dm(
+    session: AsyncSession, req: AccessRequest, notices: Notices, outcome: ProvisionOutcome | None, now: datetime
+) -> None:
+    """The requester hears that their HubSpot user is ready (a retry succeeded)."""
+    if outcome is None or not outcome.ok:
+        return
+    await queue_dm(session, req, "hubspot", hs_line(notices, req.sense_email, outcome),
+                   T.NOTICE_HS_READY.format(request_id=req.id), now)
+
+
 # --- decisions --------------------------------------------------------------------------------
 @dataclass(slots=True)
 class AccessDecision:
@@ -192,9 +306,13 @@ async def decide_access(
     actor: Actor,
     now: datetime,
     reason: str | None = None,
+    notices: Notices | None = None,
 ) -> AccessDecision:
     """Approve or reject a pending request, once. Approving activates the member and stores the
-    e-mails; granting the Discord role and HubSpot provisioning happen after the commit."""
+    e-mails; granting the Discord role and HubSpot provisioning happen after the commit.
+
+    With ``notices``, the requester's DM is queued in this transaction: the rejection with its
+    reason, or the approval (due after :data:`APPROVAL_DM_GRACE`, completed by :func:`finish_approval`)."""
     if not approve and not (reason or "").strip():
         raise AccessRefused(T.REASON_REQUIRED, field="motivo")
     new_status = ApprovalStatus.APROBADA if approve else ApprovalStatus.RECHAZADA
@@ -256,6 +374,14 @@ async def decide_access(
             reference=f"access_request:{req.id}",
         )
         out.member = member
+    if notices is not None:
+        if approve:
+            await queue_dm(session, req, "aprobada", approval_text(req, actor.name, notices, None, None),
+                           T.NOTICE_APPROVED.format(request_id=req.id), now, due=now + APPROVAL_DM_GRACE)
+        else:
+            await queue_dm(session, req, "rechazada",
+                           T.DM_ACCESS_REJECTED.format(request_id=req.id, who=md(actor.name), reason=md(reason or "")),
+                           T.NOTICE_REJECTED.format(request_id=req.id), now)
     return out
 
 
@@ -358,6 +484,39 @@ def needs_provisioning(req: AccessRequest, hubspot_enabled: bool) -> bool:
     return hubspot_enabled and req.status == ApprovalStatus.APROBADA and not req.hubspot_user_id
 
 
+async def claim_provisioning(
+    session: AsyncSession, request_id: int, token: str, now: datetime, ttl: timedelta = CLAIM_TTL
+) -> bool:
+    """Take the request's provisioning for ``ttl``: one conditional UPDATE, which hits the row only
+    while it needs a HubSpot user and nobody holds an unexpired claim. The caller commits."""
+    res = await session.execute(
+        update(AccessRequest)
+        .where(
+            AccessRequest.id == request_id,
+            AccessRequest.status == ApprovalStatus.APROBADA,
+            AccessRequest.hubspot_user_id.is_(None),
+            or_(AccessRequest.claimed_until.is_(None), AccessRequest.claimed_until <= now),
+        )
+        .values(claim_token=token, claimed_until=now + ttl)
+        .execution_options(synchronize_session=False)
+    )
+    return res.rowcount == 1
+
+
+async def release_claim(session: AsyncSession, request_id: int, token: str) -> bool:
+    """Give the claim back (only ours: an expired claim another process took stays theirs)."""
+    res = await session.execute(
+        update(AccessRequest)
+        .where(AccessRequest.id == request_id, AccessRequest.claim_token == token)
+        .values(claim_token=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return res.rowcount == 1
+
+
+OnOutcome = Callable[[AsyncSession, AccessRequest, ProvisionOutcome], Awaitable[None]]
+
+
 async def provision_request(
     sessionmaker: async_sessionmaker[AsyncSession],
     gateway: Any,
@@ -365,31 +524,98 @@ async def provision_request(
     *,
     actor: Actor,
     now: Any,
+    notices: Notices | None = None,
+    on_outcome: OnOutcome | None = None,
 ) -> ProvisionOutcome | None:
-    """Read → call HubSpot (outside any transaction) → record. None when nothing is needed.
+    """Claim → call HubSpot (outside any transaction) → record and release. None when nothing is
+    needed or another process holds the claim (it provisions, and tells).
 
-    ``now`` is a zero-argument callable (the bot clock's ``now``) read after the call."""
+    ``now`` is a zero-argument callable (the bot clock's ``now``). In the recording transaction
+    ``on_outcome`` runs, or by default (with ``notices``) the requester's DM of a ready user is queued."""
+    if gateway is None:
+        return None
+    token = uuid.uuid4().hex
     async with sessionmaker() as session:
-        req = await session.get(AccessRequest, request_id)
-        if req is None or not needs_provisioning(req, gateway is not None):
+        if not await claim_provisioning(session, request_id, token, now()):
             return None
+        req = await session.get(AccessRequest, request_id)
+        assert req is not None
         email, name = req.sense_email, req.name
-    outcome = await call_provision(gateway, email, name)
+        await session.commit()
+    try:
+        outcome = await call_provision(gateway, email, name)
+    except BaseException:  # cancelled (shutdown): free the request for the next attempt
+        async with sessionmaker() as session:
+            await release_claim(session, request_id, token)
+            await session.commit()
+        raise
     async with sessionmaker() as session:
-        await record_provision(session, request_id, outcome, actor=actor, now=now())
+        req = await record_provision(session, request_id, outcome, actor=actor, now=now())
+        if not await release_claim(session, request_id, token):
+            log.warning("The provisioning claim of access request %s expired during the HubSpot call", request_id)
+        if req is not None:
+            if on_outcome is not None:
+                await on_outcome(session, req, outcome)
+            elif notices is not None:
+                await queue_hubspot_dm(session, req, notices, outcome, now())
         await session.commit()
     return outcome
 
 
-async def unprovisioned(session: AsyncSession, limit: int = 20) -> list[int]:
+async def complete_approval(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    gateway: Any,
+    request_id: int,
+    *,
+    actor: Actor,
+    now: Any,
+    notices: Notices,
+    role: tuple[bool, str | None],
+) -> ProvisionOutcome | None:
+    """After an approval was committed and the role granted (or not): provision the HubSpot user
+    under the claim, and complete the approval DM in the transaction that records the outcome."""
+
+    async def finish(session: AsyncSession, _req: AccessRequest, outcome: ProvisionOutcome | None) -> None:
+        await finish_approval(session, request_id, actor=actor, now=now(), notices=notices, role=role, outcome=outcome)
+
+    outcome = await provision_request(sessionmaker, gateway if notices.provisioning else None, request_id,
+                                      actor=actor, now=now, notices=notices, on_outcome=finish)
+    if outcome is None:
+        async with sessionmaker() as session:
+            await finish(session, None, None)  # type: ignore[arg-type]
+            await session.commit()
+    return outcome
+
+
+async def retry_unprovisioned(
+    sessionmaker: async_sessionmaker[AsyncSession], gateway: Any, *, now: Any, notices: Notices | None = None
+) -> list[tuple[int, ProvisionOutcome]]:
+    """The retry job: provision the approved requests a crash left without a HubSpot user (each
+    under its claim, so a click on «Reintentar» or another process at the same time is harmless)."""
+    if gateway is None:
+        return []
+    async with sessionmaker() as session:
+        ids = await unprovisioned(session, now=now())
+    done = []
+    for request_id in ids:
+        outcome = await provision_request(sessionmaker, gateway, request_id, actor=Actor.system("reintento"),
+                                          now=now, notices=notices)
+        if outcome is not None:
+            done.append((request_id, outcome))
+    return done
+
+
+async def unprovisioned(session: AsyncSession, limit: int = 20, now: datetime | None = None) -> list[int]:
     """Approved requests still without a HubSpot user and without a recorded error (a crash hit
-    between the approval and the call): the tick retries them on its own."""
+    between the approval and the call): the tick retries them on its own. With ``now``, those
+    whose claim is held (someone is provisioning them) are left out."""
     q = (
         select(AccessRequest.id)
         .where(
             AccessRequest.status == ApprovalStatus.APROBADA,
             AccessRequest.hubspot_user_id.is_(None),
             AccessRequest.provisioning_error.is_(None),
+            *([or_(AccessRequest.claimed_until.is_(None), AccessRequest.claimed_until <= now)] if now is not None else []),
         )
         .order_by(AccessRequest.id)
         .limit(limit)
@@ -402,17 +628,23 @@ __all__ = [
     "AccessDecision",
     "AccessRefused",
     "AccessTicket",
+    "Notices",
     "ProvisionOutcome",
     "approval_of",
     "call_provision",
+    "claim_provisioning",
+    "complete_approval",
     "create_access_request",
     "decide_access",
+    "finish_approval",
     "needs_provisioning",
     "pending_request",
     "provision_request",
     "record_provision",
     "recorded_cards",
+    "release_claim",
     "requests_without_card",
+    "retry_unprovisioned",
     "set_card",
     "unprovisioned",
 ]

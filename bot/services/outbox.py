@@ -46,11 +46,19 @@ async def enqueue(
     user_id: int | None = None,
     now: datetime | None = None,
     for_digest: dict[str, Any] | None = None,
+    fallback: str | None = None,
+    fallback_channel_id: int = SALES_CHANNEL,
+    mention_user: int | None = None,
 ) -> OutboxMessage:
     """Add a message to deliver unless one with this key exists (then return that one).
 
     ``for_digest`` (facts about the message, kept in its payload) queues it to be folded with
-    others into one post (:func:`take_for_digest`) instead of being delivered by itself."""
+    others into one post (:func:`take_for_digest`) instead of being delivered by itself.
+
+    ``fallback`` (DMs only): the notice posted in ``fallback_channel_id`` (mentioning the user, who
+    alone can be pinged by it) when the DM is refused because the user's DMs are closed; the DM
+    itself is held as any refusal. ``mention_user``: the one user this message may ping (every
+    other mention stays inert)."""
     existing = (
         await session.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     ).scalar_one_or_none()
@@ -65,6 +73,9 @@ async def enqueue(
             "embeds": embeds or [],
             "files": [{"path": str(Path(f.path)), "filename": f.filename} for f in files or []],
             **({"digest": for_digest} if for_digest is not None else {}),
+            **({"fallback": {"content": fallback, "channel_id": fallback_channel_id}}
+               if fallback is not None and user_id is not None else {}),
+            **({"mention_users": [mention_user]} if mention_user is not None else {}),
         },
     }
     if for_digest is not None:
@@ -185,6 +196,19 @@ async def take_for_digest(session: AsyncSession) -> list[OutboxMessage]:
             update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows])).values(status=OutboxStatus.RESUMIDO)
         )
     return rows
+
+
+FALLBACK_KEY = "aviso:"  # dedupe-key prefix of the channel notice posted for a DM refused by closed DMs
+
+
+async def enqueue_fallback(session: AsyncSession, row: OutboxMessage, now: datetime) -> OutboxMessage | None:
+    """Queue the channel notice of a DM refused because the user's DMs are closed (in the caller's
+    transaction, with the DM's new status): once per DM, however often the held DM is retried."""
+    fb = (row.payload or {}).get("fallback")
+    if row.target != OutboxTarget.DM or not fb or not fb.get("content"):
+        return None
+    return await enqueue(session, f"{FALLBACK_KEY}{row.dedupe_key}"[:200], content=fb["content"],
+                         channel_id=int(fb.get("channel_id") or SALES_CHANNEL), mention_user=row.target_id, now=now)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -1,6 +1,6 @@
-"""What the access and billing requests share: telling the requester (DM, or a notice in the
-channel), the KAM role, the HubSpot steps of a DM, the reason modal, and the requests whose HubSpot
-provisioning runs in this process."""
+"""What the access and billing requests share: telling the requester of a billing request (DM, or
+a notice in the channel), the KAM role, the HubSpot steps of an answer, the reason modal, and what the
+access requests' DMs name (:func:`access_notices`; those DMs go through the outbox)."""
 
 from __future__ import annotations
 
@@ -22,10 +22,6 @@ from bot.texts import access as T
 from bot.ui import PersistentModal
 
 log = logging.getLogger(__name__)
-
-
-# request ids whose HubSpot provisioning runs in this process (a tick must not run it twice)
-IN_FLIGHT: set[int] = set()
 
 
 
@@ -123,9 +119,7 @@ def hs_steps(outcome: svc.ProvisionOutcome | None) -> list[str]:
 
 
 
-def hs_dm(bot: VentasOpsBot, email: str, outcome: svc.ProvisionOutcome | None) -> str:
-    if provisioning(bot) is None:
-        return T.DM_HS_MANUAL.format(email=email)
-    if outcome is None or not outcome.ok:
-        return T.DM_HS_PENDING.format(email=email)
-    return (T.DM_HS_CREATED if outcome.created else T.DM_HS_LINKED).format(email=email)
+def access_notices(bot: VentasOpsBot) -> svc.Notices:
+    """What the requester's DMs name (queued by :mod:`bot.services.access` with each change)."""
+    s = bot.settings
+    return svc.Notices(role_kam=s.role_kam, sales_channel=s.sales_channel, provisioning=provisioning(bot) is not None)

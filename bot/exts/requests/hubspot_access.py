@@ -5,11 +5,12 @@ Discord side: commands, cards (embed + persistent ``DynamicItem`` buttons that r
 from the database on every click, so they work after a restart), the reason/link modals, the KAM
 role grant, HubSpot provisioning after a defer, and the DMs.
 
-Requester notifications: every step is DM'd. A requester with closed DMs cannot be reached by an
-ephemeral message (that needs an interaction of theirs), so the bot posts a *short* notice in the
-sales channel naming them by display name (no mention, no reason or link in it) and tells the
-approver who clicked that the DM failed. Approved requesters can read the channel (they just got
-the KAM role); for a rejection the approver is asked to tell the person directly.
+Requester notifications: every step of an access request is DM'd through the outbox, queued by
+:mod:`bot.services.access` in the transaction of the change it reports (a crash after the commit
+loses nothing). A requester with closed DMs cannot be reached by an ephemeral message (that needs an
+interaction of theirs), so the outbox worker posts a *short* notice in the sales channel that
+mentions them, and only them (no reason or link in it). Approved requesters can read the channel
+(they just got the KAM role). Billing requests still tell the requester directly (``tell``).
 
 PDFs: a modal cannot take files, so "Hecho" asks for a link; a PDF proforma is shared as a link
 to the file (Drive or similar).
@@ -33,7 +34,7 @@ from bot.domain.money import format_cop
 from bot.domain.text import md
 from bot.errors import UserError
 from bot.exts.requests.billing import BillingReasonModal, DoneModal, handle_billing_click
-from bot.exts.requests.common import IN_FLIGHT, ReasonModal, already_text, ensure_role, hs_dm, hs_steps, tell
+from bot.exts.requests.common import ReasonModal, access_notices, already_text, ensure_role, hs_steps
 from bot.exts.requests.reminders import approvals_job
 from bot.guards import actor_of, require_role
 from bot.interactions import ANYWHERE, send_ephemeral
@@ -76,8 +77,11 @@ async def handle_access_click(interaction: discord.Interaction[VentasOpsBot], ac
 async def approve_access(interaction: discord.Interaction[VentasOpsBot], request_id: int) -> None:
     bot = interaction.client
     actor = actor_of(interaction.user)
+    notices = access_notices(bot)
     async with bot.sessionmaker() as session:
-        decision = await svc.decide_access(session, request_id, True, actor=actor, now=bot.clock.now())
+        # the approval DM is queued with the decision (due after a grace, see svc.APPROVAL_DM_GRACE)
+        decision = await svc.decide_access(session, request_id, True, actor=actor, now=bot.clock.now(),
+                                           notices=notices)
         await session.commit()
     if not decision.decided:
         await send_ephemeral(interaction, already_text(bot, decision.approval))
@@ -85,31 +89,16 @@ async def approve_access(interaction: discord.Interaction[VentasOpsBot], request
     req = decision.request
     s = bot.settings
     role = await ensure_role(bot, req.discord_id, req.id)
-    IN_FLIGHT.add(req.id)
-    try:
-        await refresh_access_card(bot, request_id, role)
-        outcome = None
-        if provisioning(bot) is not None:
-            outcome = await svc.provision_request(bot.sessionmaker, provisioning(bot), req.id, actor=actor,
-                                                  now=bot.clock.now)
-    finally:
-        IN_FLIGHT.discard(req.id)
     await refresh_access_card(bot, request_id, role)
+    # HubSpot under the request's claim; the DM completed with both outcomes and due now
+    outcome = await svc.complete_approval(bot.sessionmaker, provisioning(bot), req.id, actor=actor,
+                                          now=bot.clock.now, notices=notices, role=role)
+    await refresh_access_card(bot, request_id, role)
+    bot.outbox.kick()
     steps = [T.APPROVED_STEPS_ROLE_OK.format(role=s.role_kam) if role[0]
              else T.APPROVED_STEPS_ROLE_FAIL.format(role=s.role_kam, error=role[1])]
     steps.extend(hs_steps(outcome))
-    # the requester
-    parts = [T.DM_ACCESS_APPROVED.format(who=md(actor.name), request_id=req.id)]
-    parts.append(T.DM_ROLE_OK.format(role=s.role_kam, channel=s.sales_channel) if role[0]
-                 else T.DM_ROLE_FAIL.format(channel=s.sales_channel))
-    parts.append(hs_dm(bot, req.sense_email, outcome))
-    parts.append(T.DM_ACCESS_NEXT)
-    delivered = await tell(bot, req.discord_id, req.name, "\n".join(parts),
-                           T.NOTICE_APPROVED.format(request_id=req.id))
-    text = T.APPROVED_ACK.format(request_id=req.id, name=md(req.name), steps=" ".join(steps))
-    if not delivered:
-        text += "\n" + T.DM_FAILED_APPROVER.format(name=md(req.name))
-    await send_ephemeral(interaction, text)
+    await send_ephemeral(interaction, T.APPROVED_ACK.format(request_id=req.id, name=md(req.name), steps=" ".join(steps)))
 
 
 async def reject_access(interaction: discord.Interaction[VentasOpsBot], request_id: int, reason: str) -> None:
@@ -117,7 +106,9 @@ async def reject_access(interaction: discord.Interaction[VentasOpsBot], request_
     await require_role(interaction, bot.settings.role_hubspot_approver, action="acc:no")
     actor = actor_of(interaction.user)
     async with bot.sessionmaker() as session:
-        decision = await svc.decide_access(session, request_id, False, actor=actor, now=bot.clock.now(), reason=reason)
+        # the requester's DM (with the reason) is queued with the decision
+        decision = await svc.decide_access(session, request_id, False, actor=actor, now=bot.clock.now(),
+                                           reason=reason, notices=access_notices(bot))
         await session.commit()
     if not decision.decided:
         await send_ephemeral(interaction, already_text(bot, decision.approval))
@@ -125,13 +116,7 @@ async def reject_access(interaction: discord.Interaction[VentasOpsBot], request_
     req = decision.request
     await send_ephemeral(interaction, T.REJECTED_ACK.format(request_id=req.id, name=md(req.name)))
     await refresh_access_card(bot, request_id)
-    delivered = await tell(
-        bot, req.discord_id, req.name,
-        T.DM_ACCESS_REJECTED.format(request_id=req.id, who=md(actor.name), reason=md(reason)),
-        T.NOTICE_REJECTED.format(request_id=req.id),
-    )
-    if not delivered:
-        await send_ephemeral(interaction, T.DM_FAILED_APPROVER.format(name=md(req.name)))
+    bot.outbox.kick()  # the card shows the decision before the requester hears of it
 
 
 async def retry_access(interaction: discord.Interaction[VentasOpsBot], request_id: int) -> None:
@@ -142,22 +127,15 @@ async def retry_access(interaction: discord.Interaction[VentasOpsBot], request_i
         return
     s = bot.settings
     role = await ensure_role(bot, req.discord_id, req.id)
-    outcome = None
-    if svc.needs_provisioning(req, provisioning(bot) is not None):
-        IN_FLIGHT.add(req.id)
-        try:
-            outcome = await svc.provision_request(
-                bot.sessionmaker, provisioning(bot), req.id, actor=actor_of(interaction.user), now=bot.clock.now
-            )
-        finally:
-            IN_FLIGHT.discard(req.id)
+    # under the request's claim: a second click or the retry job at the same time does nothing
+    outcome = await svc.provision_request(bot.sessionmaker, provisioning(bot), req.id,
+                                          actor=actor_of(interaction.user), now=bot.clock.now,
+                                          notices=access_notices(bot))
     await refresh_access_card(bot, request_id, role)
+    bot.outbox.kick()
     steps = [T.APPROVED_STEPS_ROLE_OK.format(role=s.role_kam) if role[0]
              else T.APPROVED_STEPS_ROLE_FAIL.format(role=s.role_kam, error=role[1])]
     steps.extend(hs_steps(outcome))
-    if outcome is not None and outcome.ok:
-        await tell(bot, req.discord_id, req.name, hs_dm(bot, req.sense_email, outcome),
-                   T.NOTICE_HS_READY.format(request_id=req.id))
     await send_ephemeral(interaction, T.RETRY_DONE.format(request_id=req.id, steps=" ".join(steps)))
 
 

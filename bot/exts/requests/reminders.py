@@ -13,12 +13,11 @@ from bot.app import VentasOpsBot
 from bot.cards.access import load_access, provisioning, refresh_access_card
 from bot.domain.enums import ApprovalKind
 from bot.domain.text import md
-from bot.exts.requests.common import IN_FLIGHT, ensure_role, hs_dm, tell
+from bot.exts.requests.common import access_notices, ensure_role
 from bot.notify import dm, post
 from bot.services import access as svc
 from bot.services import reminders as rsvc
 from bot.texts import access as T
-from db.audit import Actor
 
 log = logging.getLogger(__name__)
 
@@ -75,27 +74,18 @@ async def run_access_tick(bot: VentasOpsBot, *, after_hours: int = svc.REMIND_AF
         for member in role.members if role is not None else []:
             await dm(bot, member.id, T.REMINDER_DM.format(
                 name=md(member.display_name), channel=bot.settings.sales_channel, lines=body)[:2000])
-    if provisioning(bot) is not None:
-        async with bot.sessionmaker() as session:
-            ids = await svc.unprovisioned(session)
-        for request_id in ids:
-            if request_id in IN_FLIGHT:
-                continue
-            IN_FLIGHT.add(request_id)
-            try:
-                outcome = await svc.provision_request(
-                    bot.sessionmaker, provisioning(bot), request_id, actor=Actor.system("reintento"), now=bot.clock.now
-                )
-            finally:
-                IN_FLIGHT.discard(request_id)
-            if outcome is None:
-                continue
-            req, _ = await load_access(bot, request_id)
-            role_state = await ensure_role(bot, req.discord_id, req.id)
-            await refresh_access_card(bot, request_id, role_state)
-            if outcome.ok:
-                await tell(bot, req.discord_id, req.name, hs_dm(bot, req.sense_email, outcome),
-                           T.NOTICE_HS_READY.format(request_id=req.id))
+    # HubSpot users a crash left unmade, each under its claim (a click or another process meanwhile
+    # is harmless); the requester's DM is queued with the outcome
+    done = await svc.retry_unprovisioned(bot.sessionmaker, provisioning(bot), now=bot.clock.now,
+                                         notices=access_notices(bot))
+    for request_id, _outcome in done:
+        req, _ = await load_access(bot, request_id)
+        if req is None:
+            continue
+        role_state = await ensure_role(bot, req.discord_id, req.id)
+        await refresh_access_card(bot, request_id, role_state)
+    if done:
+        bot.outbox.kick()
     return reminders
 
 
