@@ -1,7 +1,8 @@
-"""/intencion-renovacion, /intencion-renovacion-liberar, the coordinator's card and the periodic
-renewals tick (reminders and expiry).
+"""/intencion-renovacion, /intencion-renovacion-liberar, the clicks on the coordinator's card and the
+periodic renewals tick (reminders and expiry).
 
-The rules live in :mod:`bot.services.renewals`; this module is the Discord side.
+The rules live in :mod:`bot.services.renewals`, the card (embed, buttons, post, refresh, re-post) in
+:mod:`bot.cards.renewal`; this module is the rest of the Discord side.
 
 - The KAM declares with ``/intencion-renovacion cliente fecha-entrega`` (own clients only); the answer
   shows the deadline and the business days left. A card for the coordination role
