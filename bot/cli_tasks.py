@@ -77,10 +77,12 @@ async def monthly_task(settings: OfflineSettings, mes: str | None, salida: Path 
 
 
 async def clientes_importar_task(settings: OfflineSettings, data: bytes, file: Path, aplicar: bool) -> int:
+    import contextlib
     import getpass  # only this command records the operating system user in the audit log
 
     from bot.clock import SystemClock
     from bot.services import directory_import as imp
+    from bot.services.directory_sync import directory_writes
     from bot.texts import directory as XT
     from db import migrate
     from db.audit import Actor
@@ -92,7 +94,11 @@ async def clientes_importar_task(settings: OfflineSettings, data: bytes, file: P
         engine = make_engine(settings.database_url)
         await migrate.upgrade(engine, commission_rate=settings.commission_rate)
     try:
-        async with make_sessionmaker(engine)() as session:
+        sessionmaker = make_sessionmaker(engine)
+        # --aplicar: the directory's write claim, shared with the bot's imports and syncs (another process)
+        writes = (directory_writes(sessionmaker, "importacion-cli", now=SystemClock().now()) if aplicar
+                  else contextlib.nullcontext())
+        async with writes, sessionmaker() as session:
             plan = await imp.plan(session, parsed)
             if plan.ok and aplicar and plan.counts.changes:
                 await imp.apply(session, Actor(None, f"cli:{getpass.getuser()}"), plan, now=SystemClock().now(),

@@ -130,6 +130,12 @@ def _snapshot(i: RenewalIntent) -> dict[str, object]:
 
 
 # --- declaring -------------------------------------------------------------------------------------
+def _already_open(client_name: str, existing: RenewalIntent) -> RenewalRefused:
+    return RenewalRefused(T.ALREADY_OPEN.format(
+        client=md(client_name), delivery=format_date(existing.delivery_date),
+        deadline=format_date_long(existing.deadline)), field="cliente")
+
+
 async def declare(
     session: AsyncSession,
     *,
@@ -151,9 +157,7 @@ async def declare(
         raise RenewalRefused(T.CLIENT_NOT_YOURS.format(client=md(client.name)), field="cliente")
     existing = await open_intent(session, member.id, client.id)
     if existing is not None:
-        raise RenewalRefused(T.ALREADY_OPEN.format(
-            client=md(client.name), delivery=format_date(existing.delivery_date),
-            deadline=format_date_long(existing.deadline)), field="cliente")
+        raise _already_open(client.name, existing)
     blocked = await blocking_intent(session, member.id, client.id)
     if blocked is not None:
         how = T.HOW_RELEASED if blocked.status == RenewalStatus.LIBERADA else T.HOW_EXPIRED
@@ -170,18 +174,19 @@ async def declare(
     intent = RenewalIntent(member_id=member.id, client_id=client.id, delivery_date=delivery, deadline=deadline,
                            status=RenewalStatus.ABIERTA, blocked=False, created_at=now, updated_at=now)
     session.add(intent)
+    member_id, client_id, name = member.id, client.id, client.name  # a rollback below expires them
     try:
         await session.flush()
     except IntegrityError:
-        # another process opened the same window between the check and the insert (the partial
-        # unique index uq_renewal_intents_one_open): nothing of ours is kept, the refusal says why
+        # another session or process opened the same window between the check and the insert: the
+        # partial unique index uq_renewal_intents_one_open refused ours. Nothing of this transaction is
+        # kept (as with any refusal; a savepoint would not do: on SQLite, releasing the outermost one
+        # commits), and the KAM gets the answer a later declaration gets.
         await session.rollback()
-        existing = await open_intent(session, member.id, client.id)
+        existing = await open_intent(session, member_id, client_id)
         if existing is None:
             raise
-        raise RenewalRefused(T.ALREADY_OPEN.format(
-            client=md(client.name), delivery=format_date(existing.delivery_date),
-            deadline=format_date_long(existing.deadline)), field="cliente") from None
+        raise _already_open(name, existing) from None
     record(session, actor, "renovacion.declarar", "renewal_intent", intent.id,
            after={**_snapshot(intent), "member_id": member.id, "client_id": client.id, "client": client.name,
                   "window_business_days": window_days})

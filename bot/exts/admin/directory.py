@@ -141,8 +141,9 @@ async def _on_import_click(interaction: discord.Interaction[VentasOpsBot], actio
         await interaction.response.edit_message(content=T.IMPORT_GONE, view=None)
         return
     await interaction.response.edit_message(content=T.IMPORT_RUNNING, view=None)
-    async with directory_sync.WRITES:  # one directory write at a time (imports and syncs)
-        try:
+    try:
+        # one directory writer at a time, in any process (imports and syncs): a claim in the database
+        async with directory_sync.directory_writes(bot.sessionmaker, "importacion", now=bot.clock.now()):
             filename = (folder / f"{token}.name").read_text(encoding="utf-8") if (folder / f"{token}.name").exists() else ""
             data = claimed.read_bytes()
             parsed = await run_blocking(imp.parse, data, email_domain=bot.settings.sense_email_domain)
@@ -151,9 +152,13 @@ async def _on_import_click(interaction: discord.Interaction[VentasOpsBot], actio
                 if plan.ok:
                     await imp.apply(session, actor_of(interaction.user), plan, now=bot.clock.now(), filename=filename)
                     await session.commit()
-        except BaseException:
-            claimed.rename(pending)  # nothing was written: the preview stays usable
-            raise
+    except directory_sync.DirectoryBusy as exc:
+        claimed.rename(pending)  # nothing was written: the preview's buttons work again
+        await interaction.edit_original_response(content=str(exc), view=_import_view(token))
+        return
+    except BaseException:
+        claimed.rename(pending)  # nothing was written: the preview stays usable
+        raise
     _discard(bot, token)
     if not plan.ok:
         text, files = _errors_reply(bot, T.IMPORT_CHANGED_SINCE, plan.errors)
@@ -313,6 +318,8 @@ async def sync_command(interaction: discord.Interaction[VentasOpsBot]) -> None:
     await interaction.response.defer(ephemeral=True, thinking=True)
     try:
         res = await run_sync(bot, actor_of(interaction.user))
+    except directory_sync.DirectoryBusy as exc:
+        raise UserError(str(exc)) from None
     except HubSpotError as exc:
         log.warning("Directory sync from HubSpot failed: %s", exc)
         raise UserError(T.SYNC_FAILED.format(error=type(exc).__name__)) from None

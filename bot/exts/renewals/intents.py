@@ -1,7 +1,8 @@
-"""/intencion-renovacion, /intencion-renovacion-liberar, the coordinator's card and the periodic
-renewals tick (reminders and expiry).
+"""/intencion-renovacion, /intencion-renovacion-liberar, the clicks on the coordinator's card and the
+periodic renewals tick (reminders and expiry).
 
-The rules live in :mod:`bot.services.renewals`; this module is the Discord side.
+The rules live in :mod:`bot.services.renewals`, the card (embed, buttons, post, refresh, re-post) in
+:mod:`bot.cards.renewal`; this module is the rest of the Discord side.
 
 - The KAM declares with ``/intencion-renovacion cliente fecha-entrega`` (own clients only); the answer
   shows the deadline and the business days left. A card for the coordination role
@@ -18,9 +19,9 @@ The rules live in :mod:`bot.services.renewals`; this module is the Discord side.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
-from datetime import timedelta
 from typing import Any
 
 import discord
@@ -29,122 +30,31 @@ from discord.ext import commands
 
 from bot.app import VentasOpsBot
 from bot.autocomplete import client_choices
-from bot.domain.cards import CardKey
-from bot.domain.dates import format_date, format_date_long, format_datetime, parse_user_date, today_bogota
+from bot.cards.renewal import REPOST_GRACE, RenewalButton, load_card, post_card, refresh_card, repost_cards
+from bot.domain.dates import format_date, format_date_long, parse_user_date, today_bogota
 from bot.domain.enums import RenewalStatus
-from bot.domain.text import md, truncate
+from bot.domain.text import md
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
 from bot.interactions import send_ephemeral
 from bot.logging_setup import log_failure
-from bot.notify import RecentCards, repost_missing_cards, retire_duplicate_cards, send_card
+from bot.notify import retire_duplicate_cards
 from bot.services import directory
 from bot.services import renewals as svc
 from bot.services.directory import client_key
 from bot.texts import renewals as T
-from bot.ui import ActionButton, PersistentModal
-from db.models import Client, Member, RenewalIntent
+from bot.ui import PersistentModal, on_click
+from db.models import Client, Member
 
 log = logging.getLogger(__name__)
 
 JOB_NAME = "renovaciones"  # the scheduler job this extension provides (every minute)
+# One tick at a time per bot object: the every-minute job and the start-up catch-up may overlap, and two
+# overlapping ticks in one process would deliver, refresh and re-post twice. An in-process lock is enough
+# here: bot.lease keeps a single active bot per database, and the tick's state changes are conditional
+# UPDATEs (process_due), so even two processes could not mark a reminder or an expiry twice. Keyed by
+# bot because tests run several bots in one process.
 _TICK_LOCKS: dict[int, asyncio.Lock] = {}
-
-
-# --- card ---------------------------------------------------------------------------------------
-def card_embed(intent: RenewalIntent, client: Client, member: Member) -> discord.Embed:
-    colour = {
-        RenewalStatus.ABIERTA: discord.Colour.blurple(), RenewalStatus.CERRADA: discord.Colour.green(),
-        RenewalStatus.LIBERADA: discord.Colour.light_grey(), RenewalStatus.VENCIDA: discord.Colour.red(),
-    }.get(intent.status, discord.Colour.blurple())
-    e = discord.Embed(title=truncate(T.CARD_TITLE.format(intent_id=intent.id, client=client.name), 256), colour=colour)
-    e.add_field(name=T.FIELD_KAM, value=f"<@{member.discord_id}> ({truncate(md(member.name), 200)})", inline=True)
-    e.add_field(name=T.FIELD_CLIENT, value=truncate(md(client.name), 1024), inline=True)
-    e.add_field(name=T.FIELD_DELIVERY, value=format_date(intent.delivery_date), inline=True)
-    e.add_field(name=T.FIELD_DEADLINE, value=format_date_long(intent.deadline), inline=True)
-    status = T.STATUS_LABELS.get(intent.status, intent.status)
-    if intent.blocked:
-        status += T.BLOCKED_NOTE
-    elif intent.status in svc.ENDED:
-        status += T.UNBLOCKED_NOTE
-    e.add_field(name=T.FIELD_STATUS, value=status, inline=False)
-    if intent.closed_by_deal_id:
-        e.add_field(name=T.FIELD_DEAL, value=f"#{intent.closed_by_deal_id}", inline=True)
-    e.set_footer(text=T.CARD_FOOTER.format(when=format_datetime(intent.created_at)))
-    return e
-
-
-ACTIONS: dict[str, tuple[str, discord.ButtonStyle]] = {
-    "ext": (T.BTN_EXTEND, discord.ButtonStyle.primary),
-    "lib": (T.BTN_RELEASE, discord.ButtonStyle.danger),
-    "acc": (T.BTN_ACCEPT, discord.ButtonStyle.success),
-}
-
-
-class RenewalButton(ActionButton, template=r"renov:(?P<action>ext|lib|acc):(?P<id>\d+)"):
-    """A persistent coordinator button; the intent is re-read from the database on every click."""
-
-    PREFIX = "renov"
-    LABELS = ACTIONS
-
-    async def handle(self, interaction: discord.Interaction) -> None:
-        await handle_click(interaction, self.action, self.target_id)
-
-
-def card_view(intent: RenewalIntent) -> discord.ui.View | None:
-    if intent.status == RenewalStatus.ABIERTA:
-        actions: tuple[str, ...] = ("ext", "lib")
-    elif intent.blocked:
-        actions = ("acc",)
-    else:
-        return None
-    view = discord.ui.View(timeout=None)
-    for a in actions:
-        view.add_item(RenewalButton(a, intent.id))
-    return view
-
-
-async def _load(bot: VentasOpsBot, intent_id: int) -> tuple[RenewalIntent, Client, Member] | None:
-    async with bot.sessionmaker() as session:
-        return await svc.load_card(session, intent_id)
-
-
-async def post_card(
-    bot: VentasOpsBot, intent_id: int, fallback: discord.abc.Messageable | None = None, recent: RecentCards | None = None
-) -> bool:
-    """Post the coordinator's card in the sales channel and remember it. False when it failed."""
-    loaded = await _load(bot, intent_id)
-    if loaded is None:
-        return False
-    intent, client, member = loaded
-    channel = bot.sales_channel() or fallback
-    if channel is None:
-        return False
-    kwargs: dict[str, Any] = {"embed": card_embed(intent, client, member)}
-    view = card_view(intent)
-    if view is not None:
-        kwargs["view"] = view
-    content = T.CARD_CONTENT.format(role=svc.role_label(bot.settings.role_renewals))
-    return await send_card(bot, channel, CardKey("renewal", RenewalButton.PREFIX, intent_id),
-                           lambda s, c, m: svc.set_card(s, intent_id, c, m), recent=recent, content=content, **kwargs)
-
-
-async def refresh_card(bot: VentasOpsBot, intent_id: int) -> None:
-    """Re-render the card from the database (never raises)."""
-    try:
-        loaded = await _load(bot, intent_id)
-        if loaded is None:
-            return
-        intent, client, member = loaded
-        if not intent.card_channel_id or not intent.card_message_id:
-            return
-        channel = bot.get_channel(intent.card_channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            return
-        message = channel.get_partial_message(intent.card_message_id)  # type: ignore[attr-defined]
-        await message.edit(embed=card_embed(intent, client, member), view=card_view(intent))
-    except Exception as exc:  # noqa: BLE001 - a stale card is only cosmetic: clicks re-read the database
-        log.warning("Renewal card %s not refreshed: %s", intent_id, exc)
 
 
 # --- clicks -------------------------------------------------------------------------------------
@@ -189,7 +99,7 @@ async def handle_click(interaction: discord.Interaction[VentasOpsBot], action: s
         await require_role(interaction, bot.settings.role_renewals, action=f"renovacion:{action}")
     except UserCheckFailure:
         raise UserError(T.NOT_COORDINATOR.format(role=bot.settings.role_renewals)) from None
-    loaded = await _load(bot, intent_id)
+    loaded = await load_card(bot, intent_id)
     if loaded is None:
         raise UserError(T.INTENT_GONE.format(intent_id=intent_id))
     intent = loaded[0]
@@ -224,8 +134,7 @@ async def run_renewals_tick(bot: VentasOpsBot) -> list[svc.Event]:
     the database with their outbox messages, delivers the outbox, refreshes the cards of expired
     windows and posts the cards a crash left unposted. Returns what it did."""
 
-    lock = _TICK_LOCKS.setdefault(id(bot), asyncio.Lock())
-    async with lock:
+    async with _TICK_LOCKS.setdefault(id(bot), asyncio.Lock()):
         now = bot.clock.now()
         async with bot.sessionmaker() as session:
             events = await svc.process_due(session, now, tz=bot.settings.tz, coordinator_role=bot.settings.role_renewals)
@@ -239,8 +148,7 @@ async def run_renewals_tick(bot: VentasOpsBot) -> list[svc.Event]:
         for e in events:
             if e.kind == "vencida":
                 await refresh_card(bot, e.intent_id)
-        await repost_missing_cards(
-            bot, "renewal", lambda session: svc.intents_without_card(session, now - timedelta(minutes=2)), post_card)
+        await repost_cards(bot, created_before=now - REPOST_GRACE)
         return events
 
 
@@ -248,8 +156,6 @@ async def run_renewals_tick(bot: VentasOpsBot) -> list[svc.Event]:
 class Renewals(commands.Cog):
     def __init__(self, bot: VentasOpsBot) -> None:
         self.bot = bot
-        # check-then-insert of "one open intent per client and KAM" is serialized in the bot process
-        self._declare_lock = asyncio.Lock()
         self._started = False
 
     async def _require_kam(self, interaction: discord.Interaction, action: str) -> None:
@@ -285,13 +191,14 @@ class Renewals(commands.Cog):
         delivery = parse_user_date(fecha_entrega, today, field="fecha-entrega")
         await interaction.response.defer(ephemeral=True, thinking=True)
         actor = actor_of(interaction.user)
-        async with self._declare_lock:
-            async with bot.sessionmaker() as session:
-                member, client = await self._resolve(session, interaction, cliente)
-                intent = await svc.declare(session, member=member, client=client, delivery=delivery, now=now,
-                                           window_days=s.renewal_window_business_days, actor=actor,
-                                           tz=s.tz, coordinator_role=s.role_renewals)
-                await session.commit()
+        # no lock: of two declarations of the same window at once (two sessions or two processes), the
+        # partial unique index uq_renewal_intents_one_open lets one in and declare() refuses the other
+        async with bot.sessionmaker() as session:
+            member, client = await self._resolve(session, interaction, cliente)
+            intent = await svc.declare(session, member=member, client=client, delivery=delivery, now=now,
+                                       window_days=s.renewal_window_business_days, actor=actor,
+                                       tz=s.tz, coordinator_role=s.role_renewals)
+            await session.commit()
         text = T.DECLARED.format(
             intent_id=intent.id, client=md(client.name), delivery=format_date(delivery),
             deadline_long=format_date_long(intent.deadline), left=svc.days_left_text(today, intent),
@@ -355,14 +262,18 @@ class Renewals(commands.Cog):
 
 
 async def setup(bot: VentasOpsBot) -> None:
+    on_click(RenewalButton, handle_click)
     bot.add_dynamic_items(RenewalButton)
     bot.modals.add(ExtendModal)
     await bot.add_cog(Renewals(bot))
     bot.job_bodies[JOB_NAME] = run_renewals_tick
+    bot.card_reposts["renewal"] = functools.partial(repost_cards, bot)
 
 
 async def teardown(bot: VentasOpsBot) -> None:
     bot.remove_dynamic_items(RenewalButton)
+    on_click(RenewalButton, None)
     bot.modals.remove(ExtendModal)
     bot.job_bodies.pop(JOB_NAME, None)
+    bot.card_reposts.pop("renewal", None)
     _TICK_LOCKS.pop(id(bot), None)
