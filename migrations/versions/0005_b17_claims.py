@@ -3,7 +3,7 @@ the database so that two processes (the bot and ``ventas-ops clientes importar``
 take-over) cannot write the directory at once; an expired claim (its holder died) is retaken
 
 Revision ID: 0005_b17
-Revises: 0004_i23
+Revises: 0005_a17
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic import op
 import db.types
 
 revision: str = "0005_b17"
-down_revision: str | None = "0004_i23"
+down_revision: str | None = "0005_a17"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
