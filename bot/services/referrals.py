@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.commission import lead_reward
 from bot.domain.dates import format_datetime
 from bot.domain.enums import CommissionKind, CommissionState, LeadStatus, Service
-from bot.domain.errors import InputError
+from bot.domain.errors import InputError, UserError
 from bot.domain.money import format_cop
 from bot.domain.text import md
 from bot.domain.validation import (
@@ -53,7 +53,6 @@ from bot.domain.validation import (
     normalize_email,
     normalize_phone,
 )
-from bot.errors import UserError
 from bot.services import directory
 from bot.services import outbox as ob
 from bot.texts import referrals as T
