@@ -271,7 +271,7 @@ def db_backup(keep: int = typer.Option(None, help="Cuántos respaldos conservar 
                    + ", ".join(m["missing_files"][:10]), err=True)
 
 
-async def _backup(s, keep: int):  # noqa: ANN001, ANN202 - the local settings model
+async def _backup(s: OfflineSettings, keep: int) -> bk.BackupResult:
     engine = make_engine(s.database_url)
     try:
         async with make_sessionmaker(engine)() as session:
@@ -303,7 +303,7 @@ def db_restore(file: Path = typer.Argument(..., help="Un respaldo hecho por 'db 
         typer.echo(f"  lo reemplazado se conserva en: {kept}")
 
 
-async def _restore(s, file: Path):  # noqa: ANN001, ANN202 - the local settings model
+async def _restore(s: OfflineSettings, file: Path) -> bk.RestoreResult | None:
     from db import migrate  # lazy: see module docstring
 
     await run_blocking(bk.verify, file)  # not an archive: refused before anything else

@@ -24,7 +24,7 @@ from db.engine import make_engine, make_sessionmaker
 log = logging.getLogger(__name__)
 
 
-def build_hubspot(settings: OfflineSettings):  # noqa: ANN201 - optional component
+def build_hubspot(settings: OfflineSettings) -> HubSpotGateway | None:
     if not settings.hubspot_enabled:
         return None
     assert settings.hubspot_access_token is not None

@@ -335,7 +335,8 @@ def last_backup(backup_dir: Path) -> dict[str, Any] | None:
     """The outcome of the last backup (``/admin estado``, the log): ``at``, ``ok``, ``archive``,
     ``verified``, ``bytes``, ``rows``, ``files``, ``missing_files`` or ``error``; None if never."""
     try:
-        return json.loads((backup_dir / STATUS_FILE).read_text(encoding="utf-8"))
+        status: dict[str, Any] = json.loads((backup_dir / STATUS_FILE).read_text(encoding="utf-8"))
+        return status
     except (OSError, ValueError):
         return None
 
