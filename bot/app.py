@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import discord
@@ -51,7 +51,8 @@ def _sanitize_options(options: list[dict[str, Any]]) -> None:
 class VentasTree(app_commands.CommandTree["VentasOpsBot"]):
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         # runs before discord.py builds the options namespace from interaction.data
-        _sanitize_options((interaction.data or {}).get("options", []))  # type: ignore[arg-type]
+        data: Mapping[str, Any] = interaction.data or {}  # a union of TypedDicts, one per interaction type
+        _sanitize_options(data.get("options", []))
         if interaction.type is discord.InteractionType.autocomplete:
             return True
         command = interaction.command
@@ -205,7 +206,8 @@ class VentasOpsBot(commands.Bot):
         «Esta interacción falló», unless something else answered it meanwhile."""
         if interaction.type is not discord.InteractionType.modal_submit or self.modals.dispatch(interaction):
             return
-        log.info("Modal submission with unknown custom_id %r", (interaction.data or {}).get("custom_id"))
+        data: Mapping[str, Any] = interaction.data or {}
+        log.info("Modal submission with unknown custom_id %r", data.get("custom_id"))
         await asyncio.sleep(1.0)
         if not interaction.response.is_done():
             try:

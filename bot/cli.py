@@ -2,6 +2,10 @@
 
 Every command reads its settings from one home (``--env-file`` / ``VENTAS_OPS_HOME`` / the project folder,
 see :mod:`bot.home`); failures print one line and exit 2 (configuration) or 3 (a service unreachable).
+
+Each command imports the heavy parts it needs inside its function (Alembic, the ORM models, discord.py, the
+HubSpot client, openpyxl and matplotlib through the services: seconds each), so that ``--help`` and the
+commands that need none of them start fast; those lines say ``# lazy: see module docstring``.
 """
 
 from __future__ import annotations
@@ -20,13 +24,17 @@ from typer._click import core as _click_core
 from bot.blocking import run_blocking
 from bot.cli_tasks import clientes_importar_task, monthly_task, outbox_task
 from bot.cli_tasks import fail as _fail
-from bot.config import ConfigError, OfflineSettings, Settings, load_settings
+from bot.clock import SystemClock
+from bot.config import ConfigError, OfflineSettings, Settings, load_settings, mask_url_password
 from bot.domain.dates import format_date
 from bot.domain.errors import DomainError
 from bot.home import Home, resolve_home
+from bot.lease import lease_for
+from bot.services import backup as bk
 from bot.startup import StartupError, database_phase
 from bot.texts import cli as T
 from bot.version import version
+from db.engine import make_engine, make_sessionmaker
 
 T_ = TypeVar("T_")
 
@@ -120,8 +128,6 @@ def _run(coro: Coroutine[Any, Any, T_], settings: OfflineSettings | None = None)
 
 
 def _db_shown(settings: OfflineSettings) -> str:
-    from bot.config import mask_url_password
-
     return mask_url_password(settings.database_url)
 
 
@@ -168,11 +174,9 @@ def estado() -> None:
 
 
 async def _estado(settings: OfflineSettings) -> None:
-    from bot.clock import SystemClock
-    from bot.runner import build_hubspot
-    from bot.services import health
-    from bot.texts import health as HT
-    from db.engine import make_engine, make_sessionmaker
+    from bot.runner import build_hubspot  # lazy: see module docstring
+    from bot.services import health  # lazy: see module docstring
+    from bot.texts import health as HT  # lazy: see module docstring
 
     with database_phase(settings.database_url):
         engine = make_engine(settings.database_url)
@@ -188,8 +192,7 @@ async def _estado(settings: OfflineSettings) -> None:
 
 
 async def _migrate(settings: OfflineSettings, action: str, revision: str) -> None:
-    from db import migrate
-    from db.engine import make_engine
+    from db import migrate  # lazy: see module docstring
 
     with database_phase(settings.database_url):
         engine = make_engine(settings.database_url)
@@ -221,8 +224,7 @@ def db_downgrade(revision: str = typer.Argument(..., metavar="REVISION", help="P
 @db_app.command("current")
 def db_current() -> None:
     """Muestra en qué revisión está la base de datos."""
-    from db import migrate
-    from db.engine import make_engine
+    from db import migrate  # lazy: see module docstring
 
     settings = _offline()
 
@@ -247,7 +249,7 @@ def db_current() -> None:
 @db_app.command("history")
 def db_history() -> None:
     """Lista las migraciones, de la más nueva a la más vieja."""
-    from db import migrate
+    from db import migrate  # lazy: see module docstring
 
     for rev, down, doc in migrate.history():
         typer.echo(f"{down or 'base'} -> {rev}  {doc}")
@@ -256,8 +258,6 @@ def db_history() -> None:
 @db_app.command("backup")
 def db_backup(keep: int = typer.Option(None, help="Cuántos respaldos conservar (por defecto BACKUP_KEEP).")) -> None:
     """Respaldo completo (base de datos + archivos de DATA_DIR + manifiesto) en BACKUP_DIR, verificado."""
-    from bot.services import backup as bk
-
     s = _offline()
     try:
         result = asyncio.run(_backup(s, keep or s.backup_keep))
@@ -271,11 +271,7 @@ def db_backup(keep: int = typer.Option(None, help="Cuántos respaldos conservar 
                    + ", ".join(m["missing_files"][:10]), err=True)
 
 
-async def _backup(s, keep: int):  # noqa: ANN001, ANN202 - the local settings model
-    from bot.clock import SystemClock
-    from bot.services import backup as bk
-    from db.engine import make_engine, make_sessionmaker
-
+async def _backup(s: OfflineSettings, keep: int) -> bk.BackupResult:
     engine = make_engine(s.database_url)
     try:
         async with make_sessionmaker(engine)() as session:
@@ -292,8 +288,6 @@ async def _backup(s, keep: int):  # noqa: ANN001, ANN202 - the local settings mo
 def db_restore(file: Path = typer.Argument(..., help="Un respaldo hecho por 'db backup' o el respaldo nocturno.")) -> None:
     """Restaura un respaldo: la base (la anterior se conserva con otro nombre), los archivos y las migraciones.
     Se niega mientras el bot esté en marcha sobre esta base."""
-    from bot.services import backup as bk
-
     settings = _offline()
     try:
         result = asyncio.run(_restore(settings, file))
@@ -309,12 +303,8 @@ def db_restore(file: Path = typer.Argument(..., help="Un respaldo hecho por 'db 
         typer.echo(f"  lo reemplazado se conserva en: {kept}")
 
 
-async def _restore(s, file: Path):  # noqa: ANN001, ANN202 - the local settings model
-    from bot.clock import SystemClock
-    from bot.lease import lease_for
-    from bot.services import backup as bk
-    from db import migrate
-    from db.engine import make_engine
+async def _restore(s: OfflineSettings, file: Path) -> bk.RestoreResult | None:
+    from db import migrate  # lazy: see module docstring
 
     await run_blocking(bk.verify, file)  # not an archive: refused before anything else
     lease = lease_for(s.database_url)
@@ -365,12 +355,10 @@ def export_cmd(
 
 
 async def _export(settings: OfflineSettings, fecha: str | None, forzar: bool) -> None:
-    from bot.clock import SystemClock
-    from bot.export_runner import perform_export
-    from bot.runner import build_hubspot
-    from bot.services.export import export_date_for
-    from db import migrate
-    from db.engine import make_engine, make_sessionmaker
+    from bot.export_runner import perform_export  # lazy: see module docstring
+    from bot.runner import build_hubspot  # lazy: see module docstring
+    from bot.services.export import export_date_for  # lazy: see module docstring
+    from db import migrate  # lazy: see module docstring
 
     now = SystemClock().now()
     if fecha:

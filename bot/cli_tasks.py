@@ -1,17 +1,28 @@
 """The work behind some ``ventas-ops`` commands (held outbox items, the monthly report, the directory
-import), apart from the command definitions in :mod:`bot.cli`."""
+import), apart from the command definitions in :mod:`bot.cli`.
+
+As in :mod:`bot.cli`, each task imports the heavy parts it needs (Alembic, the ORM models, the services
+that load openpyxl) inside its function, so that ``ventas-ops --help`` and the other commands do not pay for
+them; those lines say ``# lazy: see module docstring``."""
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 from pathlib import Path
 
 import typer
 
+from bot.clock import SystemClock
 from bot.config import OfflineSettings
+from bot.domain.dates import format_datetime, parse_month, previous_month, today_bogota
 from bot.domain.errors import DomainError
 from bot.domain.money import format_cop
 from bot.startup import database_phase
 from bot.texts import cli as T
+from bot.texts import directory as XT
+from bot.texts import outbox as OT
+from db.engine import make_engine, make_sessionmaker
 
 
 def fail(message: str, code: int) -> typer.Exit:
@@ -20,15 +31,9 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code=code)
 
 async def outbox_task(offline: OfflineSettings, *, resend: bool) -> None:
-    import getpass
-
-    from bot.clock import SystemClock
-    from bot.domain.dates import format_datetime
-    from bot.services import outbox as ob
-    from bot.texts import outbox as OT
-    from db import migrate
-    from db.audit import Actor
-    from db.engine import make_engine, make_sessionmaker
+    from bot.services import outbox as ob  # lazy: see module docstring
+    from db import migrate  # lazy: see module docstring
+    from db.audit import Actor  # lazy: see module docstring
 
     engine = make_engine(offline.database_url)
     try:
@@ -52,11 +57,8 @@ async def outbox_task(offline: OfflineSettings, *, resend: bool) -> None:
 
 
 async def monthly_task(settings: OfflineSettings, mes: str | None, salida: Path | None) -> None:
-    from bot.clock import SystemClock
-    from bot.domain.dates import parse_month, previous_month, today_bogota
-    from bot.services.statements import write_payroll
-    from db import migrate
-    from db.engine import make_engine, make_sessionmaker
+    from bot.services.statements import write_payroll  # lazy: see module docstring
+    from db import migrate  # lazy: see module docstring
 
     today = today_bogota(SystemClock().now(), tz=settings.tz)
     try:
@@ -77,16 +79,10 @@ async def monthly_task(settings: OfflineSettings, mes: str | None, salida: Path 
 
 
 async def clientes_importar_task(settings: OfflineSettings, data: bytes, file: Path, aplicar: bool) -> int:
-    import contextlib
-    import getpass  # only this command records the operating system user in the audit log
-
-    from bot.clock import SystemClock
-    from bot.services import directory_import as imp
-    from bot.services.directory_sync import directory_writes
-    from bot.texts import directory as XT
-    from db import migrate
-    from db.audit import Actor
-    from db.engine import make_engine, make_sessionmaker
+    from bot.services import directory_import as imp  # lazy: see module docstring
+    from bot.services.directory_sync import directory_writes  # lazy: see module docstring
+    from db import migrate  # lazy: see module docstring
+    from db.audit import Actor  # lazy: see module docstring
 
     filename = file.name
     parsed = imp.parse(data, email_domain=settings.sense_email_domain)

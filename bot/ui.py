@@ -18,7 +18,7 @@ import discord
 from bot.interactions import report_error
 
 
-class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):
+class ActionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"(?!)"):
     """Base of ``<PREFIX>:<action>:<id>`` buttons. Subclasses set ``PREFIX``, ``LABELS`` (action →
     label and style), their own ``template`` (groups ``action`` and ``id``) and :meth:`handle`; ``ID_TYPE``
     is ``str`` for buttons keyed by a token instead of a row id. The base template never matches."""
@@ -48,7 +48,7 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):
             raise NotImplementedError(f"{type(self).__name__}: no extension handles these clicks")
         await handler(interaction, self.action, self.target_id)
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction) -> None:
         try:
             await self.handle(interaction)
         except Exception as exc:  # noqa: BLE001 - every failure gets a Spanish answer

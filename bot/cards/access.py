@@ -18,6 +18,7 @@ from bot.notify import RecentCards, send_card
 from bot.services import access as svc
 from bot.texts import access as T
 from bot.ui import ActionButton
+from db.models import AccessRequest
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ def access_view(bot: VentasOpsBot, req: Any, role: tuple[bool, str | None] | Non
 
 async def load_access(bot: VentasOpsBot, request_id: int) -> tuple[Any, Any]:
     async with bot.sessionmaker() as session:
-        req = await session.get(svc.AccessRequest, request_id)
+        req = await session.get(AccessRequest, request_id)
         approval = await svc.approval_of(session, request_id)
     return req, approval
 

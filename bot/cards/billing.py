@@ -25,9 +25,9 @@ log = logging.getLogger(__name__)
 def billing_embed(bot: VentasOpsBot, v: bsvc.BillingView) -> discord.Embed:
     r, a = v.request, v.approval
     kind = T.KIND_LABELS.get(r.kind, r.kind)
-    colour = {BillingStatus.HECHA: discord.Colour.green(), BillingStatus.RECHAZADA: discord.Colour.red()}.get(
-        r.status, discord.Colour.gold()
-    )
+    colours: dict[str, discord.Colour] = {BillingStatus.HECHA: discord.Colour.green(),
+                                          BillingStatus.RECHAZADA: discord.Colour.red()}
+    colour = colours.get(r.status, discord.Colour.gold())
     e = discord.Embed(
         title=T.BILLING_CARD_TITLE.format(request_id=r.id, kind=kind, deal_id=r.deal_id)[:256],
         description=T.BILLING_CARD_DESC.format(name=md(v.member.name), kind_lower=kind.lower(), client=md(v.client.name)),

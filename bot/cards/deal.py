@@ -85,11 +85,12 @@ def _approval_line(bot: VentasOpsBot, a: Any) -> str:
 
 def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
     d = v.deal
-    colour = {
+    colours: dict[str, discord.Colour] = {
         DealStatus.APROBADO: discord.Colour.green(),
         DealStatus.RECHAZADO: discord.Colour.red(),
         DealStatus.ANULADO: discord.Colour.dark_grey(),
-    }.get(d.status, discord.Colour.gold())
+    }
+    colour = colours.get(d.status, discord.Colour.gold())
     type_label = T.TYPE_LABELS.get(d.deal_type, d.deal_type)
     e = discord.Embed(
         title=T.CARD_TITLE.format(deal_id=d.id, type=type_label, client=v.client.name)[:256], colour=colour
@@ -130,7 +131,7 @@ def card_embed(bot: VentasOpsBot, v: svc.DealView) -> discord.Embed:
     else:
         checklist.append(T.CHECK_PROOF_MISSING)
     checklist.append(T.CHECK_HUBSPOT.get(d.hubspot_check, d.hubspot_check))
-    order = {ApprovalKind.ATRIBUCION: 0, ApprovalKind.COO: 1, ApprovalKind.AUDITORIA: 2}
+    order: dict[str, int] = {ApprovalKind.ATRIBUCION: 0, ApprovalKind.COO: 1, ApprovalKind.AUDITORIA: 2}
     for a in sorted(v.approvals, key=lambda a: (order.get(a.kind, 9), a.id)):
         checklist.append(_approval_line(bot, a))
     e.add_field(name=T.CARD_FIELD_CHECKLIST, value="\n".join(checklist)[:1024], inline=False)

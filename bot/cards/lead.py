@@ -32,9 +32,10 @@ def dotted(cedula: str) -> str:
 
 def card_embed(bot: VentasOpsBot, lead: Lead, referrer: Member | None, reward: int) -> discord.Embed:
     s = bot.settings
-    colour = {
+    colours: dict[str, discord.Colour] = {
         LeadStatus.BUENO: discord.Colour.green(), LeadStatus.VENDIDO: discord.Colour.gold(), LeadStatus.MALO: discord.Colour.red(),
-    }.get(lead.status, discord.Colour.blurple())
+    }
+    colour = colours.get(lead.status, discord.Colour.blurple())
     e = discord.Embed(title=truncate(T.CARD_TITLE.format(lead_id=lead.id, company=lead.company), 256), colour=colour)
     e.add_field(name=T.FIELD_CONTACT, value=truncate(md(lead.contact_name), 1024), inline=True)
     e.add_field(name=T.FIELD_COMPANY, value=truncate(md(lead.company), 1024), inline=True)
@@ -88,7 +89,8 @@ class LeadButton(ActionButton, template=r"lead:(?P<action>bueno|malo|vendido):(?
 
 
 def card_view(lead: Lead) -> discord.ui.View | None:
-    actions = {LeadStatus.NUEVO: ("bueno", "malo", "vendido"), LeadStatus.BUENO: ("vendido",)}.get(lead.status, ())
+    next_steps: dict[str, tuple[str, ...]] = {LeadStatus.NUEVO: ("bueno", "malo", "vendido"), LeadStatus.BUENO: ("vendido",)}
+    actions = next_steps.get(lead.status, ())
     if not actions:
         return None
     view = discord.ui.View(timeout=None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import urllib3
@@ -45,13 +46,16 @@ class HubSpotSeatLimit(HubSpotError):
 
 
 def _api_exception_types() -> tuple[type[BaseException], ...]:
-    from hubspot.crm.associations.v4 import exceptions as assoc_exc
-    from hubspot.crm.companies import exceptions as companies_exc
-    from hubspot.crm.contacts import exceptions as contacts_exc
-    from hubspot.crm.deals import exceptions as deals_exc
-    from hubspot.crm.owners import exceptions as owners_exc
-    from hubspot.crm.pipelines import exceptions as pipelines_exc
-    from hubspot.settings.users import exceptions as users_exc
+    """The SDK's ``ApiException`` classes, one per API the gateway calls. Imported here, when a gateway is
+    built: each generated SDK package costs about half a second, and importing this module (every service
+    that names a HubSpot error, the tests' fakes) must not pay for them."""
+    from hubspot.crm.associations.v4 import exceptions as assoc_exc  # lazy: see docstring
+    from hubspot.crm.companies import exceptions as companies_exc  # lazy: see docstring
+    from hubspot.crm.contacts import exceptions as contacts_exc  # lazy: see docstring
+    from hubspot.crm.deals import exceptions as deals_exc  # lazy: see docstring
+    from hubspot.crm.owners import exceptions as owners_exc  # lazy: see docstring
+    from hubspot.crm.pipelines import exceptions as pipelines_exc  # lazy: see docstring
+    from hubspot.settings.users import exceptions as users_exc  # lazy: see docstring
 
     return tuple(m.ApiException for m in (
         deals_exc, contacts_exc, companies_exc, owners_exc, assoc_exc, pipelines_exc, users_exc,
@@ -100,8 +104,6 @@ def _retry_after(exc: Any) -> float | None:
         return max(0.0, float(raw))
     except ValueError:
         try:
-            from email.utils import parsedate_to_datetime
-
             return max(0.0, (parsedate_to_datetime(raw) - datetime.now(UTC)).total_seconds())
         except (TypeError, ValueError):
             return None

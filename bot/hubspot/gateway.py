@@ -17,6 +17,10 @@ The bot's services call :class:`HubSpotGateway`; it wraps the official (synchron
   (:class:`HubSpotUnavailable`, :class:`HubSpotNotFound`, :class:`HubSpotSeatLimit`,
   :class:`HubSpotError`);
 * logs method, route and duration at DEBUG, never the token.
+
+The SDK's generated packages (``hubspot.crm.deals`` and the like, about half a second each) are imported
+inside the methods that build their request objects (``# lazy: see module docstring``): importing this
+module, as every service that names a HubSpot error does, costs none of them.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any, TypeVar
 
+from hubspot import HubSpot
 from urllib3.util.retry import Retry
 
 from bot.hubspot.errors import (
@@ -99,8 +104,6 @@ class HubSpotGateway(Transport):
         send_welcome_email: bool = True,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     ) -> None:
-        from hubspot import HubSpot
-
         if not access_token:
             raise ValueError("access_token is required")
         self.base_url = (base_url or HUBSPOT_API).rstrip("/")
@@ -192,7 +195,7 @@ class HubSpotGateway(Transport):
         Keyset paging on ``hs_object_id`` (``GT last id``, sorted ascending, ``after`` never used), so
         HubSpot's 10,000-result cap on a single query does not apply; searches are held under
         5 per second by :attr:`search_limiter`."""
-        from hubspot.crm.deals import Filter, FilterGroup, PublicObjectSearchRequest
+        from hubspot.crm.deals import Filter, FilterGroup, PublicObjectSearchRequest  # lazy: see module docstring
 
         page_size = max(1, min(SEARCH_LIMIT, page_size))
         props = self._deal_properties(properties)
@@ -278,7 +281,7 @@ class HubSpotGateway(Transport):
     # ----------------------------------------------------------------- contacts (referrals)
     async def _search_one(self, search_api: Any, route: str, prop: str, value: str,
                           properties: list[str]) -> Any | None:
-        from hubspot.crm.contacts import Filter, FilterGroup, PublicObjectSearchRequest
+        from hubspot.crm.contacts import Filter, FilterGroup, PublicObjectSearchRequest  # lazy: see module docstring
 
         req = PublicObjectSearchRequest(
             filter_groups=[FilterGroup(filters=[Filter(property_name=prop, operator="EQ", value=value)])],
@@ -306,7 +309,7 @@ class HubSpotGateway(Transport):
         lastname: str | None = None,
     ) -> tuple[str, bool]:
         """(contact id, created). Searches by e-mail first (and trusts HubSpot's 409 "already exists")."""
-        from hubspot.crm.contacts import SimplePublicObjectInputForCreate
+        from hubspot.crm.contacts import SimplePublicObjectInputForCreate  # lazy: see module docstring
 
         email_n = (email or "").strip().lower() or None
         if email_n:
@@ -333,7 +336,7 @@ class HubSpotGateway(Transport):
         return str(obj.id), True
 
     async def find_or_create_company(self, name: str) -> str:
-        from hubspot.crm.companies import SimplePublicObjectInputForCreate
+        from hubspot.crm.companies import SimplePublicObjectInputForCreate  # lazy: see module docstring
 
         name = " ".join((name or "").split())
         if not name:
@@ -371,6 +374,7 @@ class HubSpotGateway(Transport):
     async def contact_is_customer_or_won(self, contact_id: str | int) -> bool:
         """True when the contact's lifecycle stage is ``customer`` or one of its deals is closed won.
         Raises :class:`HubSpotNotFound` for an unknown contact."""
+        # lazy: see module docstring
         from hubspot.crm.deals import BatchReadInputSimplePublicObjectId, SimplePublicObjectId
 
         obj = await self._call("GET /crm/v3/objects/contacts/{id}", self._contacts_basic.get_by_id,

@@ -33,6 +33,7 @@ from bot.hubspot.gateway import HubSpotGateway, HubSpotUnavailable
 from bot.services.workbooks import Book, Column, CsvTable, Kind
 from bot.texts import export as T
 from db.audit import Actor, record
+from db.engine import rowcount
 from db.models import Approval, Deal, ExportRun, Member
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ async def claim_run(
                 .values(status=ExportStatus.EN_CURSO, started_at=now, trigger=trigger, error=None)
             )
             await session.commit()
-            if res.rowcount != 1:
+            if rowcount(res) != 1:
                 return None
             await session.refresh(first)
             return first
@@ -260,7 +261,8 @@ async def _pending_approvals(session: AsyncSession, deal_ids: list[int]) -> dict
             )
         )
         for deal_id, kind in rows:
-            out[deal_id].append(kind)
+            if deal_id is not None:  # always (the query filters on deal_id); for the type checker
+                out[deal_id].append(kind)
     return out
 
 
@@ -293,6 +295,7 @@ async def run_export(
             owners = {
                 m.hubspot_owner_id: m
                 for m in (await session.execute(select(Member).where(Member.hubspot_owner_id.is_not(None)))).scalars()
+                if m.hubspot_owner_id is not None  # always (the query filters on it); for the type checker
             }
 
         by_hubspot: dict[str, Deal] = {x.hubspot_deal_id: x for x in deals if x.hubspot_deal_id}

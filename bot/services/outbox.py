@@ -9,6 +9,7 @@ sent again on demand (``/admin reenviar``, ``ventas-ops outbox reenviar``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,7 +41,7 @@ async def enqueue(
     dedupe_key: str,
     *,
     content: str | None = None,
-    embeds: list[dict[str, Any]] | None = None,
+    embeds: Sequence[Mapping[str, Any]] | None = None,
     files: list[OutFile] | None = None,
     channel_id: int = SALES_CHANNEL,
     user_id: int | None = None,

@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.commission import lead_reward
 from bot.domain.dates import format_datetime
 from bot.domain.enums import CommissionKind, CommissionState, LeadStatus, Service
-from bot.domain.errors import InputError
+from bot.domain.errors import InputError, UserError
 from bot.domain.money import format_cop
 from bot.domain.text import md
 from bot.domain.validation import (
@@ -53,11 +53,11 @@ from bot.domain.validation import (
     normalize_email,
     normalize_phone,
 )
-from bot.errors import UserError
 from bot.services import directory
 from bot.services import outbox as ob
 from bot.texts import referrals as T
 from db.audit import Actor, record
+from db.engine import rowcount
 from db.models import GENERIC_COMPANY_KEYS, Client, CommissionEntry, Lead, Member
 
 log = logging.getLogger(__name__)
@@ -291,7 +291,7 @@ async def qualify(
     )
     lead = await session.get(Lead, lead_id, populate_existing=True)
     assert lead is not None
-    if res.rowcount != 1:
+    if rowcount(res) != 1:
         return Qualification(lead, False, reward=reward_for(lead.status, good, sold),
                              not_allowed=_transition_error(lead, target))
     old_reward = reward_for(before_status, good, sold)
@@ -348,7 +348,7 @@ async def process_sla(
             update(Lead).where(Lead.id == lead.id, Lead.sla_escalated_at.is_(None), Lead.status == LeadStatus.NUEVO)
             .values(sla_escalated_at=now).execution_options(synchronize_session=False)
         )
-        if res.rowcount != 1:
+        if rowcount(res) != 1:
             continue
         lead.sla_escalated_at = now
         record(session, Actor.system("sla-leads"), "lead.sla_escalar", "lead", lead.id,

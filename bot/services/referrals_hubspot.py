@@ -93,7 +93,7 @@ async def open_leads_in_hubspot(session: AsyncSession) -> list[tuple[int, str]]:
     q = select(Lead.id, Lead.hubspot_contact_id).where(
         Lead.status.in_(OPEN_STATUSES), Lead.hubspot_contact_id.is_not(None)
     ).order_by(Lead.id)
-    return [(i, c) for i, c in (await session.execute(q)).all()]
+    return [(i, c) for i, c in (await session.execute(q)).all() if c is not None]  # (the query excludes None)
 
 
 async def sync_closed_won(
