@@ -47,6 +47,7 @@ from bot.services.renewal_queries import (
 )
 from bot.texts import renewals as T
 from db.audit import Actor, record
+from db.engine import rowcount
 from db.models import Client, Member, RenewalIntent
 
 __all__ = [
@@ -238,7 +239,7 @@ async def extend(
         .execution_options(synchronize_session=False)
     )
     intent = await get_intent(session, intent_id)  # type: ignore[assignment]
-    if res.rowcount != 1:
+    if rowcount(res) != 1:
         raise already_decided(intent) if intent.status != RenewalStatus.ABIERTA else RenewalRefused(
             T.EXTEND_NOT_AFTER.format(new=format_date(new_deadline), current=format_date(intent.deadline)))
     record(session, actor, "renovacion.extender", "renewal_intent", intent_id, before=before, after=_snapshot(intent))
@@ -272,7 +273,7 @@ async def release(
         .execution_options(synchronize_session=False)
     )
     intent = await get_intent(session, intent_id)  # type: ignore[assignment]
-    if res.rowcount != 1:
+    if rowcount(res) != 1:
         raise already_decided(intent)
     record(session, actor, "renovacion.liberar", "renewal_intent", intent_id, before=before,
            after={**_snapshot(intent), "by": "kam" if by_kam else "coordinacion"})
@@ -313,7 +314,7 @@ async def accept_new(session: AsyncSession, intent_id: int, *, actor: Actor, now
         .execution_options(synchronize_session=False)
     )
     intent = await get_intent(session, intent_id)  # type: ignore[assignment]
-    if res.rowcount != 1:
+    if rowcount(res) != 1:
         raise RenewalRefused(T.NOT_BLOCKED.format(intent_id=intent_id))
     record(session, actor, "renovacion.aceptar_nueva", "renewal_intent", intent_id, before=before,
            after=_snapshot(intent))
@@ -337,7 +338,7 @@ async def close_by_renewal_deal(
         .values(status=RenewalStatus.CERRADA, closed_by_deal_id=deal_id)
         .execution_options(synchronize_session=False)
     )
-    if res.rowcount != 1:
+    if rowcount(res) != 1:
         return False
     await session.refresh(intent)
     record(session, actor, "renovacion.cerrar", "renewal_intent", intent.id, before=before,
@@ -357,7 +358,7 @@ async def _mark(session: AsyncSession, intent: RenewalIntent, column: str, now: 
         .values({column: now, **extra})
         .execution_options(synchronize_session=False)
     )
-    return res.rowcount == 1
+    return rowcount(res) == 1
 
 
 async def process_due(
@@ -389,7 +390,9 @@ async def process_due(
     events: list[Event] = []
     for intent, client, member in (await session.execute(q)).all():
         deadline = intent.deadline
-        ev = lambda kind: Event(kind, intent.id, member.id, client.id, deadline)  # noqa: E731, B023 - called in this iteration
+        def ev(kind: EventKind, intent: RenewalIntent = intent, member: Member = member, client: Client = client,
+               deadline: date = deadline) -> Event:
+            return Event(kind, intent.id, member.id, client.id, deadline)
         if now >= end_of_day_bogota(deadline, tz=tz):
             if not await _mark(session, intent, "expired_at", now, status=RenewalStatus.VENCIDA, blocked=True, updated_at=now):
                 continue

@@ -23,6 +23,7 @@ from bot.services.access.requests import (
 )
 from bot.texts import access as T
 from db.audit import Actor, record
+from db.engine import rowcount
 from db.models import AccessRequest
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ async def claim_provisioning(
         .values(claim_token=token, claimed_until=now + ttl)
         .execution_options(synchronize_session=False)
     )
-    return res.rowcount == 1
+    return rowcount(res) == 1
 
 
 async def release_claim(session: AsyncSession, request_id: int, token: str) -> bool:
@@ -126,7 +127,7 @@ async def release_claim(session: AsyncSession, request_id: int, token: str) -> b
         .values(claim_token=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     )
-    return res.rowcount == 1
+    return rowcount(res) == 1
 
 
 OnOutcome = Callable[[AsyncSession, AccessRequest, ProvisionOutcome], Awaitable[None]]

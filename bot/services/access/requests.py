@@ -39,6 +39,7 @@ from bot.domain.text import md
 from bot.services import directory, outbox
 from bot.texts import access as T
 from db.audit import Actor, record
+from db.engine import rowcount
 from db.models import AccessRequest, Approval, Member, OutboxMessage
 
 if TYPE_CHECKING:  # annotations only: provisioning builds on this module
@@ -75,7 +76,7 @@ async def insert_once(session: AsyncSession, stmt: Any) -> bool:
     except IntegrityError:
         await session.rollback()
         return False
-    return res.rowcount == 1
+    return rowcount(res) == 1
 
 
 def validate_emails(sense_email: str, gmail: str, domain: str) -> tuple[str, str]:
@@ -271,7 +272,7 @@ async def finish_approval(
         .values(payload={**row.payload, "content": text[:2000]}, next_attempt_at=now)
         .execution_options(synchronize_session=False)
     )
-    if res.rowcount != 1 and outcome is not None and outcome.ok:
+    if rowcount(res) != 1 and outcome is not None and outcome.ok:
         await queue_hubspot_dm(session, req, notices, outcome, now)
 
 
@@ -338,7 +339,7 @@ async def decide_access(
     approval = await approval_of(session, request_id)
     if req is None or approval is None:
         raise AccessRefused(T.REQUEST_GONE.format(request_id=request_id))
-    if res.rowcount != 1:
+    if rowcount(res) != 1:
         return AccessDecision(False, req, approval, approve)
     before = req.status
     req.status = new_status
@@ -395,7 +396,7 @@ async def recorded_cards(session: AsyncSession, request_ids: list[int], kind: st
     """The stored card message id of each access (or, with ``kind=ApprovalKind.PROFORMA``, billing) request."""
     column = Approval.access_request_id if kind == ApprovalKind.USUARIO_HUBSPOT else Approval.billing_request_id
     q = select(column, Approval.card_message_id).where(Approval.kind == kind, column.in_(request_ids))
-    return {i: m for i, m in (await session.execute(q)).all()}
+    return {i: m for i, m in (await session.execute(q)).all() if i is not None}
 
 
 async def requests_without_card(

@@ -21,6 +21,7 @@ from bot.services.deals.common import ACTIONS, DealRefused
 from bot.services.deals.queries import DealView, load_view
 from bot.texts import deals as T
 from db.audit import Actor, record
+from db.engine import rowcount
 from db.models import Approval, Deal
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ async def _take_decision(
     ).scalars().first()
     if approval is None:
         raise DealRefused(T.NOTHING_TO_DECIDE.format(deal_id=deal_id))
-    if res.rowcount != 1:
+    if rowcount(res) != 1:
         if approval.status == ApprovalStatus.PENDIENTE:  # the deal itself is closed
             raise DealRefused(T.DEAL_CLOSED.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status)))
         return Decision(decided=False, approval=approval, deal=deal, approve=approve)
@@ -202,7 +203,7 @@ async def _maybe_earn(session: AsyncSession, deal: Deal, *, actor: Actor, now: d
         .values(status=DealStatus.APROBADO, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if res.rowcount != 1:
+    if rowcount(res) != 1:
         return 0
     deal.status = DealStatus.APROBADO
     earned = await ledger.settle_earned(session, deal.id, now)
@@ -269,7 +270,7 @@ async def cancel_deal(
     ).scalar_one_or_none()
     if deal is None:
         raise DealRefused(T.DEAL_GONE.format(deal_id=deal_id))
-    if res.rowcount != 1:
+    if rowcount(res) != 1:
         raise DealRefused(
             T.CANCEL_ALREADY.format(deal_id=deal_id, status=T.STATUS_STATES.get(deal.status, deal.status))
         )

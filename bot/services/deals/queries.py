@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.enums import BillingStatus, DealStatus
 from bot.services import support
 from db.audit import Actor, record
+from db.engine import rowcount
 from db.models import Approval, BillingRequest, Client, Deal, Member, SupportRequest
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ async def mark_confirmed(session: AsyncSession, deal_id: int, now: datetime) -> 
         update(Deal).where(Deal.id == deal_id, Deal.confirmed_at.is_(None))
         .values(confirmed_at=now, interaction_token=None)
     )
-    return res.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(res) == 1
 
 
 async def unconfirmed_deals(session: AsyncSession, created_before: datetime, limit: int = 500) -> list[Unconfirmed]:
