@@ -23,7 +23,6 @@ instead (:func:`queue_dm`).
 from bot.services.access.provisioning import (
     CLAIM_TTL,
     OnOutcome,
-    ProvisionOutcome,
     call_provision,
     claim_provisioning,
     complete_approval,
@@ -44,6 +43,7 @@ from bot.services.access.requests import (
     AccessRefused,
     AccessTicket,
     Notices,
+    ProvisionOutcome,
     approval_of,
     approval_text,
     create_access_request,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from bot.hubspot.gateway import HubSpotError, HubSpotSeatLimit, HubSpotUnavailab
 from bot.services import directory
 from bot.services.access.requests import (
     Notices,
+    ProvisionOutcome,
     finish_approval,
     queue_hubspot_dm,
 )
@@ -34,14 +34,6 @@ CLAIM_TTL = timedelta(minutes=10)
 
 
 # --- HubSpot provisioning ----------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ProvisionOutcome:
-    ok: bool
-    user_id: str | None = None
-    created: bool = False
-    error: str | None = None  # Spanish, shown on the card
-
-
 def split_name(name: str) -> tuple[str | None, str | None]:
     parts = (name or "").split()
     if not parts:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import exists, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
@@ -41,9 +41,6 @@ from bot.texts import access as T
 from db.audit import Actor, record
 from db.engine import rowcount
 from db.models import AccessRequest, Approval, Member, OutboxMessage
-
-if TYPE_CHECKING:  # annotations only: provisioning builds on this module
-    from bot.services.access.provisioning import ProvisionOutcome
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +183,16 @@ async def create_access_request(
         after={"sense_email": sense, "gmail": gm, "approval_id": approval.id},
     )
     return AccessTicket(req, approval)
+
+
+# --- what provisioning a HubSpot user gave (bot.services.access.provisioning), told in the DMs ------
+@dataclass(frozen=True, slots=True)
+class ProvisionOutcome:
+    ok: bool
+    user_id: str | None = None
+    created: bool = False
+    error: str | None = None  # Spanish, shown on the card
+
 
 
 # --- the requester's DMs (through the outbox) ---------------------------------------------------
