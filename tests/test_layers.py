@@ -155,3 +155,27 @@ def test_the_import_chain_finds_an_indirect_import() -> None:
     assert import_chain("bot.runner", "discord") is not None
     # ``from bot.services import health`` (inside a function) names the submodule
     assert import_chain("bot.cli", "bot.services.health") == ["bot.cli", "bot.services.health"]
+
+
+def _feature(module: str) -> str | None:
+    """``bot.exts.deals.register`` -> ``deals``; None outside the extensions."""
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["bot", "exts"] else None
+
+
+def test_an_extension_never_imports_another_features_extension() -> None:
+    crossings = [
+        f"{module} -> {name}"
+        for module in MODULES
+        if (own := _feature(module)) is not None
+        for name in sorted(_imported_names(module))
+        if (other := _feature(name)) is not None and other != own
+    ]
+    assert not crossings, "what two features share lives below them (bot/cards, bot/services):\n" + "\n".join(crossings)
+
+
+def test_cards_web_and_services_never_import_an_extension() -> None:
+    below = [m for m in MODULES if m.split(".")[:2] in (["bot", "cards"], ["bot", "web"], ["bot", "services"])]
+    assert below
+    chains = [c for m in below if (c := import_chain(m, "bot.exts"))]
+    assert not chains, "a layer below the extensions reaches one:\n" + "\n".join(" -> ".join(c) for c in chains)
