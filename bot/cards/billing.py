@@ -11,11 +11,12 @@ import discord
 from bot.app import VentasOpsBot
 from bot.cards.access import NO_MENTIONS, card_channel, when_label
 from bot.domain.cards import CardKey
-from bot.domain.enums import BillingKind, BillingStatus
+from bot.domain.enums import BillingStatus
 from bot.domain.money import format_cop
 from bot.domain.text import md
 from bot.notify import RecentCards, send_card
 from bot.services import billing as bsvc
+from bot.services.billing import billing_filename
 from bot.texts import access as T
 from bot.ui import ActionButton
 
@@ -105,7 +106,3 @@ class BillingButton(ActionButton, template=r"bill:(?P<action>done|no):(?P<id>\d+
         "done": (T.BTN_DONE, discord.ButtonStyle.success),
         "no": (T.BTN_REJECT, discord.ButtonStyle.danger),
     }
-
-
-def billing_filename(r: Any) -> str:
-    return f"{'proforma' if r.kind == BillingKind.PROFORMA else 'cobro'}-negocio-{r.deal_id}-solicitud-{r.id}.pdf"

@@ -4,6 +4,10 @@ factura proforma o un link de pago Daniel Valcarcel y Juan Diego Dillmann tendr√
 Use cases take an ``AsyncSession`` and never commit. Like :mod:`bot.services.access`, each write
 starts with its conditional statement so concurrent submissions or clicks never both win.
 
+A decision queues the requester's DM (with the PDF, when there is one) in the outbox, in the
+decision's own transaction: a crash right after the commit loses nothing, and the outbox worker
+posts a notice in the sales channel (pinging only them) when their DMs are closed.
+
 The billing approval is linked through ``Approval.billing_request_id`` only, never
 ``Approval.deal_id``: a deal's own approvals decide whether its commission is earned.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import exists, insert, literal, select, update
@@ -22,13 +27,14 @@ from bot.domain.dates import format_datetime
 from bot.domain.enums import CLOSED_DEAL_STATUSES, ApprovalKind, ApprovalStatus, BillingKind, BillingStatus
 from bot.domain.errors import DomainError
 from bot.domain.money import format_cop, parse_cop
+from bot.domain.text import md
 from bot.domain.validation import clean_user_text, parse_row_id
-from bot.services import proofs
+from bot.services import outbox, proofs
 from bot.services.access import insert_once
 from bot.texts import access as T
 from bot.texts import deals as DT
 from db.audit import Actor, record
-from db.models import Approval, BillingRequest, Client, Deal, Member
+from db.models import Approval, BillingRequest, Client, Deal, Member, OutboxMessage
 
 KINDS = tuple(BillingKind)
 URL_RE = re.compile(r"^https?://[^\s<>\"']{3,990}$", re.IGNORECASE)
@@ -208,10 +214,12 @@ async def decide_billing(
     file_path: str | None = None,
     note: str | None = None,
     reason: str | None = None,
+    data_dir: Path,
 ) -> BillingDecision:
-    """Mark a request done (with a link, a stored PDF or both) or rejected (with a reason), once.
+    """Mark a request done (with a link, a stored PDF or both) or rejected (with a reason), once,
+    and queue the requester's DM about it in the same transaction (:func:`queue_decision_dm`).
 
-    ``file_path`` is relative to DATA_DIR (see :func:`bot.services.proofs.store`)."""
+    ``file_path`` is relative to ``data_dir`` (see :func:`bot.services.proofs.store`)."""
 
     if done:
         url = validate_link(url) if (url or "").strip() else None
@@ -268,7 +276,63 @@ async def decide_billing(
             after={"billing_request_id": req.id, "kind": req.kind, "amount": req.amount, "url": url,
                    "file": file_path},
         )
+    await queue_decision_dm(session, req, actor=actor, now=now, note=note, reason=reason, data_dir=data_dir)
     return BillingDecision(True, req, approval, done)
+
+
+def billing_filename(r: Any) -> str:
+    """The name the requester (and the deal card) sees for a request's stored PDF."""
+    return f"{'proforma' if r.kind == BillingKind.PROFORMA else 'cobro'}-negocio-{r.deal_id}-solicitud-{r.id}.pdf"
+
+
+def dm_key(request_id: int, what: str) -> str:
+    return f"cobro:{request_id}:{what}"
+
+
+async def queue_decision_dm(
+    session: AsyncSession,
+    req: BillingRequest,
+    *,
+    actor: Actor,
+    now: datetime,
+    note: str | None,
+    reason: str | None,
+    data_dir: Path,
+) -> OutboxMessage:
+    """Queue the requester's DM about a decided request (once per request), in the caller's
+    transaction: the link and/or the stored PDF (attached by absolute path under ``data_dir``, a
+    content-addressed file that is never removed) and the note, or the rejection's reason. With
+    their DMs closed, the outbox worker posts a short notice in the sales channel instead, which
+    mentions them (only them) and carries neither link nor reason; the DM is held and retried."""
+    member = await session.get(Member, req.member_id)
+    deal = await session.get(Deal, req.deal_id)
+    client = await session.get(Client, deal.client_id) if deal is not None else None
+    assert member is not None and client is not None
+    kind = T.KIND_LABELS.get(req.kind, req.kind)
+    files: list[outbox.OutFile] = []
+    if req.status == BillingStatus.HECHA:
+        what = "hecha"
+        lines = [req.result_url] if req.result_url else []
+        if req.result_path:
+            lines.append(T.DONE_FILE_LINE.format(filename=billing_filename(req)))
+            path = proofs.absolute(data_dir, req.result_path).resolve()
+            files.append(outbox.OutFile(str(path), billing_filename(req)))
+        text = T.DM_BILLING_DONE.format(
+            kind_lower=kind.lower(), deal_id=req.deal_id, client=md(client.name), amount=format_cop(req.amount),
+            who=md(actor.name), url="\n".join(lines), note=T.DM_BILLING_NOTE.format(note=md(note)) if note else "",
+        )
+        notice = T.NOTICE_BILLING_DONE.format(request_id=req.id, kind=kind.lower())
+    else:
+        what = "rechazada"
+        text = T.DM_BILLING_REJECTED.format(
+            request_id=req.id, kind_lower=kind.lower(), deal_id=req.deal_id, client=md(client.name),
+            who=md(actor.name), reason=md(reason or ""),
+        )
+        notice = T.NOTICE_BILLING_REJECTED.format(request_id=req.id, kind=kind.lower())
+    return await outbox.enqueue(
+        session, dm_key(req.id, what), content=text[:2000], files=files, user_id=member.discord_id, now=now,
+        fallback=T.ACCESS_CHANNEL_NOTICE.format(user_id=member.discord_id, name=md(member.name), text=notice)[:2000],
+    )
 
 
 @dataclass(slots=True)

@@ -109,10 +109,6 @@ HS_HOW_LINKED = "vinculado (ya existía con ese correo)"
 REJECTED_ACK = "Rechazaste la solicitud #{request_id} de {name}. Le avisé con tu motivo."
 RETRY_NOT_APPROVED = "La solicitud #{request_id} no está aprobada; no hay nada que reintentar."
 RETRY_DONE = "Reintento de la solicitud #{request_id}: {steps}"
-DM_FAILED_APPROVER = (
-    "ℹ️ {name} tiene los mensajes directos cerrados: dejé un aviso corto en el canal, sin "
-    "mencionar a nadie. Si puedes, avísale también por otro medio."
-)
 REASON_MODAL_TITLE = "Rechazar solicitud #{request_id}"
 REASON_LABEL = "Motivo (lo verá quien lo pidió)"
 REASON_PLACEHOLDER = "Ej.: el correo de Sense no corresponde a tu usuario; escríbeme para revisarlo."
@@ -147,10 +143,7 @@ DM_ACCESS_REJECTED = (
     "Motivo ({who}): {reason}\n"
     "Si corriges lo que te indican, puedes volver a pedirla con `/solicitar-usuario-hubspot`."
 )
-CHANNEL_NOTICE = (
-    "📬 Aviso para **{name}** (tiene los mensajes directos cerrados): {text}"
-)
-# an access request's notice for a requester whose DMs are closed: it pings them, and only them
+# a request's notice (access or billing) for a requester whose DMs are closed: it pings them, and only them
 ACCESS_CHANNEL_NOTICE = "📬 <@{user_id}> (**{name}**, tienes los mensajes directos cerrados): {text}"
 NOTICE_APPROVED = "tu solicitud #{request_id} fue aprobada. Abre tus mensajes directos para recibir los próximos avisos."
 NOTICE_REJECTED = (

@@ -370,6 +370,29 @@ async def test_payment_link_done_and_rejection(harness):
         assert (await s.execute(select(func.count()).select_from(BillingRequest))).scalar_one() == 2
 
 
+async def test_billing_closed_dms_get_one_channel_notice_that_pings_only_the_requester(harness):
+    """Issue 17: a billing decision's DM goes through the outbox like an access request's: with the
+    requester's DMs closed it is held and a notice in the sales channel pings them (only them),
+    without the reason."""
+    ids, deal = await billing_setup(harness)
+    harness.fake.closed_dms.add(ids["ana"])
+    await harness.fake.slash(ids["ana"], "solicitar-proforma", {"negocio": str(deal.id), "tipo": "proforma", "valor": "1.000.000"})
+    card = await billing_card(harness, 1)
+    click = await harness.fake.click(ids["jd"], card, label="Rechazar")
+    await click.response()
+    ack = await (await harness.fake.submit_modal(ids["jd"], click.modal, {"reason": "Falta el NIT"}, message=card)).text()
+    assert "Rechazaste la solicitud #1" in ack
+
+    def notices():
+        return [m for m in harness.fake.messages_by_id.values()
+                if f"<@{ids['ana']}>" in (m.get("content") or "") and "#1" in (m.get("content") or "")]
+
+    await harness.fake.wait_for(notices)
+    [notice] = notices()
+    assert pings_only(notice, ids["ana"]) and "no fue aprobada" in notice["content"]
+    assert "Falta el NIT" not in notice["content"] and harness.fake.dms(ids["ana"]) == []
+
+
 async def test_pending_requests_are_reminded_once_a_day(harness_factory):
     h = await harness_factory(hubspot=False, approval_reminder_hours=24)
     ids = await people(h)

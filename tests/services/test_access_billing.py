@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from bot.domain.errors import DomainError
 from bot.services import billing as svc
 from bot.services import directory, reminders
 from db.audit import Actor
-from db.models import Approval, AuditLog, BillingRequest, Deal
+from db.models import Approval, AuditLog, BillingRequest, Deal, OutboxMessage
 
 TZ = ZoneInfo("America/Bogota")
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -60,9 +61,9 @@ async def count(sm, model, *where) -> int:
         return (await s.execute(select(func.count()).select_from(model).where(*where))).scalar_one()
 
 
-async def decide(sm, rid, done, actor=JUAN, **kw) -> svc.BillingDecision:
+async def decide(sm, rid, done, actor=JUAN, data_dir=Path("data"), **kw) -> svc.BillingDecision:
     async with sm() as s:
-        d = await svc.decide_billing(s, rid, done, actor=actor, now=NOW, **kw)
+        d = await svc.decide_billing(s, rid, done, actor=actor, now=NOW, data_dir=data_dir, **kw)
         await s.commit()
         return d
 
@@ -135,6 +136,45 @@ async def test_reject_needs_reason_and_decides_once(sessionmaker, world):
     async with sessionmaker() as s:
         r = await s.get(BillingRequest, t.request.id)
     assert r.status in (BillingStatus.HECHA, BillingStatus.RECHAZADA)
+
+
+async def outbox_rows(sm) -> list[OutboxMessage]:
+    async with sm() as s:
+        return list((await s.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
+
+
+async def test_the_decision_dm_is_queued_with_the_decision_and_only_with_it(sessionmaker, world, tmp_path):
+    """Issue 17: the requester's DM (with the stored PDF) is an outbox row of the decision's own
+    transaction — rolled back with it, written once, and never for a second decision."""
+    t = await create(sessionmaker, str(world.deal.id))
+    rel = "billing/ab/abc.pdf"
+    (tmp_path / "billing" / "ab").mkdir(parents=True)
+    (tmp_path / rel).write_bytes(b"%PDF-1.4")
+    async with sessionmaker() as s:
+        await svc.decide_billing(s, t.request.id, True, actor=JUAN, now=NOW, file_path=rel, note="Vence *hoy*",
+                                 data_dir=tmp_path)
+        await s.rollback()  # the decision did not happen: neither did its DM
+    assert await outbox_rows(sessionmaker) == []
+    await decide(sessionmaker, t.request.id, True, file_path=rel, note="Vence *hoy*", data_dir=tmp_path)
+    again = await decide(sessionmaker, t.request.id, False, actor=DANIEL, reason="Tarde")
+    assert not again.decided
+    [dm] = await outbox_rows(sessionmaker)
+    assert dm.target == "dm" and dm.target_id == 1001 and dm.status == "pendiente"
+    assert "Vence \\*hoy\\*" in dm.payload["content"] and "Acme" in dm.payload["content"]
+    [f] = dm.payload["files"]
+    assert Path(f["path"]).is_absolute() and Path(f["path"]).read_bytes() == b"%PDF-1.4"
+    assert f["filename"] == svc.billing_filename(t.request)
+    fallback = dm.payload["fallback"]["content"]
+    assert "<@1001>" in fallback and "Vence" not in fallback  # the note stays in the DM
+
+
+async def test_a_rejection_dm_carries_the_reason_and_its_notice_does_not(sessionmaker, world):
+    t = await create(sessionmaker, str(world.deal.id))
+    await decide(sessionmaker, t.request.id, False, reason="Falta el NIT @everyone")
+    [dm] = await outbox_rows(sessionmaker)
+    assert dm.dedupe_key == f"cobro:{t.request.id}:rechazada" and dm.payload["files"] == []
+    assert "Falta el NIT" in dm.payload["content"]
+    assert "Falta el NIT" not in dm.payload["fallback"]["content"]
 
 
 async def test_deal_choices_are_own_open_deals(sessionmaker, world):

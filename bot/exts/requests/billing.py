@@ -1,5 +1,10 @@
 """/solicitar-proforma's clicks: the billing team marks a request done (with the file or link) or
-rejects it; the requester is told and the deal card shows it. Rules in :mod:`bot.services.billing`."""
+rejects it; the requester is told and the deal card shows it. Rules in :mod:`bot.services.billing`.
+
+The requester's DM is queued by the service in the decision's transaction (the outbox delivers it,
+or a notice in the sales channel when their DMs are closed). The reply on the deal card is still
+sent directly, after the commit: the outbox cannot post a reply (no message reference in its
+payload); the card's «Cobro» field, redrawn from the database, shows the result either way."""
 
 from __future__ import annotations
 
@@ -12,17 +17,18 @@ import discord
 from bot.app import VentasOpsBot
 from bot.blocking import run_blocking
 from bot.cards.access import NO_MENTIONS, card_channel
-from bot.cards.billing import billing_filename, load_billing, refresh_billing_card
+from bot.cards.billing import load_billing, refresh_billing_card
 from bot.cards.deal import refresh_card
 from bot.domain.enums import ApprovalStatus
 from bot.domain.money import format_cop
 from bot.domain.text import md
 from bot.errors import UserError
-from bot.exts.requests.common import ReasonModal, already_text, tell
+from bot.exts.requests.common import ReasonModal, already_text
 from bot.guards import actor_of, require_role
 from bot.interactions import send_ephemeral
 from bot.services import billing as bsvc
 from bot.services import proofs
+from bot.services.billing import billing_filename
 from bot.texts import access as T
 from bot.ui import PersistentModal
 
@@ -156,9 +162,10 @@ async def decide_billing_click(
     await require_role(interaction, bot.settings.role_hubspot_approver, action="bill:done" if done else "bill:no")
     actor = actor_of(interaction.user)
     async with bot.sessionmaker() as session:
+        # the requester's DM (with the PDF, or the reason) is queued in the outbox with the decision
         d = await bsvc.decide_billing(
             session, request_id, done, actor=actor, now=bot.clock.now(), url=url, note=note, reason=reason,
-            file_path=file_path,
+            file_path=file_path, data_dir=bot.settings.data_dir,
         )
         await session.commit()
     if not d.decided:
@@ -167,27 +174,11 @@ async def decide_billing_click(
     v = await load_billing(bot, request_id)
     assert v is not None
     r = v.request
-    kind = T.KIND_LABELS.get(r.kind, r.kind)
     if done:
         await send_ephemeral(interaction, T.DONE_ACK.format(request_id=r.id, name=md(v.member.name)))
-        text = T.DM_BILLING_DONE.format(
-            kind_lower=kind.lower(), deal_id=r.deal_id, client=md(v.client.name), amount=format_cop(r.amount),
-            who=md(actor.name),
-            url="\n".join(x for x in (r.result_url, T.DONE_FILE_LINE.format(filename=billing_filename(r))
-                                        if r.result_path else None) if x),
-            note=T.DM_BILLING_NOTE.format(note=md(d.approval.reason)) if d.approval.reason else "",
-        )
-        notice = T.NOTICE_BILLING_DONE.format(request_id=r.id, kind=kind.lower())
     else:
         await send_ephemeral(interaction, T.BILLING_REJECTED_ACK.format(request_id=r.id, name=md(v.member.name)))
-        text = T.DM_BILLING_REJECTED.format(
-            request_id=r.id, kind_lower=kind.lower(), deal_id=r.deal_id, client=md(v.client.name),
-            who=md(actor.name), reason=md(reason),
-        )
-        notice = T.NOTICE_BILLING_REJECTED.format(request_id=r.id, kind=kind.lower())
     await refresh_billing_card(bot, request_id)
     if done:
         await reply_on_deal_card(bot, v, actor.name)
-    file = billing_file(bot, r) if done else None
-    if not await tell(bot, v.member.discord_id, v.member.name, text, notice, file=file):
-        await send_ephemeral(interaction, T.DM_FAILED_APPROVER.format(name=md(v.member.name)))
+    bot.outbox.kick()  # the cards show the decision before the requester hears of it

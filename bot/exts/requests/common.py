@@ -1,6 +1,6 @@
-"""What the access and billing requests share: telling the requester of a billing request (DM, or
-a notice in the channel), the KAM role, the HubSpot steps of an answer, the reason modal, and what the
-access requests' DMs name (:func:`access_notices`; those DMs go through the outbox)."""
+"""What the access and billing requests share: the KAM role, the HubSpot steps of an answer, the
+reason modal, and what the access requests' DMs name (:func:`access_notices`). The requesters' DMs
+of both kinds are queued in the outbox by their services, with the decision they report."""
 
 from __future__ import annotations
 
@@ -16,28 +16,11 @@ from bot.cards.access import provisioning, when_label
 from bot.domain.text import md
 from bot.domain.validation import clean_user_text
 from bot.errors import UserError
-from bot.notify import dm, post
 from bot.services import access as svc
 from bot.texts import access as T
 from bot.ui import PersistentModal
 
 log = logging.getLogger(__name__)
-
-
-
-async def tell(
-    bot: VentasOpsBot, user_id: int, name: str, text: str, notice: str, file: discord.File | None = None
-) -> bool:
-    """DM the requester; when their DMs are closed, a short notice in the channel (no mention)."""
-    if await dm(bot, user_id, text, **({"file": file} if file is not None else {})):
-        return True
-    channel = bot.sales_channel()
-    if channel is not None:
-        try:
-            await post(channel, T.CHANNEL_NOTICE.format(name=md(name), text=notice))
-        except discord.HTTPException as exc:
-            log.warning("Could not post the DM fallback notice for %s: %s", user_id, exc)
-    return False
 
 
 

@@ -10,7 +10,7 @@ Requester notifications: every step of an access request is DM'd through the out
 loses nothing). A requester with closed DMs cannot be reached by an ephemeral message (that needs an
 interaction of theirs), so the outbox worker posts a *short* notice in the sales channel that
 mentions them, and only them (no reason or link in it). Approved requesters can read the channel
-(they just got the KAM role). Billing requests still tell the requester directly (``tell``).
+(they just got the KAM role). Billing requests' DMs go the same way (:mod:`bot.services.billing`).
 
 PDFs: a modal cannot take files, so "Hecho" asks for a link; a PDF proforma is shared as a link
 to the file (Drive or similar).
