@@ -34,6 +34,7 @@ from bot.services.access import insert_once
 from bot.texts import access as T
 from bot.texts import deals as DT
 from db.audit import Actor, record
+from db.engine import rowcount
 from db.models import Approval, BillingRequest, Client, Deal, Member, OutboxMessage
 
 KINDS = tuple(BillingKind)
@@ -222,7 +223,7 @@ async def decide_billing(
     ``file_path`` is relative to ``data_dir`` (see :func:`bot.services.proofs.store`)."""
 
     if done:
-        url = validate_link(url) if (url or "").strip() else None
+        url = validate_link(url) if url is not None and url.strip() else None
         if url is None and not file_path:
             raise BillingRefused(T.DONE_NOTHING, field="link")
         note = clean_user_text(note or "")[:500] or None
@@ -251,7 +252,7 @@ async def decide_billing(
     approval = await approval_of(session, request_id)
     if req is None or approval is None:
         raise BillingRefused(T.REQUEST_GONE.format(request_id=request_id))
-    if res.rowcount != 1:
+    if rowcount(res) != 1:
         return BillingDecision(False, req, approval, done)
     before = req.status
     req.status = BillingStatus.HECHA if done else BillingStatus.RECHAZADA
