@@ -28,7 +28,7 @@ from sqlalchemy import insert  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.config import OfflineSettings  # noqa: E402
 from bot.services import web_login  # noqa: E402
-from bot.web.app import create_app  # noqa: E402
+from bot.web.app import create_app, settle_heap  # noqa: E402
 from bot.web.context import ADMIN, AUDIT, COO, KAM, Identity, WebContext  # noqa: E402
 from db import migrate  # noqa: E402
 from db.audit import Actor  # noqa: E402
@@ -160,6 +160,7 @@ async def main() -> None:
         app = create_app(WebContext(settings, sm, clock, lookup, after, "b" * 48))
         kam = await login(app, sm, clock, 1_000_007)
         staff = {r: await login(app, sm, clock, d) for r, d in STAFF.items()}
+        settle_heap()  # what bot.web.server.PanelServer.start does once the panel listens
         pages = [
             (staff[AUDIT], "/auditoria"), (staff[AUDIT], "/auditoria?pagina=100"), (staff[COO], "/coo"),
             (kam, "/mis-negocios"), (kam, "/mis-negocios?estado=aprobado&tipo=up_sale&mes=2026-10"),
