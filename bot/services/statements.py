@@ -242,32 +242,28 @@ COUNTED = SALE_STATUSES  # rejected and cancelled deals are not sales (the daily
 
 
 async def _period(session: AsyncSession, label: str, start: date, end: date) -> Period:
-    """Deals, value and commissions by type and by KAM name, summed in the database: the deals are
-    aggregated per (KAM, type) on the covering index ``ix_deals_sales`` (no table row is read) and only
-    those groups are joined to the members, so the cost is a few thousand index entries, not rows."""
+    """Deals, value and commissions by type and by KAM name, summed in the database on the covering index
+    ``ix_deals_sales`` (no deal row is read): once by type and once by KAM, joined to the members' names
+    only after summing, so what comes back is a row per type and per KAM, not per deal."""
     p = Period(label, start, end)
-    sums = (
-        select(Deal.member_id, Deal.deal_type, func.count().label("n"), func.sum(Deal.total_value).label("value"),
-               func.sum(Deal.commission_estimate).label("commission"))
-        .where(Deal.status.in_(COUNTED), Deal.advance_date >= start, Deal.advance_date <= end)
-        .group_by(Deal.member_id, Deal.deal_type)
-        .subquery()
-    )
-    q = (
-        select(sums.c.deal_type, Member.name, sums.c.n, sums.c.value, sums.c.commission)
-        .join(Member, Member.id == sums.c.member_id)
-        .order_by(sums.c.deal_type, Member.name, Member.id)
-    )
-    for deal_type, name, n, value, commission in (await session.execute(q)).all():
+    counted = (Deal.status.in_(COUNTED), Deal.advance_date >= start, Deal.advance_date <= end)
+    sums = (func.count(), func.sum(Deal.total_value), func.sum(Deal.commission_estimate))
+    by_type = select(Deal.deal_type, *sums).where(*counted).group_by(Deal.deal_type).order_by(Deal.deal_type)
+    for deal_type, n, value, commission in (await session.execute(by_type)).all():
         n, value, commission = int(n), int(value or 0), int(commission or 0)
+        p.by_type[deal_type] = [n, value, commission]
         p.deals += n
         p.value += value
         p.commissions += commission
-        for bucket, key in ((p.by_type, deal_type), (p.by_kam, name)):  # KAMs sharing a name share a row
-            row = bucket.setdefault(key, [0, 0, 0])
-            row[0] += n
-            row[1] += value
-            row[2] += commission
+    per_member = select(Deal.member_id, *(x.label(k) for x, k in zip(sums, ("n", "value", "commission"), strict=True))
+                        ).where(*counted).group_by(Deal.member_id).subquery()
+    by_kam = (select(Member.name, per_member.c.n, per_member.c.value, per_member.c.commission)
+              .join(per_member, per_member.c.member_id == Member.id).order_by(Member.name, Member.id))
+    for name, n, value, commission in (await session.execute(by_kam)).all():
+        row = p.by_kam.setdefault(name, [0, 0, 0])  # KAMs sharing a name share a row
+        row[0] += int(n)
+        row[1] += int(value or 0)
+        row[2] += int(commission or 0)
     return p
 
 
