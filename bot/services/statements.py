@@ -303,7 +303,7 @@ async def _funnel(session: AsyncSession, start: date, end: date, *, tz: ZoneInfo
         select(Lead.created_at, Lead.qualified_at).where(*referred, Lead.qualified_at.is_not(None))
         .order_by(Lead.created_at, Lead.id)
     )
-    f.hours_to_qualify = [(q - c).total_seconds() / 3600 for c, q in qualified]
+    f.hours_to_qualify = [(q - c).total_seconds() / 3600 for c, q in qualified if q is not None]
     return f
 
 
