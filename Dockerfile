@@ -15,7 +15,6 @@ COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY README.md alembic.ini ./
 COPY bot ./bot
-COPY cogs ./cogs
 COPY db ./db
 COPY migrations ./migrations
 RUN uv sync --frozen --no-dev --no-editable

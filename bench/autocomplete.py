@@ -1,5 +1,5 @@
 """Client autocomplete latency: a SQLite file with 5,000 clients and 100 KAMs (bulk-inserted), then
-the same function every ``cliente`` option uses (``cogs.directory.client_choices``: a session, the
+the same function every ``cliente`` option uses (``bot.autocomplete.client_choices``: a session, the
 caller's member row, the folded LIKE search, 25 choices) timed for many random queries, once as a
 KAM (own clients only) and once as an admin (every client). Prints p50 / p99 / max in ms.
 
@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 
+from bot.autocomplete import client_choices  # noqa: E402
 from bot.services.directory import client_key  # noqa: E402
-from cogs.directory import client_choices  # noqa: E402
 from db import migrate  # noqa: E402
 from db.engine import make_engine, make_sessionmaker  # noqa: E402
 from db.models import Client, ClientAssignment, ClientService, Member  # noqa: E402

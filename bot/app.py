@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import sys
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import discord
@@ -17,56 +17,29 @@ from bot import permissions
 from bot.blocking import run_blocking
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.errors import UserCheckFailure, UserError
+from bot.domain.validation import strip_control
 from bot.hubspot.queue import HubSpotQueue
+from bot.interactions import ANYWHERE, new_reference, report_error, send_ephemeral
 from bot.modals import ModalRouter
 from bot.outbox_worker import OutboxWorker
-from bot.scheduler import Jobs, default_jobs
+from bot.scheduler import Job, Jobs, default_jobs
 from bot.texts import general as T
 
 log = logging.getLogger(__name__)
 
+# one extension a feature folder of bot/exts (python-discord style): each module below has ``setup``
 EXTENSIONS: tuple[str, ...] = (
-    "cogs.general", "cogs.admin", "cogs.deals", "cogs.referrals", "cogs.renewals", "cogs.access", "cogs.reports",
-    "cogs.questions", "cogs.support", "cogs.panel",
+    "bot.exts.general.help", "bot.exts.admin.admin", "bot.exts.deals.register", "bot.exts.referrals.leads",
+    "bot.exts.renewals.intents", "bot.exts.requests.hubspot_access", "bot.exts.reports.statements",
+    "bot.exts.questions.duda", "bot.exts.support.requests", "bot.exts.panel.panel",
 )
 
-ANYWHERE = "anywhere"  # app command extras flag: usable outside the sales channel
-
-
-def new_reference() -> str:
-    return secrets.token_hex(4).upper()
-
-
-async def send_ephemeral(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
-    """Answer privately whether or not the interaction was already acknowledged."""
-    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
-    if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, **kwargs)
-    else:
-        await interaction.response.send_message(content, ephemeral=True, **kwargs)
-
-
-def _user_message(error: BaseException) -> str | None:
-    """The Spanish text of a refusal, or None for an unexpected error."""
-    from bot.domain import errors as domain_errors  # local: the domain package has no Discord deps
-
-    if isinstance(error, app_commands.CommandInvokeError):
-        error = error.original
-    if isinstance(error, (UserError, UserCheckFailure)):
-        return error.message
-    if isinstance(error, domain_errors.DomainError):
-        return str(error)
-    if isinstance(error, app_commands.NoPrivateMessage):
-        return T.GUILD_ONLY
-    if isinstance(error, app_commands.CommandOnCooldown):
-        return T.COOLDOWN.format(seconds=round(error.retry_after, 1))
-    return None
+# re-exported: callers written against ``bot.app`` keep working (the helpers live in bot.interactions)
+__all__ = ["ANYWHERE", "EXTENSIONS", "VentasOpsBot", "new_reference", "report_error", "send_ephemeral"]
 
 
 def _sanitize_options(options: list[dict[str, Any]]) -> None:
     """Drop control characters from every string option, in place, before anything parses them."""
-    from bot.domain.validation import strip_control
 
     for opt in options:
         if isinstance(opt.get("value"), str):
@@ -78,7 +51,8 @@ def _sanitize_options(options: list[dict[str, Any]]) -> None:
 class VentasTree(app_commands.CommandTree["VentasOpsBot"]):
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         # runs before discord.py builds the options namespace from interaction.data
-        _sanitize_options((interaction.data or {}).get("options", []))  # type: ignore[arg-type]
+        data: Mapping[str, Any] = interaction.data or {}  # a union of TypedDicts, one per interaction type
+        _sanitize_options(data.get("options", []))
         if interaction.type is discord.InteractionType.autocomplete:
             return True
         command = interaction.command
@@ -102,26 +76,6 @@ class VentasTree(app_commands.CommandTree["VentasOpsBot"]):
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
         await report_error(interaction, error)
-
-
-async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
-    """Answer the user in Spanish; log unexpected errors with a reference id."""
-    text = _user_message(error)
-    if text is None:
-        ref = new_reference()
-        original = getattr(error, "original", error)
-        log.error(
-            "Unexpected error ref=%s command=%s user=%s",
-            ref,
-            getattr(interaction.command, "qualified_name", None) or interaction.data,
-            interaction.user.id if interaction.user else None,
-            exc_info=(type(original), original, original.__traceback__),
-        )
-        text = T.UNEXPECTED_ERROR.format(ref=ref)
-    try:
-        await send_ephemeral(interaction, text)
-    except discord.HTTPException:
-        log.warning("Could not deliver the error reply for interaction %s", interaction.id)
 
 
 def quiet_voice_warnings() -> None:
@@ -168,10 +122,17 @@ class VentasOpsBot(commands.Bot):
         # work that waits for HubSpot (verification, lead contacts): the cogs register their sources
         self.hubspot_queue = HubSpotQueue()
         self.jobs: Jobs | None = None
+        # what the extensions own, registered in their ``setup``: the bodies of scheduled jobs that
+        # need Discord (by job name, see bot.scheduler.provided) and the re-post of their cards (by kind)
+        self.job_bodies: dict[str, Job] = {}
+        self.card_reposts: dict[str, Callable[..., Awaitable[Any]]] = {}
         self._startup_task: asyncio.Task[None] | None = None
         self._startup_sync: asyncio.Task[None] | None = None
         self.synced_commands: list[app_commands.AppCommand] = []
         self.modals = ModalRouter()  # persistent modals (bot.ui.PersistentModal), registered by the cogs
+        # the step after a committed decision (card redrawn, outbox kicked), registered by the deals
+        # extension so that the web panel, which decides through the same service, takes it too
+        self.after_decision: Callable[[Any], Awaitable[None]] | None = None
         self.web: Any = None  # the web panel (bot.web.server.PanelServer), when WEB_BASE_URL is set
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
@@ -245,7 +206,8 @@ class VentasOpsBot(commands.Bot):
         «Esta interacción falló», unless something else answered it meanwhile."""
         if interaction.type is not discord.InteractionType.modal_submit or self.modals.dispatch(interaction):
             return
-        log.info("Modal submission with unknown custom_id %r", (interaction.data or {}).get("custom_id"))
+        data: Mapping[str, Any] = interaction.data or {}
+        log.info("Modal submission with unknown custom_id %r", data.get("custom_id"))
         await asyncio.sleep(1.0)
         if not interaction.response.is_done():
             try:

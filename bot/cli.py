@@ -2,6 +2,10 @@
 
 Every command reads its settings from one home (``--env-file`` / ``VENTAS_OPS_HOME`` / the project folder,
 see :mod:`bot.home`); failures print one line and exit 2 (configuration) or 3 (a service unreachable).
+
+Each command imports the heavy parts it needs inside its function (Alembic, the ORM models, discord.py, the
+HubSpot client, openpyxl and matplotlib through the services: seconds each), so that ``--help`` and the
+commands that need none of them start fast; those lines say ``# lazy: see module docstring``.
 """
 
 from __future__ import annotations
@@ -18,14 +22,19 @@ import typer.rich_utils
 from typer._click import core as _click_core
 
 from bot.blocking import run_blocking
-from bot.config import ConfigError, OfflineSettings, Settings, load_settings
+from bot.cli_tasks import clientes_importar_task, monthly_task, outbox_task
+from bot.cli_tasks import fail as _fail
+from bot.clock import SystemClock
+from bot.config import ConfigError, OfflineSettings, Settings, load_settings, mask_url_password
 from bot.domain.dates import format_date
 from bot.domain.errors import DomainError
-from bot.domain.money import format_cop
 from bot.home import Home, resolve_home
+from bot.lease import lease_for
+from bot.services import backup as bk
 from bot.startup import StartupError, database_phase
 from bot.texts import cli as T
 from bot.version import version
+from db.engine import make_engine, make_sessionmaker
 
 T_ = TypeVar("T_")
 
@@ -81,11 +90,6 @@ def _home() -> Home:
     return _state.get("home") or resolve_home()
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(T.PREFIX + message, err=True)
-    return typer.Exit(code=code)
-
-
 def _settings() -> Settings:
     try:
         return load_settings(_home())
@@ -124,8 +128,6 @@ def _run(coro: Coroutine[Any, Any, T_], settings: OfflineSettings | None = None)
 
 
 def _db_shown(settings: OfflineSettings) -> str:
-    from bot.config import mask_url_password
-
     return mask_url_password(settings.database_url)
 
 
@@ -172,11 +174,9 @@ def estado() -> None:
 
 
 async def _estado(settings: OfflineSettings) -> None:
-    from bot.clock import SystemClock
-    from bot.runner import build_hubspot
-    from bot.services import health
-    from bot.texts import health as HT
-    from db.engine import make_engine, make_sessionmaker
+    from bot.runner import build_hubspot  # lazy: see module docstring
+    from bot.services import health  # lazy: see module docstring
+    from bot.texts import health as HT  # lazy: see module docstring
 
     with database_phase(settings.database_url):
         engine = make_engine(settings.database_url)
@@ -192,8 +192,7 @@ async def _estado(settings: OfflineSettings) -> None:
 
 
 async def _migrate(settings: OfflineSettings, action: str, revision: str) -> None:
-    from db import migrate
-    from db.engine import make_engine
+    from db import migrate  # lazy: see module docstring
 
     with database_phase(settings.database_url):
         engine = make_engine(settings.database_url)
@@ -225,8 +224,7 @@ def db_downgrade(revision: str = typer.Argument(..., metavar="REVISION", help="P
 @db_app.command("current")
 def db_current() -> None:
     """Muestra en qué revisión está la base de datos."""
-    from db import migrate
-    from db.engine import make_engine
+    from db import migrate  # lazy: see module docstring
 
     settings = _offline()
 
@@ -251,7 +249,7 @@ def db_current() -> None:
 @db_app.command("history")
 def db_history() -> None:
     """Lista las migraciones, de la más nueva a la más vieja."""
-    from db import migrate
+    from db import migrate  # lazy: see module docstring
 
     for rev, down, doc in migrate.history():
         typer.echo(f"{down or 'base'} -> {rev}  {doc}")
@@ -260,8 +258,6 @@ def db_history() -> None:
 @db_app.command("backup")
 def db_backup(keep: int = typer.Option(None, help="Cuántos respaldos conservar (por defecto BACKUP_KEEP).")) -> None:
     """Respaldo completo (base de datos + archivos de DATA_DIR + manifiesto) en BACKUP_DIR, verificado."""
-    from bot.services import backup as bk
-
     s = _offline()
     try:
         result = asyncio.run(_backup(s, keep or s.backup_keep))
@@ -275,11 +271,7 @@ def db_backup(keep: int = typer.Option(None, help="Cuántos respaldos conservar 
                    + ", ".join(m["missing_files"][:10]), err=True)
 
 
-async def _backup(s, keep: int):  # noqa: ANN001, ANN202 - the local settings model
-    from bot.clock import SystemClock
-    from bot.services import backup as bk
-    from db.engine import make_engine, make_sessionmaker
-
+async def _backup(s: OfflineSettings, keep: int) -> bk.BackupResult:
     engine = make_engine(s.database_url)
     try:
         async with make_sessionmaker(engine)() as session:
@@ -296,8 +288,6 @@ async def _backup(s, keep: int):  # noqa: ANN001, ANN202 - the local settings mo
 def db_restore(file: Path = typer.Argument(..., help="Un respaldo hecho por 'db backup' o el respaldo nocturno.")) -> None:
     """Restaura un respaldo: la base (la anterior se conserva con otro nombre), los archivos y las migraciones.
     Se niega mientras el bot esté en marcha sobre esta base."""
-    from bot.services import backup as bk
-
     settings = _offline()
     try:
         result = asyncio.run(_restore(settings, file))
@@ -313,12 +303,8 @@ def db_restore(file: Path = typer.Argument(..., help="Un respaldo hecho por 'db 
         typer.echo(f"  lo reemplazado se conserva en: {kept}")
 
 
-async def _restore(s, file: Path):  # noqa: ANN001, ANN202 - the local settings model
-    from bot.clock import SystemClock
-    from bot.lease import lease_for
-    from bot.services import backup as bk
-    from db import migrate
-    from db.engine import make_engine
+async def _restore(s: OfflineSettings, file: Path) -> bk.RestoreResult | None:
+    from db import migrate  # lazy: see module docstring
 
     await run_blocking(bk.verify, file)  # not an archive: refused before anything else
     lease = lease_for(s.database_url)
@@ -347,45 +333,13 @@ app.add_typer(outbox_app, name="outbox")
 @outbox_app.command("retenidos")
 def outbox_retenidos() -> None:
     """Lista los mensajes retenidos y por qué."""
-    asyncio.run(_outbox(resend=False))
+    asyncio.run(outbox_task(_offline(), resend=False))
 
 
 @outbox_app.command("reenviar")
 def outbox_reenviar() -> None:
     """Devuelve los mensajes retenidos a la cola (corrige antes la causa); el bot en marcha los entrega."""
-    asyncio.run(_outbox(resend=True))
-
-
-async def _outbox(*, resend: bool) -> None:
-    import getpass
-
-    from bot.clock import SystemClock
-    from bot.domain.dates import format_datetime
-    from bot.services import outbox as ob
-    from bot.texts import outbox as OT
-    from db import migrate
-    from db.audit import Actor
-    from db.engine import make_engine, make_sessionmaker
-
-    offline = _offline()
-    engine = make_engine(offline.database_url)
-    try:
-        await migrate.upgrade(engine, commission_rate=offline.commission_rate)
-        async with make_sessionmaker(engine)() as session:
-            rows = await ob.held(session)
-            if resend:
-                ids = await ob.release_held(session, Actor(None, f"cli:{getpass.getuser()}"), SystemClock().now())
-                await session.commit()
-    finally:
-        await engine.dispose()
-    if not rows:
-        typer.echo(OT.CLI_HELD_NONE)
-        return
-    for r in rows:
-        since = format_datetime(r.held_at) if r.held_at else "—"
-        typer.echo(OT.CLI_HELD_LINE.format(id=r.id, key=r.dedupe_key, since=since, reason=r.held_reason or r.last_error))
-    if resend:
-        typer.echo(OT.CLI_RESENT.format(count=len(ids)))
+    asyncio.run(outbox_task(_offline(), resend=True))
 
 
 @app.command("export")
@@ -401,12 +355,10 @@ def export_cmd(
 
 
 async def _export(settings: OfflineSettings, fecha: str | None, forzar: bool) -> None:
-    from bot.clock import SystemClock
-    from bot.export_runner import perform_export
-    from bot.runner import build_hubspot
-    from bot.services.export import export_date_for
-    from db import migrate
-    from db.engine import make_engine, make_sessionmaker
+    from bot.export_runner import perform_export  # lazy: see module docstring
+    from bot.runner import build_hubspot  # lazy: see module docstring
+    from bot.services.export import export_date_for  # lazy: see module docstring
+    from db import migrate  # lazy: see module docstring
 
     now = SystemClock().now()
     if fecha:
@@ -460,32 +412,7 @@ def monthly_report_cmd(
     """Liquidación mensual de comisiones (una hoja por KAM y una de totales): el mismo archivo que el bot
     envía a los administradores el primer día hábil del mes."""
     settings = _offline()
-    _run(_monthly(settings, mes, salida), settings)
-
-
-async def _monthly(settings: OfflineSettings, mes: str | None, salida: Path | None) -> None:
-    from bot.clock import SystemClock
-    from bot.domain.dates import parse_month, previous_month, today_bogota
-    from bot.domain.errors import DomainError
-    from bot.services.statements import write_payroll
-    from db import migrate
-    from db.engine import make_engine, make_sessionmaker
-
-    today = today_bogota(SystemClock().now(), tz=settings.tz)
-    try:
-        year, month = parse_month(mes, today) if mes else previous_month(today.year, today.month)
-    except DomainError as exc:
-        raise _fail(T.MONTH_BAD.format(error=exc), 2) from None
-    with database_phase(settings.database_url):
-        engine = make_engine(settings.database_url)
-        await migrate.upgrade(engine, commission_rate=settings.commission_rate)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            path, statements = await write_payroll(session, settings.export_dir, year, month, salida,
-                                                     tz=settings.tz)
-    finally:
-        await engine.dispose()
-    typer.echo(T.PAYROLL_DONE.format(path=path, kams=len(statements), net=format_cop(sum(s.net for s in statements))))
+    _run(monthly_task(settings, mes, salida), settings)
 
 
 @clientes_app.command("importar")
@@ -500,43 +427,4 @@ def clientes_importar(
         data = file.read_bytes()
     except OSError as exc:
         raise _fail(T.CANNOT_READ.format(file=file, error=exc.strerror), 2) from None
-    raise typer.Exit(code=_run(_clientes_importar(settings, data, file, aplicar), settings))
-
-
-async def _clientes_importar(settings: OfflineSettings, data: bytes, file: Path, aplicar: bool) -> int:
-    import getpass  # only this command records the operating system user in the audit log
-
-    from bot.clock import SystemClock
-    from bot.services import directory_import as imp
-    from bot.texts import directory as XT
-    from db import migrate
-    from db.audit import Actor
-    from db.engine import make_engine, make_sessionmaker
-
-    filename = file.name
-    parsed = imp.parse(data, email_domain=settings.sense_email_domain)
-    with database_phase(settings.database_url):
-        engine = make_engine(settings.database_url)
-        await migrate.upgrade(engine, commission_rate=settings.commission_rate)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            plan = await imp.plan(session, parsed)
-            if plan.ok and aplicar and plan.counts.changes:
-                await imp.apply(session, Actor(None, f"cli:{getpass.getuser()}"), plan, now=SystemClock().now(),
-                                filename=filename)
-                await session.commit()
-    finally:
-        await engine.dispose()
-    counts = imp.render_counts(plan.counts).replace("**", "")
-    rows = len(parsed.rows)
-    if not plan.ok:
-        text, _ = imp.render_errors(plan.errors, limit=1_000_000)
-        typer.echo(XT.IMPORT_BAD_ROWS.format(filename=filename, n=len(plan.errors), errors=text).replace("**", ""), err=True)
-        return 1
-    if not plan.counts.changes:
-        typer.echo(XT.IMPORT_NOTHING_TO_DO.format(filename=filename, rows=rows, counts=counts).replace("**", ""))
-    elif aplicar:
-        typer.echo(XT.IMPORT_DONE.format(filename=filename, rows=rows, counts=counts).replace("**", ""))
-    else:
-        typer.echo(XT.CLI_PREVIEW.format(filename=filename, rows=rows, counts=counts, path=file))
-    return 0
+    raise typer.Exit(code=_run(clientes_importar_task(settings, data, file, aplicar), settings))

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from discord import app_commands
 
+from bot.domain.errors import UserError
 
-class UserError(Exception):
-    """Refusal with a Spanish message for the user. Nothing was changed."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+__all__ = ["UserCheckFailure", "UserError"]
 
 
 class UserCheckFailure(app_commands.CheckFailure):

@@ -107,7 +107,7 @@ class PostgresLease(Lease):
         if self._conn is None:
             return False
         try:
-            return await self._conn.fetchval("SELECT 1") == 1
+            return bool(await self._conn.fetchval("SELECT 1") == 1)
         except Exception:  # noqa: BLE001 - any failure means the lease can no longer be trusted
             return False
 

@@ -197,3 +197,13 @@ async def retire_duplicate_cards(
     except Exception:  # noqa: BLE001 - cosmetic: clicks re-read the database
         log_failure(log, bot, "Retiring duplicate %s cards failed", what)
     return marked
+
+
+async def check_cards(
+    bot: Any, what: str, prefix: str, find: Callable[[Any], Awaitable[list[int]]], post_one: Callable[..., Awaitable[Any]],
+    recorded: Callable[[Any, list[int]], Awaitable[dict[int, int | None]]],
+) -> None:
+    """The start-up pass of one kind of card: post what a crash or a refusal left unposted
+    (:func:`repost_missing_cards`), then retire the duplicates a crash left (:func:`retire_duplicate_cards`)."""
+    await repost_missing_cards(bot, what, find, post_one)
+    await retire_duplicate_cards(bot, what, prefix, recorded)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from sqlalchemy import update
@@ -22,7 +22,11 @@ from bot.domain.text import md
 from bot.services import outbox as ob
 from bot.texts import outbox as OT
 from db.audit import Actor, record
+from db.engine import rowcount
 from db.models import OutboxMessage
+
+if TYPE_CHECKING:  # bot.app starts this worker
+    from bot.app import VentasOpsBot
 
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -37,11 +41,21 @@ def held_lines(groups: list[tuple[str, int]]) -> str:
     )
 
 
+def allowed_mentions(row: OutboxMessage) -> discord.AllowedMentions:
+    """Nobody can be pinged, except the one user a message names in ``mention_users`` (the channel
+    notice for someone whose DMs are closed)."""
+    users = [discord.Object(id=int(u)) for u in (row.payload or {}).get("mention_users") or []]
+    if not users:
+        return NO_MENTIONS
+    return discord.AllowedMentions(everyone=False, roles=False, replied_user=False, users=users)
+
+
 class OutboxWorker(LoopWorker):
-    def __init__(self, bot: discord.Client) -> None:
+    def __init__(self, bot: VentasOpsBot) -> None:
         super().__init__()
         self.bot = bot
         self._lock = asyncio.Lock()
+        self._again = False  # a delivery queued something due now (a closed-DMs notice)
 
     def kick(self) -> None:
         """Deliver soon (call after committing an enqueue)."""
@@ -66,11 +80,15 @@ class OutboxWorker(LoopWorker):
         async with self._lock:
             sent = 0
             bot = self.bot
-            async with bot.sessionmaker() as session:  # type: ignore[attr-defined]
-                rows = await ob.due(session, bot.clock.now())  # type: ignore[attr-defined]
-            for row in rows:
-                if await self._deliver(row):
-                    sent += 1
+            for _ in range(2):  # a second pass for the channel notices of DMs refused just now
+                self._again = False
+                async with bot.sessionmaker() as session:
+                    rows = await ob.due(session, bot.clock.now())
+                for row in rows:
+                    if await self._deliver(row):
+                        sent += 1
+                if not self._again:
+                    break
             await self._notify_held()
             return sent
 
@@ -78,15 +96,15 @@ class OutboxWorker(LoopWorker):
         """``/admin reenviar``: every held item back in the queue and delivered now. Returns how many
         were released and the ones still held afterwards (with their reasons)."""
         bot = self.bot
-        async with bot.sessionmaker() as session:  # type: ignore[attr-defined]
-            ids = await ob.release_held(session, actor, bot.clock.now())  # type: ignore[attr-defined]
+        async with bot.sessionmaker() as session:
+            ids = await ob.release_held(session, actor, bot.clock.now())
             await session.commit()
         if not ids:
             return 0, []
         for _ in range(len(ids) // 20 + 2):  # flush() takes 20 at a time
             if not await self.flush():
                 break
-        async with bot.sessionmaker() as session:  # type: ignore[attr-defined]
+        async with bot.sessionmaker() as session:
             still = [r for r in await ob.held(session) if r.id in set(ids)]
         return len(ids), still
 
@@ -96,13 +114,13 @@ class OutboxWorker(LoopWorker):
             user = bot.get_user(row.target_id) or await bot.fetch_user(row.target_id)
             return user
         if row.target_id == ob.SALES_CHANNEL:
-            return bot.sales_channel()  # type: ignore[attr-defined]
+            return bot.sales_channel()
         ch = bot.get_channel(row.target_id)
         return ch if isinstance(ch, discord.abc.Messageable) else None
 
     def _channel_label(self, row: OutboxMessage) -> str:
         if row.target_id == ob.SALES_CHANNEL:
-            return "#" + self.bot.settings.sales_channel.lstrip("#")  # type: ignore[attr-defined]
+            return "#" + self.bot.settings.sales_channel.lstrip("#")
         ch = self.bot.get_channel(row.target_id)
         return f"#{ch.name}" if ch is not None and hasattr(ch, "name") else str(row.target_id)
 
@@ -140,11 +158,12 @@ class OutboxWorker(LoopWorker):
 
     async def _deliver(self, row: OutboxMessage) -> bool:
         bot = self.bot
-        now = bot.clock.now()  # type: ignore[attr-defined]
+        now = bot.clock.now()
         error: str | None = None
         hold_reason: str | None = None
         message_id: int | None = None
         target: discord.abc.Messageable | None = None
+        dms_closed = False
         try:
             target = await self._target(row)
             if target is None:
@@ -158,20 +177,21 @@ class OutboxWorker(LoopWorker):
                 content=row.payload.get("content"),
                 embeds=[discord.Embed.from_dict(e) for e in row.payload.get("embeds", [])],
                 files=files,
-                allowed_mentions=NO_MENTIONS,
+                allowed_mentions=allowed_mentions(row),
                 nonce=f"ob{row.id}",
             )
             message_id = msg.id
         except discord.HTTPException as exc:
             error = f"{type(exc).__name__}: {exc}"
             hold_reason = self._refusal_reason(row, target, exc)
+            dms_closed = row.target == OutboxTarget.DM and exc.code == 50007
         except LookupError as exc:
             error = f"{type(exc).__name__}: {exc}"
             if row.attempts + 1 >= ob.MAX_ATTEMPTS or row.status == OutboxStatus.RETENIDO:
                 hold_reason = OT.REASON_NO_CHANNEL.format(channel=self._channel_label(row))
         except OSError as exc:
             error = f"{type(exc).__name__}: {exc}"
-        async with bot.sessionmaker() as session:  # type: ignore[attr-defined]
+        async with bot.sessionmaker() as session:
             if error is None:
                 values: dict[str, Any] = {
                     "status": OutboxStatus.ENVIADO, "sent_at": now, "message_id": message_id, "attempts": row.attempts + 1,
@@ -188,11 +208,16 @@ class OutboxWorker(LoopWorker):
             )
             # audited: every hold, and the delivery of what was held (a plain delivery is the outbox's routine)
             changed = values["status"] != row.status and (values["status"] == OutboxStatus.RETENIDO or row.held_at is not None)
-            if result.rowcount and changed:  # type: ignore[attr-defined]
+            if rowcount(result) and changed:
                 record(session, Actor.system("outbox"), f"outbox.{values['status']}", "outbox", row.id,
                        before={"status": row.status}, after={"status": values["status"],
                                                                "reason": values.get("held_reason")})
+            # closed DMs: the DM is held (retried hourly, the admins told) and, when it carries one,
+            # its channel notice is queued with that status — once, whatever the retries
+            fallback = await ob.enqueue_fallback(session, row, now) if result.rowcount and dms_closed else None  # type: ignore[attr-defined]
             await session.commit()
+        if fallback is not None and fallback.status == OutboxStatus.PENDIENTE:
+            self._again = True  # flush() delivers the notice in this same call
         return error is None
 
     async def _notify_held(self) -> None:
@@ -200,13 +225,13 @@ class OutboxWorker(LoopWorker):
         still held is not reported again). Without an admin in the server the items wait unreported;
         ``/admin estado`` lists them anyway."""
         bot = self.bot
-        guild = bot.guild  # type: ignore[attr-defined]
-        role = permissions.find_role(guild, bot.settings.role_admin) if guild else None  # type: ignore[attr-defined]
+        guild = bot.guild
+        role = permissions.find_role(guild, bot.settings.role_admin) if guild else None
         admins = [m for m in role.members if not m.bot] if role is not None else []
         if not admins:
             return
-        now = bot.clock.now()  # type: ignore[attr-defined]
-        async with bot.sessionmaker() as session:  # type: ignore[attr-defined]
+        now = bot.clock.now()
+        async with bot.sessionmaker() as session:
             fresh = await ob.take_unnoticed(session, now)
             if fresh:
                 content = OT.NOTICE.format(lines=held_lines(fresh))[:1990]

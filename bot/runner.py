@@ -14,6 +14,7 @@ from bot.app import VentasOpsBot
 from bot.config import OfflineSettings, Settings
 from bot.discord_api import apply_api_base
 from bot.guild_check import check_guild, failures
+from bot.hubspot.gateway import HubSpotGateway
 from bot.lease import Lease, lease_for
 from bot.logging_setup import setup_logging
 from bot.startup import EXIT_CONFIG, StartupError, database_phase, discord_error
@@ -23,11 +24,9 @@ from db.engine import make_engine, make_sessionmaker
 log = logging.getLogger(__name__)
 
 
-def build_hubspot(settings: OfflineSettings):  # noqa: ANN201 - optional component
+def build_hubspot(settings: OfflineSettings) -> HubSpotGateway | None:
     if not settings.hubspot_enabled:
         return None
-    from bot.hubspot.gateway import HubSpotGateway
-
     assert settings.hubspot_access_token is not None
     return HubSpotGateway(
         access_token=settings.hubspot_access_token.get_secret_value(),
@@ -142,9 +141,8 @@ async def _run(bot: VentasOpsBot, settings: Settings, stop: asyncio.Event) -> No
                     await asyncio.gather(runner, return_exceptions=True)
                     raise StartupError(problem, EXIT_CONFIG)
                 if settings.health_port:
-                    from bot.healthz import (
-                        start_health_server,  # only when HEALTH_PORT is set
-                    )
+                    # lazy: the health server's aiohttp.web and queries only when HEALTH_PORT is set
+                    from bot.healthz import start_health_server
 
                     health = await start_health_server(bot, settings.health_port)
                 log.info("Ready: guild «%s», channel #%s", bot.guild.name if bot.guild else "?", settings.sales_channel)

@@ -1,10 +1,16 @@
 """Scheduled work (APScheduler, in TIMEZONE). The database is the source of truth: every job is
-idempotent and also runs at start-up, so what was missed while the bot was down happens once."""
+idempotent and also runs at start-up, so what was missed while the bot was down happens once.
+
+The one scheduler of the bot. It imports services only: a job whose body needs Discord (cards,
+reminders in the channel) is provided by its extension, which registers it in ``bot.job_bodies``
+under the job's name when it loads (see :func:`provided`); while that extension is not loaded the
+job does nothing."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -14,6 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.blocking import run_blocking
+from bot.export_runner import export_tick
+from bot.services import backup as bk
+from bot.services.directory_sync import sync_once
+from db.audit import Actor
 from db.models import JobRun
 
 log = logging.getLogger(__name__)
@@ -42,8 +52,6 @@ async def daily_backup(bot: Any) -> None:
     """The nightly backup archive (database + DATA_DIR files), verified, once a day. A failure (e.g.
     PostgreSQL without pg_dump on the PATH) is logged as an error with what to do and retried at the
     next start or the next night; ``ultimo-respaldo.json`` in BACKUP_DIR records it either way."""
-    from bot.services import backup as bk
-
     s = bot.settings
     today = bot.clock.now().astimezone(s.tz).date().isoformat()
     if await job_done(bot, "backup", today):
@@ -72,11 +80,8 @@ async def directory_sync_job(bot: Any) -> None:
     today = bot.clock.now().astimezone(bot.settings.tz).date().isoformat()
     if await job_done(bot, "directorio-hubspot", today):
         return
-    from cogs.directory import run_sync
-    from db.audit import Actor
-
     try:
-        res = await run_sync(bot, Actor.system("sincronización HubSpot"))
+        res = await sync_once(bot.sessionmaker, bot.hubspot, Actor.system("sincronización HubSpot"), now=bot.clock.now())
     except Exception:
         log.exception("Daily directory sync from HubSpot failed; the export goes on")
         return
@@ -85,8 +90,6 @@ async def directory_sync_job(bot: Any) -> None:
 
 
 async def export_job(bot: Any) -> None:
-    from bot.export_runner import export_tick
-
     await export_tick(bot)
 
 
@@ -126,40 +129,16 @@ class Jobs:
             self.scheduler.shutdown(wait=False)
 
 
-async def referrals_job(bot: Any) -> None:
-    from cogs.referrals import run_referrals_tick
+def provided(name: str) -> Job:
+    """The job ``name`` whose body an extension registers in ``bot.job_bodies`` (looked up at each
+    run: nothing happens while the extension is not loaded)."""
 
-    await run_referrals_tick(bot)
+    async def run(bot: Any) -> None:
+        body = bot.job_bodies.get(name)
+        if body is not None:
+            await body(bot)
 
-
-async def renewals_job(bot: Any) -> None:
-    from cogs.renewals import run_renewals_tick
-
-    await run_renewals_tick(bot)
-
-
-async def approvals_job(bot: Any) -> None:
-    if "cogs.access" not in bot.extensions:
-        return
-    from cogs.access import run_access_tick
-
-    await run_access_tick(bot, after_hours=bot.settings.approval_reminder_hours)
-
-
-async def monthly_job(bot: Any) -> None:
-    if "cogs.reports" not in bot.extensions:
-        return
-    from cogs.reports import run_monthly_statement
-
-    await run_monthly_statement(bot)
-
-
-async def questions_job(bot: Any) -> None:
-    if "cogs.questions" not in bot.extensions:
-        return
-    from cogs.questions import run_questions_tick
-
-    await run_questions_tick(bot)
+    return run
 
 
 CARD_GRACE = 120  # seconds a fresh row's own card post may still be on its way
@@ -168,13 +147,9 @@ CARD_GRACE = 120  # seconds a fresh row's own card post may still be on its way
 async def cards_job(bot: Any) -> None:
     """Post the cards Discord refused or a crash skipped (the start-up pass does it once; this
     catches refusals while running)."""
-    from datetime import timedelta
-
     cutoff = bot.clock.now() - timedelta(seconds=CARD_GRACE)
-    for cog in list(bot.cogs.values()):
-        repost = getattr(cog, "repost_cards", None)
-        if repost is not None:
-            await repost(created_before=cutoff)
+    for repost in list(bot.card_reposts.values()):  # registered by the extensions that own cards
+        await repost(created_before=cutoff)
 
 
 def default_jobs(bot: Any) -> Jobs:
@@ -185,12 +160,12 @@ def default_jobs(bot: Any) -> Jobs:
     jobs.add_cron("directorio", directory_sync_job, hour=s.export_time.hour, minute=s.export_time.minute)
     jobs.add_interval("directorio-pendiente", directory_sync_job, seconds=3600)  # retried until done today
     jobs.add_cron("respaldo", daily_backup, hour=3, minute=0)
-    jobs.add_interval("referidos", referrals_job, seconds=300)  # lead SLA, cards, HubSpot sync
-    jobs.add_interval("renovaciones", renewals_job, seconds=60)  # reminders and expiries
-    jobs.add_interval("aprobaciones", approvals_job, seconds=900)  # access/proforma reminders, provisioning
+    jobs.add_interval("referidos", provided("referidos"), seconds=300)  # lead SLA, cards, HubSpot sync
+    jobs.add_interval("renovaciones", provided("renovaciones"), seconds=60)  # reminders and expiries
+    jobs.add_interval("aprobaciones", provided("aprobaciones"), seconds=900)  # access/proforma reminders, provisioning
     jobs.add_interval("tarjetas", cards_job, seconds=300)  # cards Discord refused to take
     # payroll statement on the 1st business day at EXPORT_TIME (the job itself checks the day; a run the
     # bot missed is caught up at start and by the next day's run)
-    jobs.add_cron("reporte-mensual", monthly_job, hour=s.export_time.hour, minute=s.export_time.minute)
-    jobs.add_interval("dudas", questions_job, seconds=300)  # /duda SLA reminders and escalations
+    jobs.add_cron("reporte-mensual", provided("reporte-mensual"), hour=s.export_time.hour, minute=s.export_time.minute)
+    jobs.add_interval("dudas", provided("dudas"), seconds=300)  # /duda SLA reminders and escalations
     return jobs

@@ -7,6 +7,8 @@ import contextlib
 import socket
 from collections.abc import Iterator
 
+from sqlalchemy.engine import make_url
+
 EXIT_CONFIG = 2
 EXIT_UNREACHABLE = 3
 
@@ -42,8 +44,6 @@ def _short(exc: BaseException, limit: int = 200) -> str:
 
 def database_error(exc: BaseException, url: str) -> StartupError:
     """Classify an exception raised while connecting to / migrating the database."""
-    from sqlalchemy.engine import make_url
-
     try:
         u = make_url(url)
         where = f"{u.host or 'localhost'}:{u.port or 5432}/{u.database}" if u.get_backend_name() != "sqlite" \
@@ -79,6 +79,8 @@ def database_error(exc: BaseException, url: str) -> StartupError:
 
 def discord_error(exc: BaseException, guild_id: int | None = None) -> StartupError | None:
     """Classify an exception raised while logging in to / connecting to Discord (None: not recognised)."""
+    # lazy: discord.py costs seconds, and every ``ventas-ops`` command imports this module (its database
+    # errors); only the commands that connect to Discord reach this function
     import aiohttp
     import discord
 

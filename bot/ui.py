@@ -1,4 +1,4 @@
-"""Persistent buttons and modals shared by the cogs.
+"""Persistent buttons and modals shared by the extensions (bot/exts).
 
 A card's buttons are ``discord.ui.DynamicItem``s whose custom_id carries the action and the row id
 (``<prefix>:<action>:<id>``); they are registered in each cog's ``setup`` and every click re-reads
@@ -10,15 +10,15 @@ after any delay, and when another approver got there first.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 import discord
 
-from bot.app import report_error
+from bot.interactions import report_error
 
 
-class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):
+class ActionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"(?!)"):
     """Base of ``<PREFIX>:<action>:<id>`` buttons. Subclasses set ``PREFIX``, ``LABELS`` (action →
     label and style), their own ``template`` (groups ``action`` and ``id``) and :meth:`handle`; ``ID_TYPE``
     is ``str`` for buttons keyed by a token instead of a row id. The base template never matches."""
@@ -26,6 +26,9 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):
     PREFIX: ClassVar[str] = ""
     LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {}
     ID_TYPE: ClassVar[Callable[[str], Any]] = int
+    # what a click does, ``handler(interaction, action, target_id)``: set by the extension that owns the
+    # clicks (see :func:`on_click`), so a card (bot.cards) draws its buttons without importing it
+    HANDLER: ClassVar[Callable[[discord.Interaction[Any], str, Any], Awaitable[None]] | None] = None
 
     def __init__(self, action: str, target_id: Any) -> None:
         label, style = self.LABELS[action]
@@ -40,13 +43,23 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):
         return cls(match["action"], cls.ID_TYPE(match["id"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        raise NotImplementedError
+        handler = type(self).HANDLER
+        if handler is None:
+            raise NotImplementedError(f"{type(self).__name__}: no extension handles these clicks")
+        await handler(interaction, self.action, self.target_id)
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction) -> None:
         try:
             await self.handle(interaction)
         except Exception as exc:  # noqa: BLE001 - every failure gets a Spanish answer
             await report_error(interaction, exc)
+
+
+def on_click(
+    button: type[ActionButton], handler: Callable[[discord.Interaction[Any], str, Any], Awaitable[None]] | None
+) -> None:
+    """Make ``handler`` answer the clicks of ``button`` (an extension's ``setup``; None in ``teardown``)."""
+    button.HANDLER = handler
 
 
 class PersistentModal(discord.ui.Modal):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -50,8 +52,6 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
 
 
 def _current(conn: Connection) -> tuple[str, ...]:
-    from alembic.runtime.migration import MigrationContext
-
     return tuple(MigrationContext.configure(conn).get_current_heads())
 
 
@@ -63,8 +63,6 @@ async def current(engine: AsyncEngine) -> tuple[str, ...]:
 
 def history() -> list[tuple[str, str | None, str]]:
     """Every migration, newest first: (revision, down revision, description)."""
-    from alembic.script import ScriptDirectory
-
     script = ScriptDirectory.from_config(alembic_config())
     out = []
     for rev in script.walk_revisions():

@@ -27,7 +27,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -53,7 +52,10 @@ from bot.domain.enums import (
     SupportStatus,
     SupportTarget,
 )
+from db.indexes import GENERIC_COMPANY_KEYS, lead_unique_indexes, pending_unique
 from db.types import EnumText, UTCDateTime, utcnow
+
+__all__ = ["GENERIC_COMPANY_KEYS"]  # re-exported: the referrals read it from here
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -62,12 +64,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def pending_unique(name: str, *columns: str, status: str = "pendiente") -> Index:
-    """A partial unique index: at most one row per ``columns`` while ``status`` is the open one."""
-    where = text(f"status = '{status}'")
-    return Index(name, *columns, unique=True, sqlite_where=where, postgresql_where=where)
 
 
 class Base(DeclarativeBase):
@@ -231,6 +227,10 @@ class AccessRequest(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(EnumText(ApprovalStatus, 20), default=ApprovalStatus.PENDIENTE)
     hubspot_user_id: Mapped[str | None] = mapped_column(String(40))
     provisioning_error: Mapped[str | None] = mapped_column(Text)
+    # HubSpot provisioning claimed by one process until then (a conditional UPDATE takes it only when
+    # free or expired, so two processes or a click racing the retry job never provision twice)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column()
 
 
 class BillingRequest(TimestampMixin, Base):
@@ -271,29 +271,6 @@ class RenewalIntent(TimestampMixin, Base):
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     card_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
-
-
-# "Companies" that are not companies (people without one): never compared when looking for a duplicate
-# lead, nor created in HubSpot. The partial unique index below leaves them out, so a change here needs
-# a migration that rebuilds ``uq_leads_company_key`` (the migration keeps its own copy of the list).
-GENERIC_COMPANY_KEYS = frozenset({
-    "", "na", "n a", "no aplica", "ninguna", "ninguno", "no", "persona natural", "natural", "independiente",
-    "particular", "sin empresa", "freelance", "freelancer", "emprendedor", "emprendedora", "otro", "otra",
-})
-
-
-def lead_unique_indexes(generic_keys: frozenset[str]) -> tuple[Index, ...]:
-    """One lead per normalised e-mail, per E.164 phone and per (non-generic) company key, whatever its
-    status: the duplicate rule of the referrals, enforced by the database across processes."""
-    generic = ", ".join("'" + k.replace("'", "''") + "'" for k in sorted(generic_keys))
-    out = []
-    for name, column, where in (
-        ("uq_leads_email", "email", "email IS NOT NULL"),
-        ("uq_leads_phone", "phone", "phone IS NOT NULL"),
-        ("uq_leads_company_key", "company_key", f"company_key NOT IN ({generic})"),
-    ):
-        out.append(Index(name, column, unique=True, sqlite_where=text(where), postgresql_where=text(where)))
-    return tuple(out)
 
 
 class Lead(TimestampMixin, Base):
@@ -377,6 +354,18 @@ class JobRun(Base):
     run_key: Mapped[str] = mapped_column(String(60))
     ran_at: Mapped[datetime] = mapped_column(default=utcnow)
     details: Mapped[dict[str, Any] | None]
+
+
+class Claim(Base):
+    """A named piece of work one process does at a time (e.g. ``directorio``: imports and HubSpot syncs);
+    taken and released by :mod:`db.claims`. A claim past ``expires_at`` (its holder died) may be retaken."""
+
+    __tablename__ = "claims"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    taken_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class OutboxMessage(Base):

@@ -61,7 +61,8 @@ class OneTripCursor:
 
     async def _go(self, many: bool, sql: str, parameters: Any) -> OneTripCursor:
         conn = self._connection
-        self.description, self._rows, self.rowcount, self.lastrowid = await conn._execute(
+        # aiosqlite's private _execute has no annotations
+        self.description, self._rows, self.rowcount, self.lastrowid = await conn._execute(  # type: ignore[no-untyped-call]
             _run, conn._conn, many, sql, parameters
         )
         return self
@@ -97,7 +98,8 @@ def connect(database: str, *, iter_chunk_size: int = 64, **kwargs: Any) -> OneTr
     """``aiosqlite.connect`` with :class:`OneTripConnection` (same arguments)."""
 
     def connector() -> sqlite3.Connection:
-        return sqlite3.connect(str(database), **kwargs)
+        conn: sqlite3.Connection = sqlite3.connect(str(database), **kwargs)
+        return conn
 
     return OneTripConnection(connector, iter_chunk_size)
 

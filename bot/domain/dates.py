@@ -1,6 +1,10 @@
 """Dates as people write them, shown in Spanish (no locale dependence), Bogotá time, and HubSpot's
 date format. Timestamps are stored as aware UTC; a naive ``datetime`` is read as UTC (SQLite hands
-them back naive)."""
+them back naive).
+
+:func:`bot.domain.validation.fold_text` is imported inside the parsers that use it (``# lazy: see module
+docstring``): validation loads phonenumbers and email_validator, and every ``ventas-ops`` command, ``--help``
+included, imports this module to show dates."""
 
 from __future__ import annotations
 
@@ -58,7 +62,7 @@ def parse_user_date(text: str | None, today: date, field: str = "fecha") -> date
     """"2026-11-21", "21/11/2026", "21-11-2026", "21.11.2026", "21/11/26", "21/11" (this year),
     "hoy", "ayer", "anteayer"; case, accents and spaces do not matter. Refuses dates that do not
     exist ("31/02/2026") and anything else with a Spanish message listing the accepted forms."""
-    from bot.domain.validation import fold_text  # local: keeps the import graph acyclic
+    from bot.domain.validation import fold_text  # lazy: see module docstring
 
     raw = str(text or "").strip()
     shown = " ".join(raw.split())[:30].replace("`", "'")
@@ -160,7 +164,7 @@ def parse_month(text: str | None, today: date, field: str = "mes") -> tuple[int,
     """(year, month) from "2026-11", "11/2026", "11-2026", "noviembre 2026", "nov 2026", "noviembre"
     (the latest one that has started), "este mes", "mes pasado"; empty means this month. Refuses the future and anything
     else with a Spanish message listing the accepted forms."""
-    from bot.domain.validation import fold_text
+    from bot.domain.validation import fold_text  # lazy: see module docstring
 
     raw = " ".join(str(text or "").split())
     shown = raw[:30].replace("`", "'")
@@ -206,7 +210,7 @@ _TIME = re.compile(r"^(?P<date>.+?)[\sT,]+(?:a las\s+)?(?P<h>\d{1,2})(?:[:.h](?P
 def parse_user_datetime(text: str | None, now: datetime, tz: ZoneInfo = BOGOTA, field: str = "fecha") -> datetime:
     """"30/11/2026 15:00", "30/11 3:30 pm", "hoy 16h", "2026-11-30 09:15" in ``tz``; aware UTC out.
     Refuses what it cannot read, hours that do not exist and moments already past (Spanish messages)."""
-    from bot.domain.validation import fold_text  # local: keeps the import graph acyclic
+    from bot.domain.validation import fold_text  # lazy: see module docstring
 
     raw = " ".join(str(text or "").split())
     shown = raw[:40].replace("`", "'")

@@ -52,11 +52,24 @@ class _Labelled(StrEnum):
     """A ``StrEnum`` whose members are declared as ``NAME = "value", "Spanish label"``."""
 
     _label_: str
-    # not members (``enum.nonmember``): how a refusal names the thing ("el servicio"), the
-    # slash-command option it is about, and folded synonyms → member value
-    _NOUN = nonmember("el valor")
-    _FIELD = nonmember(None)
-    _ALIASES = nonmember({})
+    # A subclass may declare, as non-members (``enum.nonmember``): ``_NOUN``, how a refusal names the
+    # thing ("el servicio"); ``_FIELD``, the slash-command option it is about; ``_ALIASES``, folded
+    # synonyms → member value. Read through the class methods below, with their defaults: an enum's
+    # attributes are final to a type checker, so the base class cannot assign defaults a subclass overrides.
+
+    @classmethod
+    def _noun(cls) -> str:
+        return str(getattr(cls, "_NOUN", "el valor"))
+
+    @classmethod
+    def _field(cls) -> str | None:
+        field = getattr(cls, "_FIELD", None)
+        return None if field is None else str(field)
+
+    @classmethod
+    def _aliases(cls) -> dict[str, str]:
+        aliases: dict[str, str] = getattr(cls, "_ALIASES", {})
+        return aliases
 
     def __new__(cls, value: str, label: str | None = None) -> Self:
         obj = str.__new__(cls, value)
@@ -71,10 +84,12 @@ class _Labelled(StrEnum):
     @classmethod
     def label_of(cls, value: str | None) -> str:
         """The label of a stored value; the value itself when it is not (or no longer) a member."""
-        try:
-            return cls(value).label
-        except ValueError:
-            return str(value or "")
+        if value is not None:
+            try:
+                return cls(value).label
+            except ValueError:
+                pass
+        return str(value or "")
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
@@ -97,7 +112,7 @@ class _Labelled(StrEnum):
             for member in cls:
                 if key in (_key(member.value), _key(member.label)):
                     return member
-            aliases = cls._ALIASES
+            aliases = cls._aliases()
             if key in aliases:
                 return cls(aliases[key])
             compact = key.replace(" ", "")
@@ -107,7 +122,7 @@ class _Labelled(StrEnum):
             if compact in aliases:
                 return cls(aliases[compact])
         shown = raw[:40].replace("`", "'") or "(vacío)"
-        raise InputError(f"No reconozco {cls._NOUN} «{shown}». Usa uno de estos: {cls.labels()}.", cls._FIELD)
+        raise InputError(f"No reconozco {cls._noun()} «{shown}». Usa uno de estos: {cls.labels()}.", cls._field())
 
 
 class DealType(_Labelled):

@@ -28,4 +28,13 @@ class InputError(DomainError):
     """Any other refused input: identity numbers, e-mails, phones, free text, references, choices."""
 
 
-__all__ = ["DateError", "DomainError", "InputError", "MoneyError"]
+class UserError(Exception):
+    """Refusal with a Spanish message for the user. Nothing was changed. (Here, not in :mod:`bot.errors`,
+    so that the use cases raise it without importing discord.)"""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+__all__ = ["DateError", "DomainError", "InputError", "MoneyError", "UserError"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ZWSP", "count_of", "csv_safe", "md", "truncate", "xlsx_safe"]
+__all__ = ["ZWSP", "count_of", "csv_safe", "escape_discord", "md", "truncate", "xlsx_safe"]
 
 ZWSP = "\u200b"
 _INLINE = re.compile(r"([\\*_~|`\[\]<])")  # emphasis, strike, spoiler, code, masked links, mentions
@@ -34,6 +34,21 @@ def md(text: str | None) -> str:
     s = "".join(out)
     s = _LINE_START.sub(r"\1\\\2", s)
     return _ORDERED.sub(r"\1\\.", s)
+
+
+# discord.utils.escape_markdown (ignore_links=True) and escape_mentions, as plain regular expressions so
+# that services can escape without importing discord (a test holds them equal to discord.py's)
+_DISCORD_URL = r"(?P<url><[^: >]+:\/[^ >]+>|(?:https?|steam):\/\/[^\s<]+[^<.,:;\"\'\]\s])"
+_DISCORD_MARKDOWN = r"(?P<markdown>[_\\~|\*`]|^>(?:>>)?\s|\[.+\]\(.+\)|^#{1,3}|^\s*-)"
+_DISCORD_ESCAPE = re.compile(f"(?:{_DISCORD_URL}|{_DISCORD_MARKDOWN})", re.MULTILINE)
+_DISCORD_MENTION = re.compile(r"@(everyone|here|[!&]?[0-9]{17,20})")
+
+
+def escape_discord(text: str | None) -> str:
+    """Discord Markdown escaped (links left alone) and mentions broken, exactly as
+    ``discord.utils.escape_mentions(discord.utils.escape_markdown(text))``."""
+    escaped = _DISCORD_ESCAPE.sub(lambda m: m.group("url") or "\\" + m.group("markdown"), text or "")
+    return _DISCORD_MENTION.sub("@" + ZWSP + r"\1", escaped)
 
 
 def truncate(text: str | None, limit: int) -> str:

@@ -36,6 +36,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 PREFIX = "ventas-ops-"
@@ -334,7 +335,8 @@ def last_backup(backup_dir: Path) -> dict[str, Any] | None:
     """The outcome of the last backup (``/admin estado``, the log): ``at``, ``ok``, ``archive``,
     ``verified``, ``bytes``, ``rows``, ``files``, ``missing_files`` or ``error``; None if never."""
     try:
-        return json.loads((backup_dir / STATUS_FILE).read_text(encoding="utf-8"))
+        status: dict[str, Any] = json.loads((backup_dir / STATUS_FILE).read_text(encoding="utf-8"))
+        return status
     except (OSError, ValueError):
         return None
 
@@ -467,8 +469,8 @@ def restore(archive: Path, database_url: str, data_dir: Path, backup_dir: Path, 
 
 async def referenced_files(session: Any) -> list[str]:
     """The files (relative to DATA_DIR) the database points at: proofs of payment and proformas."""
-    from sqlalchemy import select  # the module is otherwise free of the ORM (it runs in threads)
-
+    # lazy: the ORM models cost about a second; `ventas-ops db restore` and the backup itself (in a thread) never
+    # need them, only this query does
     from db.models import BillingRequest, Deal
 
     proofs = (await session.execute(select(Deal.proof_path).where(Deal.proof_path.is_not(None)))).scalars()

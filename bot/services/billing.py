@@ -21,8 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.dates import format_datetime
 from bot.domain.enums import CLOSED_DEAL_STATUSES, ApprovalKind, ApprovalStatus, BillingKind, BillingStatus
 from bot.domain.errors import DomainError
+from bot.domain.money import format_cop, parse_cop
+from bot.domain.validation import clean_user_text, parse_row_id
+from bot.services import proofs
 from bot.services.access import insert_once
 from bot.texts import access as T
+from bot.texts import deals as DT
 from db.audit import Actor, record
 from db.models import Approval, BillingRequest, Client, Deal, Member
 
@@ -50,7 +54,6 @@ async def deal_choices(session: AsyncSession, discord_id: int, query: str = "", 
         .order_by(Deal.id.desc())
         .limit(200)
     )
-    from bot.domain.money import format_cop
 
     needle = (query or "").strip().lstrip("#").casefold()
     out = []
@@ -64,8 +67,6 @@ async def deal_choices(session: AsyncSession, discord_id: int, query: str = "", 
 
 
 def parse_deal_id(value: str | int) -> int | None:
-    from bot.domain.validation import parse_row_id
-
     return parse_row_id(value)
 
 
@@ -90,8 +91,6 @@ async def create_billing_request(
     now: datetime,
     tz: Any = None,
 ) -> BillingTicket:
-    from bot.domain.money import format_cop, parse_cop
-    from bot.domain.validation import clean_user_text
 
     if kind not in KINDS:
         raise BillingRefused(T.BILLING_NO_DEAL, field="tipo")
@@ -149,8 +148,6 @@ async def create_billing_request(
     deal = await session.get(Deal, deal_id)
     assert deal is not None
     if deal.status in CLOSED_DEAL_STATUSES:
-        from bot.texts import deals as DT
-
         raise BillingRefused(
             T.BILLING_DEAL_CLOSED.format(deal_id=deal_id, status=DT.STATUS_STATES.get(deal.status, deal.status))
         )
@@ -215,7 +212,6 @@ async def decide_billing(
     """Mark a request done (with a link, a stored PDF or both) or rejected (with a reason), once.
 
     ``file_path`` is relative to DATA_DIR (see :func:`bot.services.proofs.store`)."""
-    from bot.domain.validation import clean_user_text
 
     if done:
         url = validate_link(url) if (url or "").strip() else None
@@ -308,7 +304,6 @@ async def set_card(session: AsyncSession, request_id: int, channel_id: int, mess
 
 def check_pdf(filename: str | None, content_type: str | None, size: int | None, max_bytes: int) -> Any:
     """The attachment's metadata if it is a PDF within the size limit, else :class:`BillingRefused`."""
-    from bot.services import proofs
 
     try:
         meta = proofs.check_meta(filename, content_type, size, max_bytes)

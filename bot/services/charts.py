@@ -1,5 +1,8 @@
 """matplotlib plumbing shared by the daily summary chart and the program report charts (headless
-Agg backend, COP axis, an empty panel's note, PNG bytes)."""
+Agg backend, COP axis, an empty panel's note, PNG bytes).
+
+matplotlib costs seconds to import: it is imported on the first chart (``# lazy: see module docstring``),
+not by the services, commands and tests that import this module and draw nothing."""
 
 from __future__ import annotations
 
@@ -11,17 +14,17 @@ from bot.domain.money import format_cop
 
 def pyplot() -> Any:
     """``matplotlib.pyplot`` on the Agg backend (imported on first use: it costs seconds)."""
-    import matplotlib
+    import matplotlib  # lazy: see module docstring
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    matplotlib.use("Agg")  # before pyplot is imported
+    from matplotlib import pyplot as plt  # lazy: see module docstring
 
     return plt
 
 
 def money_axis(ax: Any) -> None:
     """X axis in COP (``$ 1.234.567``), labels tilted to fit."""
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter  # lazy: see module docstring
 
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_cop(int(v))))
     ax.tick_params(axis="x", labelrotation=30, labelsize=8)

@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enums import CommissionKind, CommissionState
+from db.engine import rowcount
 from db.models import CommissionEntry, Deal
 
 
@@ -72,7 +73,7 @@ async def _settle(session: AsyncSession, deal_id: int, state: str, now: datetime
         .values(state=state, settled_at=now)
         .execution_options(synchronize_session="fetch")
     )
-    return entry.amount if res.rowcount == 1 else 0
+    return entry.amount if rowcount(res) == 1 else 0
 
 
 async def settle_earned(session: AsyncSession, deal_id: int, now: datetime) -> int:

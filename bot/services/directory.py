@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -103,8 +103,8 @@ async def find_client(session: AsyncSession, value: str) -> Client | None:
     return (await session.execute(select(Client).where(Client.name_key == client_key(value)))).scalar_one_or_none()
 
 
-def _open_assignment(member_id: int | None = None):
-    cond = [ClientAssignment.ended_at.is_(None)]
+def _open_assignment(member_id: int | None = None) -> ColumnElement[bool]:
+    cond: list[ColumnElement[bool]] = [ClientAssignment.ended_at.is_(None)]
     if member_id is not None:
         cond.append(ClientAssignment.member_id == member_id)
     return and_(*cond)

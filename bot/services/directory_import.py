@@ -18,16 +18,12 @@ Services are only added. Empty cells never erase what the directory already has.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +37,7 @@ from bot.domain.validation import (
     validate_nit,
 )
 from bot.services import directory
+from bot.services.directory_files import EXCEL_DIGITS, ZIP_MAGIC, csv_records, decode, sniff_delimiter, xlsx_records
 from bot.services.workbooks import csv_bytes
 from bot.texts import directory as T
 from db.audit import Actor, record
@@ -70,8 +67,6 @@ _SERVICE_SEPARATORS = re.compile(r"[;,|+]")
 _DISCORD_ID = re.compile(r"[0-9]{17,20}")
 _MENTION = re.compile(r"<@!?([0-9]{17,20})>")  # also how to write an id that really ends in zeros
 _SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]*)?\s*[eE]\s*[+-]?[0-9]+")
-EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number and turns the rest into zeros
-XLSX_SHEET = "clientes"  # the sheet read from a workbook (else its first sheet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,88 +154,6 @@ class Plan:
 
 
 # 1. parse ----------------------------------------------------------------------------------------
-_ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
-Records = Iterator[tuple[int, list[str] | None, str | None]]  # (line, values, or why the file breaks here)
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(_OLE):
-        raise InputError(T.IMPORT_OLD_EXCEL, "archivo")
-    if b"\x00" in data[:4096]:
-        raise InputError(T.IMPORT_NOT_TEXT, "archivo")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")  # Excel's «CSV (delimitado por comas)» on Windows
-
-
-def _sniff_delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    return max((";", ",", "\t"), key=header.count) if any(d in header for d in ";,\t") else ","
-
-
-def _csv_records(text: str, delimiter: str) -> tuple[list[str], Records]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except csv.Error as exc:
-        raise InputError(T.IMPORT_BAD_CSV.format(line=1, error=exc), "archivo") from None
-
-    def records() -> Records:
-        line = reader.line_num + 1
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield line, None, T.IMPORT_BAD_CSV_ROW.format(error=exc)
-                return
-            start, line = line, reader.line_num + 1
-            yield start, values, None
-
-    return header, records()
-
-
-def xlsx_text(value: object) -> str:
-    """A workbook cell as the text a person would have typed. Numbers Excel rounded stay visibly
-    rounded (``1.23456789012345E+17``), so the id check can explain what Excel did."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 10**EXCEL_DIGITS:
-            return str(int(value))
-        return format(value, ".15G")
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _xlsx_records(data: bytes) -> tuple[list[str], Records]:
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        raise InputError(T.IMPORT_BAD_XLSX, "archivo") from None
-    sheet = next((ws for ws in wb.worksheets if fold_text(ws.title).strip() == XLSX_SHEET), wb.worksheets[0])
-    rows = sheet.iter_rows(values_only=True)
-    header = [xlsx_text(v) for v in next(rows, ())]
-    while header and not header[-1].strip():
-        header.pop()  # formatted but empty cells to the right
-
-    def records() -> Records:
-        try:
-            for line, row in enumerate(rows, start=2):
-                yield line, [xlsx_text(v) for v in row], None
-        finally:
-            wb.close()
-
-    return header, records()
 
 
 def _column(name: str) -> str:
@@ -316,15 +229,15 @@ def parse(data: bytes, *, email_domain: str = "sensedigital.co") -> ParsedFile:
     if len(data) > MAX_BYTES:
         raise InputError(T.IMPORT_TOO_BIG.format(mb=MAX_BYTES // (1024 * 1024)), "archivo")
     sha = hashlib.sha256(data).hexdigest()
-    if data.startswith(_ZIP):
+    if data.startswith(ZIP_MAGIC):
         delimiter = "xlsx"
-        header, records = _xlsx_records(data)
+        header, records = xlsx_records(data)
     else:
-        text = _decode(data)
+        text = decode(data)
         if not text.strip():
             raise InputError(T.IMPORT_EMPTY, "archivo")
-        delimiter = _sniff_delimiter(text)
-        header, records = _csv_records(text, delimiter)
+        delimiter = sniff_delimiter(text)
+        header, records = csv_records(text, delimiter)
     columns = [_column(h) for h in header]
     unknown = [h for h, c in zip(header, columns, strict=True) if c not in COLUMNS and h.strip()]
     if unknown:

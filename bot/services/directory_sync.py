@@ -13,16 +13,20 @@ One transaction (the caller commits); every change is audit-logged.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.enums import Service
 from bot.domain.errors import DomainError
 from bot.hubspot.gateway import HubSpotGateway, HubSpotOwner
 from bot.services import directory
+from bot.texts import directory as T
+from db import claims
 from db.audit import Actor, record
 from db.models import Client, Member
 
@@ -134,4 +138,40 @@ async def sync_from_hubspot(session: AsyncSession, gateway: HubSpotGateway, acto
         "skipped_without_name": res.skipped_without_name,
     })
     await session.flush()
+    return res
+
+
+# one directory writer at a time, across processes: an import (``/admin clientes importar``, ``ventas-ops
+# clientes importar``) or a sync. A claim in the database (db.claims), not a lock in memory: the CLI and
+# the bot are two processes. The TTL only matters when a holder dies without releasing it.
+CLAIM = "directorio"
+CLAIM_TTL = timedelta(minutes=30)
+WAIT_SECONDS = 30.0  # a second writer waits this long for the first one, then is told to retry
+
+
+class DirectoryBusy(DomainError):
+    """Another import or sync is writing the directory (Spanish message); nothing was changed."""
+
+
+@asynccontextmanager
+async def directory_writes(
+    sessionmaker: async_sessionmaker[AsyncSession], purpose: str, *, now: datetime, wait: float | None = None
+) -> AsyncIterator[None]:
+    """Hold the directory's write claim for the block; :class:`DirectoryBusy` when another writer keeps
+    it beyond ``wait`` seconds (default :data:`WAIT_SECONDS`)."""
+    async with claims.claimed(sessionmaker, CLAIM, purpose, now=now, ttl=CLAIM_TTL,
+                              wait=WAIT_SECONDS if wait is None else wait,
+                              refusal=DirectoryBusy(T.DIRECTORY_BUSY)):
+        yield
+
+
+async def sync_once(
+    sessionmaker: async_sessionmaker[AsyncSession], gateway: HubSpotGateway, actor: Actor, *, now: datetime,
+    wait: float | None = None,
+) -> SyncResult:
+    """One sync in its own transaction (nothing is kept if HubSpot fails half-way), holding the
+    directory's write claim (:class:`DirectoryBusy` when another import or sync holds it)."""
+    async with directory_writes(sessionmaker, "sincronizacion", now=now, wait=wait), sessionmaker() as session:
+        res = await sync_from_hubspot(session, gateway, actor, now=now)
+        await session.commit()
     return res

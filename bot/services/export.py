@@ -29,9 +29,11 @@ from bot.domain.dates import format_date, format_datetime
 from bot.domain.enums import ApprovalKind, ApprovalStatus, DealStatus, DealType, ExportStatus, HubSpotCheck, Service
 from bot.domain.money import format_cop
 from bot.domain.reconciliation import reconcile
+from bot.hubspot.gateway import HubSpotGateway, HubSpotUnavailable
 from bot.services.workbooks import Book, Column, CsvTable, Kind
 from bot.texts import export as T
 from db.audit import Actor, record
+from db.engine import rowcount
 from db.models import Approval, Deal, ExportRun, Member
 
 log = logging.getLogger(__name__)
@@ -97,7 +99,7 @@ async def claim_run(
                 .values(status=ExportStatus.EN_CURSO, started_at=now, trigger=trigger, error=None)
             )
             await session.commit()
-            if res.rowcount != 1:
+            if rowcount(res) != 1:
                 return None
             await session.refresh(first)
             return first
@@ -110,6 +112,14 @@ async def claim_run(
         await session.rollback()
         return None
     return run
+
+
+async def finished_run(session: AsyncSession, d: date) -> ExportRun | None:
+    """The first finished («hecha») run of the export of ``d``, if any."""
+    found = await session.execute(
+        select(ExportRun).where(ExportRun.export_date == d, ExportRun.status == ExportStatus.HECHA).order_by(ExportRun.attempt)
+    )
+    return found.scalars().first()
 
 
 async def finished_dates(session: AsyncSession) -> tuple[set[date], date | None]:
@@ -251,7 +261,8 @@ async def _pending_approvals(session: AsyncSession, deal_ids: list[int]) -> dict
             )
         )
         for deal_id, kind in rows:
-            out[deal_id].append(kind)
+            if deal_id is not None:  # always (the query filters on deal_id); for the type checker
+                out[deal_id].append(kind)
     return out
 
 
@@ -284,6 +295,7 @@ async def run_export(
             owners = {
                 m.hubspot_owner_id: m
                 for m in (await session.execute(select(Member).where(Member.hubspot_owner_id.is_not(None)))).scalars()
+                if m.hubspot_owner_id is not None  # always (the query filters on it); for the type checker
             }
 
         by_hubspot: dict[str, Deal] = {x.hubspot_deal_id: x for x in deals if x.hubspot_deal_id}
@@ -314,8 +326,6 @@ async def run_export(
         # HubSpot, page by page
         hubspot_ok = gateway is not None
         if gateway is not None:
-            from bot.hubspot.gateway import HubSpotGateway, HubSpotUnavailable
-
             # every request made (a lookup may take two, a retry is one more, the last empty search page
             # counts too); read_ahead's task inherits the counter
             with HubSpotGateway.counting() as made:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -62,8 +62,6 @@ class Status:
 
 
 def _aware(dt: datetime | None) -> datetime | None:
-    from datetime import UTC
-
     return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
 
 
@@ -116,7 +114,8 @@ async def gather(
                 select(Approval.kind, func.count(), func.min(Approval.created_at))
                 .where(Approval.status == ApprovalStatus.PENDIENTE).group_by(Approval.kind).order_by(Approval.kind)
             )).all()
-            status.pending = [PendingKind(k, int(n), _aware(oldest)) for k, n, oldest in rows]
+            status.pending = [PendingKind(k, int(n), o) for k, n, oldest in rows
+                              if (o := _aware(oldest)) is not None]  # (a group always has an oldest row)
             status.last_backup = _aware((await session.execute(
                 select(func.max(JobRun.ran_at)).where(JobRun.job == "backup")
             )).scalar_one())

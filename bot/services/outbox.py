@@ -9,13 +9,15 @@ sent again on demand (``/admin reenviar``, ``ventas-ops outbox reenviar``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enums import OutboxStatus, OutboxTarget
@@ -39,45 +41,61 @@ async def enqueue(
     dedupe_key: str,
     *,
     content: str | None = None,
-    embeds: list[dict[str, Any]] | None = None,
+    embeds: Sequence[Mapping[str, Any]] | None = None,
     files: list[OutFile] | None = None,
     channel_id: int = SALES_CHANNEL,
     user_id: int | None = None,
     now: datetime | None = None,
     for_digest: dict[str, Any] | None = None,
+    fallback: str | None = None,
+    fallback_channel_id: int = SALES_CHANNEL,
+    mention_user: int | None = None,
 ) -> OutboxMessage:
     """Add a message to deliver unless one with this key exists (then return that one).
 
     ``for_digest`` (facts about the message, kept in its payload) queues it to be folded with
-    others into one post (:func:`take_for_digest`) instead of being delivered by itself."""
+    others into one post (:func:`take_for_digest`) instead of being delivered by itself.
+
+    ``fallback`` (DMs only): the notice posted in ``fallback_channel_id`` (mentioning the user, who
+    alone can be pinged by it) when the DM is refused because the user's DMs are closed; the DM
+    itself is held as any refusal. ``mention_user``: the one user this message may ping (every
+    other mention stays inert)."""
     existing = (
         await session.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     ).scalar_one_or_none()
     if existing is not None:
         return existing
-    row = OutboxMessage(
-        dedupe_key=dedupe_key[:200],
-        target=OutboxTarget.DM if user_id is not None else OutboxTarget.CHANNEL,
-        target_id=user_id if user_id is not None else channel_id,
-        payload={
+    values: dict[str, Any] = {
+        "dedupe_key": dedupe_key[:200],
+        "target": OutboxTarget.DM if user_id is not None else OutboxTarget.CHANNEL,
+        "target_id": user_id if user_id is not None else channel_id,
+        "payload": {
             "content": content,
             "embeds": embeds or [],
             "files": [{"path": str(Path(f.path)), "filename": f.filename} for f in files or []],
             **({"digest": for_digest} if for_digest is not None else {}),
+            **({"fallback": {"content": fallback, "channel_id": fallback_channel_id}}
+               if fallback is not None and user_id is not None else {}),
+            **({"mention_users": [mention_user]} if mention_user is not None else {}),
         },
-    )
+    }
     if for_digest is not None:
-        row.status = OutboxStatus.EN_RESUMEN
+        values["status"] = OutboxStatus.EN_RESUMEN
     if now is not None:
-        row.created_at = row.next_attempt_at = now
-    try:
-        async with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        # a concurrent transaction enqueued the same key first
+        values["created_at"] = values["next_attempt_at"] = now
+    # INSERT … ON CONFLICT DO NOTHING, not a SAVEPOINT around an ORM add: a concurrent transaction that
+    # queued the same key first wins and we return its row. A SAVEPOINT taken before the transaction's
+    # first write made SQLite's driver open a transaction of its own, and releasing it committed the
+    # message on the spot, before (and whatever became of) the state change it reports.
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    new_id = (await session.execute(stmt.returning(OutboxMessage.id))).scalar_one_or_none()
+    if new_id is None:
         return (
-            await session.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+            await session.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key[:200]))
         ).scalar_one()
+    row = await session.get(OutboxMessage, new_id)
+    assert row is not None
     return row
 
 
@@ -179,6 +197,19 @@ async def take_for_digest(session: AsyncSession) -> list[OutboxMessage]:
             update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows])).values(status=OutboxStatus.RESUMIDO)
         )
     return rows
+
+
+FALLBACK_KEY = "aviso:"  # dedupe-key prefix of the channel notice posted for a DM refused by closed DMs
+
+
+async def enqueue_fallback(session: AsyncSession, row: OutboxMessage, now: datetime) -> OutboxMessage | None:
+    """Queue the channel notice of a DM refused because the user's DMs are closed (in the caller's
+    transaction, with the DM's new status): once per DM, however often the held DM is retried."""
+    fb = (row.payload or {}).get("fallback")
+    if row.target != OutboxTarget.DM or not fb or not fb.get("content"):
+        return None
+    return await enqueue(session, f"{FALLBACK_KEY}{row.dedupe_key}"[:200], content=fb["content"],
+                         channel_id=int(fb.get("channel_id") or SALES_CHANNEL), mention_user=row.target_id, now=now)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -16,7 +16,7 @@ import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -31,6 +31,7 @@ from bot.services.referrals import role_label
 from bot.texts import questions as T
 from bot.texts.rules_corpus import RULES
 from db.audit import Actor, record
+from db.engine import rowcount
 from db.models import FaqEntry, Question
 
 TOPICS = tuple(T.TOPIC_LABELS)
@@ -41,16 +42,29 @@ def topic_label(topic: str) -> str:
     return T.TOPIC_LABELS.get(topic, topic)
 
 
-def topic_role(settings: object, topic: str) -> str:
+class _TopicRoles(Protocol):
+    """The settings this module reads (:class:`bot.config.Settings` has them)."""
+
+    @property
+    def role_sales_help(self) -> str: ...
+    @property
+    def role_admin(self) -> str: ...
+    @property
+    def role_renewals(self) -> str: ...
+    @property
+    def role_profiler(self) -> str: ...
+
+
+def topic_role(settings: _TopicRoles, topic: str) -> str:
     """The role (setting) that answers a topic."""
     s = settings
     return {
-        "proceso": s.role_sales_help,  # type: ignore[attr-defined]
-        "hubspot": s.role_sales_help,  # type: ignore[attr-defined]
-        "comisiones": s.role_admin,  # type: ignore[attr-defined]
-        "renovaciones": s.role_renewals,  # type: ignore[attr-defined]
-        "referidos": s.role_profiler,  # type: ignore[attr-defined]
-    }.get(topic, s.role_admin)  # type: ignore[attr-defined]
+        "proceso": s.role_sales_help,
+        "hubspot": s.role_sales_help,
+        "comisiones": s.role_admin,
+        "renovaciones": s.role_renewals,
+        "referidos": s.role_profiler,
+    }.get(topic, s.role_admin)
 
 
 # --- search -----------------------------------------------------------------------------------------
@@ -111,7 +125,7 @@ async def publish(session: AsyncSession, qid: int, *, actor: Actor, now: datetim
         .values(status=QuestionStatus.ABIERTA, posted_at=now).execution_options(synchronize_session=False)
     )
     q = await session.get(Question, qid, populate_existing=True)
-    if res.rowcount != 1 or q is None:
+    if rowcount(res) != 1 or q is None:
         return q, False
     record(session, actor, "duda.publicar", "question", qid, before={"status": QuestionStatus.CONSULTA}, after={"status": QuestionStatus.ABIERTA})
     return q, True
@@ -132,7 +146,7 @@ async def answer(
         .execution_options(synchronize_session=False)
     )
     q = await session.get(Question, qid, populate_existing=True)
-    if res.rowcount != 1 or q is None:
+    if rowcount(res) != 1 or q is None:
         return q, False
     record(session, actor, "duda.responder", "question", qid, before={"status": QuestionStatus.ABIERTA},
            after={"status": QuestionStatus.RESPONDIDA, "answer": text[:500]})
@@ -207,7 +221,7 @@ async def _mark_once(session: AsyncSession, qid: int, column: Any, now: datetime
     caller that did it."""
     res = await session.execute(update(Question).where(Question.id == qid, Question.status == QuestionStatus.ABIERTA, column.is_(None))
                                 .values({column.key: now}).execution_options(synchronize_session=False))
-    return res.rowcount == 1
+    return rowcount(res) == 1
 
 
 @dataclass(slots=True)

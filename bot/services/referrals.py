@@ -7,7 +7,7 @@ change, its audit row, its ledger line and its outbox messages (DMs, channel pos
 Rules
 -----
 * The referrer is identified by their cédula. It must match ``Member.cedula``; the first time it is
-  stored (after the person confirms it, see ``cogs.referrals``) and it is unique among members.
+  stored (after the person confirms it, see ``bot.exts.referrals.leads``) and it is unique among members.
 * A current client (an active directory client whose name has the same :func:`normalize_company`
   key as the lead's company) asking for a service it already has is refused: renewals are not
   leads. A different service is a valid (cross-sale) lead.
@@ -32,19 +32,17 @@ earnings are simply ``Σ amount`` of their ``referido`` lines.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.commission import lead_reward
 from bot.domain.dates import format_datetime
 from bot.domain.enums import CommissionKind, CommissionState, LeadStatus, Service
-from bot.domain.errors import InputError
+from bot.domain.errors import InputError, UserError
 from bot.domain.money import format_cop
 from bot.domain.text import md
 from bot.domain.validation import (
@@ -55,11 +53,11 @@ from bot.domain.validation import (
     normalize_email,
     normalize_phone,
 )
-from bot.errors import UserError
 from bot.services import directory
 from bot.services import outbox as ob
 from bot.texts import referrals as T
 from db.audit import Actor, record
+from db.engine import rowcount
 from db.models import GENERIC_COMPANY_KEYS, Client, CommissionEntry, Lead, Member
 
 log = logging.getLogger(__name__)
@@ -293,7 +291,7 @@ async def qualify(
     )
     lead = await session.get(Lead, lead_id, populate_existing=True)
     assert lead is not None
-    if res.rowcount != 1:
+    if rowcount(res) != 1:
         return Qualification(lead, False, reward=reward_for(lead.status, good, sold),
                              not_allowed=_transition_error(lead, target))
     old_reward = reward_for(before_status, good, sold)
@@ -350,7 +348,7 @@ async def process_sla(
             update(Lead).where(Lead.id == lead.id, Lead.sla_escalated_at.is_(None), Lead.status == LeadStatus.NUEVO)
             .values(sla_escalated_at=now).execution_options(synchronize_session=False)
         )
-        if res.rowcount != 1:
+        if rowcount(res) != 1:
             continue
         lead.sla_escalated_at = now
         record(session, Actor.system("sla-leads"), "lead.sla_escalar", "lead", lead.id,
@@ -454,77 +452,5 @@ async def recorded_cards(session: AsyncSession, lead_ids: list[int]) -> dict[int
 
 
 # --- HubSpot -------------------------------------------------------------------------------------
-async def leads_to_push(session: AsyncSession, after_id: int = 0, limit: int = 20) -> list[int]:
-    """The HubSpot queue's leads: contact (or company) still missing in HubSpot — created while
-    HubSpot was slow or down — oldest first, ids above ``after_id``."""
-    q = (
-        select(Lead.id)
-        .where(or_(Lead.hubspot_contact_id.is_(None), Lead.hubspot_company_id.is_(None)), Lead.id > after_id)
-        .order_by(Lead.id)
-        .limit(limit)
-    )
-    return list((await session.execute(q)).scalars())
 
 
-async def push_contact(
-    sessionmaker: async_sessionmaker[AsyncSession], gateway: Any, lead_id: int, *, now: Callable[[], datetime],
-) -> bool:
-    """Find or create the lead's HubSpot contact (lead source "Referido Operaciones" and the
-    referrer) and store its id (committed). No database connection is held while HubSpot answers.
-    HubSpot errors propagate (the HubSpot queue retries). True when stored now."""
-    async with sessionmaker() as session:
-        lead = await session.get(Lead, lead_id)
-        if lead is None or lead.hubspot_contact_id is not None:
-            return False
-        referrer = await session.get(Member, lead.referrer_id)
-        referrer_text = f"{referrer.name} (C.C. {lead.referrer_cedula})" if referrer else lead.referrer_cedula
-        email, phone, name, company = lead.email, lead.phone, lead.contact_name, lead.company
-    contact_id, created = await gateway.find_or_create_contact(
-        email, phone, firstname=name, company=company, lead_source="Referido Operaciones", referrer=referrer_text,
-    )
-    return await _store_hubspot_id(sessionmaker, lead_id, "hubspot_contact_id", str(contact_id), now=now,
-                                   action="lead.hubspot_contacto", after={"contact_id": str(contact_id), "created": created})
-
-
-async def push_company(
-    sessionmaker: async_sessionmaker[AsyncSession], gateway: Any, lead_id: int, *, now: Callable[[], datetime],
-) -> bool:
-    """Find or create the lead's HubSpot company, associate it to the contact and store its id,
-    committed (``""`` for a generic company such as "persona natural": nothing to create)."""
-    async with sessionmaker() as session:
-        lead = await session.get(Lead, lead_id)
-        if lead is None or lead.hubspot_contact_id is None or lead.hubspot_company_id is not None:
-            return False
-        contact_id, company, generic = lead.hubspot_contact_id, lead.company, is_generic_company(lead.company_key)
-        if generic:
-            lead.hubspot_company_id = HUBSPOT_NO_COMPANY
-            await session.commit()
-            return True
-    company_id = await gateway.find_or_create_company(company)
-    await gateway.associate("contacts", contact_id, "companies", company_id)
-    return await _store_hubspot_id(sessionmaker, lead_id, "hubspot_company_id", str(company_id), now=now,
-                                   action="lead.hubspot_empresa", after={"company_id": str(company_id)})
-
-
-async def _store_hubspot_id(
-    sessionmaker: async_sessionmaker[AsyncSession], lead_id: int, attr: str, value: str, *,
-    now: Callable[[], datetime], action: str, after: dict[str, Any],
-) -> bool:
-    """Store what HubSpot answered on the lead (audited, committed) unless it was stored meanwhile."""
-    async with sessionmaker() as session:
-        lead = await session.get(Lead, lead_id)
-        if lead is None or getattr(lead, attr) is not None:
-            return False
-        setattr(lead, attr, value)
-        lead.updated_at = now()
-        record(session, Actor.system("hubspot"), action, "lead", lead.id, after=after)
-        await session.commit()
-    return True
-
-
-async def open_leads_in_hubspot(session: AsyncSession) -> list[tuple[int, str]]:
-    """(lead id, contact id) of leads still open (nuevo/bueno) that have a HubSpot contact."""
-    q = select(Lead.id, Lead.hubspot_contact_id).where(
-        Lead.status.in_(OPEN_STATUSES), Lead.hubspot_contact_id.is_not(None)
-    ).order_by(Lead.id)
-    return [(i, c) for i, c in (await session.execute(q)).all()]

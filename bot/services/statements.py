@@ -32,6 +32,7 @@ from bot.domain.money import format_cop
 from bot.domain.sales import SALE_STATUSES
 from bot.services.charts import money_axis, png_bytes, pyplot, show_empty
 from bot.services.workbooks import Book, Column, Kind
+from bot.texts import deals as DT
 from bot.texts import reports as T
 from db.models import Client, CommissionEntry, Deal, JobRun, Lead, Member
 
@@ -331,7 +332,7 @@ def comparison_png(r: Report) -> bytes:
         if not labels:
             show_empty(ax, T.CHART_EMPTY)
             continue
-        names = [T.TYPE_LABELS.get(k, k)[:18] for k in labels]
+        names = [DT.TYPE_LABELS.get(k, k)[:18] for k in labels]
         ys = range(len(labels))
         ax.barh([y + 0.2 for y in ys], [cur.get(k, [0, 0])[1] for k in labels], height=0.4, label=r.current.label,
                 color="#5865F2")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.business_days import add_business_days
 from bot.domain.enums import (
     ApprovalKind,
     ApprovalStatus,
@@ -69,12 +70,12 @@ async def build_summary(
 
     since = _start_of(month_start, tz)
     until = _start_of(d + timedelta(days=1), tz)
-    rows = await session.execute(
+    commission_rows = await session.execute(
         select(CommissionEntry.kind, CommissionEntry.state, func.coalesce(func.sum(CommissionEntry.amount), 0))
         .where(CommissionEntry.created_at >= since, CommissionEntry.created_at < until)
         .group_by(CommissionEntry.kind, CommissionEntry.state)
     )
-    for kind, state, amount in rows:
+    for kind, state, amount in commission_rows:
         if kind == CommissionKind.REVERSO or state == CommissionState.REVERSADA:
             s.commissions_reversed += int(amount)
         elif state == CommissionState.PENDIENTE:
@@ -82,49 +83,47 @@ async def build_summary(
         elif state == CommissionState.GANADA:
             s.commissions_earned += int(amount)
 
-    rows = await session.execute(
+    approval_rows = await session.execute(
         select(Approval.kind, func.count(), func.min(Approval.created_at))
         .where(Approval.status == ApprovalStatus.PENDIENTE)
         .group_by(Approval.kind)
     )
-    s.approvals = sorted(((k, int(c), now - oldest) for k, c, oldest in rows), key=lambda r: -r[2])
+    s.approvals = sorted(((k, int(c), now - oldest) for k, c, oldest in approval_rows), key=lambda r: -r[2])
 
     cutoff = now - timedelta(hours=lead_sla_hours)
-    rows = await session.execute(
+    lead_rows = await session.execute(
         select(Lead.company, Lead.created_at).where(Lead.status == LeadStatus.NUEVO, Lead.created_at <= cutoff).order_by(Lead.created_at)
     )
-    s.leads_past_sla = [(company, now - created) for company, created in rows]
+    s.leads_past_sla = [(company, now - created) for company, created in lead_rows]
 
     today = now.astimezone(tz).date()
     try:
-        from bot.domain.business_days import add_business_days
-
         horizon = add_business_days(today, 1)
     except ImportError:  # pragma: no cover - the domain package always ships it
         horizon = today + timedelta(days=1)
-    rows = await session.execute(
+    renewal_rows = await session.execute(
         select(Client.name, Member.name, RenewalIntent.deadline)
         .join(Client, Client.id == RenewalIntent.client_id)
         .join(Member, Member.id == RenewalIntent.member_id)
         .where(RenewalIntent.status == RenewalStatus.ABIERTA, RenewalIntent.deadline <= horizon)
         .order_by(RenewalIntent.deadline)
     )
-    s.renewals_ending = [(c, k, dl) for c, k, dl in rows]
+    s.renewals_ending = [(c, k, dl) for c, k, dl in renewal_rows]
 
-    rows = await session.execute(
+    kam_rows = await session.execute(
         select(Member.name, func.sum(Deal.total_value))
         .join(Member, Member.id == Deal.member_id)
         .where(Deal.advance_date >= month_start, Deal.advance_date <= d, live)
         .group_by(Member.name)
         .order_by(func.sum(Deal.total_value).desc())
     )
-    s.mtd_by_kam = [(n, int(v)) for n, v in rows]
-    rows = await session.execute(
+    s.mtd_by_kam = [(n, int(v)) for n, v in kam_rows]
+    type_rows = await session.execute(
         select(Deal.deal_type, func.sum(Deal.total_value))
         .where(Deal.advance_date >= month_start, Deal.advance_date <= d, live)
         .group_by(Deal.deal_type)
     )
-    s.mtd_by_type = [(DealType.label_of(t), int(v)) for t, v in rows]
+    s.mtd_by_type = [(DealType.label_of(t), int(v)) for t, v in type_rows]
     return s
 
 

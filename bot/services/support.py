@@ -8,6 +8,7 @@ Use cases take an ``AsyncSession`` and never commit (the caller owns the transac
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,14 +21,24 @@ from bot.services import directory
 from bot.services import outbox as ob
 from bot.texts import questions as T
 from db.audit import Actor, record
+from db.engine import rowcount
 from db.models import Client, Member, SupportRequest
 
 KINDS = tuple(SupportKind)
 TARGETS = tuple(SupportTarget)
 
 
-def target_role(settings: object, target: str) -> str:
-    return settings.role_pm if target == SupportTarget.PM else settings.role_cco  # type: ignore[attr-defined]
+class _SupportRoles(Protocol):
+    """The settings this module reads (:class:`bot.config.Settings` has them)."""
+
+    @property
+    def role_pm(self) -> str: ...
+    @property
+    def role_cco(self) -> str: ...
+
+
+def target_role(settings: _SupportRoles, target: str) -> str:
+    return settings.role_pm if target == SupportTarget.PM else settings.role_cco
 
 
 async def create(
@@ -89,7 +100,7 @@ async def decide(
     if loaded is None:
         return None, False
     req, member, client = loaded
-    if res.rowcount != 1:
+    if rowcount(res) != 1:
         return req, False
     record(session, actor, "apoyo.decidir", "support_request", rid, before={"status": SupportStatus.PENDIENTE}, after={
         "status": target, "meeting_at": meeting_at.isoformat() if meeting_at else None, "note": note})

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.errors import DomainError
 from bot.texts import web as T
 from db.audit import Actor, record
+from db.engine import rowcount
 from db.models import WebLoginToken
 
 LINK_TTL = timedelta(minutes=10)
@@ -69,7 +70,7 @@ async def redeem(session: AsyncSession, token: str, *, now: datetime) -> int | N
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if res.rowcount != 1:
+    if rowcount(res) != 1:
         return None
     row = (await session.execute(select(WebLoginToken).where(WebLoginToken.token_hash == h))).scalar_one()
     record(session, Actor(row.discord_id, str(row.discord_id)), "panel.entrar", "web_login", row.id,

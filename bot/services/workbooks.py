@@ -142,7 +142,7 @@ class Table:
 
     @property
     def last_column(self) -> str:
-        return get_column_letter(len(self.columns))
+        return str(get_column_letter(len(self.columns)))
 
     def _cell(self, value: Any, column: Column) -> Any:
         ws = self.ws

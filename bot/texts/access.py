@@ -127,6 +127,10 @@ DM_ROLE_FAIL = (
     "Tu acceso al canal «{channel}» está en proceso: hubo un problema técnico al darte el rol y los "
     "aprobadores ya lo están revisando."
 )
+DM_ROLE_PENDING = (
+    "Tu rol «{role}» y el acceso al canal «{channel}» se están activando; si en unos minutos no ves el "
+    "canal, escríbele a Juan Diego Dillmann o Daniel Valcarcel."
+)
 DM_HS_CREATED = (
     "Tu usuario de HubSpot ({email}) quedó creado: revisa tu correo de Sense para la invitación de "
     "HubSpot."
@@ -146,6 +150,8 @@ DM_ACCESS_REJECTED = (
 CHANNEL_NOTICE = (
     "📬 Aviso para **{name}** (tiene los mensajes directos cerrados): {text}"
 )
+# an access request's notice for a requester whose DMs are closed: it pings them, and only them
+ACCESS_CHANNEL_NOTICE = "📬 <@{user_id}> (**{name}**, tienes los mensajes directos cerrados): {text}"
 NOTICE_APPROVED = "tu solicitud #{request_id} fue aprobada. Abre tus mensajes directos para recibir los próximos avisos."
 NOTICE_REJECTED = (
     "tu solicitud #{request_id} no fue aprobada. Pídele el motivo a Juan Diego Dillmann o Daniel "

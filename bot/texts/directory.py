@@ -85,6 +85,11 @@ IMPORT_BAD_ROWS = (
 )
 IMPORT_DONE = "✅ Importación aplicada: «{filename}» (filas: {rows}).\n{counts}"
 IMPORT_RUNNING = "⏳ Importando…"
+# another import or HubSpot sync holds the directory (from the bot or the CLI, any process)
+DIRECTORY_BUSY = (
+    "⏳ Hay una importación o sincronización del directorio en curso. No se cambió nada; "
+    "intenta de nuevo en unos minutos."
+)
 IMPORT_CANCELLED = "Importación cancelada. No se cambió nada."
 IMPORT_GONE = "Esta vista previa ya se usó, se canceló o expiró. Vuelve a subir el archivo con `/admin clientes importar`."
 IMPORT_CHANGED_SINCE = (

@@ -26,7 +26,7 @@ from bot.web.render import render
 from db.audit import Actor, record
 
 # approval kind → (role that decides it, the queue's path)
-REVIEWERS = {ApprovalKind.AUDITORIA: (AUDIT, "/auditoria"), ApprovalKind.COO: (COO, "/coo")}
+REVIEWERS: dict[str, tuple[str, str]] = {ApprovalKind.AUDITORIA: (AUDIT, "/auditoria"), ApprovalKind.COO: (COO, "/coo")}
 WEB_ACTIONS = ("audit_ok", "audit_no", "coo_ok", "coo_no")
 INLINE_TYPES = {"image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf"}
 

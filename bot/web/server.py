@@ -3,7 +3,8 @@ loop (started in ``setup_hook`` when ``WEB_BASE_URL`` is set, stopped on close).
 
 In the bot's process because the panel needs the bot twice: roles are read from the guild on every
 request (the member cache the gateway keeps current, else one REST fetch), and a decision taken on the
-web refreshes the Discord card and tells the KAM through the Deals cog's own after-decision step.
+web refreshes the Discord card (:mod:`bot.cards.deal`) and kicks the outbox that tells the KAM, as a button
+does. Like the extensions, the panel calls services and cards, never an extension.
 """
 
 from __future__ import annotations
@@ -68,14 +69,13 @@ def bot_context(bot: Any) -> WebContext:
                 return None
         return identity_of(bot.settings, member)
 
-    async def after_decision(decision: Any, kind: str) -> None:
-        cog = bot.get_cog("Deals")
-        if cog is None:
-            log.warning("Deals cog not loaded: the card of deal %s was not refreshed", decision.deal.id)
-            return
-        await cog.after_decision(decision, kind)
+    async def decided(decision: Any, kind: str) -> None:
+        # the step a button takes (bot.cards.deal.after_decision), registered by the deals extension:
+        # the card(s) redrawn, then the outbox kicked for the KAM's DMs queued with the decision
+        if bot.after_decision is not None:
+            await bot.after_decision(decision)
 
-    return WebContext(bot.settings, bot.sessionmaker, bot.clock, lookup, after_decision,
+    return WebContext(bot.settings, bot.sessionmaker, bot.clock, lookup, decided,
                       session_key(Path(bot.settings.data_dir)))
 
 

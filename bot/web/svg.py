@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from markupsafe import Markup, escape
 
@@ -11,6 +12,23 @@ from bot.domain.money import format_cop
 
 CURRENT, PREVIOUS = "#2563eb", "#94a3b8"
 GOOD, SOLD, BAD, REFERRED = "#16a34a", "#7c3aed", "#dc2626", "#0ea5e9"
+
+
+class FunnelMonth(Protocol):
+    """One month of the referral funnel (the panel's month rows have these)."""
+
+    @property
+    def year(self) -> int: ...
+    @property
+    def month(self) -> int: ...
+    @property
+    def referred(self) -> int: ...
+    @property
+    def good(self) -> int: ...
+    @property
+    def sold(self) -> int: ...
+    @property
+    def bad(self) -> int: ...
 
 
 def compare_bars(rows: Sequence[tuple[str, int, int]], *, title: str, money: bool = True, width: int = 640) -> Markup:
@@ -40,7 +58,7 @@ def compare_bars(rows: Sequence[tuple[str, int, int]], *, title: str, money: boo
     return Markup("".join(parts))
 
 
-def funnel_months(months: Sequence[object]) -> Markup:
+def funnel_months(months: Sequence[FunnelMonth]) -> Markup:
     """Referred / good / sold / bad leads per month (grouped columns)."""
     width, height, left, bottom = 640, 240, 36, 40
     n = max(len(months), 1)

@@ -10,7 +10,7 @@ the new one the same way:
 - approvals (status, created_at) → (status, created_at, kind): the waiting decisions by kind.
 
 Revision ID: 0005_w23
-Revises: 0004_i23
+Revises: 0005_b17
 Create Date: 2026-12-02 03:00:00
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0005_w23"
-down_revision: str | None = "0004_i23"
+down_revision: str | None = "0005_b17"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

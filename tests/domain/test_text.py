@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import discord.utils
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.text import ZWSP, md, truncate
+from bot.domain.text import ZWSP, escape_discord, md, truncate
 
 
 def test_md_breaks_mentions_and_markdown():
@@ -50,3 +51,13 @@ def test_csv_safe_neutralises_formula_starts():
         assert csv_safe(bad) == "'" + bad
     for fine in ("Ana", "", "1.000", "a=b", 12, None, -5):
         assert csv_safe(fine) == fine
+
+
+# the services escape without importing discord: the same output as discord.py's two helpers
+_MARKUP = st.sampled_from(list("*_~|`\\>#-[]()@<>:/&!. \n") + ["https://a_b.co/x_y", "<https://a_b/c>", "@everyone",
+                                                                 "@here", "@&123456789012345678", "steam://x_y"])
+
+
+@given(st.lists(st.one_of(_MARKUP, st.text(max_size=5)), max_size=20).map("".join))
+def test_escape_discord_is_discord_py_escape(text):
+    assert escape_discord(text) == discord.utils.escape_mentions(discord.utils.escape_markdown(text))

@@ -11,11 +11,11 @@ import asyncio
 import os
 from typing import Any
 
-import bot.app
+import bot.interactions
 
 HOLD_AFTER = int(os.environ.get("VENTAS_TEST_HOLD_AFTER", "-1"))
 HOLD_DECISIONS = os.environ.get("VENTAS_TEST_HOLD_DECISIONS") == "1"
-_real_send_ephemeral = bot.app.send_ephemeral
+_real_send_ephemeral = bot.interactions.send_ephemeral
 _answered = 0
 
 
@@ -33,7 +33,7 @@ async def _held_send_ephemeral(interaction: Any, content: Any, **kwargs: Any) ->
 
 
 # the cogs bind ``send_ephemeral`` when their extension is loaded, after this assignment
-bot.app.send_ephemeral = _held_send_ephemeral
+bot.interactions.send_ephemeral = _held_send_ephemeral
 
 if __name__ == "__main__":
     from tests import timetravel

@@ -24,6 +24,13 @@ SENSE = "ana.gomez@sensedigital.co"
 GMAIL = "ana.gomez@gmail.com"
 
 
+def pings_only(message: dict, user_id: int) -> bool:
+    """True when the message can ping ``user_id`` and nobody else."""
+    am = message.get("_allowed_mentions") or {}
+    return (not am.get("parse") and not am.get("roles") and not am.get("replied_user")
+            and [int(u) for u in am.get("users") or []] == [user_id])
+
+
 async def people(h):
     return {
         "ana": await h.member("Ana Gómez", []),  # not a KAM yet: cannot see the sales channel
@@ -260,7 +267,8 @@ async def test_closed_dms_warn_at_request_time_and_notice_after_approval(harness
     assert "créalo a mano" in message_text(current(h, card))  # HubSpot disabled: manual user
     notice = await h.fake.wait_for_message(predicate=lambda m: "Ana Gómez" in (m.get("content") or "")
                                            and "#1" in (m.get("content") or ""))
-    assert mentions_safe(notice)
+    # the notice pings Ana, and nobody else can be pinged by it (issue 17: consistent with the outbox)
+    assert pings_only(notice, ids["ana"]) and f"<@{ids['ana']}>" in notice["content"]
     assert "Ana Gómez" in ack or "mensajes directos" in ack.lower() or h.fake.dms(ids["ana"]) == []
 
 
@@ -367,7 +375,7 @@ async def test_pending_requests_are_reminded_once_a_day(harness_factory):
     ids = await people(h)
     await request_access(h, ids["ana"])
     await access_card(h, 1)
-    from cogs.access import run_access_tick
+    from bot.exts.requests.reminders import run_access_tick
 
     assert await run_access_tick(h.bot, after_hours=h.settings.approval_reminder_hours) == []
     h.clock.advance(hours=25)

@@ -4,14 +4,14 @@ bad rows, idempotency, restart), asignar / quitar / ver, /admin miembros ver, th
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.services import directory
 from db.audit import Actor
-from db.models import AuditLog, Client, ClientAssignment, ClientService, Member
+from db.models import AuditLog, Claim, Client, ClientAssignment, ClientService, Member
 from tests.fakes.discord_fake import buttons, mentions_safe, message_text
 
 HEADER = "cliente,nit,kam_discord_id,kam_nombre,kam_correo_sense,kam_cedula,kam_cargo,servicios,hubspot_company_id\n"
@@ -120,6 +120,32 @@ async def test_preview_button_survives_a_restart(harness):
     _, preview = await upload(harness, ids["admin"], directory_csv(ids))
     await harness.restart()
     done = await confirm(harness, ids["admin"], preview)
+    assert "Importación aplicada" in done and (await totals(harness))[0] == 3
+
+
+async def test_import_while_another_process_writes_the_directory(harness, monkeypatch):
+    """The directory's write claim is in the database: held by another process (the CLI, a sync), the
+    click waits, then says so in Spanish and leaves the preview usable; once free, the same click imports."""
+    from bot.services import directory_sync
+
+    monkeypatch.setattr(directory_sync, "WAIT_SECONDS", 0.3)
+    ids = await people(harness)
+    _, preview = await upload(harness, ids["admin"], directory_csv(ids))
+    now = harness.bot.clock.now()
+    async with harness.sessionmaker() as s:
+        s.add(Claim(name=directory_sync.CLAIM, holder="otra-maquina:4242:importacion-cli:1", taken_at=now,
+                    expires_at=now + timedelta(minutes=10)))
+        await s.commit()
+    await harness.fake.click(ids["admin"], preview, label="Importar")
+    msg = harness.fake.messages_by_id[int(preview["id"])]
+    text = await harness.fake.wait_for(lambda: "en curso" in message_text(msg) and message_text(msg))
+    assert "importación o sincronización" in text and "No se cambió nada" in text
+    assert [b["label"] for b in buttons(msg)] == ["Importar", "Cancelar"] and mentions_safe(msg)
+    assert await totals(harness) == [0, 0, 0, 0]
+    async with harness.sessionmaker() as s:
+        await s.execute(delete(Claim))
+        await s.commit()
+    done = await confirm(harness, ids["admin"], msg)
     assert "Importación aplicada" in done and (await totals(harness))[0] == 3
 
 
@@ -274,7 +300,7 @@ def test_abandoned_import_previews_are_dropped_after_a_day(tmp_path):
     import time
     from types import SimpleNamespace
 
-    from cogs.directory import PREVIEW_SECONDS, _import_dir, _store
+    from bot.exts.admin.directory import PREVIEW_SECONDS, _import_dir, _store
 
     bot = SimpleNamespace(settings=SimpleNamespace(data_dir=tmp_path))
     old = _store(bot, b"cliente\nA\n", "viejo.csv")

@@ -171,7 +171,7 @@ async def test_longest_values_through_referral_and_renewal_cards(harness_factory
     from tests.e2e import test_renewals_e2e as renewals
 
     # the renewal's dates are this start's calendar (Monday 23/11/2026 10:00 in Bogotá)
-    h = await harness_factory(extensions=tuple(dict.fromkeys((*EXTENSIONS, "cogs.referrals", "cogs.renewals"))),
+    h = await harness_factory(extensions=tuple(dict.fromkeys((*EXTENSIONS, "bot.exts.referrals.leads", "bot.exts.renewals.intents"))),
                               now=datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
     ids = await long_people(h)
     ids["perfi"] = await h.member("Paula Perfiladora", ["Perfilador"])

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from cogs.questions import run_questions_tick
+from bot.exts.questions.duda import run_questions_tick
 from db.models import AuditLog, FaqEntry, Question
 from tests.fakes.discord_fake import buttons, mentions_safe, message_text
 

@@ -14,7 +14,7 @@ from db.audit import Actor
 from db.models import AuditLog, CommissionEntry, Lead, Member
 from tests.fakes.discord_fake import buttons, mentions_safe, message_text
 
-EXT = (*EXTENSIONS, "cogs.referrals") if "cogs.referrals" not in EXTENSIONS else EXTENSIONS
+EXT = (*EXTENSIONS, "bot.exts.referrals.leads") if "bot.exts.referrals.leads" not in EXTENSIONS else EXTENSIONS
 CEDULA = "1020304050"
 
 
@@ -248,7 +248,7 @@ async def test_buttons_work_after_restart(harness_factory):
 
 
 async def test_sla_escalation_with_the_clock(harness_factory):
-    from cogs.referrals import run_referrals_tick
+    from bot.exts.referrals.leads import run_referrals_tick
 
     h = await make(harness_factory)
     ids = await people(h)
@@ -270,7 +270,7 @@ async def test_sla_escalation_with_the_clock(harness_factory):
 
 
 async def test_hubspot_contact_creation_and_closed_won_sync(harness_factory):
-    from cogs.referrals import run_referrals_tick
+    from bot.exts.referrals.leads import run_referrals_tick
 
     h = await make(harness_factory, hubspot=True)
     ids = await people(h)
@@ -298,7 +298,7 @@ async def test_hubspot_contact_creation_and_closed_won_sync(harness_factory):
 
 
 async def test_hubspot_customer_lifecycle_and_outage_retry(harness_factory):
-    from cogs.referrals import run_referrals_tick
+    from bot.exts.referrals.leads import run_referrals_tick
 
     h = await make(harness_factory, hubspot=True)
     ids = await people(h)

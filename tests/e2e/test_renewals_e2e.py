@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import EXTENSIONS
+from bot.exts.renewals.intents import run_renewals_tick
 from bot.services import directory
-from cogs.renewals import run_renewals_tick
 from db.audit import Actor
 from db.models import AuditLog, RenewalIntent
 from tests.fakes.discord_fake import buttons, mentions_safe, message_text
 
-EXT = EXTENSIONS if "cogs.renewals" in EXTENSIONS else (*EXTENSIONS, "cogs.renewals")
+EXT = EXTENSIONS if "bot.exts.renewals.intents" in EXTENSIONS else (*EXTENSIONS, "bot.exts.renewals.intents")
 # These tests walk one window past a weekend and a holiday week, so the harness clock starts on
 # Monday 23/11/2026 10:00 in Bogotá; a window opened "today" on any date is in test_deals_e2e.
 pytestmark = pytest.mark.start_at(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
@@ -255,3 +255,26 @@ async def test_restart_across_the_deadline_expires_once(harness_factory):
     assert "puede volver a declarar" in await accept.text()
     [row] = await intents(h)
     assert (row.status, row.blocked) == ("vencida", False)
+
+
+async def test_card_post_refused_by_discord_is_posted_later_once_by_the_cards_job(harness_factory):
+    """The renewal card has the one re-post path of every card (bot.cards.renewal.repost_cards, registered
+    in bot.card_reposts): a post Discord refused is made by the periodic «tarjetas» job, once."""
+    from bot.scheduler import cards_job
+
+    h = await harness_factory(extensions=EXT)
+    ids = await setup_world(h)
+    channel = h.fake.channel_id("dudas-ventas-ops")
+    h.fake.fail_next("POST", rf"/channels/{channel}/messages", 503, times=1)
+    _, text = await declare(h, ids["ana"], ids["espiga"], "20/11/2026")
+    assert "miércoles 25 de noviembre de 2026" in text
+    [intent] = await intents(h)
+    assert intent.card_message_id is None and cards(h) == []
+    await cards_job(h.bot)  # a fresh row: its own post may still be on its way
+    assert (await intents(h))[0].card_message_id is None
+    h.clock.advance(minutes=3)
+    await cards_job(h.bot)
+    await cards_job(h.bot)
+    card = await card_of(h, intent.id)
+    assert [b["label"] for b in buttons(card)] == ["Extender", "Liberar"] and len(cards(h)) == 1
+    assert (await intents(h))[0].card_message_id == int(card["id"])

@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
 
+from bot.exts.reports.statements import run_monthly_statement
 from bot.services import directory
-from cogs.reports import run_monthly_statement
 from db.models import AuditLog, JobRun
 from tests.e2e.test_deals_e2e import card_of, deals, options, register, setup_people
 from tests.fakes.discord_fake import mentions_safe, message_text

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.domain.enums import ApprovalKind, ApprovalStatus
 from bot.domain.errors import DomainError
 from bot.services import access as svc
-from bot.services import directory
+from bot.services import directory, reminders
 from db.audit import Actor
 from db.models import AccessRequest, Approval, AuditLog, Member
 
@@ -296,9 +296,9 @@ async def test_unprovisioned_lists_interrupted_approvals(sessionmaker):
 
 
 # --- reminders -----------------------------------------------------------------------------------
-async def remind(sm, now) -> list[svc.Reminder]:
+async def remind(sm, now) -> list[reminders.Reminder]:
     async with sm() as s:
-        out = await svc.process_reminders(s, now)
+        out = await reminders.process_reminders(s, now)
         await s.commit()
         return out
 
@@ -331,7 +331,7 @@ async def test_decided_requests_are_not_reminded(sessionmaker):
 async def test_reminder_threshold_is_configurable(sessionmaker):
     await create(sessionmaker)
     async with sessionmaker() as s:
-        assert len(await svc.process_reminders(s, NOW + timedelta(hours=5), after_hours=4)) == 1
+        assert len(await reminders.process_reminders(s, NOW + timedelta(hours=5), after_hours=4)) == 1
 
 
 async def test_member_row_untouched_by_request(sessionmaker):

@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 
 from bot.domain.enums import ApprovalKind, ApprovalStatus, BillingStatus
 from bot.domain.errors import DomainError
-from bot.services import access as asvc
 from bot.services import billing as svc
-from bot.services import directory
+from bot.services import directory, reminders
 from db.audit import Actor
 from db.models import Approval, AuditLog, BillingRequest, Deal
 
@@ -151,7 +150,7 @@ async def test_deal_choices_are_own_open_deals(sessionmaker, world):
 async def test_billing_requests_are_reminded(sessionmaker, world):
     t = await create(sessionmaker, str(world.deal.id))
     async with sessionmaker() as s:
-        out = await asvc.process_reminders(s, NOW + timedelta(hours=25))
+        out = await reminders.process_reminders(s, NOW + timedelta(hours=25))
         await s.commit()
     assert [(r.kind, r.request_id, r.deal_id, r.billing_kind, r.name) for r in out] == [
         (ApprovalKind.PROFORMA, t.request.id, world.deal.id, "proforma", "Ana KAM")

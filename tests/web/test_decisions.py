@@ -73,7 +73,7 @@ async def test_a_button_decision_first_then_the_web(panel):
     csrf = csrf_of((await client.get("/auditoria")).text)
     from db.audit import Actor
 
-    async with panel.sessionmaker() as s:  # the card's button, as cogs/deals.py calls it
+    async with panel.sessionmaker() as s:  # the card's button, as bot/exts/deals/approvals.py calls it
         await deal_svc.decide(s, deal_id, "audit_no", actor=Actor(2002, "Auditor Dos"), now=panel.ctx.clock.now(),
                               reason="No aparece el pago")
         await s.commit()

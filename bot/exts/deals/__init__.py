@@ -1,0 +1,1 @@
+"""The deals feature's Discord side."""

@@ -1,0 +1,1 @@
+"""The general feature's Discord side."""

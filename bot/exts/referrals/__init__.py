@@ -1,0 +1,1 @@
+"""The referrals feature's Discord side."""

@@ -1,0 +1,1 @@
+"""The renewals feature's Discord side."""

@@ -1,0 +1,1 @@
+"""The reports feature's Discord side."""

@@ -1,0 +1,1 @@
+"""The requests feature's Discord side."""

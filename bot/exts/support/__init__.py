@@ -1,0 +1,1 @@
+"""The support feature's Discord side."""

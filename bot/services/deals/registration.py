@@ -1,0 +1,351 @@
+"""Registering a deal: the rules (client served by the KAM, type and service, renewal window, late
+advance, duplicates) checked before anything is written, then the deal, its approvals, its ledger
+line and the audit rows in one transaction.
+
+Use cases take an ``AsyncSession`` and never commit: the caller owns the transaction so the deal,
+its approvals, its ledger line and the audit rows land together. Refusals are
+:class:`DealRefused` (a ``DomainError``) whose text quotes the rule.
+
+Decisions are taken once: the approval row moves out of ``pendiente`` with a conditional
+``UPDATE … WHERE status='pendiente'`` and only the transaction whose update hit a row applies
+the consequences; anyone else is told who decided and when.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.commission import commission, rate_label
+from bot.domain.dates import format_date, parse_user_date
+from bot.domain.enums import (
+    CLOSED_DEAL_STATUSES,
+    ApprovalKind,
+    ApprovalStatus,
+    DealStatus,
+    DealType,
+    HubSpotCheck,
+    ProofStatus,
+    Service,
+)
+from bot.domain.errors import DomainError
+from bot.domain.money import format_cop, parse_cop
+from bot.domain.text import md
+from bot.domain.validation import parse_hubspot_deal_ref
+from bot.services import commissions as ledger
+from bot.services import directory, renewals, support
+from bot.services.deals.common import DealRefused, local_now, services_text
+from bot.services.proofs import StoredProof
+from bot.texts import deals as T
+from db.audit import Actor, record
+from db.models import Approval, Client, Deal, Member
+
+log = logging.getLogger(__name__)
+
+
+# --- registration ---------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RegistrationRequest:
+    discord_id: int
+    client: str
+    deal_type: str
+    service: str
+    total: str
+    advance: str
+    advance_date: str | None = None
+    hubspot: str | None = None
+    interaction_id: int | None = None
+    interaction_token: str | None = None  # kept until the KAM is told "registrado"
+
+
+@dataclass(slots=True)
+class CheckedDeal:
+    """A registration that passed every rule (not yet stored)."""
+
+    member: Member
+    client: Client
+    deal_type: DealType
+    service: Service
+    total: int
+    advance: int
+    advance_date: date
+    is_late: bool
+    export_date: date | None
+    hubspot_deal_id: str | None
+    commission: int
+    disputed: list[Deal] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Registration:
+    deal: Deal
+    checked: CheckedDeal | None
+    created: bool  # False: the interaction had already registered it (idempotent replay)
+    approvals: list[Approval] = field(default_factory=list)
+
+
+def late_status(advance_date: date, now: datetime, tz: ZoneInfo, export_time: time) -> tuple[bool, date | None]:
+    """Whether the export that should carry this advance date already ran, and when it ran.
+
+    The export at ``export_time`` of day D carries the advance dates of D-1.
+    """
+    local = local_now(now, tz)
+    today = local.date()
+    export_date = advance_date + timedelta(days=1)
+    if export_date < today or (export_date == today and local.time() >= export_time):
+        return True, export_date
+    return False, None
+
+
+async def renewal_window_check(
+    session: AsyncSession, member: Member, client: Client, service: Service, advance_date: date, now: datetime,
+    tz: ZoneInfo, *, window_days: int,
+) -> None:
+    """Raise :class:`DealRefused` unless ``member`` has an open renewal window for ``client``
+    (declared with /intencion-renovacion, not expired, released or blocked)."""
+
+    today = now.astimezone(tz).date()
+    text = await renewals.window_refusal(session, member.id, client.id, client.name, today, window_days=window_days)
+    if text:
+        raise DealRefused(text, field="tipo")
+
+
+async def _resolve_member(session: AsyncSession, discord_id: int) -> Member:
+    member = await directory.get_member(session, discord_id)
+    if member is not None and not member.active:
+        raise DealRefused(T.MEMBER_INACTIVE)
+    if member is None:
+        # unknown people serve no client: answered with the own-clients rule below
+        return Member(id=-1, discord_id=discord_id, name="", active=True)
+    return member
+
+
+async def check_registration(
+    session: AsyncSession,
+    req: RegistrationRequest,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    export_time: time,
+    rate: Decimal,
+    hubspot_required: bool,
+    window_days: int,
+) -> CheckedDeal:
+    """Every rule that can be checked from the request and the database. Raises :class:`DealRefused`
+    (or another ``DomainError`` from the parsers) with the rule in Spanish."""
+    member = await _resolve_member(session, req.discord_id)
+
+    # own clients only
+    if not (req.client or "").strip():
+        raise DealRefused(T.CLIENT_MISSING, field="cliente")
+    client = await directory.find_client(session, req.client)
+    if client is None:
+        raise DealRefused(T.CLIENT_UNKNOWN.format(value=md(req.client.strip()[:100])), field="cliente")
+    if member.id == -1 or not await directory.serves(session, member.id, client.id):
+        raise DealRefused(T.CLIENT_NOT_YOURS.format(client=md(client.name)), field="cliente")
+    if not client.active:
+        raise DealRefused(T.CLIENT_INACTIVE.format(client=md(client.name)), field="cliente")
+
+    # type and service
+    try:
+        deal_type = DealType(req.deal_type)
+    except ValueError:
+        raise DealRefused(T.TYPE_UNKNOWN.format(value=md(str(req.deal_type)[:40])), field="tipo") from None
+    try:
+        service = Service.parse(req.service)
+    except DomainError:
+        raise
+    except ValueError:
+        raise DealRefused(T.SERVICE_UNKNOWN.format(value=md(str(req.service)[:40])), field="servicio") from None
+    has = await directory.services_of(session, client.id)
+    if deal_type is DealType.CROSS_SALE and service.value in has:
+        raise DealRefused(
+            T.CROSS_SALE_HAS_SERVICE.format(client=md(client.name), service=service.label), field="servicio"
+        )
+    if deal_type is DealType.UP_SALE and service.value not in has:
+        raise DealRefused(
+            T.UP_SALE_MISSING_SERVICE.format(
+                client=md(client.name), service=service.label, services=services_text(has)
+            ),
+            field="servicio",
+        )
+
+    # amounts
+    total = parse_cop(req.total, field="valor-total")
+    advance = parse_cop(req.advance, field="anticipo")
+    if advance > total:
+        raise DealRefused(
+            T.ADVANCE_GT_TOTAL.format(advance=format_cop(advance), total=format_cop(total)), field="anticipo"
+        )
+
+    # advance date
+    today = local_now(now, tz).date()
+    advance_date = (
+        parse_user_date(req.advance_date, today, field="fecha-anticipo")
+        if req.advance_date and req.advance_date.strip()
+        else today
+    )
+    if advance_date > today:
+        raise DealRefused(T.DATE_FUTURE.format(date=format_date(advance_date)), field="fecha-anticipo")
+    is_late, export_date = late_status(advance_date, now, tz, export_time)
+
+    if deal_type is DealType.RENOVACION:
+        await renewal_window_check(session, member, client, service, advance_date, now, tz, window_days=window_days)
+
+    # HubSpot deal: required when enabled, registered once
+    hubspot_id: str | None = None
+    if req.hubspot and req.hubspot.strip():
+        hubspot_id = parse_hubspot_deal_ref(req.hubspot)
+    elif hubspot_required:
+        raise DealRefused(T.HUBSPOT_REQUIRED, field="negocio-hubspot")
+    disputed: list[Deal] = []
+    if hubspot_id:
+        others = list(
+            (
+                await session.execute(
+                    select(Deal)
+                    .where(Deal.hubspot_deal_id == hubspot_id, Deal.status.not_in(CLOSED_DEAL_STATUSES))
+                    .order_by(Deal.id)
+                )
+            ).scalars()
+        )
+        mine = [d for d in others if d.member_id == member.id]
+        if mine:
+            raise DealRefused(
+                T.HUBSPOT_DUPLICATE_SAME.format(hubspot_id=hubspot_id, deal_id=mine[0].id), field="negocio-hubspot"
+            )
+        disputed = others
+
+    return CheckedDeal(
+        member=member,
+        client=client,
+        deal_type=deal_type,
+        service=service,
+        total=total,
+        advance=advance,
+        advance_date=advance_date,
+        is_late=is_late,
+        export_date=export_date,
+        hubspot_deal_id=hubspot_id,
+        commission=commission(total, rate),
+        disputed=disputed,
+    )
+
+
+async def find_by_interaction(session: AsyncSession, interaction_id: int) -> Deal | None:
+    return (await session.execute(select(Deal).where(Deal.interaction_id == interaction_id))).scalar_one_or_none()
+
+
+async def register(
+    session: AsyncSession,
+    req: RegistrationRequest,
+    proof: StoredProof | None,
+    *,
+    actor: Actor,
+    now: datetime,
+    tz: ZoneInfo,
+    export_time: time,
+    rate: Decimal,
+    hubspot_enabled: bool,
+    window_days: int,
+) -> Registration:
+    """Check every rule again (inside the write transaction) and store the deal, its approvals,
+    the pending ledger line and the audit rows. Idempotent on ``req.interaction_id``."""
+    if req.interaction_id is not None:
+        existing = await find_by_interaction(session, req.interaction_id)
+        if existing is not None:
+            return Registration(existing, None, created=False)
+    c = await check_registration(
+        session, req, now=now, tz=tz, export_time=export_time, rate=rate, hubspot_required=hubspot_enabled,
+        window_days=window_days,
+    )
+    deal = Deal(
+        member_id=c.member.id,
+        client_id=c.client.id,
+        deal_type=c.deal_type.value,
+        service=c.service.value,
+        total_value=c.total,
+        advance_amount=c.advance,
+        advance_date=c.advance_date,
+        commission_estimate=c.commission,
+        commission_rate=rate,
+        status=DealStatus.PENDIENTE,
+        is_late=c.is_late,
+        hubspot_deal_id=c.hubspot_deal_id,
+        hubspot_check=HubSpotCheck.PENDIENTE if (hubspot_enabled and c.hubspot_deal_id) else HubSpotCheck.DESACTIVADO,
+        proof_path=proof.relative_path if proof else None,
+        proof_sha256=proof.sha256 if proof else None,
+        proof_filename=proof.filename if proof else None,
+        proof_content_type=proof.content_type if proof else None,
+        proof_status=ProofStatus.RECIBIDO if proof else ProofStatus.PENDIENTE,
+        interaction_id=req.interaction_id,
+        interaction_token=req.interaction_token,
+        confirmed_at=None if req.interaction_id is not None else now,  # nobody waits for an answer
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(deal)
+    await session.flush()
+
+    kinds = [ApprovalKind.AUDITORIA]
+    if c.deal_type is DealType.UP_SALE:
+        kinds.append(ApprovalKind.COO)
+    approvals: list[Approval] = []
+    for kind in kinds:
+        approvals.append(Approval(kind=kind, status=ApprovalStatus.PENDIENTE, deal_id=deal.id, requested_by_id=c.member.id))
+    if c.disputed:
+        approvals.append(
+            Approval(
+                kind=ApprovalKind.ATRIBUCION,
+                status=ApprovalStatus.PENDIENTE,
+                deal_id=deal.id,
+                related_deal_id=c.disputed[0].id,
+                requested_by_id=c.member.id,
+            )
+        )
+    for a in approvals:
+        a.created_at = a.updated_at = now
+        session.add(a)
+    await ledger.open_pending(
+        session,
+        deal,
+        T.LEDGER_COMMISSION.format(rate=rate_label(rate), deal_id=deal.id, client=c.client.name),
+        now,
+    )
+    await session.flush()
+    await support.link_to_deal(session, c.member.id, c.client.id, deal.id)
+    if c.deal_type == DealType.RENOVACION:
+        await renewals.close_by_renewal_deal(session, c.member.id, c.client.id, deal.id, actor)
+    record(
+        session,
+        actor,
+        "negocio.registrar",
+        "deal",
+        deal.id,
+        after=deal_snapshot(deal) | {"approvals": [a.kind for a in approvals], "disputes": [d.id for d in c.disputed]},
+    )
+    return Registration(deal, c, created=True, approvals=approvals)
+
+
+def deal_snapshot(deal: Deal) -> dict[str, Any]:
+    return {
+        "member_id": deal.member_id,
+        "client_id": deal.client_id,
+        "deal_type": deal.deal_type,
+        "service": deal.service,
+        "total_value": deal.total_value,
+        "advance_amount": deal.advance_amount,
+        "advance_date": deal.advance_date.isoformat(),
+        "commission_estimate": deal.commission_estimate,
+        "status": deal.status,
+        "is_late": deal.is_late,
+        "hubspot_deal_id": deal.hubspot_deal_id,
+        "proof_sha256": deal.proof_sha256,
+    }
