@@ -23,12 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import delete, insert  # noqa: E402
 
 from bot.clock import ManualClock  # noqa: E402
 from bot.config import OfflineSettings  # noqa: E402
 from bot.services import web_login  # noqa: E402
-from bot.web.app import create_app  # noqa: E402
+from bot.web.app import create_app, settle_heap  # noqa: E402
 from bot.web.context import ADMIN, AUDIT, COO, KAM, Identity, WebContext  # noqa: E402
 from db import migrate  # noqa: E402
 from db.audit import Actor  # noqa: E402
@@ -43,6 +43,7 @@ from db.models import (  # noqa: E402
     Lead,
     Member,
     RenewalIntent,
+    WebLoginToken,
 )
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -145,6 +146,10 @@ async def main() -> None:
             t0 = time.perf_counter()
             await seed(sm, deals=args.deals, kams=args.kams, leads=args.leads, rng=rng)
             print(f"seeded {args.deals:,} deals, {args.kams} KAMs, {args.leads:,} leads in {time.perf_counter() - t0:.1f} s")
+        else:  # the clock is fixed: the last runs' links would hit the 5-links-in-10-minutes limit
+            async with sm() as s:
+                await s.execute(delete(WebLoginToken))
+                await s.commit()
 
         settings = OfflineSettings(database_url=url, data_dir=Path(tmp) / "data", export_dir=Path(tmp) / "exports",
                                    web_base_url="http://panel.bench", _env_file=None)
@@ -160,6 +165,7 @@ async def main() -> None:
         app = create_app(WebContext(settings, sm, clock, lookup, after, "b" * 48))
         kam = await login(app, sm, clock, 1_000_007)
         staff = {r: await login(app, sm, clock, d) for r, d in STAFF.items()}
+        settle_heap()  # what bot.web.server.PanelServer.start does once the panel listens
         pages = [
             (staff[AUDIT], "/auditoria"), (staff[AUDIT], "/auditoria?pagina=100"), (staff[COO], "/coo"),
             (kam, "/mis-negocios"), (kam, "/mis-negocios?estado=aprobado&tipo=up_sale&mes=2026-10"),

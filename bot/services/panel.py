@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.dates import previous_month, start_of_day_bogota
@@ -147,22 +147,30 @@ async def funnel_by_month(session: AsyncSession, today: date, months: int = 6, *
         out.append(FunnelMonth(y, m))
         y, m = previous_month(y, m)
     out.reverse()
-    for fm in out:
-        start, end = month_range(fm.year, fm.month)
-        rows = (await session.execute(
-            select(Lead.status, func.count())
-            .where(Lead.created_at >= start_of_day_bogota(start, tz=tz), Lead.created_at < start_of_day_bogota(end, tz=tz))
-            .group_by(Lead.status)
-        )).all()
-        for status, n in rows:
-            n = int(n)
-            fm.referred += n
-            if status in ("bueno", "vendido"):
-                fm.good += n
-            if status == "vendido":
-                fm.sold += n
-            if status == "malo":
-                fm.bad += n
+    if not out:
+        return out
+    bounds = [start_of_day_bogota(month_range(fm.year, fm.month)[0], tz=tz) for fm in out]
+    bounds.append(start_of_day_bogota(month_range(out[-1].year, out[-1].month)[1], tz=tz))
+    # one statement for every month: each lead gets the index of its month, then (month, status) is
+    # counted in the database (the subquery keeps PostgreSQL's GROUP BY on a plain column)
+    month_of = case(*((Lead.created_at < bounds[i + 1], literal_column(str(i))) for i in range(months)))
+    leads = (
+        select(month_of.label("month"), Lead.status.label("status"))
+        .where(Lead.created_at >= bounds[0], Lead.created_at < bounds[-1])
+        .subquery()
+    )
+    rows = (await session.execute(
+        select(leads.c.month, leads.c.status, func.count()).group_by(leads.c.month, leads.c.status)
+    )).all()
+    for i, status, n in rows:
+        fm, n = out[int(i)], int(n)
+        fm.referred += n
+        if status in ("bueno", "vendido"):
+            fm.good += n
+        if status == "vendido":
+            fm.sold += n
+        if status == "malo":
+            fm.bad += n
     return out
 
 

@@ -243,48 +243,68 @@ COUNTED = SALE_STATUSES  # rejected and cancelled deals are not sales (the daily
 
 
 async def _period(session: AsyncSession, label: str, start: date, end: date) -> Period:
+    """Deals, value and commissions by type and by KAM name, summed in the database on the covering index
+    ``ix_deals_sales`` (no deal row is read): once by type and once by KAM, joined to the members' names
+    only after summing, so what comes back is a row per type and per KAM, not per deal."""
     p = Period(label, start, end)
-    q = (
-        select(Deal.deal_type, Member.name, func.count(), func.sum(Deal.total_value), func.sum(Deal.commission_estimate))
-        .join(Member, Member.id == Deal.member_id)
-        .where(Deal.advance_date >= start, Deal.advance_date <= end, Deal.status.in_(COUNTED))
-        .group_by(Deal.deal_type, Member.name)
-    )
-    for deal_type, name, n, value, commission in (await session.execute(q)).all():
+    counted = (Deal.status.in_(COUNTED), Deal.advance_date >= start, Deal.advance_date <= end)
+    sums = (func.count(), func.sum(Deal.total_value), func.sum(Deal.commission_estimate))
+    by_type = select(Deal.deal_type, *sums).where(*counted).group_by(Deal.deal_type).order_by(Deal.deal_type)
+    for deal_type, n, value, commission in (await session.execute(by_type)).all():
         n, value, commission = int(n), int(value or 0), int(commission or 0)
+        p.by_type[deal_type] = [n, value, commission]
         p.deals += n
         p.value += value
         p.commissions += commission
-        for bucket, key in ((p.by_type, deal_type), (p.by_kam, name)):
-            row = bucket.setdefault(key, [0, 0, 0])
-            row[0] += n
-            row[1] += value
-            row[2] += commission
+    per_member = select(Deal.member_id, *(x.label(k) for x, k in zip(sums, ("n", "value", "commission"), strict=True))
+                        ).where(*counted).group_by(Deal.member_id).subquery()
+    by_kam = (select(Member.name, per_member.c.n, per_member.c.value, per_member.c.commission)
+              .join(per_member, per_member.c.member_id == Member.id).order_by(Member.name, Member.id))
+    for name, n, value, commission in (await session.execute(by_kam)).all():
+        row = p.by_kam.setdefault(name, [0, 0, 0])  # KAMs sharing a name share a row
+        row[0] += int(n)
+        row[1] += int(value or 0)
+        row[2] += int(commission or 0)
     return p
 
 
 async def _funnel(session: AsyncSession, start: date, end: date, *, tz: ZoneInfo) -> Funnel:
+    """The leads referred in [start, end] counted in the database by referrer name and status; only the
+    qualified ones come back one by one (their creation and qualification instants, for the median)."""
     f = Funnel()
-    q = (
-        select(Lead, Member.name)
+    referred = (Lead.created_at >= start_of_day_bogota(start, tz=tz),
+                Lead.created_at < start_of_day_bogota(end + timedelta(days=1), tz=tz))
+    rows = (await session.execute(
+        select(Member.name, Lead.status, func.count(), func.min(Lead.created_at))
         .join(Member, Member.id == Lead.referrer_id)
-        .where(Lead.created_at >= start_of_day_bogota(start, tz=tz),
-               Lead.created_at < start_of_day_bogota(end + timedelta(days=1), tz=tz))
+        .where(*referred)
+        .group_by(Member.name, Lead.status)
+    )).all()
+    # referrers in the order of their first referral of the period, as when the leads were read one by
+    # one in time order (the report's ranking keeps that order between equal counts)
+    first: dict[str, datetime] = {}
+    for name, _status, _n, created in rows:
+        first[name] = min(first.get(name, created), created)
+    for name in sorted(first, key=lambda k: (first[k], k)):
+        f.by_referrer[name] = [0, 0, 0]
+    for name, status, n, _first in rows:
+        n = int(n)
+        row = f.by_referrer[name]
+        f.referred += n
+        row[0] += n
+        if status in (LeadStatus.BUENO, LeadStatus.VENDIDO):
+            f.good += n
+            row[1] += n
+        if status == LeadStatus.VENDIDO:
+            f.sold += n
+            row[2] += n
+        if status == LeadStatus.MALO:
+            f.bad += n
+    qualified = await session.execute(
+        select(Lead.created_at, Lead.qualified_at).where(*referred, Lead.qualified_at.is_not(None))
+        .order_by(Lead.created_at, Lead.id)
     )
-    for lead, name in (await session.execute(q)).all():
-        row = f.by_referrer.setdefault(name, [0, 0, 0])
-        f.referred += 1
-        row[0] += 1
-        if lead.status in (LeadStatus.BUENO, LeadStatus.VENDIDO):
-            f.good += 1
-            row[1] += 1
-        if lead.status == LeadStatus.VENDIDO:
-            f.sold += 1
-            row[2] += 1
-        if lead.status == LeadStatus.MALO:
-            f.bad += 1
-        if lead.qualified_at is not None:
-            f.hours_to_qualify.append((lead.qualified_at - lead.created_at).total_seconds() / 3600)
+    f.hours_to_qualify = [(q - c).total_seconds() / 3600 for c, q in qualified if q is not None]
     return f
 
 

@@ -23,7 +23,7 @@ import discord
 import uvicorn
 
 from bot import permissions
-from bot.web.app import create_app
+from bot.web.app import create_app, settle_heap
 from bot.web.context import ADMIN, AUDIT, COO, KAM, Identity, WebContext
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,7 @@ class PanelServer:
         self.task = asyncio.create_task(self.server.serve(sockets=[self.sock]), name="web-panel")
         while not self.server.started and not self.task.done():
             await asyncio.sleep(0.02)
+        settle_heap()
         log.info("Web panel listening on %s:%s", self.config.host, self.sock.getsockname()[1])
 
     @property
