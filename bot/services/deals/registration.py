@@ -13,6 +13,7 @@ the consequences; anyone else is told who decided and when.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -20,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, String, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.commission import commission, rate_label
@@ -129,19 +130,21 @@ async def _resolve_member(session: AsyncSession, discord_id: int) -> Member:
     return member
 
 
-async def _lookup(
-    session: AsyncSession, discord_id: int, client_value: str
-) -> tuple[Member, Client, bool, set[str], bool] | None:
-    """The member, the client named in the request, whether the member serves it now, the client's
-    current services and whether accepted support help waits to be linked to its next deal, in one
-    statement (each statement costs about a millisecond of CPU, and a burst of registrations pays it
-    50 times over). None when the member or the client is not found: the caller then goes step by step
-    (:func:`directory.find_client` also tries a row id as a name) for the exact refusal."""
-    value = (client_value or "").strip()
-    if not value:
-        return None
-    row_id = parse_row_id(value) if value.isascii() and value.isdigit() else None
-    which = Client.id == row_id if row_id is not None else Client.name_key == directory.client_key(value)
+@dataclass(frozen=True, slots=True)
+class _Found:
+    member: Member
+    client: Client
+    serving: bool  # the member serves the client now (an open assignment)
+    services: set[str]  # the client's services now
+    support_waiting: bool  # accepted /pedir-apoyo help waits to be linked to this KAM's next deal
+    hubspot_taken: bool  # an open registration already names the HubSpot deal looked for
+
+
+@functools.cache
+def _lookup_statement(by_id: bool) -> Select[Any]:
+    """Built once (per way of naming the client): building a statement of this size costs about as
+    much CPU as running it."""
+    which = Client.id == bindparam("client_id") if by_id else Client.name_key == bindparam("client_key")
     serving = exists().where(
         ClientAssignment.client_id == Client.id, ClientAssignment.member_id == Member.id,
         ClientAssignment.ended_at.is_(None),
@@ -155,18 +158,47 @@ async def _lookup(
         SupportRequest.member_id == Member.id, SupportRequest.client_id == Client.id,
         SupportRequest.status == SupportStatus.ACEPTADA, SupportRequest.deal_id.is_(None),
     )
-    row = (
-        await session.execute(
-            select(Member, Client, serving.label("serving"), services.label("services"), waiting.label("waiting"))
-            .select_from(Member)
-            .join(Client, which)  # one row each side: the member by Discord id, the client by id or name
-            .where(Member.discord_id == discord_id)
-        )
-    ).first()
+    taken = exists().where(  # "= NULL" when no HubSpot deal is named: false
+        Deal.hubspot_deal_id == bindparam("hubspot_id", type_=String), Deal.status.not_in(CLOSED_DEAL_STATUSES),
+    )
+    return (
+        select(Member, Client, serving.label("serving"), services.label("services"), waiting.label("waiting"),
+               taken.label("taken"))
+        .select_from(Member)
+        .join(Client, which)  # one row each side: the member by Discord id, the client by id or name
+        .where(Member.discord_id == bindparam("discord_id"))
+    )
+
+
+async def _lookup(session: AsyncSession, discord_id: int, client_value: str, hubspot_id: str | None) -> _Found | None:
+    """What the rules need from the database, in one statement (each statement costs about a
+    millisecond of CPU, and a burst of registrations pays it 50 times over). None when the member or
+    the client is not found: the caller then goes step by step (:func:`directory.find_client` also
+    tries a row id as a name) for the exact refusal."""
+    value = (client_value or "").strip()
+    if not value:
+        return None
+    row_id = parse_row_id(value) if value.isascii() and value.isdigit() else None
+    params: dict[str, Any] = {"discord_id": discord_id, "hubspot_id": hubspot_id}
+    if row_id is not None:
+        params["client_id"] = row_id
+    else:
+        params["client_key"] = directory.client_key(value)
+    row = (await session.execute(_lookup_statement(row_id is not None), params)).first()
     if row is None:
         return None
-    member, client, is_serving, svc_text, is_waiting = row
-    return member, client, bool(is_serving), set(svc_text.split("\n")) if svc_text else set(), bool(is_waiting)
+    member, client, serving, services, waiting, taken = row
+    return _Found(member, client, bool(serving), set(services.split("\n")) if services else set(), bool(waiting),
+                  bool(taken))
+
+
+def _hubspot_ref_or_none(text: str | None) -> str | None:
+    """The HubSpot deal id the request names, looked for along with the rest; a malformed reference
+    is refused later, in the rules' order."""
+    try:
+        return parse_hubspot_deal_ref(text) if text and text.strip() else None
+    except DomainError:
+        return None
 
 
 async def check_registration(
@@ -183,9 +215,11 @@ async def check_registration(
     """Every rule that can be checked from the request and the database. Raises :class:`DealRefused`
     (or another ``DomainError`` from the parsers) with the rule in Spanish."""
     has: set[str] | None
-    found = await _lookup(session, req.discord_id, req.client)
+    found = await _lookup(session, req.discord_id, req.client, _hubspot_ref_or_none(req.hubspot))
     if found is not None:  # the usual case, in one statement
-        member, client, serving, has, support_waiting = found
+        member, client, serving, has, support_waiting = (
+            found.member, found.client, found.serving, found.services, found.support_waiting
+        )
         if not member.active:
             raise DealRefused(T.MEMBER_INACTIVE)
     else:  # someone or something unknown: step by step, for the exact refusal
@@ -258,7 +292,7 @@ async def check_registration(
     elif hubspot_required:
         raise DealRefused(T.HUBSPOT_REQUIRED, field="negocio-hubspot")
     disputed: list[Deal] = []
-    if hubspot_id:
+    if hubspot_id and (found is None or found.hubspot_taken):
         others = list(
             (
                 await session.execute(
