@@ -45,6 +45,10 @@ from bot.ui import on_click
 
 log = logging.getLogger(__name__)
 
+# Registrations write one at a time, queued here: the database takes one writer anyway, and a
+# registration that found SQLite's write lock taken would sleep in its busy handler (1, 2, 5 … 100 ms
+# steps) instead of starting the moment the previous one commits. The rules are read before, unlocked.
+_WRITES = asyncio.Lock()
 HS_SOURCE = "verificacion-negocios"  # this cog's work in the HubSpot queue
 TYPE_CHOICES = [app_commands.Choice(name=label, value=value) for value, label in T.TYPE_LABELS.items()]
 
@@ -279,16 +283,17 @@ class Deals(BackgroundTasks, commands.Cog):
                     reg = svc.Registration(existing, None, created=False)
                 else:
                     stored = await run_blocking(proofs.store, s.data_dir, data, meta, s.proof_max_bytes)
-                    reg = await svc.register_checked(
-                        session, req, checked, stored, actor=actor, now=bot.clock.now(), rate=s.commission_rate,
-                        hubspot_enabled=bot.hubspot is not None,
-                    )
-                    # a client referred by someone else, now sold by this KAM: tell the admins
-                    flagged = await referrals.flag_deal_for_referred_company(
-                        session, checked.client.name, reg.deal.member_id, now=bot.clock.now(),
-                        deal_id=reg.deal.id, admin_role=s.role_admin,
-                    )
-                    await session.commit()
+                    async with _WRITES:
+                        reg = await svc.register_checked(
+                            session, req, checked, stored, actor=actor, now=bot.clock.now(), rate=s.commission_rate,
+                            hubspot_enabled=bot.hubspot is not None,
+                        )
+                        # a client referred by someone else, now sold by this KAM: tell the admins
+                        flagged = await referrals.flag_deal_for_referred_company(
+                            session, checked.client.name, reg.deal.member_id, now=bot.clock.now(),
+                            deal_id=reg.deal.id, admin_role=s.role_admin,
+                        )
+                        await session.commit()
             if flagged is not None:
                 bot.outbox.kick()
         except IntegrityError:  # the same interaction, registered meanwhile by a concurrent delivery
