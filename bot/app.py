@@ -14,6 +14,7 @@ from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import permissions
+from bot.background import Foreground
 from bot.blocking import run_blocking
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -120,7 +121,9 @@ class VentasOpsBot(commands.Bot):
         self._run_jobs = run_jobs
         self.outbox = OutboxWorker(self)
         # work that waits for HubSpot (verification, lead contacts): the cogs register their sources
-        self.hubspot_queue = HubSpotQueue()
+        # answers KAMs wait for (a burst of "registrado") go before the follow-up work (their cards)
+        self.foreground = Foreground()
+        self.hubspot_queue = HubSpotQueue(yield_to=self.foreground.wait_quiet)
         self.jobs: Jobs | None = None
         # what the extensions own, registered in their ``setup``: the bodies of scheduled jobs that
         # need Discord (by job name, see bot.scheduler.provided) and the re-post of their cards (by kind)

@@ -4,7 +4,8 @@ cancelled on unload and awaited in tests; and long-running worker loops (outbox,
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 
@@ -32,6 +33,55 @@ class BackgroundTasks:
     def cancel_background(self) -> None:
         for t in list(self._ensure()):
             t.cancel()
+
+
+class Foreground:
+    """Answers a user is waiting for go first. An interaction counts itself in with :meth:`serving`
+    while it works towards its answer (the "registrado" of /registrar-negocio); follow-up work that
+    nobody is staring at (the deal card, marking the answer seen) calls :meth:`wait_quiet` first, so
+    a burst of registrations is answered before the first card of that burst is drawn and posted.
+    The wait is bounded (``max_wait`` seconds): a steady stream of interactions delays the follow-up
+    work, it never starves it."""
+
+    def __init__(self, max_wait: float = 10.0, follow_ups: int = 4) -> None:
+        self.max_wait = max_wait
+        self._serving = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+        self._follow_ups = asyncio.Semaphore(max(1, follow_ups))
+
+    @asynccontextmanager
+    async def follow_up(self) -> AsyncIterator[None]:
+        """For follow-up work (a card post, a card redraw): once no answer is being served, at most
+        ``follow_ups`` at a time, so the work a burst leaves behind does not take the loop from the
+        next burst's answers all at once."""
+        await self.wait_quiet()
+        async with self._follow_ups:
+            yield
+
+    @property
+    def serving_now(self) -> int:
+        return self._serving
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        self._serving += 1
+        self._quiet.clear()
+        try:
+            yield
+        finally:
+            self._serving -= 1
+            if self._serving == 0:
+                self._quiet.set()
+
+    async def wait_quiet(self) -> None:
+        """Return once no interaction is being served, or after ``max_wait`` seconds."""
+        if self._quiet.is_set():
+            return
+        try:
+            await asyncio.wait_for(self._quiet.wait(), self.max_wait)
+        except TimeoutError:
+            pass
 
 
 class LoopWorker:

@@ -51,6 +51,7 @@ class HubSpotQueue(LoopWorker):
         retry_failed_after: float = 600.0,
         quiet: float = 0.5,
         quiet_max: float = 5.0,
+        yield_to: Callable[[], Awaitable[Any]] | None = None,
     ) -> None:
         self.concurrency = max(1, concurrency)
         self.batch = max(1, batch)
@@ -62,6 +63,7 @@ class HubSpotQueue(LoopWorker):
         self.quiet = quiet
         self.quiet_max = quiet_max
         self._last_kick = 0.0
+        self.yield_to = yield_to  # awaited before each item: answers people wait for go first
         self.healthy = True  # False after an outage until an item succeeds again
         self.outages = 0  # consecutive passes stopped by an outage
         self._sources: dict[str, Source] = {}
@@ -180,6 +182,8 @@ class HubSpotQueue(LoopWorker):
         return all(results)
 
     async def _one(self, source: Source, item: int, done: list[int]) -> bool:
+        if self.yield_to is not None:
+            await self.yield_to()
         try:
             await source.run(item)
         except HubSpotUnavailable as exc:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from db.models import AuditLog
-from tests.e2e.test_deals_e2e import card_of, deals, options, register, setup_people
+from tests.e2e.test_deals_e2e import PNG, card_of, deals, options, register, setup_people
 from tests.fakes.discord_fake import message_text
 
 DEAL_GET = "/crm/v3/objects/deals/"
@@ -100,3 +100,24 @@ async def test_verification_pending_at_a_restart_is_done_by_the_next_process(har
         await asyncio.sleep(0.1)
     assert deal.hubspot_check == "ok"
     assert h.hubspot.count("GET", rf"{DEAL_GET}{hid}$") >= 2  # tried (hanging) before, answered after
+
+
+async def test_a_burst_of_registrations_is_answered_before_its_first_card(harness):
+    """Every KAM of a burst reads "registrado" before the first card of that burst is posted (the
+    cards share the sales channel's rate limit and the event loop with the answers); then every card
+    follows. Order is asserted through the fake's own timestamps, not durations."""
+    h = harness
+    ids = await setup_people(h)
+    handles = await asyncio.gather(*(
+        h.fake.slash(ids["ana"], "registrar-negocio", options(ids["client"]),
+                     attachments={"comprobante": ("comprobante.png", PNG, "image/png")})
+        for _ in range(6)
+    ))
+    finals = [await handle.wait_final(30) for handle in handles]
+    assert all("registrado" in (m.get("content") or "") for m in finals)
+    stored = await deals(h)
+    assert len(stored) == 6
+    cards = [await card_of(h, d.id) for d in stored]
+    answered = max(m.get("edited_timestamp") or m["timestamp"] for m in finals)
+    first_card = min(c["timestamp"] for c in cards)
+    assert answered <= first_card

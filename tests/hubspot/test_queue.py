@@ -88,3 +88,20 @@ async def test_the_worker_waits_for_the_burst_then_backs_off_during_an_outage():
     finally:
         await q.stop()
     assert q._task is None  # noqa: SLF001 - stopped
+
+
+async def test_items_wait_while_answers_are_being_served():
+    """``yield_to`` (the bot's Foreground.wait_quiet) is awaited before each item: a pass that is
+    running when a burst of registrations arrives starts no new HubSpot work until they are answered."""
+    from bot.background import Foreground
+
+    gate = Foreground(max_wait=30)
+    src = Source(range(1, 7))
+    q = HubSpotQueue(concurrency=2, yield_to=gate.wait_quiet)
+    q.register("deals", src.pending, src.run)
+    with gate.serving():
+        task = asyncio.create_task(q.run_pass())
+        await asyncio.sleep(0.1)
+        assert src.started == []  # nothing started while an answer is being served
+    done = await asyncio.wait_for(task, 5)
+    assert done == {"deals": [1, 2, 3, 4, 5, 6]} and src.started == [1, 2, 3, 4, 5, 6]

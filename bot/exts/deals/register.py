@@ -26,6 +26,7 @@ from bot.blocking import run_blocking
 from bot.cards.deal import DealButton, after_decision, commission_line, post_card, refresh_card
 from bot.domain.dates import format_date, parse_month, today_bogota
 from bot.domain.enums import ApprovalKind, Service
+from bot.domain.errors import DomainError
 from bot.domain.money import format_cop
 from bot.domain.text import md
 from bot.errors import UserCheckFailure, UserError
@@ -44,6 +45,10 @@ from bot.ui import on_click
 
 log = logging.getLogger(__name__)
 
+# Registrations write one at a time, queued here: the database takes one writer anyway, and a
+# registration that found SQLite's write lock taken would sleep in its busy handler (1, 2, 5 … 100 ms
+# steps) instead of starting the moment the previous one commits. The rules are read before, unlocked.
+_WRITES = asyncio.Lock()
 HS_SOURCE = "verificacion-negocios"  # this cog's work in the HubSpot queue
 TYPE_CHOICES = [app_commands.Choice(name=label, value=value) for value, label in T.TYPE_LABELS.items()]
 
@@ -196,6 +201,35 @@ class Deals(BackgroundTasks, commands.Cog):
         fecha_anticipo: app_commands.Range[str, 1, 40] | None = None,
         negocio_hubspot: app_commands.Range[str, 1, 300] | None = None,
     ) -> None:
+        # a burst of registrations is answered first; its cards follow (bot.foreground)
+        with self.bot.foreground.serving():
+            reg = await self._register_and_answer(
+                interaction, cliente, tipo.value, servicio.value, valor_total, anticipo, comprobante, fecha_anticipo,
+                negocio_hubspot,
+            )
+        if reg is None or reg.checked is None:
+            return
+        bot = self.bot
+        await bot.foreground.wait_quiet()
+        deal, c = reg.deal, reg.checked
+        async with bot.sessionmaker() as session:  # the KAM saw it: no confirmation after a restart
+            await svc.mark_confirmed(session, deal.id, bot.clock.now())
+            await session.commit()
+        async with bot.foreground.follow_up():
+            posted = await post_card(bot, deal.id, fallback=interaction.channel)  # type: ignore[arg-type]
+        if not posted:
+            await send_ephemeral(interaction, T.CARD_POST_FAILED)
+        for other in c.disputed:
+            other_member = await self._member_discord_id(other.member_id)
+            if other_member:
+                await dm(bot, other_member, T.DM_UNREGISTERED_DISPUTE.format(hubspot_id=c.hubspot_deal_id, deal_id=other.id))
+
+    async def _register_and_answer(
+        self, interaction: discord.Interaction, cliente: str, tipo: str, servicio: str, valor_total: str,
+        anticipo: str, comprobante: discord.Attachment, fecha_anticipo: str | None, negocio_hubspot: str | None,
+    ) -> svc.Registration | None:
+        """Everything up to the KAM's "registrado" (sent here): the registration made, or None when
+        this interaction had registered it already (told so here)."""
         bot = self.bot
         s = bot.settings
         try:
@@ -205,8 +239,8 @@ class Deals(BackgroundTasks, commands.Cog):
         req = svc.RegistrationRequest(
             discord_id=interaction.user.id,
             client=cliente,
-            deal_type=tipo.value,
-            service=servicio.value,
+            deal_type=tipo,
+            service=servicio,
             total=valor_total,
             advance=anticipo,
             advance_date=fecha_anticipo,
@@ -222,38 +256,47 @@ class Deals(BackgroundTasks, commands.Cog):
         meta = proofs.check_meta(comprobante.filename, comprobante.content_type, comprobante.size, s.proof_max_bytes)
         await interaction.response.defer(ephemeral=True, thinking=True)
 
-        # 2. every rule (read-only), then the slow part
-        async with bot.sessionmaker() as session:
-            if await svc.find_by_interaction(session, interaction.id) is None:
-                await svc.check_registration(
-                    session, req, now=bot.clock.now(), hubspot_required=bot.hubspot is not None, **rules
-                )
+        # 2. the proof's bytes, before any session (no database connection waits on Discord)
         try:
             data = await comprobante.read()
         except (discord.HTTPException, discord.NotFound) as exc:
             log.warning("Proof download failed for interaction %s: %s", interaction.id, exc)
             raise UserError(T.PROOF_DOWNLOAD_FAILED) from None
-        stored = await run_blocking(proofs.store, s.data_dir, data, meta, s.proof_max_bytes)
 
-        # 3. one transaction: deal + approvals + ledger + audit
+        # 3. one transaction: every rule (once), the proof stored, deal + approvals + ledger + audit
         actor = actor_of(interaction.user)
         try:
             async with bot.sessionmaker() as session:
-                reg = await svc.register(
-                    session, req, stored, actor=actor, now=bot.clock.now(),
-                    hubspot_enabled=bot.hubspot is not None, **rules,
-                )
-                flagged = None
-                if reg.created and reg.checked is not None:
-                    # a client referred by someone else, now sold by this KAM: tell the admins
-                    flagged = await referrals.flag_deal_for_referred_company(
-                        session, reg.checked.client.name, reg.deal.member_id, now=bot.clock.now(),
-                        deal_id=reg.deal.id, admin_role=s.role_admin,
+                try:
+                    checked = await svc.check_registration(
+                        session, req, now=bot.clock.now(), hubspot_required=bot.hubspot is not None, **rules
                     )
-                await session.commit()
+                except DomainError:
+                    # refused now, but perhaps because this very interaction registered it already
+                    # (looked up on this path only: it costs every registration a statement otherwise)
+                    existing = await svc.find_by_interaction(session, interaction.id)
+                    if existing is None:
+                        raise
+                    checked = None
+                flagged = None
+                if checked is None:
+                    reg = svc.Registration(existing, None, created=False)
+                else:
+                    stored = await run_blocking(proofs.store, s.data_dir, data, meta, s.proof_max_bytes)
+                    async with _WRITES:
+                        reg = await svc.register_checked(
+                            session, req, checked, stored, actor=actor, now=bot.clock.now(), rate=s.commission_rate,
+                            hubspot_enabled=bot.hubspot is not None,
+                        )
+                        # a client referred by someone else, now sold by this KAM: tell the admins
+                        flagged = await referrals.flag_deal_for_referred_company(
+                            session, checked.client.name, reg.deal.member_id, now=bot.clock.now(),
+                            deal_id=reg.deal.id, admin_role=s.role_admin,
+                        )
+                        await session.commit()
             if flagged is not None:
                 bot.outbox.kick()
-        except IntegrityError:
+        except IntegrityError:  # the same interaction, registered meanwhile by a concurrent delivery
             async with bot.sessionmaker() as session:
                 existing = await svc.find_by_interaction(session, interaction.id)
             if existing is None:
@@ -265,7 +308,7 @@ class Deals(BackgroundTasks, commands.Cog):
             bot.hubspot_queue.kick()  # verified by the queue, at HubSpot's pace; the card says "verificando…"
         if not reg.created:
             await send_ephemeral(interaction, T.REGISTERED_AGAIN.format(deal_id=deal.id))
-            return
+            return None
         c = reg.checked
         assert c is not None
         conditions = [T.CONDITION_AUDIT]
@@ -297,15 +340,7 @@ class Deals(BackgroundTasks, commands.Cog):
         # the KAM reads the confirmation first: the card post shares the sales channel's rate limit
         # with every other card, and a burst of registrations must not wait behind it
         await send_ephemeral(interaction, "\n\n".join(lines))
-        async with bot.sessionmaker() as session:  # the KAM saw it: no confirmation after a restart
-            await svc.mark_confirmed(session, deal.id, bot.clock.now())
-            await session.commit()
-        if not await post_card(bot, deal.id, fallback=interaction.channel):  # type: ignore[arg-type]
-            await send_ephemeral(interaction, T.CARD_POST_FAILED)
-        for other in c.disputed:
-            other_member = await self._member_discord_id(other.member_id)
-            if other_member:
-                await dm(bot, other_member, T.DM_UNREGISTERED_DISPUTE.format(hubspot_id=c.hubspot_deal_id, deal_id=other.id))
+        return reg
 
     async def _member_discord_id(self, member_id: int) -> int | None:
         async with self.bot.sessionmaker() as session:
@@ -326,7 +361,12 @@ class Deals(BackgroundTasks, commands.Cog):
     async def _verify(self, deal_id: int) -> None:
         """Verify one deal; the card edit runs apart, so Discord's rate limits never slow HubSpot's queue."""
         if await svc.verify_deal(self.bot.sessionmaker, self.bot.hubspot, deal_id, now=self.bot.clock.now) is not None:
-            self.spawn(refresh_card(self.bot, deal_id))
+            self.spawn(self._refresh_card(deal_id))
+
+    async def _refresh_card(self, deal_id: int) -> None:
+        """A card redraw is follow-up work: after the answers being served, a few at a time."""
+        async with self.bot.foreground.follow_up():
+            await refresh_card(self.bot, deal_id)
 
     async def retry_verifications(self) -> list[int]:
         """Verify the pending deals now (oldest first, stops at an outage); returns those verified."""

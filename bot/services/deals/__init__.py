@@ -45,6 +45,7 @@ from bot.services.deals.registration import (
     find_by_interaction,
     late_status,
     register,
+    register_checked,
     renewal_window_check,
 )
 from bot.services.deals.verification import compare_with_hubspot, pending_verifications, verify_deal
@@ -88,6 +89,7 @@ __all__ = [
     "queue_decision_dms",
     "recorded_cards",
     "register",
+    "register_checked",
     "renewal_window_check",
     "services_text",
     "set_card",

@@ -13,6 +13,7 @@ the consequences; anyone else is told who decided and when.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -20,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, String, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.commission import commission, rate_label
@@ -34,18 +35,19 @@ from bot.domain.enums import (
     HubSpotCheck,
     ProofStatus,
     Service,
+    SupportStatus,
 )
 from bot.domain.errors import DomainError
 from bot.domain.money import format_cop, parse_cop
 from bot.domain.text import md
-from bot.domain.validation import parse_hubspot_deal_ref
+from bot.domain.validation import parse_hubspot_deal_ref, parse_row_id
 from bot.services import commissions as ledger
 from bot.services import directory, renewals, support
 from bot.services.deals.common import DealRefused, local_now, services_text
 from bot.services.proofs import StoredProof
 from bot.texts import deals as T
 from db.audit import Actor, record
-from db.models import Approval, Client, Deal, Member
+from db.models import Approval, Client, ClientAssignment, ClientService, Deal, Member, SupportRequest
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,7 @@ class CheckedDeal:
     hubspot_deal_id: str | None
     commission: int
     disputed: list[Deal] = field(default_factory=list)
+    support_waiting: bool = True  # accepted /pedir-apoyo help may be waiting to be linked to this deal
 
 
 @dataclass(slots=True)
@@ -127,6 +130,77 @@ async def _resolve_member(session: AsyncSession, discord_id: int) -> Member:
     return member
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    member: Member
+    client: Client
+    serving: bool  # the member serves the client now (an open assignment)
+    services: set[str]  # the client's services now
+    support_waiting: bool  # accepted /pedir-apoyo help waits to be linked to this KAM's next deal
+    hubspot_taken: bool  # an open registration already names the HubSpot deal looked for
+
+
+@functools.cache
+def _lookup_statement(by_id: bool) -> Select[Any]:
+    """Built once (per way of naming the client): building a statement of this size costs about as
+    much CPU as running it."""
+    which = Client.id == bindparam("client_id") if by_id else Client.name_key == bindparam("client_key")
+    serving = exists().where(
+        ClientAssignment.client_id == Client.id, ClientAssignment.member_id == Member.id,
+        ClientAssignment.ended_at.is_(None),
+    )
+    services = (
+        select(func.aggregate_strings(ClientService.service, "\n"))
+        .where(ClientService.client_id == Client.id, ClientService.ended_at.is_(None))
+        .scalar_subquery()
+    )
+    waiting = exists().where(
+        SupportRequest.member_id == Member.id, SupportRequest.client_id == Client.id,
+        SupportRequest.status == SupportStatus.ACEPTADA, SupportRequest.deal_id.is_(None),
+    )
+    taken = exists().where(  # "= NULL" when no HubSpot deal is named: false
+        Deal.hubspot_deal_id == bindparam("hubspot_id", type_=String), Deal.status.not_in(CLOSED_DEAL_STATUSES),
+    )
+    return (
+        select(Member, Client, serving.label("serving"), services.label("services"), waiting.label("waiting"),
+               taken.label("taken"))
+        .select_from(Member)
+        .join(Client, which)  # one row each side: the member by Discord id, the client by id or name
+        .where(Member.discord_id == bindparam("discord_id"))
+    )
+
+
+async def _lookup(session: AsyncSession, discord_id: int, client_value: str, hubspot_id: str | None) -> _Found | None:
+    """What the rules need from the database, in one statement (each statement costs about a
+    millisecond of CPU, and a burst of registrations pays it 50 times over). None when the member or
+    the client is not found: the caller then goes step by step (:func:`directory.find_client` also
+    tries a row id as a name) for the exact refusal."""
+    value = (client_value or "").strip()
+    if not value:
+        return None
+    row_id = parse_row_id(value) if value.isascii() and value.isdigit() else None
+    params: dict[str, Any] = {"discord_id": discord_id, "hubspot_id": hubspot_id}
+    if row_id is not None:
+        params["client_id"] = row_id
+    else:
+        params["client_key"] = directory.client_key(value)
+    row = (await session.execute(_lookup_statement(row_id is not None), params)).first()
+    if row is None:
+        return None
+    member, client, serving, services, waiting, taken = row
+    return _Found(member, client, bool(serving), set(services.split("\n")) if services else set(), bool(waiting),
+                  bool(taken))
+
+
+def _hubspot_ref_or_none(text: str | None) -> str | None:
+    """The HubSpot deal id the request names, looked for along with the rest; a malformed reference
+    is refused later, in the rules' order."""
+    try:
+        return parse_hubspot_deal_ref(text) if text and text.strip() else None
+    except DomainError:
+        return None
+
+
 async def check_registration(
     session: AsyncSession,
     req: RegistrationRequest,
@@ -140,15 +214,26 @@ async def check_registration(
 ) -> CheckedDeal:
     """Every rule that can be checked from the request and the database. Raises :class:`DealRefused`
     (or another ``DomainError`` from the parsers) with the rule in Spanish."""
-    member = await _resolve_member(session, req.discord_id)
+    has: set[str] | None
+    found = await _lookup(session, req.discord_id, req.client, _hubspot_ref_or_none(req.hubspot))
+    if found is not None:  # the usual case, in one statement
+        member, client, serving, has, support_waiting = (
+            found.member, found.client, found.serving, found.services, found.support_waiting
+        )
+        if not member.active:
+            raise DealRefused(T.MEMBER_INACTIVE)
+    else:  # someone or something unknown: step by step, for the exact refusal
+        member = await _resolve_member(session, req.discord_id)
+        if not (req.client or "").strip():
+            raise DealRefused(T.CLIENT_MISSING, field="cliente")
+        client = await directory.find_client(session, req.client)
+        if client is None:
+            raise DealRefused(T.CLIENT_UNKNOWN.format(value=md(req.client.strip()[:100])), field="cliente")
+        serving = member.id != -1 and await directory.serves(session, member.id, client.id)
+        has, support_waiting = None, True
 
     # own clients only
-    if not (req.client or "").strip():
-        raise DealRefused(T.CLIENT_MISSING, field="cliente")
-    client = await directory.find_client(session, req.client)
-    if client is None:
-        raise DealRefused(T.CLIENT_UNKNOWN.format(value=md(req.client.strip()[:100])), field="cliente")
-    if member.id == -1 or not await directory.serves(session, member.id, client.id):
+    if not serving:
         raise DealRefused(T.CLIENT_NOT_YOURS.format(client=md(client.name)), field="cliente")
     if not client.active:
         raise DealRefused(T.CLIENT_INACTIVE.format(client=md(client.name)), field="cliente")
@@ -164,7 +249,8 @@ async def check_registration(
         raise
     except ValueError:
         raise DealRefused(T.SERVICE_UNKNOWN.format(value=md(str(req.service)[:40])), field="servicio") from None
-    has = await directory.services_of(session, client.id)
+    if has is None:
+        has = await directory.services_of(session, client.id)
     if deal_type is DealType.CROSS_SALE and service.value in has:
         raise DealRefused(
             T.CROSS_SALE_HAS_SERVICE.format(client=md(client.name), service=service.label), field="servicio"
@@ -206,7 +292,7 @@ async def check_registration(
     elif hubspot_required:
         raise DealRefused(T.HUBSPOT_REQUIRED, field="negocio-hubspot")
     disputed: list[Deal] = []
-    if hubspot_id:
+    if hubspot_id and (found is None or found.hubspot_taken):
         others = list(
             (
                 await session.execute(
@@ -236,6 +322,7 @@ async def check_registration(
         hubspot_deal_id=hubspot_id,
         commission=commission(total, rate),
         disputed=disputed,
+        support_waiting=support_waiting,
     )
 
 
@@ -256,8 +343,8 @@ async def register(
     hubspot_enabled: bool,
     window_days: int,
 ) -> Registration:
-    """Check every rule again (inside the write transaction) and store the deal, its approvals,
-    the pending ledger line and the audit rows. Idempotent on ``req.interaction_id``."""
+    """Check every rule (in the transaction that writes) and store the deal, its approvals, the
+    pending ledger line and the audit rows. Idempotent on ``req.interaction_id``."""
     if req.interaction_id is not None:
         existing = await find_by_interaction(session, req.interaction_id)
         if existing is not None:
@@ -266,6 +353,23 @@ async def register(
         session, req, now=now, tz=tz, export_time=export_time, rate=rate, hubspot_required=hubspot_enabled,
         window_days=window_days,
     )
+    return await register_checked(session, req, c, proof, actor=actor, now=now, rate=rate,
+                                  hubspot_enabled=hubspot_enabled)
+
+
+async def register_checked(
+    session: AsyncSession,
+    req: RegistrationRequest,
+    c: CheckedDeal,
+    proof: StoredProof | None,
+    *,
+    actor: Actor,
+    now: datetime,
+    rate: Decimal,
+    hubspot_enabled: bool,
+) -> Registration:
+    """:func:`register` once ``c`` passed :func:`check_registration` in this same session (the caller
+    stores the proof in between, so a refused registration stores nothing)."""
     deal = Deal(
         member_id=c.member.id,
         client_id=c.client.id,
@@ -319,8 +423,8 @@ async def register(
         T.LEDGER_COMMISSION.format(rate=rate_label(rate), deal_id=deal.id, client=c.client.name),
         now,
     )
-    await session.flush()
-    await support.link_to_deal(session, c.member.id, c.client.id, deal.id)
+    if c.support_waiting:  # its SELECT flushes the approvals and the ledger line; else the commit does
+        await support.link_to_deal(session, c.member.id, c.client.id, deal.id)
     if c.deal_type == DealType.RENOVACION:
         await renewals.close_by_renewal_deal(session, c.member.id, c.client.id, deal.id, actor)
     record(
