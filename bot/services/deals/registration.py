@@ -226,9 +226,10 @@ async def check_registration(
         member = await _resolve_member(session, req.discord_id)
         if not (req.client or "").strip():
             raise DealRefused(T.CLIENT_MISSING, field="cliente")
-        client = await directory.find_client(session, req.client)
-        if client is None:
+        named = await directory.find_client(session, req.client)
+        if named is None:
             raise DealRefused(T.CLIENT_UNKNOWN.format(value=md(req.client.strip()[:100])), field="cliente")
+        client = named
         serving = member.id != -1 and await directory.serves(session, member.id, client.id)
         has, support_waiting = None, True
 
