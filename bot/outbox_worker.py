@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 from sqlalchemy import update
@@ -25,8 +25,30 @@ from db.audit import Actor, record
 from db.engine import rowcount
 from db.models import OutboxMessage
 
-if TYPE_CHECKING:  # bot.app starts this worker
-    from bot.app import VentasOpsBot
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bot.clock import Clock
+    from bot.config import Settings
+
+
+class OutboxBot(Protocol):
+    """What the worker uses of the bot (bot.app.VentasOpsBot, which starts it; a protocol, not an import,
+    so the worker sits below the bot)."""
+
+    settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession]
+    clock: Clock
+
+    @property
+    def guild(self) -> discord.Guild | None: ...
+    def sales_channel(self) -> discord.TextChannel | None: ...
+    def get_channel(
+        self, id: int, /
+    ) -> discord.abc.GuildChannel | discord.Thread | discord.abc.PrivateChannel | None: ...
+    def get_user(self, id: int, /) -> discord.User | None: ...
+    async def fetch_user(self, user_id: int, /) -> discord.User: ...
+    async def wait_until_ready(self) -> None: ...
 
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -51,7 +73,7 @@ def allowed_mentions(row: OutboxMessage) -> discord.AllowedMentions:
 
 
 class OutboxWorker(LoopWorker):
-    def __init__(self, bot: VentasOpsBot) -> None:
+    def __init__(self, bot: OutboxBot) -> None:
         super().__init__()
         self.bot = bot
         self._lock = asyncio.Lock()
