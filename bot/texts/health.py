@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.dates import format_date, format_datetime
 from bot.domain.enums import ApprovalKind, ExportStatus
-from bot.services.health import Status
+from bot.domain.health import Status
 
 TITLE = "Estado de ventas-ops"
 EXPORT_STATUS: dict[str, str] = {ExportStatus.HECHA: "✅ hecha", ExportStatus.FALLIDA: "❌ fallida", ExportStatus.EN_CURSO: "⏳ en curso"}
