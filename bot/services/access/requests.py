@@ -1,24 +1,6 @@
-"""HubSpot-user and channel-access requests (seed step 1). The reminders of every request that waits
-on the HubSpot approvers (access and billing) are in :mod:`bot.services.reminders`.
-
-Use cases take an ``AsyncSession`` and never commit: the caller owns the transaction, so the
-request, its approval and the audit rows land together.
-
-Concurrency: every use case that writes starts with its conditional statement (``INSERT … WHERE
-NOT EXISTS`` for "one open request per person", ``UPDATE … WHERE status='pendiente'`` for a
-decision), so SQLite takes the write lock before anything is read and two concurrent clicks or
-submissions can never both win; the loser is told what happened instead.
-
-HubSpot is never called inside a transaction: :func:`provision_request` claims the request (a
-conditional ``UPDATE`` of ``claim_token``/``claimed_until`` that only takes a free or expired claim),
-calls the gateway, then records the outcome and releases the claim in a second short transaction.
-Two processes, a double click or a click racing the retry job therefore never provision the same
-request twice; a claim left by a process that died expires after :data:`CLAIM_TTL` and is taken again.
-
-The requester's DMs are outbox items queued in the transaction of the change they report (the
-decision, the provisioning outcome); a requester with closed DMs gets a notice in the sales channel
-instead (:func:`queue_dm`).
-"""
+"""Access requests: creation (one open request per person), the decision, the cards' records, and the
+requester's DMs queued in the outbox with each change. The package docstring
+(:mod:`bot.services.access`) explains the transactions, the concurrency and the provisioning claims."""
 
 from __future__ import annotations
 
