@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.blocking import run_blocking
 from bot.export_runner import export_tick
 from bot.services import backup as bk
-from bot.services.directory_sync import sync_once
+from bot.services.directory_sync import DirectoryBusy, sync_once
 from db.audit import Actor
 from db.models import JobRun
 
@@ -82,6 +82,11 @@ async def directory_sync_job(bot: Any) -> None:
         return
     try:
         res = await sync_once(bot.sessionmaker, bot.hubspot, Actor.system("sincronización HubSpot"), now=bot.clock.now())
+    except DirectoryBusy:
+        # an import (or another process's sync) holds the directory: expected, and retried next hour
+        log.info("Daily directory sync skipped: the directory is busy with an import or another sync; "
+                 "retried at the next hourly tick")
+        return
     except Exception:
         log.exception("Daily directory sync from HubSpot failed; the export goes on")
         return

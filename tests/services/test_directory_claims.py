@@ -131,3 +131,34 @@ async def test_cli_import_refused_while_the_bot_writes_the_directory(sessionmake
     async with sessionmaker() as s:
         assert len(list((await s.execute(select(Client))).scalars())) == 2
     assert await held(sessionmaker) == []
+
+
+async def test_the_daily_sync_finding_the_directory_busy_logs_one_line_and_is_not_marked_done(
+    sessionmaker, other_process, settings, monkeypatch, caplog
+):
+    import functools
+    import logging
+    from types import SimpleNamespace
+
+    from bot import scheduler
+    from bot.clock import ManualClock
+
+    monkeypatch.setattr(scheduler, "sync_once", functools.partial(ds.sync_once, wait=0))
+    bot = SimpleNamespace(hubspot=object(), clock=ManualClock(NOW), settings=settings, sessionmaker=other_process)
+    entered, leave = asyncio.Event(), asyncio.Event()
+
+    async def importing() -> None:
+        async with ds.directory_writes(sessionmaker, "importacion", now=NOW, wait=0):
+            entered.set()
+            await leave.wait()
+
+    task = asyncio.create_task(importing())
+    await entered.wait()
+    with caplog.at_level(logging.INFO, logger="bot.scheduler"):
+        await scheduler.directory_sync_job(bot)
+    leave.set()
+    await task
+    records = [r for r in caplog.records if r.name == "bot.scheduler"]
+    assert [r.levelno for r in records] == [logging.INFO] and records[0].exc_info is None
+    assert "busy" in records[0].getMessage()
+    assert not await scheduler.job_done(bot, "directorio-hubspot", NOW.astimezone(settings.tz).date().isoformat())
