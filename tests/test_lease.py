@@ -1,5 +1,5 @@
 """The database lease: one holder at a time, free again on release (and on process death, which the
-subprocess tests in tests/e2e/test_failover.py exercise with kill -9)."""
+subprocess tests in tests/e2e/platform/test_failover.py exercise with kill -9)."""
 
 from __future__ import annotations
 

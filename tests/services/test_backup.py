@@ -1,5 +1,5 @@
 """Backup archives (database snapshot + DATA_DIR files + manifest), verification, retention and restore,
-in-process (the operator's view, as subprocesses, is tests/e2e/test_backup_restore.py)."""
+in-process (the operator's view, as subprocesses, is tests/e2e/platform/test_backup_restore.py)."""
 
 from __future__ import annotations
 

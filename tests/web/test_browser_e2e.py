@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.services import web_login
 from db.models import Deal, WebLoginToken
-from tests.e2e.test_deals_e2e import card_of, options, register, setup_people
+from tests.e2e.deals.test_deals_e2e import card_of, options, register, setup_people
 from tests.fakes.cli_process import free_port
 from tests.fakes.discord_fake import buttons, message_text
 from tests.web.browser import receipt_png, shot

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot.domain.dates import format_date
 from db.models import AuditLog, SupportRequest
-from tests.e2e.test_deals_e2e import card_of as deal_card_of
-from tests.e2e.test_deals_e2e import options, register, setup_people
+from tests.e2e.deals.test_deals_e2e import card_of as deal_card_of
+from tests.e2e.deals.test_deals_e2e import options, register, setup_people
 from tests.fakes.discord_fake import buttons, mentions_safe, message_text
 
 

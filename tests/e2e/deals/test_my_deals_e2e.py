@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from bot.services import directory
 from db.models import Deal
-from tests.e2e.test_deals_e2e import setup_people
+from tests.e2e.deals.test_deals_e2e import setup_people
 from tests.fakes.discord_fake import buttons, message_text
 
 N = 40

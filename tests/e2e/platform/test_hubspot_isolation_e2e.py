@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from db.models import AuditLog
-from tests.e2e.test_deals_e2e import PNG, card_of, deals, options, register, setup_people
+from tests.e2e.deals.test_deals_e2e import PNG, card_of, deals, options, register, setup_people
 from tests.fakes.discord_fake import message_text
 
 DEAL_GET = "/crm/v3/objects/deals/"

@@ -94,7 +94,7 @@ async def test_cli_estado(tmp_path):
 async def test_import_hint_names_uv_run_and_the_file(tmp_path):
     from pathlib import Path
 
-    csv = Path(__file__).resolve().parents[2] / "examples" / "clientes.csv"
+    csv = Path(__file__).resolve().parents[3] / "examples" / "clientes.csv"
     res = await run_cli(["clientes", "importar", str(csv)], {"VENTAS_OPS_HOME": str(tmp_path)}, tmp_path)
     assert res.code == 0, res.output
     assert f"uv run ventas-ops clientes importar {csv} --aplicar" in res.stdout

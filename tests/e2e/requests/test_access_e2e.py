@@ -9,7 +9,7 @@ import copy
 from sqlalchemy import func, select
 
 from db.models import AccessRequest, Approval, AuditLog, BillingRequest, Member
-from tests.e2e.test_deals_e2e import (
+from tests.e2e.deals.test_deals_e2e import (
     PDF,
     PNG,
     card_of,

@@ -16,7 +16,7 @@ from bot.services import access as svc
 from db.engine import make_engine, make_sessionmaker
 from db.models import AccessRequest, AuditLog, OutboxMessage
 from tests.fakes.hubspot_fake import HubSpotFake
-from tests.services.test_access import DANIEL, JUAN, NOW, _approved, create, decide
+from tests.services.access.test_access import DANIEL, JUAN, NOW, _approved, create, decide
 
 TOKEN = "pat-na1-test-0000"
 USERS = r"/settings/v3/users/?$"

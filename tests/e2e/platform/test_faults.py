@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.scheduler import cards_job
 from db.models import Deal
-from tests.e2e.test_deals_e2e import card_of, deals, options, register, setup_people
+from tests.e2e.deals.test_deals_e2e import card_of, deals, options, register, setup_people
 from tests.fakes.discord_fake import message_text
 
 CALLBACK = r"/interactions/\d+/[^/]+/callback"

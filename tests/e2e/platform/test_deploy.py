@@ -14,7 +14,7 @@ from bot.startup import EXIT_CONFIG
 from tests.fakes.bot_process import BotProcess
 from tests.fakes.cli_process import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def final_stage() -> list[str]:

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import AccessRequest, AuditLog, BillingRequest, Deal, Lead, RenewalIntent
-from tests.e2e import test_referrals_e2e as referrals
-from tests.e2e import test_renewals_e2e as renewals
-from tests.e2e.test_access_e2e import access_card, billing_card, billing_setup, request_access
-from tests.e2e.test_access_e2e import people as access_people
-from tests.e2e.test_deals_e2e import card_of as deal_card
-from tests.e2e.test_deals_e2e import deals, options, register, setup_people
+from tests.e2e.deals.test_deals_e2e import card_of as deal_card
+from tests.e2e.deals.test_deals_e2e import deals, options, register, setup_people
+from tests.e2e.referrals import test_referrals_e2e as referrals
+from tests.e2e.renewals import test_renewals_e2e as renewals
+from tests.e2e.requests.test_access_e2e import access_card, billing_card, billing_setup, request_access
+from tests.e2e.requests.test_access_e2e import people as access_people
 from tests.fakes.discord_fake import message_text
 
 LINK_1 = "https://pagos.example.com/l/primero"

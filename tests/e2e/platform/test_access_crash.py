@@ -16,8 +16,8 @@ from db.audit import Actor
 from db.engine import make_engine
 from db.models import AccessRequest, OutboxMessage
 from tests.e2e.crash_trial import env_for
-from tests.e2e.test_access_e2e import GMAIL, SENSE, access_card, people, pings_only, request_access
-from tests.e2e.test_confirmations_e2e import rows_of
+from tests.e2e.platform.test_confirmations_e2e import rows_of
+from tests.e2e.requests.test_access_e2e import GMAIL, SENSE, access_card, people, pings_only, request_access
 from tests.fakes.bot_process import BotProcess
 from tests.fakes.discord_fake import DiscordFake, mentions_safe, message_text
 

@@ -16,8 +16,8 @@ from bot.domain.validation import MAX_ROW_ID
 from bot.texts.deals import MY_DEALS_FILTER_STATUS
 from bot.ui import ActionButton, PersistentModal
 from db.audit import Actor
-from tests.e2e.test_access_e2e import billing_card, request_access
-from tests.e2e.test_deals_e2e import PDF, card_of, deals, options, register
+from tests.e2e.deals.test_deals_e2e import PDF, card_of, deals, options, register
+from tests.e2e.requests.test_access_e2e import billing_card, request_access
 from tests.fakes import discord_spec
 from tests.fakes.discord_fake import buttons, message_text
 
@@ -167,8 +167,8 @@ async def test_longest_values_through_cards_modals_and_dms(harness):
 async def test_longest_values_through_referral_and_renewal_cards(harness_factory):
     from datetime import UTC, datetime
 
-    from tests.e2e import test_referrals_e2e as referrals
-    from tests.e2e import test_renewals_e2e as renewals
+    from tests.e2e.referrals import test_referrals_e2e as referrals
+    from tests.e2e.renewals import test_renewals_e2e as renewals
 
     # the renewal's dates are this start's calendar (Monday 23/11/2026 10:00 in Bogotá)
     h = await harness_factory(extensions=tuple(dict.fromkeys((*EXTENSIONS, "bot.exts.referrals.leads", "bot.exts.renewals.intents"))),

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.exts.reports.statements import run_monthly_statement
 from bot.services import directory
 from db.models import AuditLog, JobRun
-from tests.e2e.test_deals_e2e import card_of, deals, options, register, setup_people
+from tests.e2e.deals.test_deals_e2e import card_of, deals, options, register, setup_people
 from tests.fakes.discord_fake import mentions_safe, message_text
 from tests.timetravel import BOT_CLI
 

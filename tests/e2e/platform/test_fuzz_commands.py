@@ -32,7 +32,7 @@ from db.models import (
     Lead,
     RenewalIntent,
 )
-from tests.e2e.test_deals_e2e import PDF, PNG
+from tests.e2e.deals.test_deals_e2e import PDF, PNG
 from tests.fakes.discord_fake import mentions_safe, message_text
 
 UNEXPECTED = GT.UNEXPECTED_ERROR.split("{ref}")[0][:40]

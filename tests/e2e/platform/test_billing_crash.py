@@ -15,8 +15,8 @@ from db.audit import Actor
 from db.engine import make_engine, make_sessionmaker
 from db.models import BillingRequest, Deal, OutboxMessage
 from tests.e2e.crash_trial import env_for
-from tests.e2e.test_confirmations_e2e import rows_of
-from tests.e2e.test_deals_e2e import PDF
+from tests.e2e.deals.test_deals_e2e import PDF
+from tests.e2e.platform.test_confirmations_e2e import rows_of
 from tests.fakes.bot_process import BotProcess
 from tests.fakes.discord_fake import DiscordFake, mentions_safe, message_text
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from db.models import Approval, OutboxMessage
 from tests.e2e.crash_trial import env_for
-from tests.e2e.test_confirmations_e2e import register, rows_of, seed
+from tests.e2e.platform.test_confirmations_e2e import register, rows_of, seed
 from tests.fakes.bot_process import BotProcess
 from tests.fakes.discord_fake import DiscordFake, mentions_safe, message_text
 

@@ -26,7 +26,7 @@ from db.models import (
     Member,
     RenewalIntent,
 )
-from tests.e2e.test_deals_e2e import options, register, setup_people
+from tests.e2e.deals.test_deals_e2e import options, register, setup_people
 from tests.fakes.discord_fake import DEFAULT_ROLES, buttons
 
 ROLE_KAM, ROLE_APPROVER, ROLE_COO, ROLE_RENEWALS, ROLE_AUDIT, ROLE_PROFILER, ROLE_ADMIN = DEFAULT_ROLES

@@ -11,10 +11,10 @@ from sqlalchemy import update
 from bot.app import EXTENSIONS
 from bot.texts import general as GT
 from db.models import Deal
-from tests.e2e import test_referrals_e2e as referrals
-from tests.e2e import test_renewals_e2e as renewals
-from tests.e2e.test_access_e2e import billing_card, billing_setup, request_access
-from tests.e2e.test_deals_e2e import card_of, deals
+from tests.e2e.deals.test_deals_e2e import card_of, deals
+from tests.e2e.referrals import test_referrals_e2e as referrals
+from tests.e2e.renewals import test_renewals_e2e as renewals
+from tests.e2e.requests.test_access_e2e import billing_card, billing_setup, request_access
 from tests.fakes.discord_fake import buttons, mentions_safe
 
 MONDAY = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 23/11/2026 10:00 in Bogotá
