@@ -111,6 +111,8 @@ class OutboxWorker(LoopWorker):
                         sent += 1
                 if not self._again:
                     break
+            else:
+                self.kick()  # the second pass refused a DM too: its notice goes in the next round, not in 30 s
             await self._notify_held()
             return sent
 

@@ -87,6 +87,13 @@ def mentions_safe(message: dict[str, Any]) -> bool:
     return not am.get("parse") and not am.get("roles") and not am.get("users") and not am.get("replied_user")
 
 
+def pings_only(message: dict[str, Any], user_id: int) -> bool:
+    """True when the message can ping ``user_id`` and nobody else."""
+    am = message.get("_allowed_mentions") or {}
+    return (not am.get("parse") and not am.get("roles") and not am.get("replied_user")
+            and [int(u) for u in am.get("users") or []] == [user_id])
+
+
 @dataclass
 class Fault:
     method: str
