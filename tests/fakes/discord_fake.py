@@ -755,6 +755,11 @@ class DiscordFake:
         if isinstance(nonce, str) and len(nonce) > 25:
             return _error(400, 50035, "Invalid Form Body", {"nonce": {"_errors": [
                 {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 25 or fewer in length."}]}})
+        ref = payload.get("message_reference") or {}
+        if ref and int(ref.get("message_id") or 0) not in self.messages_by_id and ref.get("fail_if_not_exists") is not False:
+            # a reply to a deleted message: refused, unless the sender said to post it without the reference
+            return _error(400, 50035, "Invalid Form Body", {"message_reference": {"_errors": [
+                {"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}]}})
         key = (str(BOT_ID), str(nonce))
         if payload.get("enforce_nonce") and nonce is not None and key in self.nonces:
             created, mid = self.nonces[key]
