@@ -102,13 +102,14 @@ class LoopWorker:
         self._task = asyncio.create_task(loop, name=name)
 
     async def _nap(self, seconds: float) -> None:
-        """Sleep ``seconds``, or less when ``_wake`` is set meanwhile."""
-        self._wake.clear()
+        """Sleep ``seconds``, or less when ``_wake`` is set meanwhile — or was set during the last round:
+        a kick that came while the loop worked (a commit made during a flush) is not lost."""
         try:
             async with asyncio.timeout(seconds):
                 await self._wake.wait()
         except TimeoutError:
             pass
+        self._wake.clear()
 
     async def stop(self) -> None:
         if self._task is not None:

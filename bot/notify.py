@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
 
 import aiohttp
 import discord
+from discord.ext import commands
 
 from bot.domain.cards import CardKey, button_target
 from bot.logging_setup import log_failure
@@ -207,3 +210,48 @@ async def check_cards(
     (:func:`repost_missing_cards`), then retire the duplicates a crash left (:func:`retire_duplicate_cards`)."""
     await repost_missing_cards(bot, what, find, post_one)
     await retire_duplicate_cards(bot, what, prefix, recorded)
+
+
+@dataclass(frozen=True, slots=True)
+class CardPasses:
+    """The start-up and periodic passes of one kind of card whose rows can say which lack their card
+    (``without_card(session, older_than)``): one definition for the cogs that own such cards."""
+
+    what: str
+    prefix: str
+    without_card: Callable[[Any, datetime], Awaitable[list[int]]]
+    post_one: Callable[..., Awaitable[Any]]
+    recorded: Callable[[Any, list[int]], Awaitable[dict[int, int | None]]]
+
+    async def at_start(self, bot: Any) -> None:
+        """Post what a crash or a refusal left unposted, retire duplicates (:func:`check_cards`)."""
+        before = bot.clock.now()
+        await check_cards(bot, self.what, self.prefix, lambda s: self.without_card(s, before), self.post_one,
+                          self.recorded)
+
+    async def repost(self, bot: Any, created_before: datetime | None = None) -> None:
+        """Post the missing cards created before ``created_before`` (now by default)."""
+        before = created_before or bot.clock.now()
+        await repost_missing_cards(bot, self.what, lambda s: self.without_card(s, before), self.post_one)
+
+
+class CardsCog(commands.Cog):
+    """A cog that owns one kind of card (``CARDS``): it posts what a crash or a refusal left unposted
+    once per process, at the first ``on_ready``, and on the periodic cards job (``repost_cards``)."""
+
+    CARDS: ClassVar[CardPasses]
+
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+        self._cards_checked = False
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Post the cards a crash or a refusal left unposted, retire duplicates. Once per process."""
+        if not self._cards_checked:
+            self._cards_checked = True
+            await self.CARDS.at_start(self.bot)
+
+    async def repost_cards(self, created_before: datetime | None = None) -> None:
+        """Post the missing cards (the periodic cards job calls this too)."""
+        await self.CARDS.repost(self.bot, created_before)

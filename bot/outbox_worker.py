@@ -111,6 +111,8 @@ class OutboxWorker(LoopWorker):
                         sent += 1
                 if not self._again:
                     break
+            else:
+                self.kick()  # the second pass refused a DM too: its notice goes in the next round, not in 30 s
             await self._notify_held()
             return sent
 
@@ -139,6 +141,19 @@ class OutboxWorker(LoopWorker):
             return bot.sales_channel()
         ch = bot.get_channel(row.target_id)
         return ch if isinstance(ch, discord.abc.Messageable) else None
+
+    async def _reply(self, row: OutboxMessage) -> tuple[discord.abc.Messageable | None, discord.MessageReference | None]:
+        """A reply to a card: the card's channel and the reference to it, read now (a card not posted,
+        or in a channel gone, gives (None, None): the post goes to the row's own channel, as a plain post)."""
+        if not (row.payload or {}).get("reply_to"):
+            return None, None
+        async with self.bot.sessionmaker() as session:
+            where = await ob.reply_target(session, row)
+        channel = self.bot.get_channel(where[0]) if where is not None else None
+        if where is None or not isinstance(channel, discord.abc.Messageable):
+            return None, None
+        # a deleted card does not block the reply: Discord posts it without the reference
+        return channel, discord.MessageReference(message_id=where[1], channel_id=where[0], fail_if_not_exists=False)
 
     def _channel_label(self, row: OutboxMessage) -> str:
         if row.target_id == ob.SALES_CHANNEL:
@@ -187,7 +202,9 @@ class OutboxWorker(LoopWorker):
         target: discord.abc.Messageable | None = None
         dms_closed = False
         try:
-            target = await self._target(row)
+            target, reference = await self._reply(row)
+            if target is None:
+                target = await self._target(row)
             if target is None:
                 raise LookupError("target channel not found")
             files = [
@@ -195,12 +212,14 @@ class OutboxWorker(LoopWorker):
                 for f in row.payload.get("files", [])
                 if Path(f["path"]).exists()
             ]
+            reply: dict[str, Any] = {"reference": reference} if reference is not None else {}
             msg = await target.send(
                 content=row.payload.get("content"),
                 embeds=[discord.Embed.from_dict(e) for e in row.payload.get("embeds", [])],
                 files=files,
                 allowed_mentions=allowed_mentions(row),
                 nonce=f"ob{row.id}",
+                **reply,
             )
             message_id = msg.id
         except discord.HTTPException as exc:

@@ -4,9 +4,10 @@ factura proforma o un link de pago Daniel Valcarcel y Juan Diego Dillmann tendrÃ
 Use cases take an ``AsyncSession`` and never commit. Like :mod:`bot.services.access`, each write
 starts with its conditional statement so concurrent submissions or clicks never both win.
 
-A decision queues the requester's DM (with the PDF, when there is one) in the outbox, in the
-decision's own transaction: a crash right after the commit loses nothing, and the outbox worker
-posts a notice in the sales channel (pinging only them) when their DMs are closed.
+A decision queues the requester's DM (with the PDF, when there is one) and, for a done request, the
+reply on the deal card in the outbox, in the decision's own transaction: a crash right after the
+commit loses nothing, and the outbox worker posts a notice in the sales channel (pinging only them)
+when their DMs are closed.
 
 The billing approval is linked through ``Approval.billing_request_id`` only, never
 ``Approval.deal_id``: a deal's own approvals decide whether its commission is earned.
@@ -278,6 +279,8 @@ async def decide_billing(
                    "file": file_path},
         )
     await queue_decision_dm(session, req, actor=actor, now=now, note=note, reason=reason, data_dir=data_dir)
+    if done:
+        await queue_card_reply(session, req, actor=actor, now=now, data_dir=data_dir)
     return BillingDecision(True, req, approval, done)
 
 
@@ -288,6 +291,26 @@ def billing_filename(r: Any) -> str:
 
 def dm_key(request_id: int, what: str) -> str:
     return f"cobro:{request_id}:{what}"
+
+
+def result_files(req: BillingRequest, data_dir: Path) -> list[outbox.OutFile]:
+    """The stored PDF of a done request, attached by absolute path under ``data_dir`` (a
+    content-addressed file that is never removed)."""
+    if not req.result_path:
+        return []
+    return [outbox.OutFile(str(proofs.absolute(data_dir, req.result_path).resolve()), billing_filename(req))]
+
+
+async def queue_card_reply(
+    session: AsyncSession, req: BillingRequest, *, actor: Actor, now: datetime, data_dir: Path
+) -> OutboxMessage:
+    """Queue the reply on the deal's card that carries a done request's link and/or PDF, in the
+    decision's transaction (once per request). The outbox worker finds the card when it delivers."""
+    kind = T.KIND_LABELS.get(req.kind, req.kind)
+    text = T.DEAL_CARD_REPLY.format(kind=kind, deal_id=req.deal_id, amount=format_cop(req.amount), who=md(actor.name),
+                                    url=f"\n{req.result_url}" if req.result_url else "")
+    return await outbox.enqueue(session, dm_key(req.id, "tarjeta"), content=text[:2000], files=result_files(req, data_dir),
+                                reply_to=outbox.ReplyTo("deal", req.deal_id), now=now)
 
 
 async def queue_decision_dm(
@@ -316,8 +339,7 @@ async def queue_decision_dm(
         lines = [req.result_url] if req.result_url else []
         if req.result_path:
             lines.append(T.DONE_FILE_LINE.format(filename=billing_filename(req)))
-            path = proofs.absolute(data_dir, req.result_path).resolve()
-            files.append(outbox.OutFile(str(path), billing_filename(req)))
+        files = result_files(req, data_dir)
         text = T.DM_BILLING_DONE.format(
             kind_lower=kind.lower(), deal_id=req.deal_id, client=md(client.name), amount=format_cop(req.amount),
             who=md(actor.name), url="\n".join(lines), note=T.DM_BILLING_NOTE.format(note=md(note)) if note else "",

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enums import OutboxStatus, OutboxTarget
 from db.audit import Actor, record
-from db.models import OutboxMessage
+from db.models import Deal, OutboxMessage
 
 SALES_CHANNEL = 0  # target_id meaning "the configured sales channel"
 MAX_ATTEMPTS = 10  # transient failures before an item is held
@@ -34,6 +34,20 @@ NOTICE_KEY = "retenido:"  # dedupe-key prefix of the admins' notices (a held not
 class OutFile:
     path: str
     filename: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTo:
+    """The message a post replies to: a card (``card`` names its table in :data:`CARDS`, ``id`` its
+    row), whose channel and message id are read when the post is delivered — a card posted or
+    re-posted after the reply was queued is still the one replied to."""
+
+    card: str
+    id: int
+
+
+# the cards a post can reply to: their model (with ``card_channel_id`` / ``card_message_id``)
+CARDS: dict[str, type[Deal]] = {"deal": Deal}
 
 
 async def enqueue(
@@ -50,6 +64,7 @@ async def enqueue(
     fallback: str | None = None,
     fallback_channel_id: int = SALES_CHANNEL,
     mention_user: int | None = None,
+    reply_to: ReplyTo | None = None,
 ) -> OutboxMessage:
     """Add a message to deliver unless one with this key exists (then return that one).
 
@@ -59,7 +74,9 @@ async def enqueue(
     ``fallback`` (DMs only): the notice posted in ``fallback_channel_id`` (mentioning the user, who
     alone can be pinged by it) when the DM is refused because the user's DMs are closed; the DM
     itself is held as any refusal. ``mention_user``: the one user this message may ping (every
-    other mention stays inert)."""
+    other mention stays inert). ``reply_to`` (channel posts only): the card this post replies to; it
+    goes to the card's channel as a reply, or as a plain post to ``channel_id`` if the card is not
+    posted (a deleted card does not block it either: ``fail_if_not_exists`` is false)."""
     existing = (
         await session.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     ).scalar_one_or_none()
@@ -77,6 +94,8 @@ async def enqueue(
             **({"fallback": {"content": fallback, "channel_id": fallback_channel_id}}
                if fallback is not None and user_id is not None else {}),
             **({"mention_users": [mention_user]} if mention_user is not None else {}),
+            **({"reply_to": {"card": reply_to.card, "id": reply_to.id}}
+               if reply_to is not None and user_id is None else {}),
         },
     }
     if for_digest is not None:
@@ -97,6 +116,21 @@ async def enqueue(
     row = await session.get(OutboxMessage, new_id)
     assert row is not None
     return row
+
+
+async def reply_target(session: AsyncSession, row: OutboxMessage) -> tuple[int, int] | None:
+    """(channel id, message id) of the card a post replies to, read now; None when it replies to
+    nothing or the card is not posted."""
+    ref = (row.payload or {}).get("reply_to")
+    model = CARDS.get(str((ref or {}).get("card")))
+    if ref is None or model is None:
+        return None
+    where = (await session.execute(
+        select(model.card_channel_id, model.card_message_id).where(model.id == int(ref["id"]))
+    )).first()
+    if where is None or not where[0] or not where[1]:
+        return None
+    return int(where[0]), int(where[1])
 
 
 async def due(session: AsyncSession, now: datetime, limit: int = 20) -> list[OutboxMessage]:

@@ -7,6 +7,7 @@ dates with ``format_date``; user text is already escaped for Markdown.
 from __future__ import annotations
 
 from bot.domain.enums import ApprovalKind, ApprovalStatus, DealStatus, DealType, HubSpotCheck
+from bot.texts.access import ACCESS_CHANNEL_NOTICE
 
 # --- command and option descriptions ------------------------------------------------------
 CMD_REGISTER = "Registra un negocio que cerraste con uno de tus clientes"
@@ -235,6 +236,14 @@ DM_ATTR_LOST = (
 )
 DM_ATTR_WON = "⚖️ La atribución del negocio de HubSpot {hubspot_id} se resolvió a tu favor (registro #{deal_id})."
 DM_UNREGISTERED_DISPUTE = "⚖️ Alguien más registró el negocio de HubSpot {hubspot_id} que tienes en el registro #{deal_id}; un administrador decidirá la atribución."
+# the channel notice of a decision DM refused because the KAM's DMs are closed (it pings them, and only
+# them): like access and billing, it says what happened and never the reason nor the commission
+DM_CLOSED_NOTICE = ACCESS_CHANNEL_NOTICE
+NOTICE_APPROVED_STEP = "{who} aprobó tu negocio #{deal_id}. Abre tus mensajes directos para recibir los próximos avisos."
+NOTICE_EARNED = "tu negocio #{deal_id} quedó aprobado. Abre tus mensajes directos para ver tu comisión."
+NOTICE_REJECTED = "tu negocio #{deal_id} no fue aprobado. Abre tus mensajes directos para ver el motivo."
+NOTICE_ATTR_WON = "la atribución del registro #{deal_id} se resolvió a tu favor. Abre tus mensajes directos para recibir los próximos avisos."
+NOTICE_ATTR_LOST = "la atribución del registro #{deal_id} se resolvió a favor de otro registro. Abre tus mensajes directos para ver el detalle."
 
 # --- /admin negocio anular ---------------------------------------------------------------
 CANCEL_DONE = "🚫 Negocio #{deal_id} anulado.{clawback}"

@@ -87,6 +87,13 @@ def mentions_safe(message: dict[str, Any]) -> bool:
     return not am.get("parse") and not am.get("roles") and not am.get("users") and not am.get("replied_user")
 
 
+def pings_only(message: dict[str, Any], user_id: int) -> bool:
+    """True when the message can ping ``user_id`` and nobody else."""
+    am = message.get("_allowed_mentions") or {}
+    return (not am.get("parse") and not am.get("roles") and not am.get("replied_user")
+            and [int(u) for u in am.get("users") or []] == [user_id])
+
+
 @dataclass
 class Fault:
     method: str
@@ -748,6 +755,11 @@ class DiscordFake:
         if isinstance(nonce, str) and len(nonce) > 25:
             return _error(400, 50035, "Invalid Form Body", {"nonce": {"_errors": [
                 {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 25 or fewer in length."}]}})
+        ref = payload.get("message_reference") or {}
+        if ref and int(ref.get("message_id") or 0) not in self.messages_by_id and ref.get("fail_if_not_exists") is not False:
+            # a reply to a deleted message: refused, unless the sender said to post it without the reference
+            return _error(400, 50035, "Invalid Form Body", {"message_reference": {"_errors": [
+                {"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}]}})
         key = (str(BOT_ID), str(nonce))
         if payload.get("enforce_nonce") and nonce is not None and key in self.nonces:
             created, mid = self.nonces[key]

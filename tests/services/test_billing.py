@@ -158,8 +158,10 @@ async def test_the_decision_dm_is_queued_with_the_decision_and_only_with_it(sess
     await decide(sessionmaker, t.request.id, True, file_path=rel, note="Vence *hoy*", data_dir=tmp_path)
     again = await decide(sessionmaker, t.request.id, False, actor=DANIEL, reason="Tarde")
     assert not again.decided
-    [dm] = await outbox_rows(sessionmaker)
+    dm, reply = await outbox_rows(sessionmaker)  # and the reply on the deal card, with the same PDF
     assert dm.target == "dm" and dm.target_id == 1001 and dm.status == "pendiente"
+    assert reply.target == "channel" and reply.payload["reply_to"] == {"card": "deal", "id": world.deal.id}
+    assert reply.payload["files"] == dm.payload["files"] and "Juan" in reply.payload["content"]
     assert "Vence \\*hoy\\*" in dm.payload["content"] and "Acme" in dm.payload["content"]
     [f] = dm.payload["files"]
     assert Path(f["path"]).is_absolute() and Path(f["path"]).read_bytes() == b"%PDF-1.4"

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot import permissions
 from bot.app import VentasOpsBot
@@ -31,7 +30,7 @@ from bot.errors import UserCheckFailure, UserError
 from bot.faq_render import hits_embed, sell_for_me_embed
 from bot.guards import actor_of, require_role
 from bot.interactions import send_ephemeral
-from bot.notify import RecentCards, check_cards, post, repost_missing_cards, send_card
+from bot.notify import CardPasses, CardsCog, RecentCards, post, send_card
 from bot.services import questions as svc
 from bot.services.referrals import role_label
 from bot.texts import questions as T
@@ -301,25 +300,8 @@ async def run_questions_tick(bot: VentasOpsBot) -> svc.SlaResult:
 
 
 # --- the cog --------------------------------------------------------------------------------------
-class Questions(commands.Cog):
-    def __init__(self, bot: VentasOpsBot) -> None:
-        self.bot = bot
-        self._cards_checked = False
-
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        """Post the cards a crash or a refusal left unposted, retire duplicates. Once per process."""
-        if self._cards_checked:
-            return
-        self._cards_checked = True
-        before = self.bot.clock.now()
-        await check_cards(self.bot, "question", QuestionButton.PREFIX, lambda s: svc.without_card(s, before), post_card,
-                          svc.recorded_cards)
-
-    async def repost_cards(self, created_before: datetime | None = None) -> None:
-        """Post missing question cards (the periodic cards job calls this too)."""
-        before = created_before or self.bot.clock.now()
-        await repost_missing_cards(self.bot, "question", lambda s: svc.without_card(s, before), post_card)
+class Questions(CardsCog):
+    CARDS = CardPasses("question", QuestionButton.PREFIX, svc.without_card, post_card, svc.recorded_cards)
 
     @app_commands.command(name="duda", description=T.CMD_DUDA)
     @app_commands.describe(pregunta=T.OPT_QUESTION, tema=T.OPT_TOPIC, publicar=T.OPT_POST)

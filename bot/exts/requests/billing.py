@@ -1,26 +1,22 @@
 """/solicitar-proforma's clicks: the billing team marks a request done (with the file or link) or
 rejects it; the requester is told and the deal card shows it. Rules in :mod:`bot.services.billing`.
 
-The requester's DM is queued by the service in the decision's transaction (the outbox delivers it,
-or a notice in the sales channel when their DMs are closed). The reply on the deal card is still
-sent directly, after the commit: the outbox cannot post a reply (no message reference in its
-payload); the card's «Cobro» field, redrawn from the database, shows the result either way."""
+The requester's DM and the reply on the deal card (the link and/or the PDF) are queued by the service
+in the decision's transaction; the outbox delivers them (or, for the DM, a notice in the sales channel
+when the requester's DMs are closed). The deal card's «Cobro» field is redrawn from the database."""
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 import discord
 
 from bot.app import VentasOpsBot
 from bot.blocking import run_blocking
-from bot.cards.access import NO_MENTIONS, card_channel
 from bot.cards.billing import load_billing, refresh_billing_card
 from bot.cards.deal import refresh_card
 from bot.domain.enums import ApprovalStatus
-from bot.domain.money import format_cop
 from bot.domain.text import md
 from bot.errors import UserError
 from bot.exts.requests.common import ReasonModal, already_text
@@ -28,7 +24,6 @@ from bot.guards import actor_of, require_role
 from bot.interactions import send_ephemeral
 from bot.services import billing as bsvc
 from bot.services import proofs
-from bot.services.billing import billing_filename
 from bot.texts import access as T
 from bot.ui import PersistentModal
 
@@ -120,40 +115,6 @@ async def handle_billing_click(interaction: discord.Interaction[VentasOpsBot], a
         await BillingReasonModal(request_id).open(interaction)
 
 
-def billing_file(bot: VentasOpsBot, r: Any) -> discord.File | None:
-    """The stored PDF of a done request, ready to send (None when there is none or it is gone)."""
-    if not r.result_path:
-        return None
-    path = proofs.absolute(bot.settings.data_dir, r.result_path)
-    if not path.exists():
-        log.warning("PDF of billing request %s missing at %s", r.id, path)
-        return None
-    return discord.File(path, filename=billing_filename(r))
-
-
-async def reply_on_deal_card(bot: VentasOpsBot, v: bsvc.BillingView, who: str) -> None:
-    """Put the link or the PDF on the deal's card: a reply to it, and the card's «Cobro» field."""
-    d, r = v.deal, v.request
-    await refresh_card(bot, d.id)
-    if not d.card_channel_id or not d.card_message_id:
-        return
-    channel = await card_channel(bot, d.card_channel_id)
-    if channel is None:
-        return
-    kind = T.KIND_LABELS.get(r.kind, r.kind)
-    text = T.DEAL_CARD_REPLY.format(kind=kind, deal_id=d.id, amount=format_cop(r.amount), who=md(who),
-                                    url=f"\n{r.result_url}" if r.result_url else "")
-    file = billing_file(bot, r)
-    try:
-        await channel.send(
-            text, **({"file": file} if file is not None else {}), allowed_mentions=NO_MENTIONS,
-            reference=discord.MessageReference(message_id=d.card_message_id, channel_id=d.card_channel_id,
-                                               fail_if_not_exists=False),
-        )
-    except discord.HTTPException as exc:
-        log.warning("Could not reply on the card of deal %s: %s", d.id, exc)
-
-
 async def decide_billing_click(
     interaction: discord.Interaction[VentasOpsBot], request_id: int, done: bool, *, url: str | None = None,
     note: str | None = None, reason: str | None = None, file_path: str | None = None,
@@ -180,5 +141,5 @@ async def decide_billing_click(
         await send_ephemeral(interaction, T.BILLING_REJECTED_ACK.format(request_id=r.id, name=md(v.member.name)))
     await refresh_billing_card(bot, request_id)
     if done:
-        await reply_on_deal_card(bot, v, actor.name)
-    bot.outbox.kick()  # the cards show the decision before the requester hears of it
+        await refresh_card(bot, v.deal.id)  # its «Cobro» field
+    bot.outbox.kick()  # the cards show the decision before the requester hears of it (and the card's reply)

@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.app import VentasOpsBot
 from bot.domain.cards import CardKey
@@ -30,7 +29,7 @@ from bot.errors import UserCheckFailure, UserError
 from bot.faq_render import sell_for_me_embed
 from bot.guards import actor_of, require_role
 from bot.interactions import send_ephemeral
-from bot.notify import RecentCards, check_cards, repost_missing_cards, send_card
+from bot.notify import CardPasses, CardsCog, RecentCards, send_card
 from bot.services import directory
 from bot.services import support as svc
 from bot.services.referrals import role_label
@@ -210,25 +209,8 @@ async def _decide(interaction: discord.Interaction[VentasOpsBot], rid: int, *, a
 
 
 # --- the cog --------------------------------------------------------------------------------------
-class Support(commands.Cog):
-    def __init__(self, bot: VentasOpsBot) -> None:
-        self.bot = bot
-        self._cards_checked = False
-
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        """Post the cards a crash or a refusal left unposted, retire duplicates. Once per process."""
-        if self._cards_checked:
-            return
-        self._cards_checked = True
-        before = self.bot.clock.now()
-        await check_cards(self.bot, "support", SupportButton.PREFIX, lambda s: svc.without_card(s, before), post_card,
-                          svc.recorded_cards)
-
-    async def repost_cards(self, created_before: datetime | None = None) -> None:
-        """Post missing support cards (the periodic cards job calls this too)."""
-        before = created_before or self.bot.clock.now()
-        await repost_missing_cards(self.bot, "support", lambda s: svc.without_card(s, before), post_card)
+class Support(CardsCog):
+    CARDS = CardPasses("support", SupportButton.PREFIX, svc.without_card, post_card, svc.recorded_cards)
 
     @app_commands.command(name="pedir-apoyo", description=T.CMD_SUPPORT)
     @app_commands.describe(cliente=T.OPT_CLIENT, tipo=T.OPT_KIND, a=T.OPT_TO, fecha=T.OPT_DATE, detalle=T.OPT_DETAIL)

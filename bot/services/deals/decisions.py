@@ -148,44 +148,62 @@ async def _take_decision(
     return out
 
 
-def decision_dms(decision: Decision, kind: str, v: DealView, other: DealView | None) -> list[tuple[int, str]]:
-    """(discord id, text) of each DM a decision sends to the KAMs concerned."""
+@dataclass(frozen=True, slots=True)
+class DecisionDM:
+    user_id: int  # the KAM's discord id
+    text: str
+    notice: str  # posted in the sales channel instead, when their DMs are closed (no reason, no amount)
+
+
+def decision_dms(decision: Decision, kind: str, v: DealView, other: DealView | None) -> list[DecisionDM]:
+    """Each DM a decision sends to the KAMs concerned."""
     client = md(v.client.name)
     kind_label = T.KIND_LABELS.get(kind, kind)
     hs = v.deal.hubspot_deal_id or ""
-    out: list[tuple[int, str]] = []
+    out: list[DecisionDM] = []
     if kind == ApprovalKind.ATRIBUCION:
         winner, loser = (v, other) if decision.approve else (other, v)
         if winner is not None:
-            out.append((winner.member.discord_id, T.DM_ATTR_WON.format(hubspot_id=hs, deal_id=winner.deal.id)))
+            out.append(DecisionDM(winner.member.discord_id, T.DM_ATTR_WON.format(hubspot_id=hs, deal_id=winner.deal.id),
+                                  T.NOTICE_ATTR_WON.format(deal_id=winner.deal.id)))
         if loser is not None:
-            out.append((loser.member.discord_id, T.DM_ATTR_LOST.format(
-                hubspot_id=hs, deal_id=loser.deal.id, status=T.STATUS_STATES.get(loser.deal.status, loser.deal.status))))
+            out.append(DecisionDM(loser.member.discord_id, T.DM_ATTR_LOST.format(
+                hubspot_id=hs, deal_id=loser.deal.id, status=T.STATUS_STATES.get(loser.deal.status, loser.deal.status)),
+                T.NOTICE_ATTR_LOST.format(deal_id=loser.deal.id)))
         if decision.earned and winner is v:
-            out.append((v.member.discord_id, T.DM_EARNED.format(
-                deal_id=v.deal.id, client=client, commission=format_cop(decision.earned))))
+            out.append(DecisionDM(v.member.discord_id, T.DM_EARNED.format(
+                deal_id=v.deal.id, client=client, commission=format_cop(decision.earned)),
+                T.NOTICE_EARNED.format(deal_id=v.deal.id)))
     elif decision.rejected:
-        out.append((v.member.discord_id, T.DM_REJECTED.format(
+        out.append(DecisionDM(v.member.discord_id, T.DM_REJECTED.format(
             deal_id=v.deal.id, client=client, who=T.APPROVERS_AFTER_BY.get(kind, kind_label),
-            reason=md(decision.approval.reason or ""))))
+            reason=md(decision.approval.reason or "")), T.NOTICE_REJECTED.format(deal_id=v.deal.id)))
     elif decision.earned:
-        out.append((v.member.discord_id, T.DM_EARNED.format(
-            deal_id=v.deal.id, client=client, commission=format_cop(decision.earned))))
+        out.append(DecisionDM(v.member.discord_id, T.DM_EARNED.format(
+            deal_id=v.deal.id, client=client, commission=format_cop(decision.earned)),
+            T.NOTICE_EARNED.format(deal_id=v.deal.id)))
     else:
-        out.append((v.member.discord_id, T.DM_APPROVED_STEP.format(
-            who=T.APPROVERS.get(kind, kind_label), deal_id=v.deal.id, client=client)))
+        out.append(DecisionDM(v.member.discord_id, T.DM_APPROVED_STEP.format(
+            who=T.APPROVERS.get(kind, kind_label), deal_id=v.deal.id, client=client),
+            T.NOTICE_APPROVED_STEP.format(who=T.APPROVERS.get(kind, kind_label), deal_id=v.deal.id)))
     return out
 
 
 async def queue_decision_dms(session: AsyncSession, decision: Decision, kind: str, now: datetime) -> None:
     """Queue the decision's DMs in the caller's transaction; one key per decided approval, so each
-    DM is delivered once."""
+    DM is delivered once. A KAM whose DMs are closed gets a notice in the sales channel instead,
+    which pings them (only them); the DM is held and retried like any refused DM."""
     v = await load_view(session, decision.deal.id)
     other = await load_view(session, decision.other_deal.id) if decision.other_deal else None
     if v is None:
         return
-    for n, (user_id, text) in enumerate(decision_dms(decision, kind, v, other)):
-        await outbox.enqueue(session, f"decision:{decision.approval.id}:{n}", content=text, user_id=user_id, now=now)
+    names = {v.member.discord_id: v.member.name} | ({other.member.discord_id: other.member.name} if other else {})
+    for n, dm in enumerate(decision_dms(decision, kind, v, other)):
+        await outbox.enqueue(
+            session, f"decision:{decision.approval.id}:{n}", content=dm.text, user_id=dm.user_id, now=now,
+            fallback=T.DM_CLOSED_NOTICE.format(user_id=dm.user_id, name=md(names.get(dm.user_id, "")),
+                                               text=dm.notice)[:2000],
+        )
 
 
 async def _maybe_earn(session: AsyncSession, deal: Deal, *, actor: Actor, now: datetime) -> int:

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot.services import directory
 from db.audit import Actor
-from db.models import Approval, AuditLog, Client, CommissionEntry, Deal
-from tests.fakes.discord_fake import buttons, mentions_safe, message_text
+from db.models import Approval, AuditLog, Client, CommissionEntry, Deal, OutboxMessage
+from tests.fakes.discord_fake import buttons, mentions_safe, message_text, pings_only
 from tests.timetravel import business_days_after, spanish_date
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 128
@@ -177,6 +177,37 @@ async def test_audit_rejection_with_reason_modal(harness):
     assert entries == [("rechazada", 720_000)] and appr.reason.startswith("El anticipo no aparece")
     dm = await harness.fake.wait_for_dm(ids["ana"])
     assert "El anticipo no aparece" in message_text(dm) and mentions_safe(dm)
+
+
+async def test_decision_dm_to_closed_dms_leaves_one_channel_notice_that_pings_only_the_kam(harness):
+    """Issue 17: like access and billing, a deal decision's DM refused by closed DMs (50007) is held and
+    a notice in the sales channel pings the KAM (only them), without the reason or the commission."""
+    ids = await setup_people(harness)
+    harness.fake.closed_dms.add(ids["ana"])
+    await register(harness, ids["ana"], options(ids["client"]))
+    await register(harness, ids["ana"], options(ids["client"], servicio="google_ads"))
+    first, second = await deals(harness)
+    card = await card_of(harness, first.id)
+    click = await harness.fake.click(ids["aud1"], card, label="Rechazar")
+    await click.response()
+    await (await harness.fake.submit_modal(ids["aud1"], click.modal, {
+        click.modal["components"][0]["components"][0]["custom_id"]: "Falta el soporte @everyone"}, message=card)).wait_final()
+    await (await harness.fake.click(ids["aud1"], await card_of(harness, second.id), label="Pago verificado")).wait_final()
+
+    def notices():
+        return [m for m in harness.fake.channel_messages() if f"<@{ids['ana']}>" in (m.get("content") or "")]
+
+    await harness.fake.wait_for(lambda: len(notices()) == 2)
+    rejected, earned = sorted(notices(), key=lambda m: f"#{first.id} " not in m["content"])
+    assert f"negocio #{first.id} no fue aprobado" in rejected["content"] and "Falta el soporte" not in rejected["content"]
+    assert f"negocio #{second.id} quedó aprobado" in earned["content"] and "$" not in earned["content"]
+    assert all(pings_only(m, ids["ana"]) and "mensajes directos cerrados" in m["content"] for m in (rejected, earned))
+    assert harness.fake.dms(ids["ana"]) == []
+    async with harness.sessionmaker() as s:
+        held = [m for m in (await s.execute(select(OutboxMessage))).scalars() if m.dedupe_key.startswith("decision:")]
+    assert [m.status for m in held] == ["retenido", "retenido"]  # retried hourly, sent once she opens her DMs
+    await harness.bot.outbox.flush()
+    assert len(notices()) == 2  # the held DMs' retries post no second notice
 
 
 async def test_up_sale_needs_coo_and_audit(harness):

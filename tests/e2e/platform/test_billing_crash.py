@@ -1,6 +1,7 @@
-"""Issue 17: a proforma's DM to the requester — with its PDF — survives a kill -9 right after the
-decision. The DM is an outbox item written in the decision's transaction, its file a durable copy
-under DATA_DIR; the restarted bot delivers it, exactly once."""
+"""Issue 17: a proforma's DM to the requester — with its PDF — and its reply on the deal card survive a
+kill -9 right after the decision. Both are outbox items written in the decision's transaction, the file
+a durable copy under DATA_DIR; the restarted bot delivers each exactly once, the reply as a reply to the
+deal card (its message id read at delivery)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,11 @@ async def seed_request(url: str, ana: int) -> None:
     await eng.dispose()
 
 
+def card_replies(fake: DiscordFake) -> list[dict]:
+    """The bot's replies in the sales channel (the deal card's is the only one)."""
+    return [m for m in fake.channel_messages() if m.get("message_reference")]
+
+
 async def test_a_proforma_dm_with_its_pdf_survives_a_kill_9_right_after_the_decision(tmp_path: Path, database_url):
     fake = DiscordFake()
     await fake.start()
@@ -64,7 +70,10 @@ async def test_a_proforma_dm_with_its_pdf_survives_a_kill_9_right_after_the_deci
             assert asyncio.get_running_loop().time() < deadline, "the decision was not committed"
             await asyncio.sleep(0.2)
         assert fake.dms(ana) == []  # the decision's DM had not left
+        assert card_replies(fake) == []  # nor the reply on the deal card
         await proc.kill()
+        [queued_reply] = [m for m in await rows_of(url, OutboxMessage) if m.dedupe_key == "cobro:1:tarjeta"]
+        assert queued_reply.status == "pendiente" and queued_reply.payload["reply_to"] == {"card": "deal", "id": 1}
         [queued] = [m for m in await rows_of(url, OutboxMessage) if m.target == "dm"]
         assert queued.target_id == ana and queued.status == "pendiente"
         [f] = queued.payload["files"]
@@ -80,12 +89,19 @@ async def test_a_proforma_dm_with_its_pdf_survives_a_kill_9_right_after_the_deci
         while [m.status for m in await rows_of(url, OutboxMessage) if m.target == "dm"] != ["enviado"]:
             assert asyncio.get_running_loop().time() < deadline, "the delivered DM was not marked sent"
             await asyncio.sleep(0.2)
+        [deal] = await rows_of(url, Deal)
+        await fake.wait_for(lambda: card_replies(fake), timeout=30)
+        [reply] = card_replies(fake)
+        assert reply["message_reference"]["message_id"] == str(deal.card_message_id) and mentions_safe(reply)
+        assert "Factura proforma del negocio #1" in reply["content"] and "Juan Diego Dillmann" in reply["content"]
+        assert fake.attachments[int(reply["attachments"][0]["id"])][0] == PDF
         # exactly once: another restart sends nothing more
         await proc.stop()
         proc = BotProcess(env_for(fake, tmp_path, url), tmp_path, tmp_path / "bot.log")
         await proc.start(fake, timeout=90)
         await asyncio.sleep(1.0)
         assert len(fake.dms(ana)) == 1
+        assert len(card_replies(fake)) == 1
         await proc.stop()
     finally:
         await fake.stop()

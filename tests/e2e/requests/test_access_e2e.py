@@ -18,17 +18,10 @@ from tests.e2e.deals.test_deals_e2e import (
     register,
     setup_people,
 )
-from tests.fakes.discord_fake import buttons, mentions_safe, message_text
+from tests.fakes.discord_fake import buttons, mentions_safe, message_text, pings_only
 
 SENSE = "ana.gomez@sensedigital.co"
 GMAIL = "ana.gomez@gmail.com"
-
-
-def pings_only(message: dict, user_id: int) -> bool:
-    """True when the message can ping ``user_id`` and nobody else."""
-    am = message.get("_allowed_mentions") or {}
-    return (not am.get("parse") and not am.get("roles") and not am.get("replied_user")
-            and [int(u) for u in am.get("users") or []] == [user_id])
 
 
 async def people(h):
