@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from bot.services import outbox as ob
 from db.models import Deal
-from tests.e2e.test_deals_e2e import card_of, deals, options, register, setup_people
+from tests.e2e.deals.test_deals_e2e import card_of, deals, options, register, setup_people
 from tests.fakes.discord_fake import mentions_safe
 
 
