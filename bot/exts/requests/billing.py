@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 import discord
 
@@ -31,6 +30,7 @@ from bot.services import proofs
 from bot.services.billing import billing_filename
 from bot.texts import access as T
 from bot.ui import PersistentModal
+from db.models import BillingRequest
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 class BillingReasonModal(ReasonModal, template=r"bill-reason:(?P<id>\d+)"):
     PREFIX = "bill-reason"
 
-    async def apply(self, interaction: discord.Interaction, reason: str) -> None:
+    async def apply(self, interaction: discord.Interaction[VentasOpsBot], reason: str) -> None:
         await decide_billing_click(interaction, self.request_id, False, reason=reason)
 
 
@@ -65,7 +65,7 @@ class DoneModal(PersistentModal, template=r"bill-done:(?P<id>\d+)"):
     def from_match(cls, match: re.Match[str]) -> DoneModal:
         return cls(int(match["id"]))
 
-    async def on_submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:  # type: ignore[override]
+    async def submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         bot = interaction.client
         await require_role(interaction, bot.settings.role_hubspot_approver, action="bill:done")
         # decided while this modal was open (another approver, or before a restart): say who, keep the PDF out
@@ -120,7 +120,7 @@ async def handle_billing_click(interaction: discord.Interaction[VentasOpsBot], a
         await BillingReasonModal(request_id).open(interaction)
 
 
-def billing_file(bot: VentasOpsBot, r: Any) -> discord.File | None:
+def billing_file(bot: VentasOpsBot, r: BillingRequest) -> discord.File | None:
     """The stored PDF of a done request, ready to send (None when there is none or it is gone)."""
     if not r.result_path:
         return None
