@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol
 
 import discord
@@ -52,7 +53,7 @@ class ModalRouter:
         """Hand a modal submission to the modal class whose template matches; False when none does."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return False
-        data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        data: Mapping[str, Any] = interaction.data or {}  # a union of TypedDicts, one per interaction type
         custom_id = str(data.get("custom_id", ""))
         for pattern, cls in self._routes.items():
             match = pattern.fullmatch(custom_id)
