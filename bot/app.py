@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 import discord
 from discord import app_commands
@@ -36,7 +36,9 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 # re-exported: callers written against ``bot.app`` keep working (the helpers live in bot.interactions)
-__all__ = ["ANYWHERE", "EXTENSIONS", "VentasOpsBot", "new_reference", "report_error", "send_ephemeral"]
+__all__ = [
+    "ANYWHERE", "EXTENSIONS", "VentasOpsBot", "new_reference", "report_error", "send_ephemeral", "ventas_interaction",
+]
 
 
 def _sanitize_options(options: list[dict[str, Any]]) -> None:
@@ -226,3 +228,16 @@ class VentasOpsBot(commands.Bot):
     def sales_channel(self) -> discord.TextChannel | None:
         guild = self.guild
         return permissions.find_channel(guild, self.settings.sales_channel) if guild else None
+
+
+def _is_ventas(interaction: discord.Interaction) -> TypeGuard[discord.Interaction[VentasOpsBot]]:
+    return isinstance(interaction.client, VentasOpsBot)
+
+
+def ventas_interaction(interaction: discord.Interaction) -> discord.Interaction[VentasOpsBot]:
+    """``interaction`` typed with this bot as its client. discord.py hands clicks and modal submissions to
+    methods typed for any client (``Interaction[Client]``); every interaction this process receives is
+    this bot's, and this checks it instead of assuming it."""
+    if not _is_ventas(interaction):
+        raise TypeError(f"interaction {interaction.id} belongs to {type(interaction.client).__name__}, not VentasOpsBot")
+    return interaction

@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot import permissions
+from bot.app import VentasOpsBot
 from bot.errors import UserCheckFailure
 from bot.texts import general as T
 from db.audit import Actor, record
@@ -14,7 +15,7 @@ def actor_of(user: discord.abc.User) -> Actor:
     return Actor(user.id, getattr(user, "display_name", None) or user.name)
 
 
-async def require_role(interaction: discord.Interaction, *role_specs: str, action: str) -> None:
+async def require_role(interaction: discord.Interaction[VentasOpsBot], *role_specs: str, action: str) -> None:
     """Raise :class:`UserCheckFailure` unless the user has one of the roles.
 
     A refusal writes an ``acceso.denegado`` audit row (its own short transaction), so wrong-role
@@ -23,7 +24,7 @@ async def require_role(interaction: discord.Interaction, *role_specs: str, actio
     if permissions.has_any_role(interaction.user, role_specs):
         return
     bot = interaction.client
-    async with bot.sessionmaker() as session:  # type: ignore[attr-defined]
+    async with bot.sessionmaker() as session:
         record(
             session,
             actor_of(interaction.user),

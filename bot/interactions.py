@@ -25,13 +25,23 @@ def new_reference() -> str:
     return secrets.token_hex(4).upper()
 
 
-async def send_ephemeral(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
-    """Answer privately whether or not the interaction was already acknowledged."""
+async def send_ephemeral(interaction: discord.Interaction, content: str | None, **kwargs: Any) -> None:
+    """Answer privately whether or not the interaction was already acknowledged (``content`` None: only
+    what ``kwargs`` carries, e.g. an embed)."""
     kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+    if content is not None:
+        kwargs["content"] = content
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, **kwargs)
+        await interaction.followup.send(ephemeral=True, **kwargs)
     else:
-        await interaction.response.send_message(content, ephemeral=True, **kwargs)
+        await interaction.response.send_message(ephemeral=True, **kwargs)
+
+
+def reply_channel(interaction: discord.Interaction) -> discord.abc.Messageable | None:
+    """The channel the interaction came from when messages can be posted there (a card's fallback when
+    the sales channel is not found), else None (a forum or a category has no messages of its own)."""
+    channel = interaction.channel
+    return channel if isinstance(channel, discord.abc.Messageable) else None
 
 
 def _user_message(error: BaseException) -> str | None:

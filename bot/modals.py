@@ -9,7 +9,8 @@ modal (:meth:`bot.ui.PersistentModal.open` stops it before sending) and routes e
 here instead: ``Client.dispatch('interaction')`` reaches :meth:`VentasOpsBot.on_interaction` for
 every interaction, known or not. Each modal class names a ``template`` (a regex over the
 ``custom_id``, e.g. ``bill-done:(?P<id>\\d+)``) and rebuilds itself from the match; its
-``on_submit`` re-reads the state from the database, so it answers whoever submits, whenever.
+``submit`` (called by ``on_submit``, :class:`bot.ui.PersistentModal`) re-reads the state from the database, so it
+answers whoever submits, whenever.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol
 
 import discord
 
@@ -25,10 +27,10 @@ log = logging.getLogger(__name__)
 
 
 class RoutedModal(Protocol):
-    __modal_template__: re.Pattern[str] | None
+    __modal_template__: ClassVar[re.Pattern[str] | None]
 
     @classmethod
-    def from_match(cls, match: re.Match[str]) -> Any: ...
+    def from_match(cls, match: re.Match[str]) -> discord.ui.Modal: ...
 
 
 class ModalRouter:
@@ -51,7 +53,7 @@ class ModalRouter:
         """Hand a modal submission to the modal class whose template matches; False when none does."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return False
-        data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        data: Mapping[str, Any] = interaction.data or {}  # a union of TypedDicts, one per interaction type
         custom_id = str(data.get("custom_id", ""))
         for pattern, cls in self._routes.items():
             match = pattern.fullmatch(custom_id)

@@ -36,6 +36,17 @@ async def dm(bot: discord.Client, user_id: int, content: str | None = None, **kw
         return False
 
 
+# the channels whose messages discord.py addresses by id (not a forum, a category or a group DM)
+_MESSAGE_CHANNELS = (discord.TextChannel, discord.VoiceChannel, discord.StageChannel, discord.Thread, discord.DMChannel,
+                     discord.PartialMessageable)
+
+
+def card_message(channel: object, message_id: int) -> discord.PartialMessage | None:
+    """Message ``message_id`` of ``channel`` (a card to edit or reply to), or None when the channel is of
+    a kind that has no messages of its own."""
+    return channel.get_partial_message(message_id) if isinstance(channel, _MESSAGE_CHANNELS) else None
+
+
 async def post(channel: discord.abc.Messageable, content: str | None = None, **kwargs: Any) -> discord.Message:
     kwargs.setdefault("allowed_mentions", NO_MENTIONS)
     return await channel.send(content, **kwargs)

@@ -255,7 +255,7 @@ class OutboxWorker(LoopWorker):
                                                                "reason": values.get("held_reason")})
             # closed DMs: the DM is held (retried hourly, the admins told) and, when it carries one,
             # its channel notice is queued with that status — once, whatever the retries
-            fallback = await ob.enqueue_fallback(session, row, now) if result.rowcount and dms_closed else None  # type: ignore[attr-defined]
+            fallback = await ob.enqueue_fallback(session, row, now) if rowcount(result) and dms_closed else None
             await session.commit()
         if fallback is not None and fallback.status == OutboxStatus.PENDIENTE:
             self._again = True  # flush() delivers the notice in this same call

@@ -5,6 +5,11 @@ A card's buttons are ``discord.ui.DynamicItem``s whose custom_id carries the act
 the state from the database, so they keep working after a restart. Modals work the same way
 (:class:`PersistentModal`, routed by :mod:`bot.modals`): a submission is answered after a restart,
 after any delay, and when another approver got there first.
+
+discord.py types a click or a submission as ``Interaction[Client]`` (its ``callback`` and ``on_submit``
+are generic over any client), so the bases here narrow it once to ``Interaction[VentasOpsBot]``
+(:func:`bot.app.ventas_interaction`) and hand it to :meth:`ActionButton.handle` and
+:meth:`PersistentModal.submit`, which the extensions implement with ``interaction.client`` typed.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any, ClassVar
 
 import discord
 
+from bot.app import VentasOpsBot, ventas_interaction
 from bot.interactions import report_error
 
 
@@ -28,7 +34,7 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], t
     ID_TYPE: ClassVar[Callable[[str], Any]] = int
     # what a click does, ``handler(interaction, action, target_id)``: set by the extension that owns the
     # clicks (see :func:`on_click`), so a card (bot.cards) draws its buttons without importing it
-    HANDLER: ClassVar[Callable[[discord.Interaction[Any], str, Any], Awaitable[None]] | None] = None
+    HANDLER: ClassVar[Callable[[discord.Interaction[VentasOpsBot], str, Any], Awaitable[None]] | None] = None
 
     def __init__(self, action: str, target_id: Any) -> None:
         label, style = self.LABELS[action]
@@ -42,7 +48,7 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], t
     ) -> ActionButton:
         return cls(match["action"], cls.ID_TYPE(match["id"]))
 
-    async def handle(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         handler = type(self).HANDLER
         if handler is None:
             raise NotImplementedError(f"{type(self).__name__}: no extension handles these clicks")
@@ -50,13 +56,13 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], t
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
-            await self.handle(interaction)
+            await self.handle(ventas_interaction(interaction))
         except Exception as exc:  # noqa: BLE001 - every failure gets a Spanish answer
             await report_error(interaction, exc)
 
 
 def on_click(
-    button: type[ActionButton], handler: Callable[[discord.Interaction[Any], str, Any], Awaitable[None]] | None
+    button: type[ActionButton], handler: Callable[[discord.Interaction[VentasOpsBot], str, Any], Awaitable[None]] | None
 ) -> None:
     """Make ``handler`` answer the clicks of ``button`` (an extension's ``setup``; None in ``teardown``)."""
     button.HANDLER = handler
@@ -67,7 +73,7 @@ class PersistentModal(discord.ui.Modal):
 
     Subclasses pass ``template=`` (a regex over the custom_id, fully matched) and implement
     :meth:`from_match` (rebuild the same modal from the custom_id: the items' custom_ids must be
-    the same) and ``on_submit``, which must re-read the state from the database. Register the
+    the same) and :meth:`submit`, which must re-read the state from the database. Register the
     classes with ``bot.modals.add(...)`` in the cog's ``setup``; open with :meth:`open`.
     """
 
@@ -94,5 +100,16 @@ class PersistentModal(discord.ui.Modal):
         self.stop()
         await interaction.response.send_modal(self)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        await self.submit(ventas_interaction(interaction))
+
+    async def submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
+        """What the submission does (``on_submit`` with the bot's own interaction type)."""
+        raise NotImplementedError
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any] | None = None, /
+    ) -> None:
+        # discord.py calls a modal's on_error without ``item`` but types BaseView's with it (Rapptz/discord.py
+        # #9816, "as designed"): the optional third argument fits both signatures
         await report_error(interaction, error)

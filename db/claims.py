@@ -24,6 +24,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.engine import rowcount
 from db.models import Claim
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ async def try_take(sessionmaker: async_sessionmaker[AsyncSession], name: str, ho
             .execution_options(synchronize_session=False)
         )
         await session.commit()
-        if res.rowcount == 1:  # type: ignore[attr-defined]
+        if rowcount(res) == 1:
             log.warning("Claim %r had expired (its holder died?): retaken by %s", name, holder)
             return True
     return False

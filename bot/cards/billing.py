@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import discord
 
@@ -88,7 +88,7 @@ async def refresh_billing_card(bot: VentasOpsBot, request_id: int) -> None:
 
 
 async def post_billing_card(
-    bot: VentasOpsBot, request_id: int, fallback: Any = None, recent: RecentCards | None = None
+    bot: VentasOpsBot, request_id: int, fallback: discord.abc.Messageable | None = None, recent: RecentCards | None = None
 ) -> bool:
     v = await load_billing(bot, request_id)
     channel = bot.sales_channel() or fallback

@@ -19,7 +19,7 @@ from bot.domain.dates import format_date, format_datetime
 from bot.domain.enums import CLOSED_DEAL_STATUSES, ApprovalKind, ApprovalStatus, DealStatus, ProofStatus, Service
 from bot.domain.money import format_cop
 from bot.domain.text import md
-from bot.notify import RecentCards, send_card
+from bot.notify import RecentCards, card_message, send_card
 from bot.services import deals as svc
 from bot.services import proofs
 from bot.texts import access as AT
@@ -216,7 +216,10 @@ async def refresh_card(bot: VentasOpsBot, deal_id: int) -> None:
             log.warning("Card channel %s of deal %s not found", v.deal.card_channel_id, deal_id)
             return
     try:
-        msg = channel.get_partial_message(v.deal.card_message_id)  # type: ignore[union-attr]
+        msg = card_message(channel, v.deal.card_message_id)
+        if msg is None:
+            log.warning("Card channel %s of deal %s has no messages", v.deal.card_channel_id, deal_id)
+            return
         await msg.edit(embed=card_embed(bot, v), view=card_view(v), allowed_mentions=discord.AllowedMentions.none())
     except discord.HTTPException as exc:
         log.warning("Could not edit the card of deal %s: %s", deal_id, exc)

@@ -16,7 +16,7 @@ from bot.domain.enums import LeadStatus, Service
 from bot.domain.money import format_cop
 from bot.domain.text import md, truncate
 from bot.domain.validation import mask_cedula
-from bot.notify import RecentCards, send_card
+from bot.notify import RecentCards, card_message, send_card
 from bot.services import referrals as svc
 from bot.texts import referrals as T
 from bot.ui import ActionButton
@@ -147,7 +147,10 @@ async def refresh_card(bot: VentasOpsBot, lead_id: int) -> None:
             log.warning("Card channel %s of lead %s not found", lead.card_channel_id, lead_id)
             return
     try:
-        msg = channel.get_partial_message(lead.card_message_id)  # type: ignore[union-attr]
+        msg = card_message(channel, lead.card_message_id)
+        if msg is None:
+            log.warning("Card channel %s of lead %s has no messages", lead.card_channel_id, lead_id)
+            return
         await msg.edit(embed=card_embed(bot, lead, referrer, reward), view=card_view(lead),
                        allowed_mentions=discord.AllowedMentions.none())
     except discord.HTTPException as exc:

@@ -1,7 +1,7 @@
 """Spanish (es-CO) texts of the commission statements and the program report."""
 
 from bot.domain.enums import CommissionState
-from bot.texts.deals import TYPE_LABELS  # noqa: F401 - the report labels deal types the same way
+from bot.texts.deals import TYPE_LABELS as TYPE_LABELS  # re-exported: the report labels deal types the same way
 
 CMD_MY_COMMISSIONS = "Tu estado de comisiones de un mes (por defecto, este mes), con el archivo XLSX"
 OPT_MONTH = "Mes, p. ej. 2026-11, «noviembre» o «mes pasado»"

@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import VentasOpsBot
+from bot.app import VentasOpsBot, ventas_interaction
 from bot.autocomplete import client_choices
 from bot.domain.dates import format_date, format_datetime, parse_user_date
 from bot.domain.text import count_of
@@ -55,12 +55,12 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         if interaction.type is discord.InteractionType.autocomplete:
             return True
         name = interaction.command.qualified_name if interaction.command else "admin"
-        await require_role(interaction, self.bot.settings.role_admin, action=name)
+        await require_role(ventas_interaction(interaction), self.bot.settings.role_admin, action=name)
         return True
 
     # --- configuration ----------------------------------------------------------------------
     @app_commands.command(name="config", description="Muestra la configuración (secretos ocultos)")
-    async def config(self, interaction: discord.Interaction) -> None:
+    async def config(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         masked = self.bot.settings.masked()
         width = max(len(k) for k in masked)
         body = "\n".join(f"{k.ljust(width)}  {v}" for k, v in masked.items())
@@ -69,7 +69,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
         )
 
     @app_commands.command(name="estado", description=T.CMD_ESTADO)
-    async def estado(self, interaction: discord.Interaction) -> None:
+    async def estado(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = self.bot
         status = await health.gather(bot.sessionmaker, bot.clock.now(), version=version(), started_at=bot.started_at,
@@ -84,13 +84,13 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
 
     @clientes.command(name="importar", description=XT.CMD_IMPORT)
     @app_commands.describe(archivo=XT.OPT_FILE)
-    async def clientes_importar(self, interaction: discord.Interaction, archivo: discord.Attachment) -> None:
+    async def clientes_importar(self, interaction: discord.Interaction[VentasOpsBot], archivo: discord.Attachment) -> None:
         await import_command(interaction, archivo)
 
     @clientes.command(name="asignar", description=XT.CMD_ASSIGN)
     @app_commands.describe(cliente=XT.OPT_CLIENT, kam=XT.OPT_KAM, unico=XT.OPT_ONLY)
     async def clientes_asignar(
-        self, interaction: discord.Interaction, cliente: app_commands.Range[str, 1, 200], kam: discord.Member,
+        self, interaction: discord.Interaction[VentasOpsBot], cliente: app_commands.Range[str, 1, 200], kam: discord.Member,
         unico: bool = False,
     ) -> None:
         await assign_command(interaction, cliente, kam, unico)
@@ -98,28 +98,28 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     @clientes.command(name="quitar", description=XT.CMD_UNASSIGN)
     @app_commands.describe(cliente=XT.OPT_CLIENT, kam=XT.OPT_KAM)
     async def clientes_quitar(
-        self, interaction: discord.Interaction, cliente: app_commands.Range[str, 1, 200], kam: discord.User
+        self, interaction: discord.Interaction[VentasOpsBot], cliente: app_commands.Range[str, 1, 200], kam: discord.User
     ) -> None:
         await unassign_command(interaction, cliente, kam)
 
     @clientes.command(name="ver", description=XT.CMD_SHOW_CLIENT)
     @app_commands.describe(cliente=XT.OPT_CLIENT)
-    async def clientes_ver(self, interaction: discord.Interaction, cliente: app_commands.Range[str, 1, 200]) -> None:
+    async def clientes_ver(self, interaction: discord.Interaction[VentasOpsBot], cliente: app_commands.Range[str, 1, 200]) -> None:
         await show_client_command(interaction, cliente)
 
     @clientes.command(name="sincronizar", description=XT.CMD_SYNC)
-    async def clientes_sincronizar(self, interaction: discord.Interaction) -> None:
+    async def clientes_sincronizar(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         await sync_command(interaction)
 
     @clientes_asignar.autocomplete("cliente")
     @clientes_quitar.autocomplete("cliente")
     @clientes_ver.autocomplete("cliente")
-    async def _clientes_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def _clientes_autocomplete(self, interaction: discord.Interaction[VentasOpsBot], current: str) -> list[app_commands.Choice[str]]:
         return await client_choices(interaction, current, own_only=False)
 
     @miembros.command(name="ver", description=XT.CMD_SHOW_MEMBERS)
     @app_commands.describe(miembro=XT.OPT_MEMBER)
-    async def miembros_ver(self, interaction: discord.Interaction, miembro: discord.User | None = None) -> None:
+    async def miembros_ver(self, interaction: discord.Interaction[VentasOpsBot], miembro: discord.User | None = None) -> None:
         await show_members_command(interaction, miembro)
 
     # --- deals (issue 5; logic in bot/services/deals/, Discord side in bot/exts/admin/cancel.py) -------
@@ -130,7 +130,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     @app_commands.describe(deal_id=DT.OPT_DEAL_ID, motivo=DT.OPT_CANCEL_REASON)
     async def negocio_anular(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[VentasOpsBot],
         deal_id: app_commands.Range[int, 1, MAX_ROW_ID],
         motivo: app_commands.Range[str, 3, 500],
     ) -> None:
@@ -140,7 +140,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     @app_commands.command(name="exportar", description="Ejecuta el corte diario de una fecha (por defecto ayer)")
     @app_commands.describe(fecha="Fecha de anticipo a exportar (ej. 21/11/2026 o ayer)", forzar="Repetir aunque ya se haya hecho")
     async def exportar(
-        self, interaction: discord.Interaction, fecha: app_commands.Range[str, 1, 40] | None = None, forzar: bool = False
+        self, interaction: discord.Interaction[VentasOpsBot], fecha: app_commands.Range[str, 1, 40] | None = None, forzar: bool = False
     ) -> None:
         bot = self.bot
         now = bot.clock.now()
@@ -170,7 +170,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
 
     # --- held outbox items (issue 20; logic in bot/services/outbox.py and bot/outbox_worker.py) ---
     @app_commands.command(name="reenviar", description=OT.CMD_RESEND)
-    async def reenviar(self, interaction: discord.Interaction) -> None:
+    async def reenviar(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         total, still = await self.bot.outbox.resend_held(actor_of(interaction.user))
         if not total:
@@ -183,7 +183,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
 
     # --- reports (issue 10; logic in bot/services/statements.py, Discord side in bot/exts/admin/report.py) ----
     @app_commands.command(name="reporte", description="Reporte del programa: mes en curso contra el anterior y embudo de referidos")
-    async def reporte(self, interaction: discord.Interaction) -> None:
+    async def reporte(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         await admin_report(interaction)
 
 

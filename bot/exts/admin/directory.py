@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import discord
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import permissions
 from bot.app import VentasOpsBot
@@ -35,6 +36,7 @@ from bot.services import directory, directory_sync
 from bot.services import directory_import as imp
 from bot.texts import directory as T
 from bot.ui import ActionButton
+from db.audit import Actor
 from db.models import Client
 
 log = logging.getLogger(__name__)
@@ -87,7 +89,7 @@ class ImportButton(ActionButton, template=r"dirimport:(?P<action>apply|cancel):(
     }
     ID_TYPE = str
 
-    async def handle(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         await _on_import_click(interaction, self.action, self.target_id)
 
 
@@ -172,7 +174,7 @@ async def _on_import_click(interaction: discord.Interaction[VentasOpsBot], actio
 
 
 # --- /admin clientes asignar | quitar | ver ---------------------------------------------------------
-async def _client(session: Any, value: str) -> Client:
+async def _client(session: AsyncSession, value: str) -> Client:
     client = await directory.find_client(session, value)
     if client is None:
         raise UserError(T.CLIENT_NOT_FOUND.format(value=md(value[:80])))
@@ -285,7 +287,7 @@ async def show_members_command(interaction: discord.Interaction[VentasOpsBot], m
 
 
 # --- HubSpot sync (/admin clientes sincronizar and the daily job) -------------------------------------
-def render_sync(res: Any) -> str:
+def render_sync(res: directory_sync.SyncResult) -> str:
     """The sync's summary with its conflicts, at most 2,000 characters."""
     lines = [T.SYNC_DONE.format(
         companies=count_of(res.companies, *T.COMPANIES_READ), clients_new=res.clients_new, clients_linked=res.clients_linked,
@@ -306,7 +308,7 @@ def render_sync(res: Any) -> str:
     return "\n".join(lines)[:2000]
 
 
-async def run_sync(bot: VentasOpsBot, actor: Any) -> Any:
+async def run_sync(bot: VentasOpsBot, actor: Actor) -> directory_sync.SyncResult:
     """One sync in its own transaction (nothing is kept if HubSpot fails half-way)."""
     return await directory_sync.sync_once(bot.sessionmaker, bot.hubspot, actor, now=bot.clock.now())
 

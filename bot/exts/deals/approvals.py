@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 import discord
 
@@ -22,13 +21,16 @@ from bot.interactions import send_ephemeral
 from bot.services import deals as svc
 from bot.texts import deals as T
 from bot.ui import PersistentModal
+from db.models import Approval
 
 log = logging.getLogger(__name__)
 
 
 def role_for(bot: VentasOpsBot, kind: str) -> str:
     s = bot.settings
-    return {ApprovalKind.AUDITORIA: s.role_audit, ApprovalKind.COO: s.role_coo, ApprovalKind.ATRIBUCION: s.role_admin}[kind]
+    roles: dict[str, str] = {ApprovalKind.AUDITORIA: s.role_audit, ApprovalKind.COO: s.role_coo,
+                             ApprovalKind.ATRIBUCION: s.role_admin}
+    return roles[kind]
 
 
 
@@ -55,7 +57,7 @@ class RejectModal(PersistentModal, template=rf"deal-reason:(?P<action>{'|'.join(
     def from_match(cls, match: re.Match[str]) -> RejectModal:
         return cls(match["action"], int(match["id"]))
 
-    async def on_submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:  # type: ignore[override]
+    async def submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
 
         bot = interaction.client
         kind = svc.ACTIONS[self.action][0]
@@ -70,7 +72,7 @@ class RejectModal(PersistentModal, template=rf"deal-reason:(?P<action>{'|'.join(
 
 
 
-def _already_text(bot: VentasOpsBot, a: Any) -> str:
+def _already_text(bot: VentasOpsBot, a: Approval) -> str:
     return T.ALREADY_DECIDED.format(
         who=md(a.decided_by_name or T.NOT_SET),
         when=when_label(bot, a.decided_at),

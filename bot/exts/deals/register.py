@@ -33,7 +33,7 @@ from bot.errors import UserCheckFailure, UserError
 from bot.exts.deals.approvals import RejectModal, handle_click
 from bot.exts.deals.my_deals import MyDealsButton, my_deals_empty, my_deals_page
 from bot.guards import actor_of, require_role
-from bot.interactions import send_ephemeral
+from bot.interactions import reply_channel, send_ephemeral
 from bot.logging_setup import log_failure
 from bot.notify import dm, repost_missing_cards, retire_duplicate_cards
 from bot.services import deals as svc
@@ -84,12 +84,17 @@ def registered_text(bot: VentasOpsBot, v: svc.DealView) -> str:
     return "\n\n".join(lines)
 
 
-async def edit_original_answer(bot: VentasOpsBot, token: str, content: str) -> None:
+async def edit_original_answer(bot: VentasOpsBot, token: str, content: str) -> bool:
     """Edit an interaction's original answer from its token alone (what the interaction webhook allows
-    for 15 minutes), e.g. after a restart lost the ``Interaction`` object."""
-    webhook = discord.Webhook.partial(bot.application_id, token, client=bot)  # type: ignore[arg-type]
-    await webhook.edit_message("@original", content=content,  # type: ignore[arg-type]
+    for 15 minutes), e.g. after a restart lost the ``Interaction`` object. False when there is no
+    interaction webhook to edit through (no application id: the bot is not logged in)."""
+    if bot.application_id is None:
+        return False
+    webhook = discord.Webhook.partial(bot.application_id, token, client=bot)
+    # "@original" is Discord's id for an interaction's first answer; discord.py types message_id as int
+    await webhook.edit_message("@original", content=content,  # type: ignore[call-overload]
                                allowed_mentions=discord.AllowedMentions.none())
+    return True
 
 
 async def confirm_unanswered(bot: VentasOpsBot, created_before: datetime) -> int:
@@ -111,8 +116,7 @@ async def confirm_unanswered(bot: VentasOpsBot, created_before: datetime) -> int
             edited = False
             if u.interaction_token and bot.clock.now() - u.created_at < TOKEN_LIFETIME:
                 try:
-                    await edit_original_answer(bot, u.interaction_token, text)
-                    edited = True
+                    edited = await edit_original_answer(bot, u.interaction_token, text)
                 except discord.HTTPException as exc:
                     log.info("Original answer of deal %s not editable (%s); confirming by DM", u.deal_id, exc)
             now = bot.clock.now()
@@ -191,7 +195,7 @@ class Deals(BackgroundTasks, commands.Cog):
     @app_commands.choices(tipo=TYPE_CHOICES, servicio=_service_choices())
     async def registrar_negocio(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[VentasOpsBot],
         cliente: app_commands.Range[str, 1, 200],
         tipo: app_commands.Choice[str],
         servicio: app_commands.Choice[str],
@@ -216,7 +220,7 @@ class Deals(BackgroundTasks, commands.Cog):
             await svc.mark_confirmed(session, deal.id, bot.clock.now())
             await session.commit()
         async with bot.foreground.follow_up():
-            posted = await post_card(bot, deal.id, fallback=interaction.channel)  # type: ignore[arg-type]
+            posted = await post_card(bot, deal.id, fallback=reply_channel(interaction))
         if not posted:
             await send_ephemeral(interaction, T.CARD_POST_FAILED)
         for other in c.disputed:
@@ -225,7 +229,7 @@ class Deals(BackgroundTasks, commands.Cog):
                 await dm(bot, other_member, T.DM_UNREGISTERED_DISPUTE.format(hubspot_id=c.hubspot_deal_id, deal_id=other.id))
 
     async def _register_and_answer(
-        self, interaction: discord.Interaction, cliente: str, tipo: str, servicio: str, valor_total: str,
+        self, interaction: discord.Interaction[VentasOpsBot], cliente: str, tipo: str, servicio: str, valor_total: str,
         anticipo: str, comprobante: discord.Attachment, fecha_anticipo: str | None, negocio_hubspot: str | None,
     ) -> svc.Registration | None:
         """Everything up to the KAM's "registrado" (sent here): the registration made, or None when
@@ -248,9 +252,6 @@ class Deals(BackgroundTasks, commands.Cog):
             interaction_id=interaction.id,
             interaction_token=interaction.token,
         )
-        rules = dict(
-            tz=s.tz, export_time=s.export_time, rate=s.commission_rate, window_days=s.renewal_window_business_days,
-        )
         # 1. checks that need no I/O, then acknowledge at once: under load the database can take
         #    longer than Discord's 3 s, and a refusal is just as private as a follow-up
         meta = proofs.check_meta(comprobante.filename, comprobante.content_type, comprobante.size, s.proof_max_bytes)
@@ -269,7 +270,8 @@ class Deals(BackgroundTasks, commands.Cog):
             async with bot.sessionmaker() as session:
                 try:
                     checked = await svc.check_registration(
-                        session, req, now=bot.clock.now(), hubspot_required=bot.hubspot is not None, **rules
+                        session, req, now=bot.clock.now(), hubspot_required=bot.hubspot is not None, tz=s.tz,
+                        export_time=s.export_time, rate=s.commission_rate, window_days=s.renewal_window_business_days,
                     )
                 except DomainError:
                     # refused now, but perhaps because this very interaction registered it already
@@ -278,10 +280,9 @@ class Deals(BackgroundTasks, commands.Cog):
                     if existing is None:
                         raise
                     checked = None
-                flagged = None
-                if checked is None:
                     reg = svc.Registration(existing, None, created=False)
-                else:
+                flagged = None
+                if checked is not None:
                     stored = await run_blocking(proofs.store, s.data_dir, data, meta, s.proof_max_bytes)
                     async with _WRITES:
                         reg = await svc.register_checked(
@@ -349,7 +350,7 @@ class Deals(BackgroundTasks, commands.Cog):
 
     @registrar_negocio.autocomplete("cliente")
     async def _cliente_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[VentasOpsBot], current: str
     ) -> list[app_commands.Choice[str]]:
         return await client_choices(interaction, current)
 
@@ -380,7 +381,7 @@ class Deals(BackgroundTasks, commands.Cog):
     @app_commands.choices(estado=[app_commands.Choice(name=label, value=value)
                                   for value, label in T.STATUS_CHOICES.items()])
     async def mis_negocios(
-        self, interaction: discord.Interaction, estado: app_commands.Choice[str] | None = None,
+        self, interaction: discord.Interaction[VentasOpsBot], estado: app_commands.Choice[str] | None = None,
         mes: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
         bot = self.bot

@@ -77,7 +77,7 @@ class General(commands.Cog):
 
     @app_commands.command(name="ayuda", description="Reglas del programa, comisiones, pasos y enlaces", extras={ANYWHERE: True})
     @app_commands.describe(tema=QT.OPT_AYUDA_TOPIC)
-    async def ayuda(self, interaction: discord.Interaction, tema: app_commands.Range[str, 1, 200] | None = None) -> None:
+    async def ayuda(self, interaction: discord.Interaction[VentasOpsBot], tema: app_commands.Range[str, 1, 200] | None = None) -> None:
         if not tema or not tema.strip():
             await interaction.response.send_message(embed=ayuda_embed(self.bot.settings), ephemeral=True)
             return
@@ -87,7 +87,7 @@ class General(commands.Cog):
         if not hits:
             await send_ephemeral(interaction, QT.AYUDA_TOPIC_NONE.format(query=shown))
             return
-        await send_ephemeral(interaction, None, embed=hits_embed(QT.AYUDA_TOPIC_TITLE.format(query=shown), hits))  # type: ignore[arg-type]
+        await send_ephemeral(interaction, None, embed=hits_embed(QT.AYUDA_TOPIC_TITLE.format(query=shown), hits))
 
 
 async def setup(bot: VentasOpsBot) -> None:

@@ -21,7 +21,7 @@ class Panel(commands.Cog):
 
     @app_commands.command(name="panel", description=T.CMD_PANEL, extras={ANYWHERE: True})
     @app_commands.guild_only()
-    async def panel(self, interaction: discord.Interaction) -> None:
+    async def panel(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         bot = self.bot
         base = bot.settings.web_base_url
         if not base:

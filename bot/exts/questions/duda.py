@@ -29,8 +29,8 @@ from bot.domain.validation import clean_user_text
 from bot.errors import UserCheckFailure, UserError
 from bot.faq_render import hits_embed, sell_for_me_embed
 from bot.guards import actor_of, require_role
-from bot.interactions import send_ephemeral
-from bot.notify import CardPasses, CardsCog, RecentCards, post, send_card
+from bot.interactions import reply_channel, send_ephemeral
+from bot.notify import CardPasses, CardsCog, RecentCards, card_message, post, send_card
 from bot.services import questions as svc
 from bot.services.referrals import role_label
 from bot.texts import questions as T
@@ -74,7 +74,7 @@ class QuestionButton(ActionButton, template=r"duda:(?P<action>publicar|responder
         "faq": (T.BTN_FAQ, discord.ButtonStyle.secondary),
     }
 
-    async def handle(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         handler = {"publicar": on_publish, "responder": on_answer_click, "faq": on_faq_click}[self.action]
         await handler(interaction, self.target_id)
 
@@ -123,7 +123,10 @@ async def _card_message(bot: VentasOpsBot, q: Question) -> discord.PartialMessag
         except discord.HTTPException:
             log.warning("Card channel %s of question %s not found", q.card_channel_id, q.id)
             return None
-    return channel.get_partial_message(q.card_message_id)  # type: ignore[union-attr]
+    msg = card_message(channel, q.card_message_id)
+    if msg is None:
+        log.warning("Card channel %s of question %s has no messages", q.card_channel_id, q.id)
+    return msg
 
 
 async def refresh_card(bot: VentasOpsBot, qid: int) -> None:
@@ -179,15 +182,15 @@ async def on_publish(interaction: discord.Interaction[VentasOpsBot], qid: int) -
         raise UserError(T.NOT_YOURS)
     await interaction.response.defer(ephemeral=True, thinking=True)
     async with bot.sessionmaker() as session:
-        q, changed = await svc.publish(session, qid, actor=actor_of(interaction.user), now=bot.clock.now())
+        _published, changed = await svc.publish(session, qid, actor=actor_of(interaction.user), now=bot.clock.now())
         await session.commit()
     if not changed:
         await send_ephemeral(interaction, T.ALREADY_POSTED.format(qid=qid))
         return
-    await send_ephemeral(interaction, await _after_posted(bot, qid, interaction.channel, T.POSTED))
+    await send_ephemeral(interaction, await _after_posted(bot, qid, reply_channel(interaction), T.POSTED))
 
 
-async def _after_posted(bot: VentasOpsBot, qid: int, fallback: Any, template: str) -> str:
+async def _after_posted(bot: VentasOpsBot, qid: int, fallback: discord.abc.Messageable | None, template: str) -> str:
     async with bot.sessionmaker() as session:
         q = await svc.get(session, qid)
     assert q is not None
@@ -223,7 +226,7 @@ class AnswerModal(PersistentModal, template=r"duda-resp:(?P<id>\d+)"):
     def from_match(cls, match: re.Match[str]) -> AnswerModal:
         return cls(int(match["id"]))
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         await on_answer_submit(interaction, self.qid, str(self.answer.value or ""))
 
 
@@ -247,11 +250,12 @@ async def on_answer_submit(interaction: discord.Interaction[VentasOpsBot], qid: 
         raise UserError(T.ANSWER_REQUIRED)
     await interaction.response.defer(ephemeral=True, thinking=True)
     async with bot.sessionmaker() as session:
-        q, changed = await svc.answer(session, qid, actor=actor_of(interaction.user), text=text, now=bot.clock.now())
+        answered, changed = await svc.answer(session, qid, actor=actor_of(interaction.user), text=text, now=bot.clock.now())
         await session.commit()
-    assert q is not None
+    assert answered is not None
     if not changed:
-        await send_ephemeral(interaction, _answered_text(q) if q.status == QuestionStatus.RESPONDIDA else T.NOT_OPEN.format(qid=qid))
+        await send_ephemeral(interaction, _answered_text(answered) if answered.status == QuestionStatus.RESPONDIDA
+                             else T.NOT_OPEN.format(qid=qid))
         return
     await send_ephemeral(interaction, T.ANSWERED_ACK.format(qid=qid))
     bot.outbox.kick()
@@ -308,7 +312,7 @@ class Questions(CardsCog):
     @app_commands.choices(tema=TOPIC_CHOICES)
     async def duda(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[VentasOpsBot],
         pregunta: app_commands.Range[str, 1, 4000],
         tema: app_commands.Choice[str] | None = None,
         publicar: bool = False,
@@ -320,7 +324,7 @@ class Questions(CardsCog):
             raise UserError(T.NOT_KAM.format(role=bot.settings.role_kam)) from None
         text = clean_user_text(pregunta, "pregunta", T.QUESTION_MAX, required=True)
         if asks_sales_to_sell(text):
-            await send_ephemeral(interaction, None, embed=sell_for_me_embed(bot.settings))  # type: ignore[arg-type]
+            await send_ephemeral(interaction, None, embed=sell_for_me_embed(bot.settings))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         topic = tema.value if tema else "otro"
@@ -331,7 +335,7 @@ class Questions(CardsCog):
         qid = asked.question.id
         if asked.posted:
             template = T.POSTED if publicar else T.POSTED_NO_HITS
-            await send_ephemeral(interaction, await _after_posted(bot, qid, interaction.channel, template))
+            await send_ephemeral(interaction, await _after_posted(bot, qid, reply_channel(interaction), template))
             return
         role = role_label(svc.topic_role(bot.settings, topic))
         view = discord.ui.View(timeout=None)

@@ -36,7 +36,7 @@ from bot.domain.text import md, truncate
 from bot.errors import UserCheckFailure, UserError
 from bot.exts.referrals.qualify import BadReasonModal, handle_click
 from bot.guards import actor_of, require_role
-from bot.interactions import send_ephemeral
+from bot.interactions import reply_channel, send_ephemeral
 from bot.notify import repost_missing_cards, retire_duplicate_cards
 from bot.services import directory
 from bot.services import referrals as svc
@@ -178,7 +178,7 @@ class Referrals(BackgroundTasks, commands.Cog):
     @app_commands.choices(servicio=_service_choices())
     async def referir_lead(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[VentasOpsBot],
         cedula: app_commands.Range[str, 1, 30],
         contacto: app_commands.Range[str, 1, 200],
         empresa: app_commands.Range[str, 1, 200],
@@ -214,7 +214,7 @@ class Referrals(BackgroundTasks, commands.Cog):
             await interaction.followup.send(T.CONFIRM_CEDULA.format(cedula=dotted(inp.cedula)), view=confirm_view(token),
                                             ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
             return
-        text = await self._after_created(lead.id, interaction.channel)
+        text = await self._after_created(lead.id, reply_channel(interaction))
         await send_ephemeral(interaction, text)
 
     def _expire(self) -> None:
@@ -222,7 +222,7 @@ class Referrals(BackgroundTasks, commands.Cog):
         for token in [t for t, p in self.pending.items() if p.expires < now]:
             self.pending.pop(token, None)
 
-    async def confirm(self, interaction: discord.Interaction, action: str, token: str) -> None:
+    async def confirm(self, interaction: discord.Interaction[VentasOpsBot], action: str, token: str) -> None:
         bot = self.bot
         self._expire()
         entry = self.pending.get(token)
@@ -241,14 +241,14 @@ class Referrals(BackgroundTasks, commands.Cog):
             await svc.store_cedula(session, member, entry.inp.cedula, actor)
             lead = await svc.create_lead(session, member, entry.inp, actor=actor, now=bot.clock.now())
             await session.commit()
-        text = await self._after_created(lead.id, interaction.channel)
+        text = await self._after_created(lead.id, reply_channel(interaction))
         try:
             await interaction.edit_original_response(content=text, view=None,
                                                      allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException:
             await send_ephemeral(interaction, text)
 
-    async def _after_created(self, lead_id: int, fallback: Any) -> str:
+    async def _after_created(self, lead_id: int, fallback: discord.abc.Messageable | None) -> str:
         bot, s = self.bot, self.bot.settings
         async with bot.sessionmaker() as session:
             lead = await session.get(Lead, lead_id)
@@ -265,7 +265,7 @@ class Referrals(BackgroundTasks, commands.Cog):
 
     # /mis-referidos -------------------------------------------------------------------------
     @app_commands.command(name="mis-referidos", description=T.CMD_MY_REFERRALS)
-    async def mis_referidos(self, interaction: discord.Interaction) -> None:
+    async def mis_referidos(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         async with self.bot.sessionmaker() as session:
             member = await directory.get_member(session, interaction.user.id)
             mine = await svc.referrals_of(session, member.id) if member else None
@@ -288,7 +288,7 @@ class Referrals(BackgroundTasks, commands.Cog):
         embed.add_field(name=T.MY_TOTALS_NAME, value=T.MY_TOTALS.format(
             total=mine.total, nuevo=c[LeadStatus.NUEVO], bueno=c[LeadStatus.BUENO], vendido=c[LeadStatus.VENDIDO], malo=c[LeadStatus.MALO],
             earned=format_cop(mine.earned)), inline=False)
-        await send_ephemeral(interaction, None, embed=embed)  # type: ignore[arg-type]
+        await send_ephemeral(interaction, None, embed=embed)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:

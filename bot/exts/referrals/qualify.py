@@ -41,7 +41,7 @@ class BadReasonModal(PersistentModal, template=r"lead-reason:(?P<id>\d+)"):
     def from_match(cls, match: re.Match[str]) -> BadReasonModal:
         return cls(int(match["id"]))
 
-    async def on_submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:  # type: ignore[override]
+    async def submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         bot = interaction.client
         await require_role(interaction, bot.settings.role_profiler, action="lead:malo")
         reason = clean_user_text(str(self.reason.value or ""), "motivo", 500)

@@ -22,11 +22,11 @@ import asyncio
 import functools
 import logging
 import re
-from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import VentasOpsBot
 from bot.autocomplete import client_choices
@@ -36,7 +36,7 @@ from bot.domain.enums import RenewalStatus
 from bot.domain.text import md
 from bot.errors import UserCheckFailure, UserError
 from bot.guards import actor_of, require_role
-from bot.interactions import send_ephemeral
+from bot.interactions import reply_channel, send_ephemeral
 from bot.logging_setup import log_failure
 from bot.notify import retire_duplicate_cards
 from bot.services import directory
@@ -74,7 +74,7 @@ class ExtendModal(PersistentModal, template=r"renov-date:(?P<id>\d+)"):
     def from_match(cls, match: re.Match[str]) -> ExtendModal:
         return cls(int(match["id"]))
 
-    async def on_submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:  # type: ignore[override]
+    async def submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         bot = interaction.client
         await require_role(interaction, bot.settings.role_renewals, action="renovacion:ext")
         new = parse_user_date(str(self.new_date.value or ""), today_bogota(bot.clock.now(), tz=bot.settings.tz), field="fecha")
@@ -158,13 +158,13 @@ class Renewals(commands.Cog):
         self.bot = bot
         self._started = False
 
-    async def _require_kam(self, interaction: discord.Interaction, action: str) -> None:
+    async def _require_kam(self, interaction: discord.Interaction[VentasOpsBot], action: str) -> None:
         try:
             await require_role(interaction, self.bot.settings.role_kam, action=action)
         except UserCheckFailure:
             raise UserError(T.NOT_KAM.format(role=self.bot.settings.role_kam)) from None
 
-    async def _resolve(self, session: Any, interaction: discord.Interaction, cliente: str) -> tuple[Member, Client]:
+    async def _resolve(self, session: AsyncSession, interaction: discord.Interaction[VentasOpsBot], cliente: str) -> tuple[Member, Client]:
         actor = actor_of(interaction.user)
         member = await directory.ensure_member(session, interaction.user.id, actor.name, actor)
         if not (cliente or "").strip():
@@ -180,7 +180,7 @@ class Renewals(commands.Cog):
     @app_commands.describe(cliente=T.OPT_CLIENT, fecha_entrega=T.OPT_DELIVERY)
     async def intencion_renovacion(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[VentasOpsBot],
         cliente: app_commands.Range[str, 1, 200],
         fecha_entrega: app_commands.Range[str, 1, 30],
     ) -> None:
@@ -203,19 +203,19 @@ class Renewals(commands.Cog):
             intent_id=intent.id, client=md(client.name), delivery=format_date(delivery),
             deadline_long=format_date_long(intent.deadline), left=svc.days_left_text(today, intent),
         )
-        if not await post_card(bot, intent.id, fallback=interaction.channel):  # type: ignore[arg-type]
+        if not await post_card(bot, intent.id, fallback=reply_channel(interaction)):
             text += "\n" + T.CARD_POST_FAILED
         await send_ephemeral(interaction, text)
 
     @intencion_renovacion.autocomplete("cliente")
-    async def _declare_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def _declare_autocomplete(self, interaction: discord.Interaction[VentasOpsBot], current: str) -> list[app_commands.Choice[str]]:
         return await client_choices(interaction, current)
 
     # /intencion-renovacion-liberar ----------------------------------------------------------------------
     @app_commands.command(name="intencion-renovacion-liberar", description=T.CMD_RELEASE)
     @app_commands.describe(cliente=T.OPT_RELEASE_CLIENT)
     async def intencion_renovacion_liberar(
-        self, interaction: discord.Interaction, cliente: app_commands.Range[str, 1, 200]
+        self, interaction: discord.Interaction[VentasOpsBot], cliente: app_commands.Range[str, 1, 200]
     ) -> None:
         bot, s = self.bot, self.bot.settings
         await self._require_kam(interaction, "intencion-renovacion-liberar")
@@ -230,7 +230,7 @@ class Renewals(commands.Cog):
         await _after_change(bot, change.intent.id)
 
     @intencion_renovacion_liberar.autocomplete("cliente")
-    async def _release_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def _release_autocomplete(self, interaction: discord.Interaction[VentasOpsBot], current: str) -> list[app_commands.Choice[str]]:
         async with self.bot.sessionmaker() as session:
             member = await directory.get_member(session, interaction.user.id)
             if member is None:

@@ -36,7 +36,7 @@ class Reports(commands.Cog):
 
     @app_commands.command(name="mis-comisiones", description=T.CMD_MY_COMMISSIONS)
     @app_commands.describe(mes=T.OPT_MONTH)
-    async def mis_comisiones(self, interaction: discord.Interaction, mes: app_commands.Range[str, 1, 40] | None = None) -> None:
+    async def mis_comisiones(self, interaction: discord.Interaction[VentasOpsBot], mes: app_commands.Range[str, 1, 40] | None = None) -> None:
         bot = self.bot
         year, month = parse_month(mes, today_bogota(bot.clock.now(), tz=bot.settings.tz))
         await interaction.response.defer(ephemeral=True, thinking=True)

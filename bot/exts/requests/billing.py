@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 class BillingReasonModal(ReasonModal, template=r"bill-reason:(?P<id>\d+)"):
     PREFIX = "bill-reason"
 
-    async def apply(self, interaction: discord.Interaction, reason: str) -> None:
+    async def apply(self, interaction: discord.Interaction[VentasOpsBot], reason: str) -> None:
         await decide_billing_click(interaction, self.request_id, False, reason=reason)
 
 
@@ -60,7 +60,7 @@ class DoneModal(PersistentModal, template=r"bill-done:(?P<id>\d+)"):
     def from_match(cls, match: re.Match[str]) -> DoneModal:
         return cls(int(match["id"]))
 
-    async def on_submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:  # type: ignore[override]
+    async def submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         bot = interaction.client
         await require_role(interaction, bot.settings.role_hubspot_approver, action="bill:done")
         # decided while this modal was open (another approver, or before a restart): say who, keep the PDF out

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import discord
 
@@ -19,6 +19,7 @@ from bot.errors import UserError
 from bot.services import access as svc
 from bot.texts import access as T
 from bot.ui import PersistentModal
+from db.models import Approval
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class ReasonModal(PersistentModal):
     def from_match(cls, match: re.Match[str]) -> ReasonModal:
         return cls(int(match["id"]))
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
 
         reason = clean_user_text(str(self.reason.value or ""))
         if not reason:
@@ -53,7 +54,7 @@ class ReasonModal(PersistentModal):
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.apply(interaction, reason)
 
-    async def apply(self, interaction: discord.Interaction, reason: str) -> None:
+    async def apply(self, interaction: discord.Interaction[VentasOpsBot], reason: str) -> None:
         raise NotImplementedError
 
 
@@ -83,7 +84,7 @@ async def ensure_role(bot: VentasOpsBot, discord_id: int, request_id: int) -> tu
 
 
 
-def already_text(bot: VentasOpsBot, approval: Any) -> str:
+def already_text(bot: VentasOpsBot, approval: Approval) -> str:
     return T.ALREADY_DECIDED.format(
         who=md(approval.decided_by_name or "—"),
         when=when_label(bot, approval.decided_at),

@@ -18,6 +18,7 @@ to the file (Drive or similar).
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime, timedelta
 
@@ -37,7 +38,7 @@ from bot.exts.requests.billing import BillingReasonModal, DoneModal, handle_bill
 from bot.exts.requests.common import ReasonModal, access_notices, already_text, ensure_role, hs_steps
 from bot.exts.requests.reminders import approvals_job
 from bot.guards import actor_of, require_role
-from bot.interactions import ANYWHERE, send_ephemeral
+from bot.interactions import ANYWHERE, reply_channel, send_ephemeral
 from bot.notify import dm, repost_missing_cards, retire_duplicate_cards
 from bot.services import access as svc
 from bot.services import billing as bsvc
@@ -145,7 +146,7 @@ async def retry_access(interaction: discord.Interaction[VentasOpsBot], request_i
 class AccessReasonModal(ReasonModal, template=r"acc-reason:(?P<id>\d+)"):
     PREFIX = "acc-reason"
 
-    async def apply(self, interaction: discord.Interaction, reason: str) -> None:
+    async def apply(self, interaction: discord.Interaction[VentasOpsBot], reason: str) -> None:
         await reject_access(interaction, self.request_id, reason)
 
 
@@ -180,7 +181,8 @@ class Access(commands.Cog):
         for what, kind, post_one in (("access", ApprovalKind.USUARIO_HUBSPOT, post_access_card),
                                      ("billing", ApprovalKind.PROFORMA, post_billing_card)):
             await repost_missing_cards(
-                self.bot, what, lambda s, k=kind: svc.requests_without_card(s, k, created_before=created_before), post_one)
+                self.bot, what, functools.partial(svc.requests_without_card, kind=kind, created_before=created_before),
+                post_one)
 
     @app_commands.command(name="solicitar-usuario-hubspot", description=T.CMD_ACCESS, extras={ANYWHERE: True})
     @app_commands.guild_only()
@@ -188,7 +190,7 @@ class Access(commands.Cog):
     @app_commands.describe(correo_sense=T.OPT_SENSE_EMAIL, gmail=T.OPT_GMAIL)
     async def solicitar_usuario(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[VentasOpsBot],
         correo_sense: app_commands.Range[str, 3, 254],
         gmail: app_commands.Range[str, 3, 254],
     ) -> None:
@@ -228,7 +230,7 @@ class Access(commands.Cog):
     @app_commands.choices(tipo=KIND_CHOICES)
     async def solicitar_proforma(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[VentasOpsBot],
         negocio: app_commands.Range[str, 1, 100],
         tipo: app_commands.Choice[str],
         valor: app_commands.Range[str, 1, 40],
@@ -247,11 +249,11 @@ class Access(commands.Cog):
             )
             request_id = t.request.id
         await send_ephemeral(interaction, text)
-        await post_billing_card(bot, request_id, fallback=interaction.channel)
+        await post_billing_card(bot, request_id, fallback=reply_channel(interaction))
 
     @solicitar_proforma.autocomplete("negocio")
     async def _negocio_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[VentasOpsBot], current: str
     ) -> list[app_commands.Choice[str]]:
         async with self.bot.sessionmaker() as session:
             choices = await bsvc.deal_choices(session, interaction.user.id, current)

@@ -28,8 +28,8 @@ from bot.domain.validation import clean_user_text
 from bot.errors import UserCheckFailure, UserError
 from bot.faq_render import sell_for_me_embed
 from bot.guards import actor_of, require_role
-from bot.interactions import send_ephemeral
-from bot.notify import CardPasses, CardsCog, RecentCards, send_card
+from bot.interactions import reply_channel, send_ephemeral
+from bot.notify import CardPasses, CardsCog, RecentCards, card_message, send_card
 from bot.services import directory
 from bot.services import support as svc
 from bot.services.referrals import role_label
@@ -45,8 +45,9 @@ TARGET_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in T
 
 # --- the card -----------------------------------------------------------------------------------
 def card_embed(req: SupportRequest, member: Member, client: Client) -> discord.Embed:
-    colour = {SupportStatus.ACEPTADA: discord.Colour.green(), SupportStatus.RECHAZADA: discord.Colour.red()}.get(req.status,
-                                                                                           discord.Colour.gold())
+    colours: dict[str, discord.Colour] = {SupportStatus.ACEPTADA: discord.Colour.green(),
+                                          SupportStatus.RECHAZADA: discord.Colour.red()}
+    colour = colours.get(req.status, discord.Colour.gold())
     kind = T.KIND_LABELS.get(req.kind, req.kind)
     e = discord.Embed(title=truncate(T.SUPPORT_CARD_TITLE.format(rid=req.id, kind=kind, client=client.name), 256),
                       colour=colour)
@@ -77,7 +78,7 @@ class SupportButton(ActionButton, template=r"apoyo:(?P<action>acepto|nopuedo):(?
         "nopuedo": (T.BTN_DECLINE, discord.ButtonStyle.secondary),
     }
 
-    async def handle(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         await (on_accept_click if self.action == "acepto" else on_decline_click)(interaction, self.target_id)
 
 
@@ -124,7 +125,10 @@ async def refresh_card(bot: VentasOpsBot, rid: int) -> None:
     try:
         if channel is None:
             channel = await bot.fetch_channel(req.card_channel_id)
-        msg = channel.get_partial_message(req.card_message_id)  # type: ignore[union-attr]
+        msg = card_message(channel, req.card_message_id)
+        if msg is None:
+            log.warning("Card channel %s of support request %s has no messages", req.card_channel_id, rid)
+            return
         await msg.edit(embed=card_embed(req, member, client), view=card_view(req),
                        allowed_mentions=discord.AllowedMentions.none())
     except discord.HTTPException as exc:
@@ -162,7 +166,7 @@ class AcceptModal(PersistentModal, template=r"apoyo-ok:(?P<id>\d+)"):
     def from_match(cls, match: re.Match[str]) -> AcceptModal:
         return cls(int(match["id"]))
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def submit(self, interaction: discord.Interaction[VentasOpsBot]) -> None:
         await on_accept_submit(interaction, self.rid, str(self.when.value or ""), str(self.note.value or ""))
 
 
@@ -217,7 +221,7 @@ class Support(CardsCog):
     @app_commands.choices(tipo=KIND_CHOICES, a=TARGET_CHOICES)
     async def pedir_apoyo(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[VentasOpsBot],
         cliente: app_commands.Range[str, 1, 200],
         tipo: app_commands.Choice[str],
         a: app_commands.Choice[str] | None = None,
@@ -231,7 +235,7 @@ class Support(CardsCog):
             raise UserError(T.SUPPORT_NOT_KAM.format(role=bot.settings.role_kam)) from None
         detail = clean_user_text(detalle, "detalle", T.DETAIL_MAX)
         if asks_sales_to_sell(detail):
-            await send_ephemeral(interaction, None, embed=sell_for_me_embed(bot.settings))  # type: ignore[arg-type]
+            await send_ephemeral(interaction, None, embed=sell_for_me_embed(bot.settings))
             return
         today = today_bogota(bot.clock.now(), tz=bot.settings.tz)
         wanted = parse_user_date(fecha, today) if fecha else None
@@ -251,12 +255,12 @@ class Support(CardsCog):
             rid, client_name = req.id, client.name
         text = T.SUPPORT_SENT.format(kind=T.KIND_LABELS[tipo.value].lower(), role=role_label(svc.target_role(
             bot.settings, target)), client=md(client_name), rid=rid)
-        if not await post_card(bot, rid, fallback=interaction.channel):  # type: ignore[arg-type]
+        if not await post_card(bot, rid, fallback=reply_channel(interaction)):
             text += "\n" + T.SUPPORT_POST_FAILED.format(rid=rid)
         await send_ephemeral(interaction, text)
 
     @pedir_apoyo.autocomplete("cliente")
-    async def _cliente_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def _cliente_autocomplete(self, interaction: discord.Interaction[VentasOpsBot], current: str) -> list[app_commands.Choice[str]]:
         """The caller's own current clients; empty rather than late (Discord drops answers after 3 s)."""
         async def search() -> list[directory.ClientChoice]:
             async with self.bot.sessionmaker() as session:
