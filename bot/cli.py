@@ -187,7 +187,7 @@ async def _estado(settings: OfflineSettings) -> None:
                                          tz=settings.tz, export_time=settings.export_time)
         finally:
             await engine.dispose()
-    for line in HT.render(status, markdown=False):
+    for line in HT.render(status, tz=settings.tz, markdown=False):
         typer.echo(line)
 
 

@@ -76,7 +76,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
                                      hubspot=bot.hubspot, database_url=bot.settings.database_url,
                                      backups_path=bot.settings.backups_path, tz=bot.settings.tz,
                                      export_time=bot.settings.export_time)
-        await interaction.followup.send(HT.clip(HT.render(status)), ephemeral=True)
+        await interaction.followup.send(HT.clip(HT.render(status, tz=bot.settings.tz)), ephemeral=True)
 
     # --- directory (issue 4; logic in bot/services/directory*.py, Discord side in bot/exts/admin/directory.py) ---
     clientes = app_commands.Group(name="clientes", description=XT.CMD_CLIENTES)
