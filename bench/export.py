@@ -69,8 +69,8 @@ async def naive_get_all(gw: Any, properties: list[str]) -> list[Any]:
 
 async def child(url: str, mode: str, on_day: int) -> dict[str, float]:
     from bot.config import Settings
-    from bot.export_runner import perform_export
     from bot.hubspot.gateway import HubSpotGateway
+    from bot.services.export_job import perform_export
     from db import migrate
     from db.engine import make_engine, make_sessionmaker
     from db.models import Client, Deal, Member

@@ -187,7 +187,7 @@ async def _estado(settings: OfflineSettings) -> None:
                                          tz=settings.tz, export_time=settings.export_time)
         finally:
             await engine.dispose()
-    for line in HT.render(status, markdown=False):
+    for line in HT.render(status, tz=settings.tz, markdown=False):
         typer.echo(line)
 
 
@@ -355,9 +355,9 @@ def export_cmd(
 
 
 async def _export(settings: OfflineSettings, fecha: str | None, forzar: bool) -> None:
-    from bot.export_runner import perform_export  # lazy: see module docstring
     from bot.runner import build_hubspot  # lazy: see module docstring
     from bot.services.export import export_date_for  # lazy: see module docstring
+    from bot.services.export_job import perform_export  # lazy: see module docstring
     from db import migrate  # lazy: see module docstring
 
     now = SystemClock().now()

@@ -49,7 +49,7 @@ async def outbox_task(offline: OfflineSettings, *, resend: bool) -> None:
         typer.echo(OT.CLI_HELD_NONE)
         return
     for r in rows:
-        since = format_datetime(r.held_at) if r.held_at else "—"
+        since = format_datetime(r.held_at, offline.tz) if r.held_at else "—"
         typer.echo(OT.CLI_HELD_LINE.format(id=r.id, key=r.dedupe_key, since=since, reason=r.held_reason or r.last_error))
     if resend:
         typer.echo(OT.CLI_RESENT.format(count=len(ids)))

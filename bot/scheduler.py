@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.blocking import run_blocking
-from bot.export_runner import export_tick
 from bot.services import backup as bk
 from bot.services.directory_sync import DirectoryBusy, sync_once
+from bot.services.export_job import export_tick
 from db.audit import Actor
 from db.models import JobRun
 
@@ -95,7 +95,7 @@ async def directory_sync_job(bot: Any) -> None:
 
 
 async def export_job(bot: Any) -> None:
-    await export_tick(bot)
+    await export_tick(bot.sessionmaker, bot.settings, bot.hubspot, getattr(bot, "outbox", None), bot.clock)
 
 
 class Jobs:

@@ -4,7 +4,9 @@
   consecutive imports covers the run);
 * the use cases (bot/services) never import discord, not even through another module of the project;
 * bot/scheduler.py reaches no extension (bot.exts.*): job bodies that need Discord are registered by the
-  extensions in bot.job_bodies.
+  extensions in bot.job_bodies;
+* bot/scheduler.py reaches no module importing discord: its own jobs are service functions whose posts go through
+  the outbox.
 """
 
 from __future__ import annotations
@@ -148,6 +150,11 @@ def test_services_never_import_discord() -> None:
 def test_the_scheduler_imports_no_extension() -> None:
     chain = import_chain("bot.scheduler", "bot.exts")
     assert chain is None, "bot/scheduler.py reaches an extension: " + " -> ".join(chain or [])
+
+
+def test_the_scheduler_never_imports_discord() -> None:
+    chain = import_chain("bot.scheduler", "discord")
+    assert chain is None, "bot/scheduler.py reaches discord: " + " -> ".join(chain or [])
 
 
 def test_the_import_chain_finds_an_indirect_import() -> None:

@@ -109,9 +109,10 @@ def format_date_long(d: date) -> str:
     return f"{DAYS[d.weekday()]} {d.day} de {MONTHS[d.month - 1]} de {d.year}"
 
 
-def format_datetime(dt_utc: datetime | None, tz: tzinfo = BOGOTA, none: str = "—") -> str:
+def format_datetime(dt_utc: datetime | None, tz: tzinfo, none: str = "—") -> str:
     """``21/11/2026 14:05`` in ``tz`` (naive input is read as UTC); ``none`` when there is no instant.
-    The one date-and-time formatter of everything users read."""
+    The one date-and-time formatter of everything users read; ``tz`` has no default: pass the
+    ``TIMEZONE`` setting (``settings.tz``)."""
     if dt_utc is None:
         return none
     local = to_utc(dt_utc).astimezone(tz)

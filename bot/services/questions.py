@@ -251,7 +251,7 @@ async def process_sla(
     for q in rows:
         if q.posted_at is None:
             continue
-        when, topic, link = format_datetime(q.posted_at), topic_label(q.topic), card_url(guild_id, q)
+        when, topic, link = format_datetime(q.posted_at, tz), topic_label(q.topic), card_url(guild_id, q)
         if q.reminded_at is None:
             if now < add_business_hours(q.posted_at, sla_hours, tz):
                 continue

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -183,27 +183,29 @@ async def find_duplicate(session: AsyncSession, inp: ReferralInput) -> tuple[Lea
     return lead, field
 
 
-async def check_referral(session: AsyncSession, inp: ReferralInput) -> None:
-    """The database rules (current client, duplicate); raises ``UserError`` with the reason."""
+async def check_referral(session: AsyncSession, inp: ReferralInput, *, tz: tzinfo) -> None:
+    """The database rules (current client, duplicate); raises ``UserError`` with the reason (times in ``tz``)."""
     client = await current_client_with_service(session, inp.company_key, inp.service)
     if client is not None:
         raise UserError(T.CURRENT_CLIENT.format(client=md(client.name), service=Service(inp.service).label))
     dup = await find_duplicate(session, inp)
     if dup is not None:
-        raise duplicate_error(*dup)
+        raise duplicate_error(*dup, tz)
 
 
-def duplicate_error(lead: Lead, field: str) -> UserError:
-    return UserError(T.DUPLICATE.format(when=format_datetime(lead.created_at), lead_id=lead.id,
+def duplicate_error(lead: Lead, field: str, tz: tzinfo) -> UserError:
+    return UserError(T.DUPLICATE.format(when=format_datetime(lead.created_at, tz), lead_id=lead.id,
                                         field=T.DUPLICATE_FIELDS[field]))
 
 
-async def create_lead(session: AsyncSession, member: Member, inp: ReferralInput, *, actor: Actor, now: datetime) -> Lead:
+async def create_lead(
+    session: AsyncSession, member: Member, inp: ReferralInput, *, actor: Actor, now: datetime, tz: tzinfo
+) -> Lead:
     """Check every rule and add the lead (status nuevo) with its audit row. The cédula must already
     be confirmed: it has to equal the member's stored one."""
     if member.cedula != inp.cedula:
         raise UserError(T.CEDULA_MISMATCH.format(masked=mask_cedula(member.cedula)))
-    await check_referral(session, inp)
+    await check_referral(session, inp, tz=tz)
     lead = Lead(
         referrer_id=member.id,
         referrer_cedula=inp.cedula,
@@ -229,7 +231,7 @@ async def create_lead(session: AsyncSession, member: Member, inp: ReferralInput,
         dup = await find_duplicate(session, inp)
         if dup is None:
             raise
-        raise duplicate_error(*dup) from None
+        raise duplicate_error(*dup, tz) from None
     record(session, actor, "lead.crear", "lead", lead.id, after={
         "referrer_id": member.id, "referrer_cedula": mask_cedula(inp.cedula), "company": inp.company,
         "service": inp.service, "email": inp.email, "phone": inp.phone, "status": LeadStatus.NUEVO,
@@ -336,7 +338,7 @@ async def leads_past_sla(session: AsyncSession, now: datetime, *, sla_hours: int
 
 
 async def process_sla(
-    session: AsyncSession, now: datetime, *, sla_hours: int = 24, profiler_role: str = "Perfilador"
+    session: AsyncSession, now: datetime, *, tz: tzinfo, sla_hours: int = 24, profiler_role: str = "Perfilador"
 ) -> list[Lead]:
     """Escalate, once each, the leads past the SLA: set ``sla_escalated_at``, audit, and enqueue a
     post to the profiler role in the sales channel. Returns the leads escalated now."""
@@ -356,7 +358,7 @@ async def process_sla(
         await ob.enqueue(
             session, f"lead-sla:{lead.id}", now=now,
             content=T.SLA_ESCALATION.format(role=role_label(profiler_role), lead_id=lead.id, company=md(lead.company),
-                                            hours=sla_hours, when=format_datetime(lead.created_at)),
+                                            hours=sla_hours, when=format_datetime(lead.created_at, tz)),
         )
         out.append(lead)
     return out
@@ -368,6 +370,7 @@ async def flag_deal_for_referred_company(
     client_name: str,
     registering_member_id: int,
     *,
+    tz: tzinfo,
     now: datetime | None = None,
     deal_id: int | None = None,
     admin_role: str = "Admin ventas-ops",
@@ -392,7 +395,7 @@ async def flag_deal_for_referred_company(
         session, f"lead-conflict:{lead.id}:{deal_id if deal_id is not None else f'm{registering_member_id}'}", now=now,
         content=T.CONFLICT_FLAG.format(
             role=role_label(admin_role), client=md(client_name), member=md(member.name) if member else T.NOT_SET,
-            lead_id=lead.id, referrer=ref, when=format_datetime(lead.created_at), status=T.STATUS_WORD[lead.status],
+            lead_id=lead.id, referrer=ref, when=format_datetime(lead.created_at, tz), status=T.STATUS_WORD[lead.status],
         ),
     )
     return lead

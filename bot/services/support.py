@@ -7,7 +7,7 @@ Use cases take an ``AsyncSession`` and never commit (the caller owns the transac
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Protocol
 
 from sqlalchemy import select, update
@@ -85,6 +85,7 @@ async def decide(
     accept: bool,
     actor: Actor,
     now: datetime,
+    tz: tzinfo,
     meeting_at: datetime | None = None,
     note: str | None = None,
 ) -> tuple[SupportRequest | None, bool]:
@@ -107,7 +108,7 @@ async def decide(
     kind = T.KIND_LABELS.get(req.kind, req.kind)
     if accept:
         content = T.DM_ACCEPTED.format(who=md(actor.name), rid=rid, kind=kind, client=md(client.name),
-                                       meeting=format_datetime(meeting_at) if meeting_at else "—",
+                                       meeting=format_datetime(meeting_at, tz) if meeting_at else "—",
                                        note=T.SUPPORT_NOTE.format(note=truncate(md(note), 500)) if note else "")
     else:
         content = T.DM_DECLINED.format(who=md(actor.name), rid=rid, kind=kind, client=md(client.name))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from bot.domain.dates import format_date, format_datetime
 from bot.domain.enums import ApprovalKind, ExportStatus
@@ -34,19 +34,20 @@ def size(n: int | None) -> str:
     return str(n)
 
 
-def render(status: Status, *, markdown: bool = True) -> list[str]:
-    """The lines, in order. ``markdown`` bolds the headings (Discord); the CLI prints them plain."""
+def render(status: Status, *, tz: tzinfo, markdown: bool = True) -> list[str]:
+    """The lines, in order, times in ``tz`` (TIMEZONE). ``markdown`` bolds the headings (Discord); the CLI
+    prints them plain."""
     b = (lambda s: f"**{s}**") if markdown else (lambda s: s)
     now = status.now
     lines = [b(TITLE), f"Versión: {status.version}"]
     if status.started_at is not None:
-        lines.append(f"En marcha desde {format_datetime(status.started_at)} (hace {age(now - status.started_at)})")
+        lines.append(f"En marcha desde {format_datetime(status.started_at, tz)} (hace {age(now - status.started_at)})")
     lines.append(b("Exportaciones diarias"))
     if not status.exports:
         lines.append("• ninguna todavía")
     for e in status.exports:
         extra = f", {e.deals} negocios" if e.status == "hecha" else ""
-        when = f" el {format_datetime(e.finished_at)}" if e.finished_at else ""
+        when = f" el {format_datetime(e.finished_at, tz)}" if e.finished_at else ""
         again = f" (intento {e.attempt})" if e.attempt > 1 else ""
         error = f": {e.error[:120]}" if e.status == "fallida" and e.error else ""
         lines.append(f"• {format_date(e.export_date)}: {EXPORT_STATUS.get(e.status, e.status)}{again}{when}{extra}{error}")
@@ -67,22 +68,22 @@ def render(status: Status, *, markdown: bool = True) -> list[str]:
         status.hubspot, f"❌ no responde ({status.hubspot})")
     lines.append(f"• HubSpot: {hubspot}")
     lines.append(f"• Base de datos: {size(status.database_bytes)}")
-    lines.append(f"• Último respaldo: {_backup_line(status)}")
+    lines.append(f"• Último respaldo: {_backup_line(status, tz)}")
     lines.extend(extra_lines(status))
     return lines
 
 
-def _backup_line(status: Status) -> str:
+def _backup_line(status: Status, tz: tzinfo) -> str:
     b, now = status.backup, status.now
     if b and b.get("at"):
         at = datetime.fromisoformat(b["at"])
-        when = f"{format_datetime(at)} (hace {age(now - at)})"
+        when = f"{format_datetime(at, tz)} (hace {age(now - at)})"
         if not b.get("ok"):
             return f"❌ falló el {when}: {str(b.get('error') or '')[:200]}"
         checked = "verificado" if b.get("verified") else "sin verificar"
         return f"{when}, {checked}, {size(b.get('bytes'))}"
     if status.last_backup:
-        return f"{format_datetime(status.last_backup)} (hace {age(now - status.last_backup)})"
+        return f"{format_datetime(status.last_backup, tz)} (hace {age(now - status.last_backup)})"
     return "ninguno registrado"
 
 

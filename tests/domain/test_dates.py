@@ -85,9 +85,9 @@ def test_formats_in_spanish_and_bogota():
     assert format_date(date(2026, 1, 5)) == "05/01/2026"
     assert format_date_long(date(2026, 11, 21)) == "sábado 21 de noviembre de 2026"
     assert format_date_long(date(2026, 9, 2)) == "miércoles 2 de septiembre de 2026"
-    assert format_datetime(datetime(2026, 11, 22, 3, 5, tzinfo=UTC)) == "21/11/2026 22:05"
-    assert format_datetime(datetime(2026, 11, 21, 19, 5, tzinfo=UTC)) == "21/11/2026 14:05"
-    assert format_datetime(datetime(2026, 11, 21, 19, 5)) == "21/11/2026 14:05"  # naive = UTC
+    assert format_datetime(datetime(2026, 11, 22, 3, 5, tzinfo=UTC), BOGOTA) == "21/11/2026 22:05"
+    assert format_datetime(datetime(2026, 11, 21, 19, 5, tzinfo=UTC), BOGOTA) == "21/11/2026 14:05"
+    assert format_datetime(datetime(2026, 11, 21, 19, 5), BOGOTA) == "21/11/2026 14:05"  # naive = UTC
     assert today_bogota(datetime(2026, 11, 22, 3, 5, tzinfo=UTC)) == date(2026, 11, 21)
     assert today_bogota(datetime(2026, 11, 22, 5, 0, tzinfo=UTC)) == date(2026, 11, 22)
     assert end_of_day_bogota(date(2026, 11, 21)) == datetime(2026, 11, 22, 5, 0, tzinfo=UTC)
@@ -198,6 +198,13 @@ def test_parse_month_round_trips_every_past_month(today):
 
 def test_format_datetime_takes_the_zone_and_a_text_for_no_instant():
     instant = datetime(2026, 11, 21, 19, 5, tzinfo=UTC)
-    assert format_datetime(instant) == "21/11/2026 14:05"  # Bogotá by default
+    assert format_datetime(instant, BOGOTA) == "21/11/2026 14:05"
+    assert format_datetime(instant, ZoneInfo("America/Mexico_City")) == "21/11/2026 13:05"
     assert format_datetime(instant, ZoneInfo("Europe/Madrid")) == "21/11/2026 20:05"
-    assert format_datetime(None) == "—" and format_datetime(None, none="(sin dato)") == "(sin dato)"
+    assert format_datetime(None, BOGOTA) == "—" and format_datetime(None, BOGOTA, none="(sin dato)") == "(sin dato)"
+
+
+def test_format_datetime_has_no_default_zone():
+    # the zone is the TIMEZONE setting, never a silent Bogotá: a caller that forgets it fails loudly
+    with pytest.raises(TypeError):
+        format_datetime(datetime(2026, 11, 21, 19, 5, tzinfo=UTC))

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import openpyxl
 from sqlalchemy import func, select
 
-from bot.export_runner import perform_export
 from bot.services import export as ex
+from bot.services.export_job import perform_export
 from db.models import Approval, Client, Deal, ExportRun, Member, OutboxMessage
 
 BOG = ZoneInfo("America/Bogota")

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import openpyxl
 
 from bot.domain.enums import ApprovalKind, DealStatus, DealType, HubSpotCheck, Service
-from bot.export_runner import perform_export
 from bot.hubspot.gateway import HubSpotGateway
+from bot.services.export_job import perform_export
 from bot.services.workbooks import COP_FORMAT, DATE_FORMAT, DATETIME_FORMAT
 from bot.texts import export as T
 from db.models import Approval, Client, Deal, Member

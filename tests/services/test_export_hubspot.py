@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from bot.export_runner import perform_export
 from bot.hubspot.gateway import HubSpotGateway
+from bot.services.export_job import perform_export
 from db.models import Client, Deal, Member, OutboxMessage
 from tests.fakes.hubspot_fake import HubSpotFake
 

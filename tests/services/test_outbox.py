@@ -142,7 +142,7 @@ def test_cli_lists_and_resends_held_items(monkeypatch, tmp_path, database_url):
 
 
 async def test_catch_up_days_fold_into_one_post_with_busy_days_files(sessionmaker, tmp_path):
-    from bot.export_runner import post_catch_up
+    from bot.services.export_job import post_catch_up
 
     async with sessionmaker() as s:
         for day, deals, findings in ((17, 0, 0), (18, 3, 1), (19, 0, 0), (20, 0, 2), (21, 0, 0)):

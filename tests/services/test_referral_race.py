@@ -14,7 +14,7 @@ from bot.services import referrals as svc
 from bot.texts import referrals as T
 from db.audit import Actor
 from db.models import Lead, Member
-from tests.services.test_referrals import NOW, inp, member
+from tests.services.test_referrals import BOG, NOW, inp, member
 
 BLOCKED = 0.5  # long enough for the second insert to reach the database and wait there
 
@@ -30,9 +30,9 @@ async def race(sessionmaker, first_kw: dict, second_kw: dict, *, same: bool = Tr
         await s.commit()
     async with sessionmaker() as a, sessionmaker() as b:
         ana, luis = await a.get(Member, ana.id), await b.get(Member, luis.id)
-        first = await svc.create_lead(a, ana, inp(**first_kw), actor=Actor(1001, "Ana Gómez"), now=NOW)
+        first = await svc.create_lead(a, ana, inp(**first_kw), actor=Actor(1001, "Ana Gómez"), now=NOW, tz=BOG)
         second = asyncio.create_task(
-            svc.create_lead(b, luis, inp(cedula="79111222", **second_kw), actor=Actor(1002, "Luis Pérez"), now=NOW))
+            svc.create_lead(b, luis, inp(cedula="79111222", **second_kw), actor=Actor(1002, "Luis Pérez"), now=NOW, tz=BOG))
         await asyncio.sleep(BLOCKED)
         if same:
             assert not second.done(), "the second insert should wait for the first transaction"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.domain.dates import BOGOTA
 from bot.domain.errors import InputError
 from bot.errors import UserError
 from bot.services import directory
@@ -16,6 +17,7 @@ from db.audit import Actor
 from db.models import AuditLog, CommissionEntry, Lead, OutboxMessage
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+BOG = BOGOTA
 SYS = Actor.system("test")
 PROFILER = Actor(555, "Perfiladora")
 GOOD, SOLD = 5000, 10000
@@ -37,7 +39,7 @@ async def member(session, discord_id=1001, name="Ana Gómez", cedula="1020304050
 
 
 async def make_lead(session, m, **kw):
-    lead = await svc.create_lead(session, m, inp(**kw), actor=Actor(m.discord_id, m.name), now=NOW)
+    lead = await svc.create_lead(session, m, inp(**kw), actor=Actor(m.discord_id, m.name), now=NOW, tz=BOG)
     await session.commit()
     return lead
 
@@ -252,12 +254,12 @@ async def test_sla_escalates_once_and_lists_until_handled(sessionmaker):
     async with sessionmaker() as s:
         m = await member(s)
         lead = await make_lead(s, m)
-        assert await svc.process_sla(s, NOW + timedelta(hours=23, minutes=59), sla_hours=24) == []
+        assert await svc.process_sla(s, NOW + timedelta(hours=23, minutes=59), tz=BOG, sla_hours=24) == []
         later = NOW + timedelta(hours=24, minutes=1)
-        escalated = await svc.process_sla(s, later, sla_hours=24, profiler_role="Perfilador")
+        escalated = await svc.process_sla(s, later, tz=BOG, sla_hours=24, profiler_role="Perfilador")
         await s.commit()
         assert [x.id for x in escalated] == [lead.id]
-        assert await svc.process_sla(s, later + timedelta(hours=5), sla_hours=24) == []
+        assert await svc.process_sla(s, later + timedelta(hours=5), tz=BOG, sla_hours=24) == []
         post = (await s.execute(select(OutboxMessage))).scalar_one()
         assert post.target == "channel" and "Perfilador" in post.payload["content"] and f"#{lead.id}" in post.payload["content"]
         assert "<@&" not in post.payload["content"]
@@ -278,12 +280,12 @@ async def test_deal_for_company_referred_by_someone_else_is_flagged(sessionmaker
         ana = await member(s, 1, "Ana", "1020304050")
         luis = await member(s, 2, "Luis", "52111222")
         lead = await make_lead(s, ana)
-        assert await svc.flag_deal_for_referred_company(s, "Otra Empresa", luis.id, now=NOW) is None
-        assert await svc.flag_deal_for_referred_company(s, "Ferreteria El Tornillo SAS", ana.id, now=NOW) is None
-        flagged = await svc.flag_deal_for_referred_company(s, "Ferretería el Tornillo", luis.id, now=NOW, deal_id=7,
+        assert await svc.flag_deal_for_referred_company(s, "Otra Empresa", luis.id, tz=BOG, now=NOW) is None
+        assert await svc.flag_deal_for_referred_company(s, "Ferreteria El Tornillo SAS", ana.id, tz=BOG, now=NOW) is None
+        flagged = await svc.flag_deal_for_referred_company(s, "Ferretería el Tornillo", luis.id, tz=BOG, now=NOW, deal_id=7,
                                                            admin_role="Admin ventas-ops")
         assert flagged is not None and flagged.id == lead.id
-        again = await svc.flag_deal_for_referred_company(s, "Ferretería el Tornillo", luis.id, now=NOW, deal_id=7)
+        again = await svc.flag_deal_for_referred_company(s, "Ferretería el Tornillo", luis.id, tz=BOG, now=NOW, deal_id=7)
         assert again is not None
         await s.commit()
         posts = (await s.execute(select(OutboxMessage))).scalars().all()

@@ -18,7 +18,6 @@ from bot.domain.dates import format_date, format_datetime, parse_user_date
 from bot.domain.text import count_of
 from bot.domain.validation import MAX_ROW_ID
 from bot.errors import UserError
-from bot.export_runner import perform_export
 from bot.exts.admin.cancel import admin_cancel
 from bot.exts.admin.directory import (
     assign_command,
@@ -36,6 +35,7 @@ from bot.outbox_worker import held_lines
 from bot.services import health
 from bot.services import outbox as ob
 from bot.services.export import export_date_for, finished_run
+from bot.services.export_job import perform_export
 from bot.texts import admin as T
 from bot.texts import deals as DT
 from bot.texts import directory as XT
@@ -76,7 +76,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
                                      hubspot=bot.hubspot, database_url=bot.settings.database_url,
                                      backups_path=bot.settings.backups_path, tz=bot.settings.tz,
                                      export_time=bot.settings.export_time)
-        await interaction.followup.send(HT.clip(HT.render(status)), ephemeral=True)
+        await interaction.followup.send(HT.clip(HT.render(status, tz=bot.settings.tz)), ephemeral=True)
 
     # --- directory (issue 4; logic in bot/services/directory*.py, Discord side in bot/exts/admin/directory.py) ---
     clientes = app_commands.Group(name="clientes", description=XT.CMD_CLIENTES)
@@ -136,7 +136,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Administra
     ) -> None:
         await admin_cancel(interaction, deal_id, motivo)
 
-    # --- export (issue 9; logic in bot/export_runner.py) --------------------------------------
+    # --- export (issue 9; logic in bot/services/export_job.py) --------------------------------------
     @app_commands.command(name="exportar", description="Ejecuta el corte diario de una fecha (por defecto ayer)")
     @app_commands.describe(fecha="Fecha de anticipo a exportar (ej. 21/11/2026 o ayer)", forzar="Repetir aunque ya se haya hecho")
     async def exportar(

@@ -291,7 +291,7 @@ class Deals(BackgroundTasks, commands.Cog):
                         )
                         # a client referred by someone else, now sold by this KAM: tell the admins
                         flagged = await referrals.flag_deal_for_referred_company(
-                            session, checked.client.name, reg.deal.member_id, now=bot.clock.now(),
+                            session, checked.client.name, reg.deal.member_id, tz=s.tz, now=bot.clock.now(),
                             deal_id=reg.deal.id, admin_role=s.role_admin,
                         )
                         await session.commit()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from typing import Any, ClassVar
 
 import discord
@@ -200,9 +200,9 @@ async def _after_posted(bot: VentasOpsBot, qid: int, fallback: discord.abc.Messa
     return text
 
 
-def _answered_text(q: Question) -> str:
+def _answered_text(q: Question, tz: tzinfo) -> str:
     who = f"<@{q.answered_by_discord_id}>" if q.answered_by_discord_id else md(q.answered_by_name or "")
-    return T.ALREADY_ANSWERED.format(qid=q.id, who=who, when=format_datetime(q.answered_at) if q.answered_at else "—")
+    return T.ALREADY_ANSWERED.format(qid=q.id, who=who, when=format_datetime(q.answered_at, tz) if q.answered_at else "—")
 
 
 async def _require_answerer(interaction: discord.Interaction[VentasOpsBot], q: Question) -> None:
@@ -235,7 +235,7 @@ async def on_answer_click(interaction: discord.Interaction[VentasOpsBot], qid: i
     q = await _question(bot, qid)
     await _require_answerer(interaction, q)
     if q.status == QuestionStatus.RESPONDIDA:
-        raise UserError(_answered_text(q))
+        raise UserError(_answered_text(q, bot.settings.tz))
     if q.status != QuestionStatus.ABIERTA:
         raise UserError(T.NOT_OPEN.format(qid=qid))
     await AnswerModal(qid).open(interaction)
@@ -254,7 +254,7 @@ async def on_answer_submit(interaction: discord.Interaction[VentasOpsBot], qid: 
         await session.commit()
     assert answered is not None
     if not changed:
-        await send_ephemeral(interaction, _answered_text(answered) if answered.status == QuestionStatus.RESPONDIDA
+        await send_ephemeral(interaction, _answered_text(answered, bot.settings.tz) if answered.status == QuestionStatus.RESPONDIDA
                              else T.NOT_OPEN.format(qid=qid))
         return
     await send_ephemeral(interaction, T.ANSWERED_ACK.format(qid=qid))

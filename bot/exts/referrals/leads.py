@@ -105,7 +105,7 @@ async def run_referrals_tick(bot: VentasOpsBot) -> dict[str, list[int]]:
     now = bot.clock.now()
     out: dict[str, list[int]] = {"escalated": [], "cards": [], "sold": []}
     async with bot.sessionmaker() as session:
-        escalated = await svc.process_sla(session, now, sla_hours=s.lead_sla_hours, profiler_role=s.role_profiler)
+        escalated = await svc.process_sla(session, now, tz=s.tz, sla_hours=s.lead_sla_hours, profiler_role=s.role_profiler)
         await session.commit()
     out["escalated"] = [lead.id for lead in escalated]
     for lead_id in out["escalated"]:
@@ -201,11 +201,11 @@ class Referrals(BackgroundTasks, commands.Cog):
         async with bot.sessionmaker() as session:
             member = await directory.ensure_member(session, interaction.user.id, actor.name, actor)
             needs_confirmation = await svc.check_cedula(session, member, inp.cedula)
-            await svc.check_referral(session, inp)  # refuse before asking anything
+            await svc.check_referral(session, inp, tz=bot.settings.tz)  # refuse before asking anything
             if needs_confirmation:
                 await session.commit()
             else:
-                lead = await svc.create_lead(session, member, inp, actor=actor, now=bot.clock.now())
+                lead = await svc.create_lead(session, member, inp, actor=actor, now=bot.clock.now(), tz=bot.settings.tz)
                 await session.commit()
         if needs_confirmation:
             self._expire()
@@ -239,7 +239,8 @@ class Referrals(BackgroundTasks, commands.Cog):
         async with bot.sessionmaker() as session:
             member = await directory.ensure_member(session, interaction.user.id, actor.name, actor)
             await svc.store_cedula(session, member, entry.inp.cedula, actor)
-            lead = await svc.create_lead(session, member, entry.inp, actor=actor, now=bot.clock.now())
+            lead = await svc.create_lead(session, member, entry.inp, actor=actor, now=bot.clock.now(),
+                                         tz=bot.settings.tz)
             await session.commit()
         text = await self._after_created(lead.id, reply_channel(interaction))
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import tzinfo
 
 import discord
 
@@ -52,19 +53,19 @@ class BadReasonModal(PersistentModal, template=r"lead-reason:(?P<id>\d+)"):
 
 
 
-def _already_text(lead: Lead) -> str:
+def _already_text(lead: Lead, tz: tzinfo) -> str:
     who = f"<@{lead.qualified_by_discord_id}>" if lead.qualified_by_discord_id else T.WHO_SYSTEM
-    when = format_datetime(lead.qualified_at) if lead.qualified_at else T.NOT_SET
+    when = format_datetime(lead.qualified_at, tz) if lead.qualified_at else T.NOT_SET
     return T.ALREADY.format(lead_id=lead.id, status=T.STATUS_WORD.get(lead.status, lead.status), who=who, when=when)
 
 
 
-def _refusal(lead: Lead, target: str) -> str | None:
+def _refusal(lead: Lead, target: str, tz: tzinfo) -> str | None:
     """Why the lead cannot go to ``target`` now, or None when it can."""
     if lead.status in svc.ALLOWED_FROM[target]:
         return None
     if lead.status == target or lead.status in (LeadStatus.MALO, LeadStatus.VENDIDO):
-        return _already_text(lead)
+        return _already_text(lead, tz)
     return T.NOT_ALLOWED.format(lead_id=lead.id, status=T.STATUS_WORD.get(lead.status, lead.status),
                                 target=T.STATUS_WORD[target])
 
@@ -77,7 +78,7 @@ async def handle_click(interaction: discord.Interaction[VentasOpsBot], action: s
         lead = await session.get(Lead, lead_id)
     if lead is None:
         raise UserError(T.LEAD_GONE.format(lead_id=lead_id))
-    refusal = _refusal(lead, action)
+    refusal = _refusal(lead, action, bot.settings.tz)
     if refusal is not None:
         await send_ephemeral(interaction, refusal)
         return
@@ -99,7 +100,7 @@ async def apply_qualification(interaction: discord.Interaction[VentasOpsBot], le
     if q.lead is None:
         raise UserError(T.LEAD_GONE.format(lead_id=lead_id))
     if not q.changed:
-        await send_ephemeral(interaction, _refusal(q.lead, target) or _already_text(q.lead))
+        await send_ephemeral(interaction, _refusal(q.lead, target, s.tz) or _already_text(q.lead, s.tz))
         return
     await send_ephemeral(interaction, T.QUALIFIED_ACK.format(lead_id=lead_id, status=T.STATUS_WORD[target],
                                                              reward=format_cop(q.reward)))

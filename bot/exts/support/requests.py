@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, ClassVar
 
 import discord
@@ -44,7 +44,7 @@ TARGET_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in T
 
 
 # --- the card -----------------------------------------------------------------------------------
-def card_embed(req: SupportRequest, member: Member, client: Client) -> discord.Embed:
+def card_embed(req: SupportRequest, member: Member, client: Client, tz: tzinfo) -> discord.Embed:
     colours: dict[str, discord.Colour] = {SupportStatus.ACEPTADA: discord.Colour.green(),
                                           SupportStatus.RECHAZADA: discord.Colour.red()}
     colour = colours.get(req.status, discord.Colour.gold())
@@ -60,11 +60,11 @@ def card_embed(req: SupportRequest, member: Member, client: Client) -> discord.E
         e.add_field(name=T.FIELD_DETAIL, value=truncate(md(req.detail), 1024), inline=False)
     who = f"<@{req.helper_discord_id}>" if req.helper_discord_id else md(req.helper_name or "")
     if req.status == SupportStatus.ACEPTADA:
-        status = T.SUPPORT_ACCEPTED.format(who=who, meeting=format_datetime(req.meeting_at) if req.meeting_at else "—")
+        status = T.SUPPORT_ACCEPTED.format(who=who, meeting=format_datetime(req.meeting_at, tz) if req.meeting_at else "—")
         if req.note:
             status += T.SUPPORT_NOTE.format(note=truncate(md(req.note), 500))
     elif req.status == SupportStatus.RECHAZADA:
-        status = T.SUPPORT_DECLINED.format(who=who, when=format_datetime(req.decided_at) if req.decided_at else "—")
+        status = T.SUPPORT_DECLINED.format(who=who, when=format_datetime(req.decided_at, tz) if req.decided_at else "—")
     else:
         status = T.SUPPORT_PENDING
     e.add_field(name=T.FIELD_SUPPORT_STATUS, value=status, inline=False)
@@ -109,7 +109,7 @@ async def post_card(bot: VentasOpsBot, rid: int, fallback: discord.abc.Messageab
         return False
     if req.card_message_id:
         return True
-    kwargs: dict[str, Any] = {"embed": card_embed(req, member, client)}
+    kwargs: dict[str, Any] = {"embed": card_embed(req, member, client, bot.settings.tz)}
     if (view := card_view(req)) is not None:
         kwargs["view"] = view
     content = T.SUPPORT_CARD_CONTENT.format(role=role_label(svc.target_role(bot.settings, req.target)))
@@ -129,7 +129,7 @@ async def refresh_card(bot: VentasOpsBot, rid: int) -> None:
         if msg is None:
             log.warning("Card channel %s of support request %s has no messages", req.card_channel_id, rid)
             return
-        await msg.edit(embed=card_embed(req, member, client), view=card_view(req),
+        await msg.edit(embed=card_embed(req, member, client, bot.settings.tz), view=card_view(req),
                        allowed_mentions=discord.AllowedMentions.none())
     except discord.HTTPException as exc:
         log.warning("Could not edit the card of support request %s: %s", rid, exc)
@@ -199,7 +199,7 @@ async def _decide(interaction: discord.Interaction[VentasOpsBot], rid: int, *, a
     await interaction.response.defer(ephemeral=True, thinking=True)
     async with bot.sessionmaker() as session:
         req, changed = await svc.decide(session, rid, accept=accept, actor=actor_of(interaction.user),
-                                        now=bot.clock.now(), meeting_at=meeting_at, note=note)
+                                        now=bot.clock.now(), tz=bot.settings.tz, meeting_at=meeting_at, note=note)
         await session.commit()
     assert req is not None
     if not changed:

@@ -40,14 +40,14 @@ async def test_admin_estado_shows_exports_outbox_approvals_and_backup(harness):
 
     text = await (await harness.fake.slash(admin, "admin estado")).text()
     assert "Versión: " in text and "En marcha desde" in text
-    assert f"{format_date(today - timedelta(days=1))}: ✅ hecha el {format_datetime(now - timedelta(hours=4))}, 4 negocios" in text
+    assert f"{format_date(today - timedelta(days=1))}: ✅ hecha el {format_datetime(now - timedelta(hours=4), harness.bot.settings.tz)}, 4 negocios" in text
     assert f"{format_date(today - timedelta(days=2))}: ❌ fallida: HubSpot no respondió" in text
     assert "1 por enviar (el más antiguo hace 2 h 0 min); 1 retenidos" in text
     assert "1 mensaje: el bot no puede escribir en #dudas-ventas-ops" in text
     assert "Auditoría del pago: 2 (la más antigua hace 2 d 3 h)" in text
     assert "COO" not in text.split("Aprobaciones pendientes")[1].split("Servicios")[0]
     assert "HubSpot: desactivado" in text
-    assert f"Último respaldo: {format_datetime(now - timedelta(hours=7))} (hace 7 h 0 min)" in text
+    assert f"Último respaldo: {format_datetime(now - timedelta(hours=7), harness.bot.settings.tz)} (hace 7 h 0 min)" in text
 
     refused = await (await harness.fake.slash(kam, "admin estado")).text()
     assert "Versión" not in refused

@@ -1,8 +1,9 @@
-"""Runs the daily export end to end: claim the date, build the files, enqueue the audit post,
-the summary and the "¿olvidaste registrar?" DMs in the same transaction that marks the run done.
+"""The daily export job end to end: claim the date, build the files, enqueue the audit post, the
+summary and the "¿olvidaste registrar?" DMs in the same transaction that marks the run done.
 
 Used by the scheduler (cron at EXPORT_TIME and a catch-up at start), ``/admin exportar`` and
-``ventas-ops export``. Discord is not needed: posts go through the outbox, which the bot delivers.
+``ventas-ops export``. Discord is not needed: the posts are Discord embed objects as plain data, and
+they and their files (XLSX, CSV, chart, by path) go through the outbox, which the bot delivers.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import discord
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.blocking import run_blocking
+from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.dates import format_date
 from bot.domain.enums import DealType, ExportTrigger
@@ -31,6 +32,26 @@ from bot.texts import export as T
 from db.models import ExportRun, Member
 
 log = logging.getLogger(__name__)
+
+GREEN, ORANGE = 0x2ECC71, 0xE67E22  # discord.Colour.green() / .orange()
+Embed = dict[str, Any]  # a Discord embed object (what ``discord.Embed.to_dict`` gives)
+
+
+class Kickable(Protocol):
+    """The outbox worker, as far as the job is concerned: told to deliver soon after a commit."""
+
+    def kick(self) -> None: ...
+
+
+def embed(title: str, *, description: str | None = None, color: int = GREEN) -> Embed:
+    out: Embed = {"type": "rich", "title": title, "color": color, "fields": []}
+    if description is not None:
+        out["description"] = description
+    return out
+
+
+def add_field(e: Embed, name: str, value: str) -> None:
+    e["fields"].append({"name": name, "value": value, "inline": False})
 
 
 @dataclass
@@ -66,45 +87,45 @@ def _lines(items: list[str], limit: int = 8) -> str:
     return text[:1020]
 
 
-def build_embed(result: ex.ExportResult, summary: DailySummary) -> discord.Embed:
+def build_embed(result: ex.ExportResult, summary: DailySummary) -> Embed:
     day = format_date(result.export_date)
     title = (
         T.POST_TITLE_FORCED.format(attempt=result.attempt, date=day) if result.forced else T.POST_TITLE.format(date=day)
     )
-    embed = discord.Embed(
-        title=title,
+    post = embed(
+        title,
         description=T.POST_DESC.format(deals=count_of(result.deals_count, *T.DEALS_EXPORTED),
                                        findings=count_of(result.findings_count, *T.FINDINGS)),
-        colour=discord.Colour.orange() if result.forced else discord.Colour.green(),
+        color=ORANGE if result.forced else GREEN,
     )
     audit = [
         T.AUDIT_LINE.format(label=T.CATEGORY_LABELS[c], count=result.findings[c])
         for c in T.CATEGORY_LABELS
         if result.findings.get(c)
     ]
-    embed.add_field(name=T.FIELD_AUDIT, value=_lines(audit, 14), inline=False)
+    add_field(post, T.FIELD_AUDIT, _lines(audit, 14))
     by_type = [
         T.BY_TYPE_LINE.format(label=DealType(t).label, count=summary.by_type[t][0], total=_cop(summary.by_type[t][1]))
         for t in TYPE_ORDER
         if t in summary.by_type
     ]
-    embed.add_field(name=T.FIELD_BY_TYPE, value=_lines(by_type), inline=False)
-    embed.add_field(
-        name=T.FIELD_COMMISSIONS.format(month=summary.month_start.strftime("%m/%Y")),
-        value=T.COMMISSIONS_LINE.format(
+    add_field(post, T.FIELD_BY_TYPE, _lines(by_type))
+    add_field(
+        post,
+        T.FIELD_COMMISSIONS.format(month=summary.month_start.strftime("%m/%Y")),
+        T.COMMISSIONS_LINE.format(
             pending=_cop(summary.commissions_pending),
             earned=_cop(summary.commissions_earned),
             reversed=_cop(summary.commissions_reversed),
         ),
-        inline=False,
     )
     approvals = [
         T.APPROVALS_LINE.format(label=APPROVAL_LABELS.get(k, k), count=c, age=_age(age)) for k, c, age in summary.approvals
     ]
-    embed.add_field(name=T.FIELD_APPROVALS, value=_lines(approvals), inline=False)
+    add_field(post, T.FIELD_APPROVALS, _lines(approvals))
     if result.hubspot_calls:
-        embed.set_footer(text=T.POST_FOOTER_HUBSPOT.format(calls=result.hubspot_calls))
-    return embed
+        post["footer"] = {"text": T.POST_FOOTER_HUBSPOT.format(calls=result.hubspot_calls)}
+    return post
 
 
 def summary_fields(summary: DailySummary, lead_sla_hours: int) -> list[tuple[str, str]]:
@@ -157,16 +178,16 @@ async def perform_export(
         )
         summary, chart = await side
         result.files["chart"] = str(chart)
-        embed = build_embed(result, summary)
+        post = build_embed(result, summary)
         for name, value in summary_fields(summary, settings.lead_sla_hours):
-            embed.add_field(name=name, value=value, inline=False)
+            add_field(post, name, value)
         files = [outbox.OutFile(p, Path(p).name) for p in (result.files["xlsx"], result.files["csv"], str(chart))]
         async with sessionmaker() as session:
             await ex.finish_run(session, run, result, now)
             facts = {"date": d.isoformat(), "deals": result.deals_count, "findings": result.findings_count,
                      "xlsx": result.files["xlsx"]}
             await outbox.enqueue(
-                session, f"export:{d.isoformat()}:{run.attempt}", embeds=[embed.to_dict()], files=files, now=now,
+                session, f"export:{d.isoformat()}:{run.attempt}", embeds=[post], files=files, now=now,
                 for_digest=facts if digest else None,
             )
             if result.forgotten_by_member:
@@ -204,25 +225,32 @@ async def perform_export(
         return ExportOutcome(d, "fallida", None, run, f"{type(exc).__name__}: {exc}")
 
 
-async def export_tick(bot: Any, trigger: str = ExportTrigger.SCHEDULE) -> list[ExportOutcome]:
-    """Run every export that is due and not done (the cron job and the start-up catch-up)."""
-    now = bot.clock.now()
-    settings = bot.settings
-    async with bot.sessionmaker() as session:
+async def export_tick(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    gateway: Any,
+    outbox_worker: Kickable | None,
+    clock: Clock,
+    trigger: str = ExportTrigger.SCHEDULE,
+) -> list[ExportOutcome]:
+    """Run every export that is due and not done (the cron job and the start-up catch-up), then tell
+    ``outbox_worker`` (when there is one) to deliver what they queued."""
+    now = clock.now()
+    async with sessionmaker() as session:
         done, first = await ex.finished_dates(session)
     outcomes = []
     dates = ex.due_dates(now, settings.tz, settings.export_time, done, first)
     for d in dates:
         outcomes.append(
-            await perform_export(bot.sessionmaker, settings, d=d, now=now, trigger=trigger, gateway=bot.hubspot,
+            await perform_export(sessionmaker, settings, d=d, now=now, trigger=trigger, gateway=gateway,
                                  digest=len(dates) > 1)
         )
     # also after a crash between a catch-up's days and its post
-    async with bot.sessionmaker() as session:
+    async with sessionmaker() as session:
         await post_catch_up(session, now)
         await session.commit()
-    if outcomes and getattr(bot, "outbox", None) is not None:
-        bot.outbox.kick()
+    if outcomes and outbox_worker is not None:
+        outbox_worker.kick()
     return outcomes
 
 
@@ -237,23 +265,22 @@ async def post_catch_up(session: AsyncSession, now: datetime) -> None:
     facts = [f for f, _r in days]
     first, last = (format_date(date.fromisoformat(facts[i]["date"])) for i in (0, -1))
     latest = days[-1][1].payload
-    embed = discord.Embed(title=T.CATCHUP_TITLE.format(first=first, last=last), description=T.CATCHUP_DESC,
-                          colour=discord.Colour.green())
+    post = embed(T.CATCHUP_TITLE.format(first=first, last=last), description=T.CATCHUP_DESC)
     busy = [f for f in facts if f["deals"] or f["findings"]]
     lines = [T.CATCHUP_DAY_LINE.format(date=format_date(date.fromisoformat(f["date"])), deals=f["deals"],
                                        findings=f["findings"]) for f in busy]
     empty = [date.fromisoformat(f["date"]).strftime("%d/%m") for f in facts if f not in busy]
     if empty:
         lines.append(T.CATCHUP_EMPTY_LINE.format(dates=", ".join(empty)))
-    embed.add_field(name=T.FIELD_CATCHUP_DAYS, value=_lines(lines, 14), inline=False)
+    add_field(post, T.FIELD_CATCHUP_DAYS, _lines(lines, 14))
     for field in (latest.get("embeds") or [{}])[0].get("fields", []):
         if field["name"] not in (T.FIELD_AUDIT, T.FIELD_BY_TYPE):  # per-day fields; the rest is today's state
-            embed.add_field(name=field["name"], value=field["value"], inline=False)
+            add_field(post, field["name"], field["value"])
     chart = [f for f in latest.get("files", []) if f["filename"].endswith(".png")]
     xlsx = [outbox.OutFile(f["xlsx"], Path(f["xlsx"]).name) for f in busy]
     if len(xlsx) > 10 - len(chart):
         xlsx = xlsx[: 10 - len(chart)]
-        embed.set_footer(text=T.CATCHUP_FILES_ELSEWHERE)
+        post["footer"] = {"text": T.CATCHUP_FILES_ELSEWHERE}
     files = xlsx + [outbox.OutFile(f["path"], f["filename"]) for f in chart]
-    await outbox.enqueue(session, f"export-resumen:{rows[0].id}:{rows[-1].id}", embeds=[embed.to_dict()],
+    await outbox.enqueue(session, f"export-resumen:{rows[0].id}:{rows[-1].id}", embeds=[post],
                          files=files, now=now)
