@@ -35,7 +35,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,6 +67,8 @@ OPEN_STATUSES = (LeadStatus.NUEVO, LeadStatus.BUENO)
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {LeadStatus.BUENO: (LeadStatus.NUEVO,), LeadStatus.MALO: (LeadStatus.NUEVO,), LeadStatus.VENDIDO: (LeadStatus.NUEVO, LeadStatus.BUENO)}
 
 
+# the first lead of a company (id and referrer): built once, asked on every deal registration
+_FIRST_LEAD = select(Lead.id, Lead.referrer_id).where(Lead.company_key == bindparam("key")).order_by(Lead.id).limit(1)
 HUBSPOT_NO_COMPANY = ""  # hubspot_company_id value meaning "nothing to create" (generic company)
 
 
@@ -378,11 +380,10 @@ async def flag_deal_for_referred_company(
     key = normalize_company(client_name)
     if is_generic_company(key):
         return None
-    lead = (
-        await session.execute(select(Lead).where(Lead.company_key == key).order_by(Lead.id).limit(1))
-    ).scalar_one_or_none()
-    if lead is None or lead.referrer_id == registering_member_id:
+    first = (await session.execute(_FIRST_LEAD, {"key": key})).first()  # every registration asks; few find one
+    if first is None or first.referrer_id == registering_member_id:
         return None
+    lead = await session.get_one(Lead, first.id)
     referrer = await session.get(Member, lead.referrer_id)
     member = await session.get(Member, registering_member_id)
     ref = f"{md(referrer.name)} (C.C. {mask_cedula(lead.referrer_cedula)})" if referrer else T.NOT_SET
