@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import signal
 import sys
 import tempfile
@@ -49,6 +50,7 @@ class Figures:
     wall: float
     ok: int
     cpu: dict[str, float] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)  # to the Discord fake until the last answer
 
     def line(self) -> str:
         ms = [x * 1000 for x in self.seconds]
@@ -57,7 +59,20 @@ class Figures:
         if self.cpu:
             cpu = "  ".join(f"{k} {v:.2f} s" for k, v in self.cpu.items())
             text += f"\n  {'':<22} CPU seconds until the last answer: {cpu}"
+        if self.requests:
+            listed = ", ".join(f"{k} {v}" for k, v in sorted(self.requests.items(), key=lambda kv: -kv[1]))
+            text += f"\n  {'':<22} requests to Discord until the last answer: {listed}"
         return text
+
+
+def routes(log: list[tuple[str, str, float, int]]) -> dict[str, int]:
+    """The Discord fake's request log counted by route (ids and tokens folded)."""
+    out: dict[str, int] = {}
+    for method, path, _at, _status in log:
+        route = re.sub(r"/(interactions|webhooks)/(\d+)/([^/]+)", r"/\1/{id}/{token}", path.split("?")[0])
+        route = re.sub(r"/\d+(?=/|$)", "/{id}", route)
+        out[f"{method} {route}"] = out.get(f"{method} {route}", 0) + 1
+    return out
 
 
 class CpuMeter:
@@ -122,7 +137,7 @@ class Sampler:
     async def start(self) -> None:
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.proc = await asyncio.create_subprocess_exec(
-            "py-spy", "record", "--pid", str(self.pid), "--rate", "500", "--format", "raw", "--threads",
+            "py-spy", "record", "--pid", str(self.pid), "--rate", "250", "--format", "raw", "--threads",
             "--output", str(self.out), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )
         await asyncio.sleep(1.0)  # attached
@@ -192,9 +207,11 @@ async def run_mode(mode: str, n: int, settle: float, timeout: float,
             if sampler:
                 await sampler.start()
             meter.start()
+            logged = len(fake.request_log)
             handles = await asyncio.gather(*(register(i) for i in range(n)))
             out = [await timed(handles, "/registrar-negocio", registered, timeout)]
             out[0].cpu = meter.stop()
+            out[0].requests = routes(fake.request_log[logged:])
             if sampler:
                 await sampler.stop()
             # while HubSpot is still busy with that burst's verifications

@@ -43,13 +43,13 @@ class Balance:
 _INSERT_ENTRY = insert(CommissionEntry.__table__)  # type: ignore[arg-type]  # a Table: a plain INSERT
 
 
-async def open_pending(session: AsyncSession, deal: Deal, description: str, now: datetime) -> None:
-    """The deal's pending commission line, inserted now (one plain INSERT: registration writes
-    without the ORM's unit of work, see :func:`bot.services.deals.register_checked`)."""
-    await session.execute(_INSERT_ENTRY, {
+async def open_pending(session: AsyncSession, lines: list[tuple[Deal, str]], now: datetime) -> None:
+    """Each deal's pending commission line (with its description), inserted now in one plain INSERT
+    (registration writes without the ORM's unit of work, see :func:`bot.services.deals.register_all`)."""
+    await session.execute(_INSERT_ENTRY, [{
         "member_id": deal.member_id, "kind": CommissionKind.COMISION, "state": CommissionState.PENDIENTE,
         "amount": deal.commission_estimate, "deal_id": deal.id, "description": description[:500], "created_at": now,
-    })
+    } for deal, description in lines])
 
 
 async def _settle(session: AsyncSession, deal_id: int, state: str, now: datetime) -> int:

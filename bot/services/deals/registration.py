@@ -43,7 +43,7 @@ from bot.domain.money import format_cop, parse_cop
 from bot.domain.text import md
 from bot.domain.validation import parse_hubspot_deal_ref, parse_row_id
 from bot.services import commissions as ledger
-from bot.services import directory, renewals, support
+from bot.services import directory, referrals, renewals, support
 from bot.services.deals.common import DealRefused, local_now, services_text
 from bot.services.proofs import StoredProof
 from bot.texts import deals as T
@@ -94,6 +94,7 @@ class Registration:
     checked: CheckedDeal | None
     created: bool  # False: the interaction had already registered it (idempotent replay)
     approvals: list[Approval] = field(default_factory=list)
+    referral_flagged: bool = False  # the admins were told (outbox) the client's company was referred
 
 
 def late_status(advance_date: date, now: datetime, tz: ZoneInfo, export_time: time) -> tuple[bool, date | None]:
@@ -372,13 +373,70 @@ async def register_checked(
     hubspot_enabled: bool,
 ) -> Registration:
     """:func:`register` once ``c`` passed :func:`check_registration` in this same session (the caller
-    stores the proof in between, so a refused registration stores nothing).
+    stores the proof in between, so a refused registration stores nothing)."""
+    return (await register_all(session, [ToWrite(req, c, proof, actor)], now=now, rate=rate,
+                               hubspot_enabled=hubspot_enabled))[0]
 
-    Written with plain INSERTs (the deal's returns its id), not through the ORM's unit of work: this
-    is the path 50 KAMs wait on at once, and flushing the deal, its approvals, the ledger line and
-    the audit row as ORM objects cost several times the CPU of the statements themselves. The
-    returned ``deal`` and ``approvals`` are the rows as written, not attached to the session."""
-    values: dict[str, Any] = dict(
+
+@dataclass(frozen=True, slots=True)
+class ToWrite:
+    """One registration that passed :func:`check_registration`, to be written by :func:`register_all`."""
+
+    req: RegistrationRequest
+    checked: CheckedDeal
+    proof: StoredProof | None
+    actor: Actor
+    referral_lead: int | None = None  # a lead of the client's company referred by someone else: flagged
+
+
+async def register_all(
+    session: AsyncSession, items: list[ToWrite], *, now: datetime, rate: Decimal, hubspot_enabled: bool,
+    admin_role: str = "Admin ventas-ops",
+) -> list[Registration]:
+    """Write checked registrations in the caller's transaction: each deal, its approvals, the pending
+    ledger line and the audit row, and the referral flag of those that carry one.
+
+    Plain INSERTs, one per table for all of ``items`` (the deals' returning their ids, in order), not
+    the ORM's unit of work: this is the path a burst of KAMs waits on, the writes are one at a time
+    (SQLite has one writer), and each statement is a trip to the database and back through a busy
+    event loop. The returned ``deal`` and ``approvals`` are the rows as written, not attached to the
+    session."""
+    deal_values = [_deal_values(it, now, rate, hubspot_enabled) for it in items]
+    insert_deal, insert_approvals = _write_statements()
+    if len(items) > 1 and all(v["interaction_id"] is not None for v in deal_values):  # a burst from Discord
+        ids_of = {row.interaction_id: row.id for row in await session.execute(insert_deal, deal_values)}
+        ids = [ids_of[v["interaction_id"]] for v in deal_values]
+    else:  # one by one: no other key to match the returned ids with
+        ids = [(await session.execute(insert_deal, v)).scalar_one() for v in deal_values]
+    deals = [Deal(id=i, **v) for i, v in zip(ids, deal_values, strict=True)]
+    approval_rows = [_approval_rows(it.checked, deal.id, now) for it, deal in zip(items, deals, strict=True)]
+    await session.execute(insert_approvals, [row for rows in approval_rows for row in rows])
+    await ledger.open_pending(session, [
+        (deal, T.LEDGER_COMMISSION.format(rate=rate_label(rate), deal_id=deal.id, client=it.checked.client.name))
+        for it, deal in zip(items, deals, strict=True)
+    ], now)
+    out, audit_rows = [], []
+    for it, deal, rows in zip(items, deals, approval_rows, strict=True):
+        c = it.checked
+        if c.support_waiting:
+            await support.link_to_deal(session, c.member.id, c.client.id, deal.id)
+        if c.deal_type == DealType.RENOVACION:
+            await renewals.close_by_renewal_deal(session, c.member.id, c.client.id, deal.id, it.actor)
+        approvals = [Approval(**row) for row in rows]
+        after = deal_snapshot(deal) | {"approvals": [a.kind for a in approvals], "disputes": [d.id for d in c.disputed]}
+        audit_rows.append(audit.values(it.actor, "negocio.registrar", "deal", deal.id, after=after))
+        flagged = it.referral_lead is not None
+        if it.referral_lead is not None:  # rare: its audit row and outbox DM through the ORM
+            await referrals.flag_lead_conflict(session, it.referral_lead, c.client.name, c.member.id, now=now,
+                                               deal_id=deal.id, admin_role=admin_role)
+        out.append(Registration(deal, c, created=True, approvals=approvals, referral_flagged=flagged))
+    await session.execute(audit.INSERT, audit_rows)
+    return out
+
+
+def _deal_values(it: ToWrite, now: datetime, rate: Decimal, hubspot_enabled: bool) -> dict[str, Any]:
+    c, proof, req = it.checked, it.proof, it.req
+    return dict(
         member_id=c.member.id,
         client_id=c.client.id,
         deal_type=c.deal_type.value,
@@ -403,39 +461,26 @@ async def register_checked(
         created_at=now,
         updated_at=now,
     )
-    insert_deal, insert_approvals = _write_statements()
-    deal = Deal(id=(await session.execute(insert_deal, values)).scalar_one(), **values)
 
+
+def _approval_rows(c: CheckedDeal, deal_id: int, now: datetime) -> list[dict[str, Any]]:
     kinds = [ApprovalKind.AUDITORIA]
     if c.deal_type is DealType.UP_SALE:
         kinds.append(ApprovalKind.COO)
-    rows = [dict(kind=kind, status=ApprovalStatus.PENDIENTE, deal_id=deal.id, related_deal_id=None,
+    rows = [dict(kind=kind, status=ApprovalStatus.PENDIENTE, deal_id=deal_id, related_deal_id=None,
                  requested_by_id=c.member.id, created_at=now, updated_at=now) for kind in kinds]
     if c.disputed:
-        rows.append(dict(kind=ApprovalKind.ATRIBUCION, status=ApprovalStatus.PENDIENTE, deal_id=deal.id,
+        rows.append(dict(kind=ApprovalKind.ATRIBUCION, status=ApprovalStatus.PENDIENTE, deal_id=deal_id,
                          related_deal_id=c.disputed[0].id, requested_by_id=c.member.id, created_at=now, updated_at=now))
-    await session.execute(insert_approvals, rows)
-    approvals = [Approval(**row) for row in rows]
-    await ledger.open_pending(
-        session,
-        deal,
-        T.LEDGER_COMMISSION.format(rate=rate_label(rate), deal_id=deal.id, client=c.client.name),
-        now,
-    )
-    if c.support_waiting:
-        await support.link_to_deal(session, c.member.id, c.client.id, deal.id)
-    if c.deal_type == DealType.RENOVACION:
-        await renewals.close_by_renewal_deal(session, c.member.id, c.client.id, deal.id, actor)
-    after = deal_snapshot(deal) | {"approvals": [a.kind for a in approvals], "disputes": [d.id for d in c.disputed]}
-    await session.execute(audit.INSERT, audit.values(actor, "negocio.registrar", "deal", deal.id, after=after))
-    return Registration(deal, c, created=True, approvals=approvals)
+    return rows
 
 
 @functools.cache
-def _write_statements() -> tuple[ReturningInsert[tuple[int]], Insert]:
-    """The deal's INSERT (returning its id) and the approvals' INSERT, on the tables (no unit of work)."""
+def _write_statements() -> tuple[ReturningInsert[tuple[int, int | None]], Insert]:
+    """The deals' INSERT (returning each id with its interaction: one multi-row statement, whose rows
+    may come back in any order) and the approvals', on the tables."""
     deals, approvals = Deal.__table__, Approval.__table__
-    return insert(deals).returning(deals.c.id), insert(approvals)  # type: ignore[arg-type]
+    return insert(deals).returning(deals.c.id, deals.c.interaction_id), insert(approvals)  # type: ignore[arg-type]
 
 
 def deal_snapshot(deal: Deal) -> dict[str, Any]:
