@@ -10,18 +10,24 @@ and hanging <= 1.2x the p99 with HubSpot instant, and under 1 s at N = 50.
 
     uv run python bench/confirmations.py                 # N = 50, the three runs
     uv run python bench/confirmations.py -n 100 --modes instant,hang
+    uv run --with py-spy python bench/confirmations.py --modes instant --profile /tmp/prof
+        # also samples the bot during the registration burst: /tmp/prof/<mode>.txt, collapsed stacks
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import re
+import signal
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -43,11 +49,57 @@ class Figures:
     seconds: list[float]
     wall: float
     ok: int
+    cpu: dict[str, float] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)  # to the Discord fake until the last answer
 
     def line(self) -> str:
         ms = [x * 1000 for x in self.seconds]
-        return (f"  {self.name:<22} n={len(ms):<4} p50={pct(ms, 50):8.1f} ms  p99={pct(ms, 99):8.1f} ms  "
+        text = (f"  {self.name:<22} n={len(ms):<4} p50={pct(ms, 50):8.1f} ms  p99={pct(ms, 99):8.1f} ms  "
                 f"max={max(ms):8.1f} ms  answered={self.ok}/{len(ms)}  (burst over in {self.wall:.2f} s)")
+        if self.cpu:
+            cpu = "  ".join(f"{k} {v:.2f} s" for k, v in self.cpu.items())
+            text += f"\n  {'':<22} CPU seconds until the last answer: {cpu}"
+        if self.requests:
+            listed = ", ".join(f"{k} {v}" for k, v in sorted(self.requests.items(), key=lambda kv: -kv[1]))
+            text += f"\n  {'':<22} requests to Discord until the last answer: {listed}"
+        return text
+
+
+def routes(log: list[tuple[str, str, float, int]]) -> dict[str, int]:
+    """The Discord fake's request log counted by route (ids and tokens folded)."""
+    out: dict[str, int] = {}
+    for method, path, _at, _status in log:
+        route = re.sub(r"/(interactions|webhooks)/(\d+)/([^/]+)", r"/\1/{id}/{token}", path.split("?")[0])
+        route = re.sub(r"/\d+(?=/|$)", "/{id}", route)
+        out[f"{method} {route}"] = out.get(f"{method} {route}", 0) + 1
+    return out
+
+
+class CpuMeter:
+    """CPU seconds (user + system) of the bot process and of this process (the fakes: request
+    validation, multipart parsing) between ``start()`` and ``stop()``: load-independent, unlike the
+    wall-clock figures on a shared machine. The bot's share is split: its event loop (the main
+    thread, where the answers are made) and its other threads (SQLite connections, the pools)."""
+
+    def __init__(self, bot_pid: int) -> None:
+        self.bot, self.me = psutil.Process(bot_pid), psutil.Process()
+
+    @staticmethod
+    def _secs(p: psutil.Process) -> float:
+        t = p.cpu_times()
+        return t.user + t.system
+
+    def _loop_secs(self) -> float:
+        main = next((t for t in self.bot.threads() if t.id == self.bot.pid), None)  # Linux: tid of the main thread
+        return main.user_time + main.system_time if main else 0.0
+
+    def start(self) -> None:
+        self.t0 = (self._secs(self.bot), self._loop_secs(), self._secs(self.me))
+
+    def stop(self) -> dict[str, float]:
+        bot, loop = self._secs(self.bot) - self.t0[0], self._loop_secs() - self.t0[1]
+        return {"bot": bot, "(event loop": loop, "other threads)": bot - loop,
+                "fakes (bench)": self._secs(self.me) - self.t0[2]}
 
 
 async def timed(handles: list[Any], name: str, ok: Any, timeout: float) -> Figures:
@@ -74,7 +126,30 @@ def with_file(msg: dict[str, Any]) -> bool:
     return bool(msg.get("attachments"))
 
 
-async def run_mode(mode: str, n: int, settle: float, timeout: float) -> tuple[list[Figures], int]:
+class Sampler:
+    """``py-spy record`` on the bot process while a burst runs (``--profile``): collapsed stacks,
+    one line per stack with its sample count, idle threads left out."""
+
+    def __init__(self, pid: int, out: Path) -> None:
+        self.pid, self.out = pid, out
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.proc = await asyncio.create_subprocess_exec(
+            "py-spy", "record", "--pid", str(self.pid), "--rate", "250", "--format", "raw", "--threads",
+            "--output", str(self.out), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )
+        await asyncio.sleep(1.0)  # attached
+
+    async def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGINT)
+            await self.proc.wait()
+
+
+async def run_mode(mode: str, n: int, settle: float, timeout: float,
+                   profile: Path | None = None) -> tuple[list[Figures], int]:
     """The three bursts' figures, and how many HubSpot requests had arrived when the
     registrations were all confirmed."""
     fake = DiscordFake()
@@ -126,14 +201,27 @@ async def run_mode(mode: str, n: int, settle: float, timeout: float) -> tuple[li
             elif mode != "instant":
                 hs.latency = float(mode)
             before = len(hs.calls)
+            assert proc.proc is not None
+            meter = CpuMeter(proc.proc.pid)
+            sampler = Sampler(proc.proc.pid, profile / f"{mode}.txt") if profile else None
+            if sampler:
+                await sampler.start()
+            meter.start()
+            logged = len(fake.request_log)
             handles = await asyncio.gather(*(register(i) for i in range(n)))
             out = [await timed(handles, "/registrar-negocio", registered, timeout)]
+            out[0].cpu = meter.stop()
+            out[0].requests = routes(fake.request_log[logged:])
+            if sampler:
+                await sampler.stop()
             # while HubSpot is still busy with that burst's verifications
             busy = len(hs.calls) - before
+            meter.start()
             statements = await asyncio.gather(*(fake.slash(kams[i], "mis-comisiones") for i in range(n)))
             reports = await asyncio.gather(*(fake.slash(a, "admin reporte") for a in admins))
             out.append(await timed(statements, "/mis-comisiones", with_file, timeout))
             out.append(await timed(reports, "/admin reporte", with_file, timeout))
+            out[-1].cpu = meter.stop()  # the two bursts overlap: one figure for both, on the last line
             return out, busy
     finally:
         if proc is not None:
@@ -148,12 +236,13 @@ async def main() -> None:
     ap.add_argument("--modes", default="instant,2,hang", help="comma-separated: instant, hang, or seconds")
     ap.add_argument("--settle", type=float, default=8.0, help="seconds after start-up before measuring")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for one answer")
+    ap.add_argument("--profile", type=Path, help="folder for py-spy samples of the registration burst")
     a = ap.parse_args()
     p99: dict[str, float] = {}
     print(f"N = {a.n} concurrent interactions; bot as a subprocess; time from the interaction to the final answer")
     for mode in a.modes.split(","):
         print(f"HubSpot answers {MODES.get(mode, f'after {mode} s')}:")
-        figures, calls = await run_mode(mode, a.n, a.settle, a.timeout)
+        figures, calls = await run_mode(mode, a.n, a.settle, a.timeout, a.profile)
         for f in figures:
             print(f.line())
         print(f"  (HubSpot requests received by the time every registration was confirmed: {calls})")

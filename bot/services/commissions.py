@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enums import CommissionKind, CommissionState
@@ -40,18 +40,16 @@ class Balance:
         return self.earned + self.reversed
 
 
-async def open_pending(session: AsyncSession, deal: Deal, description: str, now: datetime) -> CommissionEntry:
-    entry = CommissionEntry(
-        member_id=deal.member_id,
-        kind=CommissionKind.COMISION,
-        state=CommissionState.PENDIENTE,
-        amount=deal.commission_estimate,
-        deal_id=deal.id,
-        description=description[:500],
-        created_at=now,
-    )
-    session.add(entry)
-    return entry
+_INSERT_ENTRY = insert(CommissionEntry.__table__)  # type: ignore[arg-type]  # a Table: a plain INSERT
+
+
+async def open_pending(session: AsyncSession, lines: list[tuple[Deal, str]], now: datetime) -> None:
+    """Each deal's pending commission line (with its description), inserted now in one plain INSERT
+    (registration writes without the ORM's unit of work, see :func:`bot.services.deals.register_all`)."""
+    await session.execute(_INSERT_ENTRY, [{
+        "member_id": deal.member_id, "kind": CommissionKind.COMISION, "state": CommissionState.PENDIENTE,
+        "amount": deal.commission_estimate, "deal_id": deal.id, "description": description[:500], "created_at": now,
+    } for deal, description in lines])
 
 
 async def _settle(session: AsyncSession, deal_id: int, state: str, now: datetime) -> int:

@@ -35,7 +35,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,6 +67,8 @@ OPEN_STATUSES = (LeadStatus.NUEVO, LeadStatus.BUENO)
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {LeadStatus.BUENO: (LeadStatus.NUEVO,), LeadStatus.MALO: (LeadStatus.NUEVO,), LeadStatus.VENDIDO: (LeadStatus.NUEVO, LeadStatus.BUENO)}
 
 
+# the first lead of a company (id and referrer): built once, asked on every deal registration
+_FIRST_LEAD = select(Lead.id, Lead.referrer_id).where(Lead.company_key == bindparam("key")).order_by(Lead.id).limit(1)
 HUBSPOT_NO_COMPANY = ""  # hubspot_company_id value meaning "nothing to create" (generic company)
 
 
@@ -378,14 +380,29 @@ async def flag_deal_for_referred_company(
     """Called by the deals feature when a deal is registered (same transaction). When the client's
     company was referred as a lead by someone else, enqueue a flag for the admins (once per lead and
     deal) with an audit row, and return that (first) lead; otherwise None."""
+    lead_id = await referring_lead(session, client_name, registering_member_id)
+    if lead_id is None:
+        return None
+    return await flag_lead_conflict(session, lead_id, client_name, registering_member_id, tz=tz, now=now,
+                                    deal_id=deal_id, admin_role=admin_role)
+
+
+async def referring_lead(session: AsyncSession, client_name: str, registering_member_id: int) -> int | None:
+    """The lead :func:`flag_deal_for_referred_company` flags (the company's first lead, referred by
+    someone else), or None. Asked on every registration, before its write; few find one."""
     key = normalize_company(client_name)
     if is_generic_company(key):
         return None
-    lead = (
-        await session.execute(select(Lead).where(Lead.company_key == key).order_by(Lead.id).limit(1))
-    ).scalar_one_or_none()
-    if lead is None or lead.referrer_id == registering_member_id:
+    first = (await session.execute(_FIRST_LEAD, {"key": key})).first()
+    if first is None or first.referrer_id == registering_member_id:
         return None
+    return int(first.id)
+
+
+async def flag_lead_conflict(session: AsyncSession, lead_id: int, client_name: str, registering_member_id: int, *,
+                             tz: tzinfo, now: datetime | None, deal_id: int | None, admin_role: str) -> Lead:
+    """The flag of :func:`flag_deal_for_referred_company` for a lead :func:`referring_lead` found."""
+    lead = await session.get_one(Lead, lead_id)
     referrer = await session.get(Member, lead.referrer_id)
     member = await session.get(Member, registering_member_id)
     ref = f"{md(referrer.name)} (C.C. {mask_cedula(lead.referrer_cedula)})" if referrer else T.NOT_SET

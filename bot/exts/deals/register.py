@@ -45,10 +45,6 @@ from bot.ui import on_click
 
 log = logging.getLogger(__name__)
 
-# Registrations write one at a time, queued here: the database takes one writer anyway, and a
-# registration that found SQLite's write lock taken would sleep in its busy handler (1, 2, 5 … 100 ms
-# steps) instead of starting the moment the previous one commits. The rules are read before, unlocked.
-_WRITES = asyncio.Lock()
 HS_SOURCE = "verificacion-negocios"  # this cog's work in the HubSpot queue
 TYPE_CHOICES = [app_commands.Choice(name=label, value=value) for value, label in T.TYPE_LABELS.items()]
 
@@ -144,6 +140,11 @@ class Deals(BackgroundTasks, commands.Cog):
         self._cards_checked = False
         self._started = bot.clock.now()  # registrations from before are a previous process's
         self._started_at = bot.clock.now() + timedelta(microseconds=1)  # rows created up to the start
+        s = bot.settings
+        # one writer at a time, each taking every registration waiting (the rules are read before, apart)
+        self.writer = svc.RegistrationWriter(bot.sessionmaker, now=bot.clock.now, rate=s.commission_rate,
+                                             hubspot_enabled=bot.hubspot is not None, admin_role=s.role_admin,
+                                             tz=s.tz)
 
     async def cog_load(self) -> None:
         if self.bot.hubspot is not None:
@@ -264,8 +265,10 @@ class Deals(BackgroundTasks, commands.Cog):
             log.warning("Proof download failed for interaction %s: %s", interaction.id, exc)
             raise UserError(T.PROOF_DOWNLOAD_FAILED) from None
 
-        # 3. one transaction: every rule (once), the proof stored, deal + approvals + ledger + audit
+        # 3. every rule (once), then the proof stored, then deal + approvals + ledger + audit written and
+        #    committed together with the other registrations waiting for the database (bot.services.deals.writer)
         actor = actor_of(interaction.user)
+        reg: svc.Registration | None = None
         try:
             async with bot.sessionmaker() as session:
                 try:
@@ -279,24 +282,14 @@ class Deals(BackgroundTasks, commands.Cog):
                     existing = await svc.find_by_interaction(session, interaction.id)
                     if existing is None:
                         raise
-                    checked = None
                     reg = svc.Registration(existing, None, created=False)
-                flagged = None
-                if checked is not None:
-                    stored = await run_blocking(proofs.store, s.data_dir, data, meta, s.proof_max_bytes)
-                    async with _WRITES:
-                        reg = await svc.register_checked(
-                            session, req, checked, stored, actor=actor, now=bot.clock.now(), rate=s.commission_rate,
-                            hubspot_enabled=bot.hubspot is not None,
-                        )
-                        # a client referred by someone else, now sold by this KAM: tell the admins
-                        flagged = await referrals.flag_deal_for_referred_company(
-                            session, checked.client.name, reg.deal.member_id, tz=s.tz, now=bot.clock.now(),
-                            deal_id=reg.deal.id, admin_role=s.role_admin,
-                        )
-                        await session.commit()
-            if flagged is not None:
-                bot.outbox.kick()
+                else:  # a client referred by someone else, now sold by this KAM: the admins are told
+                    lead = await referrals.referring_lead(session, checked.client.name, checked.member.id)
+            if reg is None:
+                stored = await run_blocking(proofs.store, s.data_dir, data, meta, s.proof_max_bytes)
+                reg = await self.writer.write(svc.ToWrite(req, checked, stored, actor, referral_lead=lead))
+                if reg.referral_flagged:
+                    bot.outbox.kick()
         except IntegrityError:  # the same interaction, registered meanwhile by a concurrent delivery
             async with bot.sessionmaker() as session:
                 existing = await svc.find_by_interaction(session, interaction.id)

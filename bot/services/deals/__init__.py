@@ -6,7 +6,8 @@ its approvals, its ledger line and the audit rows land together. Refusals are
 
 One module a use case: :mod:`.registration`, :mod:`.decisions` (with the KAMs' decision DMs queued in
 the outbox), :mod:`.verification`, :mod:`.queries` (the button actions and the refusal in
-:mod:`.common`; statuses and kinds are the enums of :mod:`bot.domain.enums`). This package
+:mod:`.common`; statuses and kinds are the enums of :mod:`bot.domain.enums`), and :mod:`.writer`, which
+owns its sessions and commits: a burst's registrations written together. This package
 re-exports their public API, so ``from bot.services import deals`` callers keep writing
 ``deals.register(...)``.
 """
@@ -40,15 +41,18 @@ from bot.services.deals.registration import (
     CheckedDeal,
     Registration,
     RegistrationRequest,
+    ToWrite,
     check_registration,
     deal_snapshot,
     find_by_interaction,
     late_status,
     register,
+    register_all,
     register_checked,
     renewal_window_check,
 )
 from bot.services.deals.verification import compare_with_hubspot, pending_verifications, verify_deal
+from bot.services.deals.writer import RegistrationWriter
 
 # the models callers reach through this module (``deals.Deal``), as before the split
 from db.models import Approval, BillingRequest, Client, Deal, Member, SupportRequest
@@ -67,7 +71,9 @@ __all__ = [
     "Member",
     "Registration",
     "RegistrationRequest",
+    "RegistrationWriter",
     "SupportRequest",
+    "ToWrite",
     "Unconfirmed",
     "approvals_of",
     "cancel_deal",
@@ -89,6 +95,7 @@ __all__ = [
     "queue_decision_dms",
     "recorded_cards",
     "register",
+    "register_all",
     "register_checked",
     "renewal_window_check",
     "services_text",

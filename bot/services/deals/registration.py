@@ -16,13 +16,14 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, String, bindparam, exists, func, select
+from sqlalchemy import Insert, Select, String, bindparam, exists, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from bot.domain.commission import commission, rate_label
 from bot.domain.dates import format_date, parse_user_date
@@ -42,11 +43,12 @@ from bot.domain.money import format_cop, parse_cop
 from bot.domain.text import md
 from bot.domain.validation import parse_hubspot_deal_ref, parse_row_id
 from bot.services import commissions as ledger
-from bot.services import directory, renewals, support
+from bot.services import directory, referrals, renewals, support
 from bot.services.deals.common import DealRefused, local_now, services_text
 from bot.services.proofs import StoredProof
 from bot.texts import deals as T
-from db.audit import Actor, record
+from db import audit
+from db.audit import Actor
 from db.models import Approval, Client, ClientAssignment, ClientService, Deal, Member, SupportRequest
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,7 @@ class Registration:
     checked: CheckedDeal | None
     created: bool  # False: the interaction had already registered it (idempotent replay)
     approvals: list[Approval] = field(default_factory=list)
+    referral_flagged: bool = False  # the admins were told (outbox) the client's company was referred
 
 
 def late_status(advance_date: date, now: datetime, tz: ZoneInfo, export_time: time) -> tuple[bool, date | None]:
@@ -354,7 +357,7 @@ async def register(
         session, req, now=now, tz=tz, export_time=export_time, rate=rate, hubspot_required=hubspot_enabled,
         window_days=window_days,
     )
-    return await register_checked(session, req, c, proof, actor=actor, now=now, rate=rate,
+    return await register_checked(session, req, c, proof, actor=actor, now=now, tz=tz, rate=rate,
                                   hubspot_enabled=hubspot_enabled)
 
 
@@ -366,12 +369,75 @@ async def register_checked(
     *,
     actor: Actor,
     now: datetime,
+    tz: tzinfo,
     rate: Decimal,
     hubspot_enabled: bool,
 ) -> Registration:
     """:func:`register` once ``c`` passed :func:`check_registration` in this same session (the caller
     stores the proof in between, so a refused registration stores nothing)."""
-    deal = Deal(
+    return (await register_all(session, [ToWrite(req, c, proof, actor)], now=now, tz=tz, rate=rate,
+                               hubspot_enabled=hubspot_enabled))[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ToWrite:
+    """One registration that passed :func:`check_registration`, to be written by :func:`register_all`."""
+
+    req: RegistrationRequest
+    checked: CheckedDeal
+    proof: StoredProof | None
+    actor: Actor
+    referral_lead: int | None = None  # a lead of the client's company referred by someone else: flagged
+
+
+async def register_all(
+    session: AsyncSession, items: list[ToWrite], *, now: datetime, tz: tzinfo, rate: Decimal, hubspot_enabled: bool,
+    admin_role: str = "Admin ventas-ops",
+) -> list[Registration]:
+    """Write checked registrations in the caller's transaction: each deal, its approvals, the pending
+    ledger line and the audit row, and the referral flag of those that carry one.
+
+    Plain INSERTs, one per table for all of ``items`` (the deals' returning their ids, in order), not
+    the ORM's unit of work: this is the path a burst of KAMs waits on, the writes are one at a time
+    (SQLite has one writer), and each statement is a trip to the database and back through a busy
+    event loop. The returned ``deal`` and ``approvals`` are the rows as written, not attached to the
+    session."""
+    deal_values = [_deal_values(it, now, rate, hubspot_enabled) for it in items]
+    insert_deal, insert_approvals = _write_statements()
+    if len(items) > 1 and all(v["interaction_id"] is not None for v in deal_values):  # a burst from Discord
+        ids_of = {row.interaction_id: row.id for row in await session.execute(insert_deal, deal_values)}
+        ids = [ids_of[v["interaction_id"]] for v in deal_values]
+    else:  # one by one: no other key to match the returned ids with
+        ids = [(await session.execute(insert_deal, v)).scalar_one() for v in deal_values]
+    deals = [Deal(id=i, **v) for i, v in zip(ids, deal_values, strict=True)]
+    approval_rows = [_approval_rows(it.checked, deal.id, now) for it, deal in zip(items, deals, strict=True)]
+    await session.execute(insert_approvals, [row for rows in approval_rows for row in rows])
+    await ledger.open_pending(session, [
+        (deal, T.LEDGER_COMMISSION.format(rate=rate_label(rate), deal_id=deal.id, client=it.checked.client.name))
+        for it, deal in zip(items, deals, strict=True)
+    ], now)
+    out, audit_rows = [], []
+    for it, deal, rows in zip(items, deals, approval_rows, strict=True):
+        c = it.checked
+        if c.support_waiting:
+            await support.link_to_deal(session, c.member.id, c.client.id, deal.id)
+        if c.deal_type == DealType.RENOVACION:
+            await renewals.close_by_renewal_deal(session, c.member.id, c.client.id, deal.id, it.actor)
+        approvals = [Approval(**row) for row in rows]
+        after = deal_snapshot(deal) | {"approvals": [a.kind for a in approvals], "disputes": [d.id for d in c.disputed]}
+        audit_rows.append(audit.values(it.actor, "negocio.registrar", "deal", deal.id, after=after))
+        flagged = it.referral_lead is not None
+        if it.referral_lead is not None:  # rare: its audit row and outbox DM through the ORM
+            await referrals.flag_lead_conflict(session, it.referral_lead, c.client.name, c.member.id, tz=tz,
+                                               now=now, deal_id=deal.id, admin_role=admin_role)
+        out.append(Registration(deal, c, created=True, approvals=approvals, referral_flagged=flagged))
+    await session.execute(audit.INSERT, audit_rows)
+    return out
+
+
+def _deal_values(it: ToWrite, now: datetime, rate: Decimal, hubspot_enabled: bool) -> dict[str, Any]:
+    c, proof, req = it.checked, it.proof, it.req
+    return dict(
         member_id=c.member.id,
         client_id=c.client.id,
         deal_type=c.deal_type.value,
@@ -396,47 +462,26 @@ async def register_checked(
         created_at=now,
         updated_at=now,
     )
-    session.add(deal)
-    await session.flush()
 
+
+def _approval_rows(c: CheckedDeal, deal_id: int, now: datetime) -> list[dict[str, Any]]:
     kinds = [ApprovalKind.AUDITORIA]
     if c.deal_type is DealType.UP_SALE:
         kinds.append(ApprovalKind.COO)
-    approvals: list[Approval] = []
-    for kind in kinds:
-        approvals.append(Approval(kind=kind, status=ApprovalStatus.PENDIENTE, deal_id=deal.id, requested_by_id=c.member.id))
+    rows = [dict(kind=kind, status=ApprovalStatus.PENDIENTE, deal_id=deal_id, related_deal_id=None,
+                 requested_by_id=c.member.id, created_at=now, updated_at=now) for kind in kinds]
     if c.disputed:
-        approvals.append(
-            Approval(
-                kind=ApprovalKind.ATRIBUCION,
-                status=ApprovalStatus.PENDIENTE,
-                deal_id=deal.id,
-                related_deal_id=c.disputed[0].id,
-                requested_by_id=c.member.id,
-            )
-        )
-    for a in approvals:
-        a.created_at = a.updated_at = now
-        session.add(a)
-    await ledger.open_pending(
-        session,
-        deal,
-        T.LEDGER_COMMISSION.format(rate=rate_label(rate), deal_id=deal.id, client=c.client.name),
-        now,
-    )
-    if c.support_waiting:  # its SELECT flushes the approvals and the ledger line; else the commit does
-        await support.link_to_deal(session, c.member.id, c.client.id, deal.id)
-    if c.deal_type == DealType.RENOVACION:
-        await renewals.close_by_renewal_deal(session, c.member.id, c.client.id, deal.id, actor)
-    record(
-        session,
-        actor,
-        "negocio.registrar",
-        "deal",
-        deal.id,
-        after=deal_snapshot(deal) | {"approvals": [a.kind for a in approvals], "disputes": [d.id for d in c.disputed]},
-    )
-    return Registration(deal, c, created=True, approvals=approvals)
+        rows.append(dict(kind=ApprovalKind.ATRIBUCION, status=ApprovalStatus.PENDIENTE, deal_id=deal_id,
+                         related_deal_id=c.disputed[0].id, requested_by_id=c.member.id, created_at=now, updated_at=now))
+    return rows
+
+
+@functools.cache
+def _write_statements() -> tuple[ReturningInsert[tuple[int, int | None]], Insert]:
+    """The deals' INSERT (returning each id with its interaction: one multi-row statement, whose rows
+    may come back in any order) and the approvals', on the tables."""
+    deals, approvals = Deal.__table__, Approval.__table__
+    return insert(deals).returning(deals.c.id, deals.c.interaction_id), insert(approvals)  # type: ignore[arg-type]
 
 
 def deal_snapshot(deal: Deal) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from bot.domain.errors import DomainError
 from bot.services import deals as svc
 from bot.services import directory
 from db.audit import Actor
-from db.models import ClientService, Deal, SupportRequest
+from db.models import Approval, ClientService, Deal, SupportRequest
 
 TZ = ZoneInfo("America/Bogota")
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -136,3 +136,30 @@ async def test_a_registration_stays_within_its_statement_budget(sessionmaker, en
         event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert statements.count("SELECT") == 1, statements
     assert len(statements) <= 6, statements
+
+
+async def test_a_registration_is_written_with_plain_inserts_not_the_unit_of_work(sessionmaker, people):
+    """Issue 18: the deal, its approvals, the ledger line and the audit row are plain INSERTs (the deal's
+    returning its id), not ORM objects flushed by the unit of work, which cost several times the CPU of
+    the statements in a burst of 50. The rows are the same: the tests of ``test_deals.py`` read them."""
+    ana, beto, acme, _old = people
+    first = await register(sessionmaker, request(ana.discord_id, str(acme.id), hubspot="888002"))
+    flushes: list[int] = []
+    r = request(beto.discord_id, str(acme.id), "up_sale", WEB, hubspot="888002")  # disputed: three approvals
+    async with sessionmaker() as s:
+        event.listen(s.sync_session, "before_flush", lambda *_a: flushes.append(1))
+        c = await svc.check_registration(s, r, now=NOW, hubspot_required=True, **RULES)
+        reg = await svc.register_checked(s, r, c, None, actor=ADMIN, now=NOW, rate=RULES["rate"], hubspot_enabled=True)
+        assert not s.new and not s.dirty  # nothing left for a flush either
+        await s.commit()
+    assert flushes == []
+    assert reg.deal.id > first.deal.id and reg.deal.hubspot_deal_id == "888002" and reg.deal.client_id == acme.id
+    assert [(a.kind, a.deal_id, a.related_deal_id) for a in reg.approvals] == [
+        ("auditoria", reg.deal.id, None), ("coo", reg.deal.id, None), ("atribucion", reg.deal.id, first.deal.id)]
+    async with sessionmaker() as s:
+        stored = (await s.execute(select(Approval.kind, Approval.status, Approval.related_deal_id)
+                                  .where(Approval.deal_id == reg.deal.id).order_by(Approval.id))).all()
+        deal = await s.get(Deal, reg.deal.id)
+    assert [tuple(row) for row in stored] == [("auditoria", "pendiente", None), ("coo", "pendiente", None),
+                                              ("atribucion", "pendiente", first.deal.id)]
+    assert (deal.interaction_id, deal.hubspot_check, deal.commission_estimate) == (r.interaction_id, "pendiente", 600_000)
