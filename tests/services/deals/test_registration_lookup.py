@@ -130,7 +130,8 @@ async def test_a_registration_stays_within_its_statement_budget(sessionmaker, en
         r = request(ana.discord_id, str(acme.id), "up_sale", WEB, hubspot="888001")
         async with sessionmaker() as s:
             c = await svc.check_registration(s, r, now=NOW, hubspot_required=True, **RULES)
-            await svc.register_checked(s, r, c, None, actor=ADMIN, now=NOW, rate=RULES["rate"], hubspot_enabled=True)
+            await svc.register_checked(s, r, c, None, actor=ADMIN, now=NOW, tz=RULES["tz"], rate=RULES["rate"],
+                                   hubspot_enabled=True)
             await s.commit()
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
@@ -149,7 +150,8 @@ async def test_a_registration_is_written_with_plain_inserts_not_the_unit_of_work
     async with sessionmaker() as s:
         event.listen(s.sync_session, "before_flush", lambda *_a: flushes.append(1))
         c = await svc.check_registration(s, r, now=NOW, hubspot_required=True, **RULES)
-        reg = await svc.register_checked(s, r, c, None, actor=ADMIN, now=NOW, rate=RULES["rate"], hubspot_enabled=True)
+        reg = await svc.register_checked(s, r, c, None, actor=ADMIN, now=NOW, tz=RULES["tz"], rate=RULES["rate"],
+                                   hubspot_enabled=True)
         assert not s.new and not s.dirty  # nothing left for a flush either
         await s.commit()
     assert flushes == []
