@@ -242,6 +242,7 @@ DM_CLOSED_NOTICE = ACCESS_CHANNEL_NOTICE
 NOTICE_APPROVED_STEP = "{who} aprobó tu negocio #{deal_id}. Abre tus mensajes directos para recibir los próximos avisos."
 NOTICE_EARNED = "tu negocio #{deal_id} quedó aprobado. Abre tus mensajes directos para ver tu comisión."
 NOTICE_REJECTED = "tu negocio #{deal_id} no fue aprobado. Abre tus mensajes directos para ver el motivo."
+NOTICE_CANCELLED = "tu negocio #{deal_id} fue anulado. Abre tus mensajes directos para ver el motivo."
 NOTICE_ATTR_WON = "la atribución del registro #{deal_id} se resolvió a tu favor. Abre tus mensajes directos para recibir los próximos avisos."
 NOTICE_ATTR_LOST = "la atribución del registro #{deal_id} se resolvió a favor de otro registro. Abre tus mensajes directos para ver el detalle."
 

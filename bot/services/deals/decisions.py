@@ -294,4 +294,21 @@ async def cancel_deal(
         )
     before = deal.status
     clawback = await _close_deal(session, deal, DealStatus.ANULADO, reason, actor=actor, now=now)
+    await queue_cancellation_dm(session, deal.id, reason, clawback, now)
     return Cancellation(deal, before, clawback)
+
+
+async def queue_cancellation_dm(session: AsyncSession, deal_id: int, reason: str, clawback: int, now: datetime) -> None:
+    """The KAM's DM about a cancelled deal, queued in the cancellation's transaction (delivered once,
+    after a crash too); closed DMs leave the same channel notice as a decision, without the reason."""
+    v = await load_view(session, deal_id)
+    if v is None:
+        return
+    text = T.DM_CANCELLED.format(deal_id=deal_id, client=md(v.client.name), reason=md(reason),
+                                 clawback=T.DM_CLAWBACK.format(amount=format_cop(clawback)) if clawback else "")
+    user_id = v.member.discord_id
+    await outbox.enqueue(
+        session, f"anulado:{deal_id}", content=text, user_id=user_id, now=now,
+        fallback=T.DM_CLOSED_NOTICE.format(user_id=user_id, name=md(v.member.name),
+                                           text=T.NOTICE_CANCELLED.format(deal_id=deal_id))[:2000],
+    )

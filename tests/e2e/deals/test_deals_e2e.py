@@ -282,6 +282,33 @@ async def test_admin_cancel_after_earned_claws_back(harness):
     assert (await deals(harness))[0].status == "anulado"
 
 
+async def test_admin_cancel_dm_goes_through_the_outbox_with_the_closed_dms_notice(harness):
+    """Issue 17: the KAM's DM about a cancelled deal is queued with the cancellation (outbox, key
+    ``anulado:<id>``), arrives once with the reason, and a KAM with closed DMs gets the channel notice
+    (pings only them, no reason)."""
+    ids = await setup_people(harness)
+    await register(harness, ids["ana"], options(ids["client"]))
+    await register(harness, ids["ana"], options(ids["client"], servicio="google_ads"))
+    first, second = await deals(harness)
+    await (await harness.fake.slash(ids["admin"], "admin negocio anular", {"id": first.id, "motivo": "Cliente canceló"})).text()
+    dm = await harness.fake.wait_for_dm(ids["ana"], lambda m: f"#{first.id}" in (m.get("content") or ""))
+    assert "fue anulado" in dm["content"] and "Cliente canceló" in dm["content"]
+    harness.fake.closed_dms.add(ids["ana"])
+    await (await harness.fake.slash(ids["admin"], "admin negocio anular", {"id": second.id, "motivo": "Duplicado @everyone"})).text()
+
+    def notices():
+        return [m for m in harness.fake.channel_messages() if f"<@{ids['ana']}>" in (m.get("content") or "")]
+
+    await harness.fake.wait_for(lambda: len(notices()) == 1)
+    [notice] = notices()
+    assert f"negocio #{second.id} fue anulado" in notice["content"] and "Duplicado" not in notice["content"]
+    assert pings_only(notice, ids["ana"])
+    async with harness.sessionmaker() as s:
+        rows = {m.dedupe_key: m.status for m in (await s.execute(select(OutboxMessage))).scalars()
+                if m.dedupe_key.startswith("anulado:")}
+    assert rows == {f"anulado:{first.id}": "enviado", f"anulado:{second.id}": "retenido"}
+
+
 async def test_mis_negocios_lists_only_mine(harness):
     ids = await setup_people(harness)
     await register(harness, ids["ana"], options(ids["client"]))

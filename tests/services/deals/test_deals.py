@@ -20,7 +20,7 @@ from bot.services import deals as svc
 from bot.services import directory
 from bot.services.proofs import StoredProof
 from db.audit import Actor
-from db.models import Approval, AuditLog, CommissionEntry, Deal, Member
+from db.models import Approval, AuditLog, CommissionEntry, Deal, Member, OutboxMessage
 
 TZ = ZoneInfo("America/Bogota")
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 10:00 in Bogotá, Monday
@@ -318,6 +318,24 @@ async def test_cancel_pending_deal_has_no_clawback(sessionmaker, world):
         with pytest.raises(DomainError):
             await svc.cancel_deal(s, d.id, "   ", actor=ADMIN, now=NOW)
     assert not (await decide(sessionmaker, d.id, "audit_ok")).decided
+
+
+async def test_cancel_queues_the_kam_dm_in_its_own_transaction(sessionmaker, world):
+    """Issue 17: the cancellation's DM is an outbox row of the cancellation's transaction: rolled back
+    with it, committed with it (once), with the closed-DMs notice as its fallback."""
+    d = (await register(sessionmaker, req(world))).deal
+    async with sessionmaker() as s:
+        await svc.cancel_deal(s, d.id, "El cliente desistió", actor=ADMIN, now=NOW)
+        await s.rollback()
+    async with sessionmaker() as s:
+        assert (await s.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("anulado:%")))).first() is None
+        await svc.cancel_deal(s, d.id, "El cliente desistió", actor=ADMIN, now=NOW)
+        await s.commit()
+    async with sessionmaker() as s:
+        [row] = (await s.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("anulado:%")))).scalars()
+    assert row.dedupe_key == f"anulado:{d.id}" and row.status == "pendiente"
+    assert f"#{d.id}" in row.payload["content"] and "El cliente desistió" in row.payload["content"]
+    assert "fue anulado" in str(row.payload.get("fallback")) and "desistió" not in str(row.payload.get("fallback"))
 
 
 async def test_attribution_to_new_registration_cancels_the_earlier(sessionmaker, world):
