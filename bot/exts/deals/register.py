@@ -35,7 +35,7 @@ from bot.exts.deals.my_deals import MyDealsButton, my_deals_empty, my_deals_page
 from bot.guards import actor_of, require_role
 from bot.interactions import reply_channel, send_ephemeral
 from bot.logging_setup import log_failure
-from bot.notify import dm, repost_missing_cards, retire_duplicate_cards
+from bot.notify import repost_missing_cards, retire_duplicate_cards
 from bot.services import deals as svc
 from bot.services import directory, proofs, referrals
 from bot.services import outbox as ob
@@ -216,7 +216,7 @@ class Deals(BackgroundTasks, commands.Cog):
             return
         bot = self.bot
         await bot.foreground.wait_quiet()
-        deal, c = reg.deal, reg.checked
+        deal = reg.deal
         async with bot.sessionmaker() as session:  # the KAM saw it: no confirmation after a restart
             await svc.mark_confirmed(session, deal.id, bot.clock.now())
             await session.commit()
@@ -224,10 +224,6 @@ class Deals(BackgroundTasks, commands.Cog):
             posted = await post_card(bot, deal.id, fallback=reply_channel(interaction))
         if not posted:
             await send_ephemeral(interaction, T.CARD_POST_FAILED)
-        for other in c.disputed:
-            other_member = await self._member_discord_id(other.member_id)
-            if other_member:
-                await dm(bot, other_member, T.DM_UNREGISTERED_DISPUTE.format(hubspot_id=c.hubspot_deal_id, deal_id=other.id))
 
     async def _register_and_answer(
         self, interaction: discord.Interaction[VentasOpsBot], cliente: str, tipo: str, servicio: str, valor_total: str,
@@ -288,7 +284,7 @@ class Deals(BackgroundTasks, commands.Cog):
             if reg is None:
                 stored = await run_blocking(proofs.store, s.data_dir, data, meta, s.proof_max_bytes)
                 reg = await self.writer.write(svc.ToWrite(req, checked, stored, actor, referral_lead=lead))
-                if reg.referral_flagged:
+                if reg.referral_flagged or checked.disputed:  # the admins' flag, the other KAMs' DMs
                     bot.outbox.kick()
         except IntegrityError:  # the same interaction, registered meanwhile by a concurrent delivery
             async with bot.sessionmaker() as session:
@@ -335,11 +331,6 @@ class Deals(BackgroundTasks, commands.Cog):
         # with every other card, and a burst of registrations must not wait behind it
         await send_ephemeral(interaction, "\n\n".join(lines))
         return reg
-
-    async def _member_discord_id(self, member_id: int) -> int | None:
-        async with self.bot.sessionmaker() as session:
-            m = await session.get(svc.Member, member_id)
-            return m.discord_id if m else None
 
     @registrar_negocio.autocomplete("cliente")
     async def _cliente_autocomplete(

@@ -43,7 +43,7 @@ from bot.domain.money import format_cop, parse_cop
 from bot.domain.text import md
 from bot.domain.validation import parse_hubspot_deal_ref, parse_row_id
 from bot.services import commissions as ledger
-from bot.services import directory, referrals, renewals, support
+from bot.services import directory, outbox, referrals, renewals, support
 from bot.services.deals.common import DealRefused, local_now, services_text
 from bot.services.proofs import StoredProof
 from bot.texts import deals as T
@@ -426,6 +426,7 @@ async def register_all(
         approvals = [Approval(**row) for row in rows]
         after = deal_snapshot(deal) | {"approvals": [a.kind for a in approvals], "disputes": [d.id for d in c.disputed]}
         audit_rows.append(audit.values(it.actor, "negocio.registrar", "deal", deal.id, after=after))
+        await _queue_dispute_dms(session, c, deal.id, now)
         flagged = it.referral_lead is not None
         if it.referral_lead is not None:  # rare: its audit row and outbox DM through the ORM
             await referrals.flag_lead_conflict(session, it.referral_lead, c.client.name, c.member.id, tz=tz,
@@ -433,6 +434,16 @@ async def register_all(
         out.append(Registration(deal, c, created=True, approvals=approvals, referral_flagged=flagged))
     await session.execute(audit.INSERT, audit_rows)
     return out
+
+
+async def _queue_dispute_dms(session: AsyncSession, c: CheckedDeal, deal_id: int, now: datetime) -> None:
+    """Tell each KAM whose open registration names the same HubSpot deal that someone else registered
+    it: an outbox DM of the registration's transaction (rare: a statement only when there is one)."""
+    for other in c.disputed:
+        discord_id = await session.scalar(select(Member.discord_id).where(Member.id == other.member_id))
+        if discord_id:
+            await outbox.enqueue(session, f"disputa:{deal_id}:{other.id}", user_id=discord_id, now=now,
+                                 content=T.DM_UNREGISTERED_DISPUTE.format(hubspot_id=c.hubspot_deal_id, deal_id=other.id))
 
 
 def _deal_values(it: ToWrite, now: datetime, rate: Decimal, hubspot_enabled: bool) -> dict[str, Any]:

@@ -374,6 +374,12 @@ async def test_hubspot_deal_id_required_and_duplicates(harness_factory):
     _, text = await register(h, ids["luis"], options(ids["client"], **{"negocio-hubspot": hid}))
     assert "Atribución en disputa" in text
     first, second = await deals(h)
+    # Ana is told, once, through the outbox (queued with Luis's registration: key disputa:<new>:<hers>)
+    dm = await h.fake.wait_for_dm(ids["ana"], lambda m: "Alguien más registró" in (m.get("content") or ""))
+    assert f"registro #{first.id}" in dm["content"] and hid in dm["content"]
+    async with h.sessionmaker() as s:
+        keys = [m.dedupe_key for m in (await s.execute(select(OutboxMessage))).scalars() if m.dedupe_key.startswith("disputa:")]
+    assert keys == [f"disputa:{second.id}:{first.id}"]
     card = await card_of(h, second.id)
     assert {"Mantener registro anterior", "Atribuir a este registro"} <= {b["label"] for b in buttons(card)}
     refused = await (await h.fake.click(ids["aud1"], card, label="Atribuir a este registro")).text()
