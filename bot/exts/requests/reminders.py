@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime
 
@@ -14,8 +15,8 @@ from bot.cards.access import load_access, provisioning, refresh_access_card
 from bot.domain.enums import ApprovalKind
 from bot.domain.text import md
 from bot.exts.requests.common import access_notices, ensure_role
-from bot.notify import dm, post
 from bot.services import access as svc
+from bot.services import outbox
 from bot.services import reminders as rsvc
 from bot.texts import access as T
 
@@ -54,26 +55,25 @@ async def run_access_tick(bot: VentasOpsBot, *, after_hours: int = svc.REMIND_AF
     """Daily reminders of requests waiting on the approvers, and HubSpot provisioning that a crash
     interrupted. Safe to call as often as wanted: each request is reminded at most once a day."""
     now = bot.clock.now()
+    guild = bot.guild
+    role = permissions.find_role(guild, bot.settings.role_hubspot_approver) if guild else None
+    approvers = [(m.id, m.display_name) for m in role.members] if role is not None else []
     async with bot.sessionmaker() as session:
         reminders = await rsvc.process_reminders(session, now, after_hours=after_hours)
+        if reminders:  # the post and the approvers' DMs, queued with the "reminded" marks (outbox)
+            body = "\n".join(reminder_lines(bot, reminders, now))
+            if len(body) > 3800:
+                body = body[:3800].rsplit("\n", 1)[0] + "\n…"
+            ids = ",".join(str(r.request_id) for r in reminders)  # each request is reminded once a day
+            key = f"recordatorio:{now:%Y%m%d}:{hashlib.sha256(ids.encode()).hexdigest()[:16]}"
+            await outbox.enqueue(session, key, now=now, embeds=[{
+                "type": "rich", "title": T.REMINDER_TITLE, "description": body, "color": discord.Colour.orange().value}])
+            for user_id, name in approvers:
+                await outbox.enqueue(session, f"{key}:{user_id}", user_id=user_id, now=now, content=T.REMINDER_DM.format(
+                    name=md(name), channel=bot.settings.sales_channel, lines=body)[:2000])
         await session.commit()
     if reminders:
-        lines = reminder_lines(bot, reminders, now)
-        channel = bot.sales_channel()
-        body = "\n".join(lines)
-        if len(body) > 3800:
-            body = body[:3800].rsplit("\n", 1)[0] + "\n…"
-        if channel is not None:
-            try:
-                await post(channel, embed=discord.Embed(title=T.REMINDER_TITLE, description=body,
-                                                        colour=discord.Colour.orange()))
-            except discord.HTTPException as exc:
-                log.warning("Could not post the approvals reminder: %s", exc)
-        guild = bot.guild
-        role = permissions.find_role(guild, bot.settings.role_hubspot_approver) if guild else None
-        for member in role.members if role is not None else []:
-            await dm(bot, member.id, T.REMINDER_DM.format(
-                name=md(member.display_name), channel=bot.settings.sales_channel, lines=body)[:2000])
+        bot.outbox.kick()
     # HubSpot users a crash left unmade, each under its claim (a click or another process meanwhile
     # is harmless); the requester's DM is queued with the outcome
     done = await svc.retry_unprovisioned(bot.sessionmaker, provisioning(bot), now=bot.clock.now,

@@ -8,7 +8,7 @@ import copy
 
 from sqlalchemy import func, select
 
-from db.models import AccessRequest, Approval, AuditLog, BillingRequest, Member
+from db.models import AccessRequest, Approval, AuditLog, BillingRequest, Member, OutboxMessage
 from tests.e2e.deals.test_deals_e2e import (
     PDF,
     PNG,
@@ -400,6 +400,13 @@ async def test_pending_requests_are_reminded_once_a_day(harness_factory):
     for approver in ("jd", "dv"):
         dm = await h.fake.wait_for_dm(ids[approver], lambda m: "#1" in message_text(m))
         assert mentions_safe(dm)
+    # issue 17: the post and the DMs were queued in the transaction that marked the request reminded
+    # (outbox rows, delivered after a crash too), not sent after it
+    async with h.sessionmaker() as s:
+        rows = [m for m in (await s.execute(select(OutboxMessage))).scalars() if m.dedupe_key.startswith("recordatorio:")]
+    assert sorted(m.target for m in rows) == ["channel", "dm", "dm"]
+    await h.fake.wait_for(lambda: any("esperando a los aprobadores" in message_text(m)
+                                      for m in h.fake.channel_messages()))
     assert await run_access_tick(h.bot, after_hours=24) == []  # once a day
     h.clock.advance(hours=24)
     assert len(await run_access_tick(h.bot, after_hours=24)) == 1
