@@ -23,6 +23,7 @@ from bot.services.deals.decisions import (
     decision_dms,
     queue_decision_dms,
 )
+from bot.services.deals.inserts import ToWrite, deal_snapshot, register, register_all, register_checked
 from bot.services.deals.queries import (
     DealView,
     Unconfirmed,
@@ -41,14 +42,9 @@ from bot.services.deals.registration import (
     CheckedDeal,
     Registration,
     RegistrationRequest,
-    ToWrite,
     check_registration,
-    deal_snapshot,
     find_by_interaction,
     late_status,
-    register,
-    register_all,
-    register_checked,
     renewal_window_check,
 )
 from bot.services.deals.verification import compare_with_hubspot, pending_verifications, verify_deal

@@ -20,7 +20,8 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services.deals.registration import Registration, ToWrite, register_all
+from bot.services.deals.inserts import ToWrite, register_all
+from bot.services.deals.registration import Registration
 
 
 class RegistrationWriter:
