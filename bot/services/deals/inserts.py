@@ -19,9 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
 from bot.domain.commission import rate_label
-from bot.domain.enums import ApprovalKind, ApprovalStatus, DealStatus, DealType, HubSpotCheck, ProofStatus
+from bot.domain.enums import (
+    CLOSED_DEAL_STATUSES,
+    ApprovalKind,
+    ApprovalStatus,
+    DealStatus,
+    DealType,
+    HubSpotCheck,
+    ProofStatus,
+)
 from bot.services import commissions as ledger
 from bot.services import outbox, referrals, renewals, support
+from bot.services.deals.common import DealRefused
 from bot.services.deals.registration import (
     CheckedDeal,
     Registration,
@@ -92,9 +101,42 @@ class ToWrite:
     referral_lead: int | None = None  # a lead of the client's company referred by someone else: flagged
 
 
+class BatchConflict(Exception):
+    """Two registrations of one batch name the same HubSpot deal: the batch is written one by one
+    instead, so that each sees the other (:class:`bot.services.deals.writer.RegistrationWriter`)."""
+
+
+async def recheck_hubspot(session: AsyncSession, items: list[ToWrite]) -> None:
+    """The HubSpot-deal rule of :func:`check_registration` again, in the writing transaction.
+
+    The rules are read before a registration waits for the writer, so a registration naming the same
+    HubSpot deal may have been written in between (a double submission, or another KAM at the same
+    moment). The same KAM's is refused (:class:`DealRefused`, as the check would have); another KAM's
+    is disputed like one the check had found. One SELECT for the whole batch."""
+    named = [it.checked.hubspot_deal_id for it in items if it.checked.hubspot_deal_id]
+    if not named:
+        return
+    if len(set(named)) < len(named):
+        raise BatchConflict
+    found: dict[str, list[Deal]] = {}
+    for d in (await session.execute(
+        select(Deal).where(Deal.hubspot_deal_id.in_(set(named)), Deal.status.not_in(CLOSED_DEAL_STATUSES))
+        .order_by(Deal.id)
+    )).scalars():
+        found.setdefault(d.hubspot_deal_id or "", []).append(d)
+    for it in items:
+        c = it.checked
+        others = found.get(c.hubspot_deal_id or "", [])
+        mine = [d for d in others if d.member_id == c.member.id]
+        if mine:
+            raise DealRefused(T.HUBSPOT_DUPLICATE_SAME.format(hubspot_id=c.hubspot_deal_id, deal_id=mine[0].id),
+                              field="negocio-hubspot")
+        c.disputed = others
+
+
 async def register_all(
     session: AsyncSession, items: list[ToWrite], *, now: datetime, tz: tzinfo, rate: Decimal, hubspot_enabled: bool,
-    admin_role: str = "Admin ventas-ops",
+    admin_role: str = "Admin ventas-ops", recheck: bool = False,
 ) -> list[Registration]:
     """Write checked registrations in the caller's transaction: each deal, its approvals, the pending
     ledger line and the audit row, and the referral flag of those that carry one.
@@ -103,7 +145,10 @@ async def register_all(
     the ORM's unit of work: this is the path a burst of KAMs waits on, the writes are one at a time
     (SQLite has one writer), and each statement is a trip to the database and back through a busy
     event loop. The returned ``deal`` and ``approvals`` are the rows as written, not attached to the
-    session."""
+    session. ``recheck``: the HubSpot-deal rule again first (:func:`recheck_hubspot`), for rules read
+    before waiting for the writer."""
+    if recheck:
+        await recheck_hubspot(session, items)
     deal_values = [_deal_values(it, now, rate, hubspot_enabled) for it in items]
     insert_deal, insert_approvals = _write_statements()
     if len(items) > 1 and all(v["interaction_id"] is not None for v in deal_values):  # a burst from Discord

@@ -9,6 +9,12 @@ table (:func:`bot.services.deals.register_all`): the same rows, committed before
 
 A batch that fails (say, a delivery of the same interaction written meanwhile: ``IntegrityError``) is
 written again one registration at a time, so only the culprit sees the error.
+
+The rules were read before a registration joined the queue, so the one rule another registration can
+break meanwhile, one registration per HubSpot deal, is read again in the writing transaction
+(:func:`bot.services.deals.inserts.recheck_hubspot`): a double submission is refused with the rule,
+another KAM's registration of the same HubSpot deal is disputed, and two of them in one batch make the
+batch be written one by one.
 """
 
 from __future__ import annotations
@@ -71,7 +77,7 @@ class RegistrationWriter:
 
     async def _commit(self, items: list[ToWrite]) -> list[Registration]:
         async with self._sessionmaker() as session:
-            out = await register_all(session, items, now=self._now(), tz=self._tz, rate=self._rate,
+            out = await register_all(session, items, now=self._now(), tz=self._tz, rate=self._rate, recheck=True,
                                      hubspot_enabled=self._hubspot_enabled, admin_role=self._admin_role)
             await session.commit()
             return out

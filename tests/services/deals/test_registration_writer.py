@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.services import deals as svc
 from bot.services import directory
 from db.audit import Actor
-from db.models import Approval, AuditLog, CommissionEntry, Deal
+from db.models import Approval, AuditLog, CommissionEntry, Deal, OutboxMessage
 
 TZ = ZoneInfo("America/Bogota")
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -104,3 +104,45 @@ async def test_a_failing_batch_is_retried_one_by_one_and_only_the_culprit_fails(
     assert all(isinstance(r, svc.Registration) and r.created for i, r in enumerate(results) if i != 2)
     assert await count(sessionmaker, Deal) == 5  # the first, the blocker and the three others
     assert await count(sessionmaker, CommissionEntry) == 5
+
+
+async def checked_naming(sessionmaker, discord_id: int, client_id: int, hubspot: str) -> svc.ToWrite:
+    """A registration naming a HubSpot deal, checked now (before anything else is written)."""
+    req = svc.RegistrationRequest(discord_id=discord_id, client=str(client_id), deal_type="up_sale", service="web",
+                                  total="10.000.000", advance="5.000.000", interaction_id=next(_ids), hubspot=hubspot)
+    async with sessionmaker() as s:
+        c = await svc.check_registration(s, req, now=NOW, hubspot_required=True, **RULES)
+    return svc.ToWrite(req, c, None, Actor(discord_id, "KAM"))
+
+
+async def test_a_double_submission_naming_one_hubspot_deal_registers_it_once(sessionmaker, kams):
+    """The rules are read before the write waits its turn: both submissions pass them, and the writer
+    refuses the second with the rule («un registro por negocio»), in its own batch or in the same one."""
+    w = writer(sessionmaker)
+    a, b = [await checked_naming(sessionmaker, *kams[0], hubspot="900001") for _ in range(2)]
+    results = await asyncio.gather(w.write(a), w.write(b), return_exceptions=True)
+    assert isinstance(results[0], svc.Registration)
+    assert isinstance(results[1], svc.DealRefused) and "Ya registraste el negocio de HubSpot 900001" in str(results[1])
+    # both in one batch (behind another write): written one by one, the second refused
+    blocker = await checked(sessionmaker, *kams[2])
+    c, d = [await checked_naming(sessionmaker, *kams[1], hubspot="900002") for _ in range(2)]
+    results = await asyncio.gather(w.write(blocker), w.write(c), w.write(d), return_exceptions=True)
+    assert w.batches == [1, 1, 1, 2]  # the batch of two failed (BatchConflict) and was written one by one
+    assert isinstance(results[1], svc.Registration) and isinstance(results[2], svc.DealRefused)
+    async with sessionmaker() as s:
+        named = (await s.execute(select(Deal.hubspot_deal_id).where(Deal.hubspot_deal_id.is_not(None)))).scalars().all()
+    assert sorted(named) == ["900001", "900002"]
+
+
+async def test_two_kams_naming_one_hubspot_deal_at_once_open_the_attribution_dispute(sessionmaker, kams):
+    """Another KAM's registration written between the check and the write is disputed exactly as one
+    the check had found: the attribution approval, and the first KAM's DM queued with it."""
+    w = writer(sessionmaker)
+    first, second = [await checked_naming(sessionmaker, *kams[i], hubspot="900003") for i in (0, 1)]
+    assert first.checked.disputed == [] and second.checked.disputed == []  # neither saw the other
+    one, two = await asyncio.gather(w.write(first), w.write(second))
+    assert [a.kind for a in two.approvals] == ["auditoria", "coo", "atribucion"]
+    assert two.approvals[-1].related_deal_id == one.deal.id and [d.id for d in two.checked.disputed] == [one.deal.id]
+    async with sessionmaker() as s:
+        keys = (await s.execute(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like("disputa:%")))).scalars()
+        assert list(keys) == [f"disputa:{two.deal.id}:{one.deal.id}"]
