@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enums import OutboxStatus, OutboxTarget
 from db.audit import Actor, record
-from db.models import Deal, OutboxMessage
+from db.models import Deal, OutboxMessage, Question
 
 SALES_CHANNEL = 0  # target_id meaning "the configured sales channel"
 MAX_ATTEMPTS = 10  # transient failures before an item is held
@@ -47,7 +47,7 @@ class ReplyTo:
 
 
 # the cards a post can reply to: their model (with ``card_channel_id`` / ``card_message_id``)
-CARDS: dict[str, type[Deal]] = {"deal": Deal}
+CARDS: dict[str, type[Deal] | type[Question]] = {"deal": Deal, "question": Question}
 
 
 async def enqueue(

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, exists, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.dates import format_datetime
@@ -32,7 +32,7 @@ from bot.texts import questions as T
 from bot.texts.rules_corpus import RULES
 from db.audit import Actor, record
 from db.engine import rowcount
-from db.models import FaqEntry, Question
+from db.models import FaqEntry, OutboxMessage, Question
 
 TOPICS = tuple(T.TOPIC_LABELS)
 RULE_DOCS: tuple[Doc, ...] = tuple(Doc(f"regla:{r.slug}", r.title, r.text, r.keywords) for r in RULES)
@@ -153,7 +153,20 @@ async def answer(
     await ob.enqueue(session, f"duda-dm:{qid}", user_id=q.asker_discord_id, now=now, content=truncate(
         T.DM_ANSWER.format(qid=qid, topic=topic_label(q.topic), question=truncate(md(q.text), 500),
                            who=md(actor.name), answer=truncate(md(text), 1300)), 2000))
+    await queue_reply(session, q, now)
     return q, True
+
+
+def reply_key(qid: int) -> str:
+    return f"duda-respuesta:{qid}"
+
+
+async def queue_reply(session: AsyncSession, q: Question, now: datetime) -> None:
+    """The answer as a reply to the question's card, queued in the caller's transaction (outbox: once,
+    after a crash too); the answerer is named, never pinged."""
+    who = f"<@{q.answered_by_discord_id}>" if q.answered_by_discord_id else md(q.answered_by_name or "")
+    await ob.enqueue(session, reply_key(q.id), now=now, reply_to=ob.ReplyTo("question", q.id),
+                     content=truncate(T.ANSWER_REPLY.format(who=who, qid=q.id, answer=md(q.answer or "")), 2000))
 
 
 async def faq_of(session: AsyncSession, qid: int) -> FaqEntry | None:
@@ -182,8 +195,6 @@ async def set_card(session: AsyncSession, qid: int, channel_id: int, message_id:
                           .values(card_channel_id=channel_id, card_message_id=message_id))
 
 
-async def set_answer_message(session: AsyncSession, qid: int, message_id: int) -> None:
-    await session.execute(update(Question).where(Question.id == qid).values(answer_message_id=message_id))
 
 
 async def recorded_cards(session: AsyncSession, qids: list[int]) -> dict[int, int | None]:
@@ -198,11 +209,17 @@ async def without_card(session: AsyncSession, older_than: datetime) -> list[int]
     return list((await session.execute(q)).scalars())
 
 
-async def without_reply(session: AsyncSession, older_than: datetime) -> list[int]:
-    """Answered questions whose reply under the card was never posted (Discord refused it)."""
-    q = select(Question.id).where(Question.status == QuestionStatus.RESPONDIDA, Question.answer_message_id.is_(None),
-                                  Question.card_message_id.is_not(None), Question.answered_at <= older_than)
-    return list((await session.execute(q.order_by(Question.id).limit(50))).scalars())
+async def queue_missing_replies(session: AsyncSession, older_than: datetime, now: datetime) -> list[int]:
+    """Answered questions whose reply is neither posted nor queued (answered by a version that posted
+    it directly, and a crash or Discord's refusal came in between): queued now, in the caller's
+    transaction. Their ids."""
+    queued = exists().where(OutboxMessage.dedupe_key == literal("duda-respuesta:") + cast(Question.id, String))
+    q = select(Question).where(Question.status == QuestionStatus.RESPONDIDA, Question.answer_message_id.is_(None),
+                               Question.card_message_id.is_not(None), Question.answered_at <= older_than, ~queued)
+    missing = list((await session.execute(q.order_by(Question.id).limit(50))).scalars())
+    for question in missing:
+        await queue_reply(session, question, now)
+    return [question.id for question in missing]
 
 
 # --- SLA ------------------------------------------------------------------------------------------------

@@ -86,3 +86,38 @@ async def test_sla_marks_once_and_figures(sessionmaker):
         f = await svc.figures(s, NOW - timedelta(days=1), NOW + timedelta(days=1))
     assert (f.asked, f.posted, f.answered, f.self_served) == (1, 1, 1, 0)
     assert f.median_hours == 120.0 and f.top_topics == [("hubspot", 1)]
+
+
+async def test_the_answer_reply_is_queued_with_the_answer_and_a_missing_one_once(sessionmaker):
+    """Issue 17: the reply under the card is an outbox row of the answer's transaction (rolled back with
+    it; delivered once, after a crash too), replying to the question's card; an answered question with no
+    reply posted nor queued (answered before this version) is queued once by the tick."""
+    qid = await _posted(sessionmaker)
+    async with sessionmaker() as s:
+        await svc.set_card(s, qid, 900, 901)
+        await s.commit()
+
+    async def replies() -> list[OutboxMessage]:
+        async with sessionmaker() as s:
+            return list((await s.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("duda-respuesta:%")))).scalars())
+
+    async with sessionmaker() as s:
+        await svc.answer(s, qid, actor=Actor(5, "Admin"), text="El 6 % @everyone", now=NOW)
+        await s.rollback()
+    assert await replies() == []
+    async with sessionmaker() as s:
+        await svc.answer(s, qid, actor=Actor(5, "Admin"), text="El 6 % @everyone", now=NOW)
+        await s.commit()
+    [reply] = await replies()
+    assert reply.dedupe_key == f"duda-respuesta:{qid}" and reply.payload["reply_to"] == {"card": "question", "id": qid}
+    assert "<@5>" in reply.payload["content"] and "El 6 %" in reply.payload["content"]
+    async with sessionmaker() as s:  # already queued: the tick adds nothing
+        assert await svc.queue_missing_replies(s, NOW + timedelta(hours=1), NOW) == []
+        await s.delete(reply)  # as if answered by a version that posted it directly, and it was lost
+        await s.commit()
+    async with sessionmaker() as s:
+        assert await svc.queue_missing_replies(s, NOW + timedelta(hours=1), NOW) == [qid]
+        await s.commit()
+    async with sessionmaker() as s:
+        assert await svc.queue_missing_replies(s, NOW + timedelta(hours=1), NOW) == []
+    assert len(await replies()) == 1

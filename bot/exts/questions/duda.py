@@ -30,7 +30,7 @@ from bot.errors import UserCheckFailure, UserError
 from bot.faq_render import hits_embed, sell_for_me_embed
 from bot.guards import actor_of, require_role
 from bot.interactions import reply_channel, send_ephemeral
-from bot.notify import CardPasses, CardsCog, RecentCards, card_message, post, send_card
+from bot.notify import CardPasses, CardsCog, RecentCards, card_message, send_card
 from bot.services import questions as svc
 from bot.services.referrals import role_label
 from bot.texts import questions as T
@@ -143,28 +143,6 @@ async def refresh_card(bot: VentasOpsBot, qid: int) -> None:
         log.warning("Could not edit the card of question %s: %s", qid, exc)
 
 
-async def post_reply(bot: VentasOpsBot, qid: int) -> bool:
-    """The answer as a reply to the card (once: its message id is stored)."""
-    loaded = await _load(bot, qid)
-    if loaded is None:
-        return False
-    q = loaded[0]
-    msg = await _card_message(bot, q)
-    if msg is None or not q.answer or q.answer_message_id:
-        return False
-    who = f"<@{q.answered_by_discord_id}>" if q.answered_by_discord_id else md(q.answered_by_name or "")
-    content = truncate(T.ANSWER_REPLY.format(who=who, qid=q.id, answer=md(q.answer)), 2000)
-    try:
-        reply = await post(msg.channel, content, reference=msg.to_reference(fail_if_not_exists=False))
-    except discord.HTTPException as exc:
-        log.warning("Could not post the answer of question %s: %s", qid, exc)
-        return False
-    async with bot.sessionmaker() as session:
-        await svc.set_answer_message(session, qid, reply.id)
-        await session.commit()
-    return True
-
-
 # --- clicks and the answer modal ------------------------------------------------------------------
 async def _question(bot: VentasOpsBot, qid: int) -> Question:
     async with bot.sessionmaker() as session:
@@ -258,8 +236,7 @@ async def on_answer_submit(interaction: discord.Interaction[VentasOpsBot], qid: 
                              else T.NOT_OPEN.format(qid=qid))
         return
     await send_ephemeral(interaction, T.ANSWERED_ACK.format(qid=qid))
-    bot.outbox.kick()
-    await post_reply(bot, qid)
+    bot.outbox.kick()  # the asker's DM and the reply under the card, queued with the answer
     await refresh_card(bot, qid)
 
 
@@ -293,9 +270,8 @@ async def run_questions_tick(bot: VentasOpsBot) -> svc.SlaResult:
     for qid in (*res.reminded, *res.escalated):
         await refresh_card(bot, qid)
     async with bot.sessionmaker() as session:
-        replies = await svc.without_reply(session, now - CARD_GRACE)
-    for qid in replies:
-        await post_reply(bot, qid)
+        await svc.queue_missing_replies(session, now - CARD_GRACE, now)
+        await session.commit()
     try:
         await bot.outbox.flush()
     except Exception:  # the worker retries

@@ -194,6 +194,7 @@ async def test_hostile_text_is_shown_safely(harness_factory):
     assert "Respondiste" in ack
     reply = await h.fake.wait_for_message(predicate=lambda m: "Respuesta de" in (m.get("content") or ""))
     assert mentions_safe(reply) and "@\u200bhere" in reply["content"]
+    assert reply["message_reference"]["message_id"] == card["id"]  # under the card (outbox, ReplyTo)
     dm = await h.fake.wait_for_dm(ids["ana"])
     assert mentions_safe(dm) and "@\u200bhere" in dm["content"] and len(dm["content"]) <= 2000
     too_long = await (await h.fake.slash(ids["ana"], "duda", {"pregunta": "x" * 4000 + " y"})).text()
