@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import discord
 
 from bot.app import VentasOpsBot
@@ -14,8 +12,6 @@ from bot.guards import actor_of
 from bot.interactions import send_ephemeral
 from bot.services import deals as svc
 from bot.texts import deals as T
-
-log = logging.getLogger(__name__)
 
 
 async def admin_cancel(interaction: discord.Interaction[VentasOpsBot], deal_id: int, reason: str) -> None:
