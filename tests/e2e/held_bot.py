@@ -2,8 +2,10 @@
 fault hook: with ``VENTAS_TEST_HOLD_AFTER=N``, every ``/registrar-negocio`` answer after the first N
 waits forever — the deal is committed and its card posted, the "registrado" never leaves — so that a
 test can kill -9 the process at exactly that point (issue 25: confirmations lost to a crash). With
-``VENTAS_TEST_HOLD_DECISIONS=1``, every answer to a deal-card button waits forever the same way: the
-decision and its queued DMs are committed, nothing else happens (issue 17: decision DMs lost to a crash)."""
+``VENTAS_TEST_HOLD_DECISIONS=1``, every answer to a deal-card button waits forever the same way, and so
+does the outbox's delivery of a decision's DMs (``decision:<approval>:<n>``): the decision and its queued
+DMs are committed, nothing else happens (issue 17: decision DMs lost to a crash). Without that second
+hold the outbox worker, kicked by the decision's commit, could deliver the DM before the test looks."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import os
 from typing import Any
 
 import bot.interactions
+import bot.outbox_worker
 
 HOLD_AFTER = int(os.environ.get("VENTAS_TEST_HOLD_AFTER", "-1"))
 HOLD_DECISIONS = os.environ.get("VENTAS_TEST_HOLD_DECISIONS") == "1"
@@ -32,6 +35,16 @@ async def _held_send_ephemeral(interaction: Any, content: Any, **kwargs: Any) ->
     await _real_send_ephemeral(interaction, content, **kwargs)
 
 
+_real_deliver = bot.outbox_worker.OutboxWorker._deliver
+
+
+async def _held_deliver(self: Any, row: Any) -> bool:
+    if HOLD_DECISIONS and str(row.dedupe_key or "").startswith("decision:"):
+        await asyncio.Event().wait()  # until the test's kill -9
+    return await _real_deliver(self, row)
+
+
+bot.outbox_worker.OutboxWorker._deliver = _held_deliver
 # the cogs bind ``send_ephemeral`` when their extension is loaded, after this assignment
 bot.interactions.send_ephemeral = _held_send_ephemeral
 
