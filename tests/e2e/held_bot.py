@@ -9,49 +9,30 @@ hold the outbox worker, kicked by the decision's commit, could deliver the DM be
 
 from __future__ import annotations
 
-import asyncio
 import os
 from typing import Any
 
-import bot.interactions
-import bot.outbox_worker
+from tests.e2e.holds import custom_id_starts, hold_answers, hold_deliveries, run_bot
 
 HOLD_AFTER = int(os.environ.get("VENTAS_TEST_HOLD_AFTER", "-1"))
 HOLD_DECISIONS = os.environ.get("VENTAS_TEST_HOLD_DECISIONS") == "1"
-_real_send_ephemeral = bot.interactions.send_ephemeral
 _answered = 0
+_decision_click = custom_id_starts("deal:")
 
 
-async def _held_send_ephemeral(interaction: Any, content: Any, **kwargs: Any) -> None:
+def _held(interaction: Any) -> bool:
     global _answered
     command = getattr(interaction, "command", None)
     if HOLD_AFTER >= 0 and command is not None and command.qualified_name == "registrar-negocio":
         _answered += 1
         if _answered > HOLD_AFTER:
-            await asyncio.Event().wait()  # until the test's kill -9
-    data = getattr(interaction, "data", None) or {}
-    if HOLD_DECISIONS and str(data.get("custom_id", "")).startswith("deal:"):
-        await asyncio.Event().wait()  # until the test's kill -9
-    await _real_send_ephemeral(interaction, content, **kwargs)
+            return True
+    return HOLD_DECISIONS and _decision_click(interaction)
 
 
-_real_deliver = bot.outbox_worker.OutboxWorker._deliver
-
-
-async def _held_deliver(self: Any, row: Any) -> bool:
-    if HOLD_DECISIONS and str(row.dedupe_key or "").startswith("decision:"):
-        await asyncio.Event().wait()  # until the test's kill -9
-    return await _real_deliver(self, row)
-
-
-bot.outbox_worker.OutboxWorker._deliver = _held_deliver
-# the cogs bind ``send_ephemeral`` when their extension is loaded, after this assignment
-bot.interactions.send_ephemeral = _held_send_ephemeral
+hold_answers(_held)
+if HOLD_DECISIONS:
+    hold_deliveries(lambda key: key.startswith("decision:"))
 
 if __name__ == "__main__":
-    from tests import timetravel
-
-    timetravel.start()  # on the suite's date, like every bot subprocess
-    from bot.cli import app
-
-    app(prog_name="ventas-ops")
+    run_bot()

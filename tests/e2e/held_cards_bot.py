@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 from bot.services import deals
+from tests.e2e.holds import run_bot
 
 
 async def _never_recorded(*_args: Any, **_kwargs: Any) -> None:
@@ -25,9 +26,4 @@ def install() -> None:
 
 if __name__ == "__main__":
     install()
-    from tests import timetravel
-
-    timetravel.start()  # on the suite's date, like every bot subprocess
-    from bot.cli import app  # after the hook, as bot/__main__.py does
-
-    app(prog_name="ventas-ops")
+    run_bot()
