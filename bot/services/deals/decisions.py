@@ -18,7 +18,7 @@ from bot.domain.text import md
 from bot.services import commissions as ledger
 from bot.services import outbox
 from bot.services.deals.common import ACTIONS, DealRefused
-from bot.services.deals.queries import DealView, load_view
+from bot.services.deals.queries import DealView, fresh_deal, load_view
 from bot.texts import deals as T
 from db.audit import Actor, record
 from db.engine import rowcount
@@ -89,9 +89,7 @@ async def _take_decision(
         )
         .execution_options(synchronize_session=False)
     )
-    deal = (
-        await session.execute(select(Deal).where(Deal.id == deal_id).execution_options(populate_existing=True))
-    ).scalar_one_or_none()
+    deal = await fresh_deal(session, deal_id)
     if deal is None:
         raise DealRefused(T.DEAL_GONE.format(deal_id=deal_id))
     approval = (
@@ -283,9 +281,7 @@ async def cancel_deal(
         .values(updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    deal = (
-        await session.execute(select(Deal).where(Deal.id == deal_id).execution_options(populate_existing=True))
-    ).scalar_one_or_none()
+    deal = await fresh_deal(session, deal_id)
     if deal is None:
         raise DealRefused(T.DEAL_GONE.format(deal_id=deal_id))
     if rowcount(res) != 1:

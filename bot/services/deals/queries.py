@@ -45,10 +45,15 @@ async def approvals_of(session: AsyncSession, deal_id: int) -> list[Approval]:
     )
 
 
-async def load_view(session: AsyncSession, deal_id: int) -> DealView | None:
-    deal = (
+async def fresh_deal(session: AsyncSession, deal_id: int) -> Deal | None:
+    """The deal as the database has it now (an object already in the session is refreshed)."""
+    return (
         await session.execute(select(Deal).where(Deal.id == deal_id).execution_options(populate_existing=True))
     ).scalar_one_or_none()
+
+
+async def load_view(session: AsyncSession, deal_id: int) -> DealView | None:
+    deal = await fresh_deal(session, deal_id)
     if deal is None:
         return None
     member = await session.get(Member, deal.member_id)
