@@ -7,16 +7,15 @@ deterministically. Run with ``python -m tests.e2e.held_cards_bot bot`` (``BotPro
 
 from __future__ import annotations
 
-import asyncio
 import os
 from typing import Any
 
 from bot.services import deals
-from tests.e2e.holds import run_bot
+from tests.e2e.holds import forever, run_bot
 
 
 async def _never_recorded(*_args: Any, **_kwargs: Any) -> None:
-    await asyncio.Event().wait()
+    await forever()
 
 
 def install() -> None:
